@@ -1,0 +1,11 @@
+FROM python:3.13-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir -e .
+COPY . .
+RUN SECRET_KEY=build-only DEBUG=false ALLOWED_HOSTS=build python manage.py collectstatic --noinput
+RUN useradd --create-home revops && mkdir -p /data/media && chown revops /data/media
+USER revops
+EXPOSE 8000
+CMD ["gunicorn", "revops_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

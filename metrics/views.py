@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def scorecard(request):
+    return render(request, "metrics/scorecard.html", {})

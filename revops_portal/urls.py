@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+
+@login_not_required
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+admin.site.site_header = "RevOps Portal administration"
+admin.site.site_title = "RevOps Portal admin"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="playbook:index", permanent=False), name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("playbook/", include("playbook.urls")),
+    path("metrics/", include("metrics.urls")),
+    path("healthz", healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
