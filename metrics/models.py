@@ -1,0 +1,232 @@
+"""CRM records (the canonical kinds of METRICS.md) and computed metric values."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Account(models.Model):
+    external_id = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255)
+    segment = models.CharField(max_length=100, blank=True, db_index=True)
+    industry = models.CharField(max_length=100, blank=True)
+    created_date = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Opportunity(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    class Type(models.TextChoices):
+        NEW_BUSINESS = "new_business", "New business"
+        EXPANSION = "expansion", "Expansion"
+        RENEWAL = "renewal", "Renewal"
+
+    external_id = models.CharField(max_length=255, unique=True)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    name = models.CharField(max_length=255, blank=True)
+    owner = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(null=True, blank=True, **MONEY)
+    stage = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    created_date = models.DateField()
+    close_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.NEW_BUSINESS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "opportunities"
+        indexes = [
+            models.Index(fields=["status", "close_date"]),
+            models.Index(fields=["created_date"]),
+            models.Index(fields=["account", "status", "close_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(close_date__isnull=False),
+                name="opportunity_closed_has_close_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.external_id
+
+
+class Subscription(models.Model):
+    external_id = models.CharField(max_length=255, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subscriptions")
+    plan = models.CharField(max_length=255, blank=True)
+    mrr = models.DecimalField(**MONEY)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="First day without service.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "start_date"]),
+            models.Index(fields=["start_date", "end_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="subscription_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.external_id
+
+
+class Spend(models.Model):
+    class Category(models.TextChoices):
+        MARKETING = "marketing", "Marketing"
+        SALES = "sales", "Sales"
+
+    month = models.DateField(help_text="The first day of the month.")
+    channel = models.CharField(max_length=100)
+    category = models.CharField(max_length=10, choices=Category.choices)
+    amount = models.DecimalField(**MONEY)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "spend"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "channel", "category"], name="spend_unique_month_channel_category"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.channel} {self.category}"
+
+
+class Forecast(models.Model):
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="The period's last day.")
+    amount = models.DecimalField(**MONEY)
+    recorded_on = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "recorded_on"],
+                name="forecast_unique_period_recorded_on",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_start}..{self.period_end} recorded {self.recorded_on}"
+
+
+class MetricRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Recompute now"
+        IMPORT = "import", "After an import"
+        NIGHTLY = "nightly", "Nightly schedule"
+        COMMAND = "command", "Command line"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the task reached the broker; a queued run without it is re-sent by the sweep.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "finished_at"])]
+
+    def __str__(self):
+        return f"Run {self.pk} ({self.status})"
+
+
+class MetricValue(models.Model):
+    class PeriodKind(models.TextChoices):
+        MONTH = "month", "Month"
+        QUARTER = "quarter", "Quarter"
+        YEAR = "year", "Year"
+
+    class CutKind(models.TextChoices):
+        ALL = "all", "All"
+        SEGMENT = "segment", "Segment"
+        CHANNEL = "channel", "Channel"
+
+    run = models.ForeignKey(MetricRun, on_delete=models.CASCADE, related_name="values")
+    key = models.CharField(max_length=40)
+    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="Exclusive: the first day after the period.")
+    cut_kind = models.CharField(max_length=8, choices=CutKind.choices, default=CutKind.ALL)
+    cut_value = models.CharField(max_length=100, blank=True)
+    value = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    numerator = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    undefined_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "key", "period_start", "period_end", "cut_kind", "cut_value"],
+                name="metric_value_unique_per_run",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "key", "cut_kind", "cut_value", "period_kind", "period_start"]),
+            models.Index(fields=["run", "period_start", "period_end", "cut_kind", "cut_value"]),
+        ]
+
+    def __str__(self):
+        return f"{self.key} {self.period_start}..{self.period_end} {self.cut_kind}={self.cut_value}"
+
+
+class MetricTarget(models.Model):
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    key = models.CharField(max_length=40)
+    segment = models.CharField(max_length=100, blank=True, help_text="Empty: the whole business.")
+    value = models.DecimalField(max_digits=30, decimal_places=10)
+    direction = models.CharField(max_length=6, choices=Direction.choices)
+    amber_band = models.DecimalField(
+        max_digits=30,
+        decimal_places=10,
+        default=0,
+        help_text="How far on the wrong side of the target still counts as amber, in the metric's unit.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "segment"], name="metric_target_unique_key_segment"),
+        ]
+
+    def __str__(self):
+        return f"Target {self.key} {self.segment or 'all'}"
