@@ -1,0 +1,134 @@
+"""Periods: half-open ranges of days [start, end), and the standard month/quarter/year ones."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
+_MONTHS_IN = {MONTH: 1, QUARTER: 3, YEAR: 12}
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: date
+    end: date  # exclusive
+    kind: str = CUSTOM
+
+    def __post_init__(self):
+        if self.end <= self.start:
+            raise ValueError(f"A period must end after it starts ({self.start}..{self.end}).")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        start = date(year, month, 1)
+        return cls(start, _add_months(start, 1), MONTH)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> "Period":
+        start = date(year, 3 * (quarter - 1) + 1, 1)
+        return cls(start, _add_months(start, 3), QUARTER)
+
+    @classmethod
+    def year(cls, year: int) -> "Period":
+        return cls(date(year, 1, 1), date(year + 1, 1, 1), YEAR)
+
+    @classmethod
+    def containing(cls, day: date, kind: str) -> "Period":
+        if kind == MONTH:
+            return cls.month(day.year, day.month)
+        if kind == QUARTER:
+            return cls.quarter(day.year, (day.month - 1) // 3 + 1)
+        if kind == YEAR:
+            return cls.year(day.year)
+        raise ValueError(f"Unknown period kind {kind!r}.")
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def day_before(self) -> date:
+        return self.start - timedelta(days=1)
+
+    @property
+    def months(self) -> Decimal:
+        """Calendar months in the period: 1, 3 or 12; a custom range counts days / 30.4375."""
+        if self.kind in _MONTHS_IN:
+            return Decimal(_MONTHS_IN[self.kind])
+        return Decimal((self.end - self.start).days) / Decimal("30.4375")
+
+    def previous(self) -> "Period":
+        if self.kind in _MONTHS_IN:
+            return Period(_add_months(self.start, -_MONTHS_IN[self.kind]), self.start, self.kind)
+        length = self.end - self.start
+        return Period(self.start - length, self.start, CUSTOM)
+
+    def next(self) -> "Period":
+        if self.kind in _MONTHS_IN:
+            return Period(self.end, _add_months(self.end, _MONTHS_IN[self.kind]), self.kind)
+        return Period(self.end, self.end + (self.end - self.start), CUSTOM)
+
+    def label(self) -> str:
+        if self.kind == MONTH:
+            return f"{self.start:%b %Y}"
+        if self.kind == QUARTER:
+            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
+        if self.kind == YEAR:
+            return str(self.start.year)
+        return f"{self.start.isoformat()} – {self.last_day.isoformat()}"
+
+    def code(self) -> str:
+        """The text form that parse() reads back."""
+        if self.kind == MONTH:
+            return f"{self.start:%Y-%m}"
+        if self.kind == QUARTER:
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == YEAR:
+            return str(self.start.year)
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def parse(text: str) -> Period:
+    """Read `2017`, `2017-Q2`, `2017-06` or `2017-01-01..2017-07-01` (half-open)."""
+    text = (text or "").strip()
+    try:
+        if m := _YEAR.match(text):
+            return Period.year(int(m[1]))
+        if m := _QUARTER.match(text):
+            return Period.quarter(int(m[1]), int(m[2]))
+        if m := _MONTH.match(text):
+            return Period.month(int(m[1]), int(m[2]))
+        if m := _RANGE.match(text):
+            return Period(date.fromisoformat(m[1]), date.fromisoformat(m[2]), CUSTOM)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid period: {exc}") from None
+    raise ValueError(
+        f"{text!r} is not a period. Use 2017, 2017-Q2, 2017-06 or 2017-01-01..2017-07-01."
+    )
+
+
+def last_complete(kind: str, today: date) -> Period:
+    """The last whole month, quarter or year before the one containing today."""
+    return Period.containing(today, kind).previous()
+
+
+def covering(kind: str, first_day: date, last_day: date) -> list[Period]:
+    """Every standard period of a kind that overlaps [first_day, last_day]."""
+    periods = []
+    period = Period.containing(first_day, kind)
+    while period.start <= last_day:
+        periods.append(period)
+        period = period.next()
+    return periods
