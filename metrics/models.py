@@ -230,3 +230,48 @@ class MetricTarget(models.Model):
 
     def __str__(self):
         return f"Target {self.key} {self.segment or 'all'}"
+
+
+class ImportJob(models.Model):
+    """A CRM file uploaded in the portal, validated and written in the background."""
+
+    class Kind(models.TextChoices):
+        ACCOUNTS = "accounts", "Accounts"
+        OPPORTUNITIES = "opportunities", "Opportunities"
+        SUBSCRIPTIONS = "subscriptions", "Subscriptions"
+        SPEND = "spend", "Spend"
+        FORECASTS = "forecasts", "Forecasts"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    preset = models.CharField(max_length=16, default="generic")
+    mapping = models.JSONField(default=dict, blank=True, help_text="Canonical field → column name.")
+    skip_invalid = models.BooleanField(default=False)
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    # Every bad row: [{"line": 3, "column": "amount", "value": "abc", "reason": "..."}]
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import {self.pk}: {self.kind} from {self.original_name}"
