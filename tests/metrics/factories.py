@@ -1,0 +1,131 @@
+"""factory_boy factories for the metrics records, runs and values (shared by every metrics test)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from metrics.models import (
+    Account,
+    Forecast,
+    MetricRun,
+    MetricTarget,
+    MetricValue,
+    Opportunity,
+    Spend,
+    Subscription,
+)
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    external_id = factory.Sequence(lambda n: f"ACC-{n:05d}")
+    name = factory.Sequence(lambda n: f"Account {n}")
+    segment = "SMB"
+    industry = "Software"
+    created_date = date(2016, 1, 1)
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    """A won new-business deal by default; pass status="open" (close_date=None) or "lost"."""
+
+    class Meta:
+        model = Opportunity
+
+    external_id = factory.Sequence(lambda n: f"OPP-{n:06d}")
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    owner = "Alex Owner"
+    amount = Decimal("1000.00")
+    stage = factory.LazyAttribute(
+        lambda o: {"won": "Closed Won", "lost": "Closed Lost"}.get(o.status, "Discovery")
+    )
+    status = Opportunity.Status.WON
+    created_date = date(2017, 1, 1)
+    close_date = factory.LazyAttribute(
+        lambda o: (
+            None if o.status == Opportunity.Status.OPEN else o.created_date + timedelta(days=30)
+        )
+    )
+    source = "Referral"
+    type = Opportunity.Type.NEW_BUSINESS
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    external_id = factory.Sequence(lambda n: f"SUB-{n:06d}")
+    account = factory.SubFactory(AccountFactory)
+    plan = "Standard"
+    mrr = Decimal("100.00")
+    start_date = date(2017, 1, 1)
+    end_date = None
+
+
+class SpendFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Spend
+
+    month = date(2017, 1, 1)
+    channel = factory.Sequence(lambda n: f"Channel {n}")
+    category = Spend.Category.MARKETING
+    amount = Decimal("500.00")
+
+
+class ForecastFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Forecast
+
+    period_start = date(2017, 1, 1)
+    period_end = date(2017, 1, 31)
+    amount = Decimal("10000.00")
+    recorded_on = factory.Sequence(lambda n: date(2016, 12, 1) - timedelta(days=n))
+
+
+class MetricRunFactory(factory.django.DjangoModelFactory):
+    """A finished, successful run by default."""
+
+    class Meta:
+        model = MetricRun
+
+    status = MetricRun.Status.SUCCEEDED
+    trigger = MetricRun.Trigger.MANUAL
+    enqueued_at = factory.LazyFunction(timezone.now)
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == MetricRun.Status.SUCCEEDED else None
+    )
+    progress = factory.LazyAttribute(lambda o: 100 if o.status == MetricRun.Status.SUCCEEDED else 0)
+
+
+class MetricValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MetricValue
+
+    run = factory.SubFactory(MetricRunFactory)
+    key = "win_rate"
+    period_kind = MetricValue.PeriodKind.MONTH
+    period_start = date(2017, 6, 1)
+    period_end = date(2017, 7, 1)
+    cut_kind = MetricValue.CutKind.ALL
+    cut_value = ""
+    value = Decimal("0.5")
+    numerator = Decimal("1")
+    denominator = Decimal("2")
+    undefined_reason = ""
+
+
+class MetricTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MetricTarget
+        django_get_or_create = ("key", "segment")
+
+    key = "win_rate"
+    segment = ""
+    value = Decimal("0.5")
+    direction = MetricTarget.Direction.HIGHER
+    amber_band = Decimal("0.05")
