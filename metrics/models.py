@@ -243,6 +243,7 @@ class ImportJob(models.Model):
         FORECASTS = "forecasts", "Forecasts"
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting start"  # uploaded and previewed, not started yet
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
@@ -251,6 +252,11 @@ class ImportJob(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     preset = models.CharField(max_length=16, default="generic")
     mapping = models.JSONField(default=dict, blank=True, help_text="Canonical field → column name.")
+    status_map = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Stage value → open/won/lost, '*' for any other value (status derived from the stage).",
+    )
     skip_invalid = models.BooleanField(default=False)
     file = models.FileField(upload_to="imports/")
     original_name = models.CharField(max_length=255)
