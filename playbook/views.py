@@ -1,5 +1,213 @@
-from django.shortcuts import render
+"""Playbook pages. Thin: parse, ask ``permissions``, call one service or selector, render."""
+
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.static import serve
+
+from . import permissions, selectors, services
+from .diffing import diff_lines
+from .forms import RevisionForm
+from .markdown import render_markdown
+from .uploads import UploadRejected, store_image
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
 
 
+def _section_for_edit(request, slug):
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_edit(request.user, section):
+        raise PermissionDenied("You may not edit this section.")
+    return section
+
+
+def _revision_form(section, *args, **kwargs):
+    return RevisionForm(
+        *args,
+        preview_url=reverse("playbook:preview", args=[section.slug]),
+        upload_url=reverse("playbook:upload", args=[section.slug]),
+        **kwargs,
+    )
+
+
+@require_GET
 def index(request):
-    return render(request, "playbook/index.html", {})
+    rows = selectors.table_of_contents(user=request.user)
+    return render(request, "playbook/index.html", {"rows": rows})
+
+
+@require_GET
+def section(request, slug):
+    section = selectors.section_detail(slug=slug)
+    user = request.user
+    context = {
+        "section": section,
+        "revision": section.current_revision,
+        "status": selectors.review_status(section),
+        "due_at": selectors.review_due_at(section),
+        "status_labels": selectors.ReviewStatus.LABELS,
+        "can_edit": permissions.can_edit(user, section),
+        "can_mark_reviewed": permissions.can_mark_reviewed(user, section),
+    }
+    return render(request, "playbook/section.html", context)
+
+
+def edit(request, slug):
+    section = _section_for_edit(request, slug)
+    current = section.current_revision
+    if request.method == "POST":
+        form = _revision_form(section, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.save_revision(
+                    section=section,
+                    author=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    change_note=data["change_note"],
+                    base_number=data["base_number"],
+                )
+            except services.StaleEditError as conflict:
+                return _conflict(request, section, data, conflict.current)
+            messages.success(request, f"Saved revision {section.current_number}.")
+            return redirect("playbook:section", slug=section.slug)
+    elif request.method == "GET":
+        form = _revision_form(
+            section,
+            initial={
+                "title": current.title if current else section.title,
+                "body": current.body if current else "",
+                "base_number": section.current_number,
+            },
+        )
+    else:
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    return render(request, "playbook/edit.html", {"section": section, "form": form})
+
+
+def _conflict(request, section, data, current):
+    """Someone saved first: keep the user's text, rebased on the current revision, and show the diff."""
+    form = _revision_form(
+        section,
+        initial={
+            "title": data["title"],
+            "body": data["body"],
+            "change_note": data["change_note"],
+            "base_number": current.number if current else 0,
+        },
+    )
+    context = {
+        "section": section,
+        "form": form,
+        "current": current,
+        "their_base": data["base_number"],
+        "title_changed": current is not None and current.title != data["title"].strip(),
+        "diff": diff_lines(current.body if current else "", data["body"]),
+    }
+    return render(request, "playbook/conflict.html", context, status=409)
+
+
+@require_GET
+def history(request, slug):
+    section = selectors.section_detail(slug=slug)
+    revisions = selectors.section_history(section=section)
+    context = {
+        "section": section,
+        "revisions": revisions,
+        "can_restore": permissions.can_restore(request.user, section),
+        "default_from": revisions[1].number if len(revisions) > 1 else section.current_number,
+        "default_to": section.current_number,
+    }
+    return render(request, "playbook/history.html", context)
+
+
+@require_GET
+def diff(request, slug):
+    section = selectors.section_detail(slug=slug)
+    try:
+        from_number = int(request.GET["from"])
+        to_number = int(request.GET["to"])
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("Give two revision numbers: ?from=N&to=M.")
+    old = selectors.revision_by_number(section=section, number=from_number)
+    new = selectors.revision_by_number(section=section, number=to_number)
+    context = {
+        "section": section,
+        "old": old,
+        "new": new,
+        "title_diff": diff_lines(old.title, new.title),
+        "diff": diff_lines(old.body, new.body),
+    }
+    return render(request, "playbook/diff.html", context)
+
+
+@require_POST
+def restore(request, slug, number):
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_restore(request.user, section):
+        raise PermissionDenied("You may not restore revisions of this section.")
+    old = selectors.revision_by_number(section=section, number=number)
+    new = services.restore_revision(section=section, revision=old, author=request.user)
+    messages.success(request, f"Restored revision {old.number} as revision {new.number}.")
+    return redirect("playbook:history", slug=section.slug)
+
+
+@require_POST
+def mark_reviewed(request, slug):
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_mark_reviewed(request.user, section):
+        raise PermissionDenied("You may not mark this section reviewed.")
+    services.mark_reviewed(section=section, reviewer=request.user)
+    messages.success(request, "Marked as reviewed.")
+    return redirect("playbook:section", slug=section.slug)
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_QUERY]
+    results = selectors.search_sections(query=query) if query else []
+    return render(request, "playbook/search.html", {"query": query, "results": results})
+
+
+@require_POST
+def preview(request, slug):
+    _section_for_edit(request, slug)
+    content = request.POST.get("content", "")
+    if len(content) > settings.MARKDOWN_PREVIEW_MAX_CHARS:
+        return HttpResponseBadRequest(
+            f"Too long to preview (limit {settings.MARKDOWN_PREVIEW_MAX_CHARS} characters).",
+            content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponse(render_markdown(content), content_type="text/html; charset=utf-8")
+
+
+@require_POST
+def upload(request, slug):
+    _section_for_edit(request, slug)
+    try:
+        url = store_image(request.FILES.get("image"))
+    except UploadRejected as rejected:
+        return JsonResponse({"error": str(rejected)}, status=400)
+    return JsonResponse({"image_code": f"![]({url})"})
+
+
+@require_GET
+def media(request, path):
+    """Uploaded files, to logged-in users only, never as anything but an image or a download."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    suffix = PurePosixPath(path).suffix.lower()
+    content_type = IMAGE_TYPES.get(suffix)
+    if content_type is None:
+        content_type = "application/octet-stream"
+        response["Content-Disposition"] = "attachment"
+    response["Content-Type"] = content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

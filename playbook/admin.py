@@ -1,0 +1,78 @@
+"""Admin for RevOps managers (and champions, who assign owners).
+
+Ownership changes go through ``services.assign_owner`` so edit permissions follow.
+Revisions are history: shown read-only, never edited or deleted here.
+"""
+
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from . import permissions, services
+from .models import Revision, Section
+
+
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    fields = ("number", "title", "change_note", "author", "created_at", "restored_from")
+    readonly_fields = fields
+    ordering = ("-number",)
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_assign_owner(request.user)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "restored_from")
+
+
+@admin.register(Section)
+class SectionAdmin(GuardedModelAdmin):
+    list_display = (
+        "position",
+        "title",
+        "owner",
+        "team",
+        "review_interval_days",
+        "last_reviewed_at",
+    )
+    list_display_links = ("title",)
+    list_select_related = ("owner",)
+    list_filter = ("team",)
+    fields = ("title", "slug", "position", "team", "owner", "review_interval_days",
+              "last_reviewed_at", "last_reviewed_by")  # fmt: skip
+    readonly_fields = ("slug", "position", "last_reviewed_at", "last_reviewed_by")
+    inlines = [RevisionInline]
+
+    # The ten sections come from a migration: nobody adds or deletes them here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_assign_owner(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_assign_owner(request.user)
+
+    def has_module_permission(self, request):
+        return permissions.can_assign_owner(request.user)
+
+    def save_model(self, request, obj, form, change):
+        new_owner = obj.owner
+        if change and "owner" in form.changed_data:
+            # Save the other fields with the old owner; assign_owner then moves the permission.
+            obj.owner = Section.objects.select_related("owner").get(pk=obj.pk).owner
+            super().save_model(request, obj, form, change)
+            services.assign_owner(section=obj, owner=new_owner, assigned_by=request.user)
+        else:
+            super().save_model(request, obj, form, change)

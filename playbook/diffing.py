@@ -1,0 +1,83 @@
+"""Human-readable diffs as plain data; templates render (and escape) them.
+
+``diff_lines(old, new)`` returns rows; each row has a ``kind`` ("equal",
+"add", "del") and ``segments``: ``(text, changed)`` pairs, where ``changed``
+marks the words that differ inside a replaced line. No HTML is built here.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+@dataclass
+class DiffLine:
+    kind: str  # "equal" | "add" | "del"
+    old_number: int | None
+    new_number: int | None
+    segments: list[tuple[str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class Diff:
+    lines: list[DiffLine]
+
+    @property
+    def added(self) -> int:
+        return sum(1 for line in self.lines if line.kind == "add")
+
+    @property
+    def removed(self) -> int:
+        return sum(1 for line in self.lines if line.kind == "del")
+
+    @property
+    def has_changes(self) -> bool:
+        return any(line.kind != "equal" for line in self.lines)
+
+
+def _word_segments(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    old_segments: list[tuple[str, bool]] = []
+    new_segments: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        changed = tag != "equal"
+        if i2 > i1:
+            old_segments.append(("".join(old_tokens[i1:i2]), changed))
+        if j2 > j1:
+            new_segments.append(("".join(new_tokens[j1:j2]), changed))
+    return old_segments, new_segments
+
+
+def diff_lines(old: str, new: str) -> Diff:
+    """Line-level diff of two texts, with word-level highlights on lines that were edited."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    rows: list[DiffLine] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                text = old_lines[i1 + offset]
+                rows.append(DiffLine("equal", i1 + offset + 1, j1 + offset + 1, [(text, False)]))
+            continue
+        paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+        removed, added = [], []
+        for offset in range(i2 - i1):
+            number = i1 + offset + 1
+            if offset < paired:
+                old_segments, _ = _word_segments(old_lines[i1 + offset], new_lines[j1 + offset])
+            else:
+                old_segments = [(old_lines[i1 + offset], True)]
+            removed.append(DiffLine("del", number, None, old_segments))
+        for offset in range(j2 - j1):
+            number = j1 + offset + 1
+            if offset < paired:
+                _, new_segments = _word_segments(old_lines[i1 + offset], new_lines[j1 + offset])
+            else:
+                new_segments = [(new_lines[j1 + offset], True)]
+            added.append(DiffLine("add", None, number, new_segments))
+        rows.extend(removed)
+        rows.extend(added)
+    return Diff(rows)

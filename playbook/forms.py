@@ -1,0 +1,38 @@
+from django import forms
+from django.conf import settings
+from markdownx.widgets import MarkdownxWidget
+
+
+class SectionMarkdownWidget(MarkdownxWidget):
+    """The markdownx editor, pointed at this section's own preview and upload views."""
+
+    def __init__(self, *, preview_url: str, upload_url: str, attrs=None):
+        super().__init__(attrs=attrs)
+        self.preview_url = preview_url
+        self.upload_url = upload_url
+
+    def add_markdownx_attrs(self, attrs):
+        attrs = MarkdownxWidget.add_markdownx_attrs(attrs)
+        attrs["data-markdownx-urls-path"] = self.preview_url
+        attrs["data-markdownx-upload-urls-path"] = self.upload_url
+        return attrs
+
+
+class RevisionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(required=False, strip=False)
+    change_note = forms.CharField(
+        max_length=300, required=False, help_text="What changed, and why (shown in the history)."
+    )
+    base_number = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, preview_url: str, upload_url: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"] = forms.CharField(
+            required=False,
+            strip=False,
+            max_length=settings.MARKDOWN_PREVIEW_MAX_CHARS,
+            widget=SectionMarkdownWidget(
+                preview_url=preview_url, upload_url=upload_url, attrs={"rows": 24}
+            ),
+        )

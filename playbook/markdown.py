@@ -1,0 +1,95 @@
+"""The one Markdown renderer: Markdown → HTML → nh3 allow-list.
+
+Every template (``{{ text|render_markdown }}``), the live preview and
+django-markdownx (``MARKDOWNX_MARKDOWNIFY_FUNCTION``) use ``render_markdown``.
+This module (with ``playbook/templatetags/playbook_markdown.py``) is the only
+place in the project allowed to call ``mark_safe``.
+
+Pipeline::
+
+    text ─► pre-processors ─► python-markdown ─► nh3 sanitiser ─► post-processors ─► HTML
+
+Hook points for later steps (e.g. the dashboards' ``{{ metric:key ... }}`` shortcodes):
+
+* ``register_preprocessor(fn)``: ``fn(text: str) -> str`` runs on the Markdown
+  source before rendering. Whatever it emits is still sanitised.
+* ``register_postprocessor(fn)``: ``fn(html: str) -> str`` runs on the
+  *sanitised* HTML, so it may insert markup nh3 would strip (a metric card
+  with classes). It is trusted code: it must escape every value it inserts
+  (``django.utils.html.format_html``) and must not pass user text through
+  unescaped. Shortcode text such as ``{{ metric:arr period="2025" }}`` reaches
+  it unchanged inside the sanitised HTML (braces are plain text to Markdown).
+"""
+
+from collections.abc import Callable
+
+import markdown as _markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+Processor = Callable[[str], str]
+
+_preprocessors: list[Processor] = []
+_postprocessors: list[Processor] = []
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol",
+    "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align", "scope"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener noreferrer"
+MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+MARKDOWN_EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
+
+
+def register_preprocessor(fn: Processor) -> Processor:
+    """Add a step that rewrites Markdown source before rendering. Usable as a decorator."""
+    if fn not in _preprocessors:
+        _preprocessors.append(fn)
+    return fn
+
+
+def register_postprocessor(fn: Processor) -> Processor:
+    """Add a step that rewrites sanitised HTML (trusted code: escape what you insert)."""
+    if fn not in _postprocessors:
+        _postprocessors.append(fn)
+    return fn
+
+
+def sanitize_html(html: str) -> str:
+    """Strip everything outside the allow-list: scripts, event handlers, styles, bad URLs."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str | None) -> SafeString:
+    """Render user Markdown to sanitised HTML, safe to insert into a page."""
+    source = text or ""
+    for step in _preprocessors:
+        source = step(source)
+    html = _markdown.markdown(
+        source,
+        extensions=MARKDOWN_EXTENSIONS,
+        extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+        output_format="html",
+    )
+    html = sanitize_html(html)
+    for step in _postprocessors:
+        html = step(html)
+    return mark_safe(html)  # noqa: S308 - sanitised by nh3 above; the one allowed place

@@ -1,0 +1,79 @@
+"""Who may do what in the playbook: the one place that decides. Views never re-implement this.
+
+* Every logged-in, active user reads every section.
+* Editing a section: superusers (RevOps managers, the admins), members of the
+  "Playbook champions" group, and whoever holds the ``change_section`` *object*
+  permission on that section: the owner (granted by ``services.assign_owner``)
+  or a user/group granted it in the admin. A model-level ``change_section``
+  permission grants nothing here (``accept_global_perms=False``).
+* Restoring an old revision and marking a section reviewed: the section's
+  owner, champions, superusers.
+* Assigning owners: champions and superusers.
+"""
+
+from collections.abc import Iterable
+
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Section
+
+CHAMPIONS_GROUP = "Playbook champions"
+CHANGE_SECTION = "playbook.change_section"
+
+
+def _is_active_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_champion(user) -> bool:
+    if not _is_active_user(user):
+        return False
+    return user.groups.filter(name=CHAMPIONS_GROUP).exists()
+
+
+def _edits_everything(user) -> bool:
+    return user.is_superuser or is_champion(user)
+
+
+def can_read(user) -> bool:
+    return _is_active_user(user)
+
+
+def editable_section_ids(user, sections: Iterable[Section]) -> set[int]:
+    """The ids among ``sections`` that ``user`` may edit, in a bounded number of queries."""
+    ids = {section.pk for section in sections}
+    if not ids or not _is_active_user(user):
+        return set()
+    if _edits_everything(user):
+        return ids
+    allowed = get_objects_for_user(
+        user,
+        CHANGE_SECTION,
+        klass=Section.objects.filter(pk__in=ids),
+        use_groups=True,
+        with_superuser=False,
+        accept_global_perms=False,
+    )
+    return set(allowed.values_list("pk", flat=True))
+
+
+def can_edit(user, section: Section) -> bool:
+    return section.pk in editable_section_ids(user, [section])
+
+
+def _is_owner(user, section: Section) -> bool:
+    return section.owner_id is not None and section.owner_id == user.pk
+
+
+def can_restore(user, section: Section) -> bool:
+    if not _is_active_user(user):
+        return False
+    return _is_owner(user, section) or _edits_everything(user)
+
+
+def can_mark_reviewed(user, section: Section) -> bool:
+    return can_restore(user, section)
+
+
+def can_assign_owner(user) -> bool:
+    return _is_active_user(user) and _edits_everything(user)

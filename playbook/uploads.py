@@ -1,0 +1,74 @@
+"""Image uploads for sections: identified and re-encoded by Pillow, never trusted as sent.
+
+The client's file name and content type are ignored. Pillow must recognise the
+bytes as PNG, JPEG, GIF or WEBP; the image is verified, re-opened, decoded and
+re-encoded, and stored under a generated name with the detected format's extension.
+"""
+
+import io
+import uuid
+import warnings
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+UPLOAD_DIR = "playbook/uploads"
+MAX_DIMENSION = 2000
+
+
+class UploadRejected(Exception):
+    """The file is not an acceptable image; the message is safe to show the user."""
+
+
+def _open(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
+
+
+def _reencode(image: Image.Image, image_format: str) -> bytes:
+    image.load()
+    if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    elif image_format in ("PNG", "WEBP") and image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+        image = image.convert("RGBA")
+    if image.width > MAX_DIMENSION or image.height > MAX_DIMENSION:
+        image.thumbnail((MAX_DIMENSION, MAX_DIMENSION))
+    out = io.BytesIO()
+    options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {}
+    image.save(out, format=image_format, **options)
+    return out.getvalue()
+
+
+def store_image(upload) -> str:
+    """Validate, re-encode and store an uploaded image; return its public URL."""
+    if upload is None:
+        raise UploadRejected("No image was sent.")
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise UploadRejected(
+            f"The image is too large (the limit is {settings.UPLOAD_MAX_BYTES // 1024} KB)."
+        )
+    data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise UploadRejected("The image is too large.")
+    try:
+        with warnings.catch_warnings():
+            # Over MAX_IMAGE_PIXELS Pillow only warns; treat that as a bomb too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with _open(data) as probe:
+                image_format = probe.format
+                probe.verify()
+            with _open(data) as image:
+                encoded = _reencode(image, image_format)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadRejected("The image has too many pixels.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise UploadRejected(
+            "The file is not a PNG, JPEG, GIF or WEBP image, or it is damaged."
+        ) from None
+    if image_format not in ALLOWED_FORMATS:
+        raise UploadRejected("Only PNG, JPEG, GIF and WEBP images are accepted.")
+    name = f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{ALLOWED_FORMATS[image_format]}"
+    stored = default_storage.save(name, ContentFile(encoded))
+    return default_storage.url(stored)
