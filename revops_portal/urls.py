@@ -5,6 +5,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from playbook.views import media as playbook_media
+
 
 @login_not_required
 def healthz(request):
@@ -20,6 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("playbook/", include("playbook.urls")),
     path("metrics/", include("metrics.urls")),
+    # Uploaded files: login required (playbook.views.media), safe content types, nosniff.
+    path("media/<path:path>", playbook_media, name="media"),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -1,0 +1,206 @@
+"""Demo data for the playbook: users, owners, revisions from ``playbook/demo/``, images.
+
+Content format (written by hand, see ``playbook/demo/``)::
+
+    playbook/demo/<slug>/<NN>-<username>.md   NN orders the files; username is the author
+        first line:  <!-- change: <change note> -->
+        the rest:    the Markdown body (the section title stays the section's title)
+    playbook/demo/images/*.png                copied to MEDIA_ROOT/playbook/demo/
+
+Idempotent: users are found by username, owners only reassigned when they differ,
+and a file whose revision (same author, change note and body) exists is skipped.
+"""
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .models import Revision, Section
+from .permissions import CHAMPIONS_GROUP
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo password, DEBUG only
+FILE_NAME = re.compile(r"^(?P<order>\d+)-(?P<username>[\w.@+-]+)\.md$")
+CHANGE_LINE = re.compile(r"^<!--\s*change:\s*(?P<note>.*?)\s*-->\s*$")
+
+USERS = [
+    # username, first, last, staff, superuser, champion
+    ("champion", "Avery", "Lindqvist", True, False, True),
+    ("marketing", "Jordan", "Okafor", False, False, False),
+    ("sales", "Priya", "Raman", False, False, False),
+    ("cs", "Mateo", "Alvarez", False, False, False),
+    ("reader", "Sam", "Whitfield", True, False, False),
+    ("manager", "Dana", "Kowalski", True, True, False),
+]
+OWNERS = {
+    "revops-overview": "champion",
+    "company-essentials": "marketing",
+    "target-audience": "marketing",
+    "products-and-services": "sales",
+    "content-assets": "marketing",
+    "roles-and-responsibilities": "champion",
+    "tech-stack": "champion",
+    "processes-and-workflows": "sales",
+    "success-metrics": "champion",
+    "tone-of-voice": "cs",
+}
+# Days since the last review, so the table of contents shows every review state.
+DEMO_REVIEW_AGES = {"tone-of-voice": 120, "processes-and-workflows": 80, "content-assets": 95}
+DEFAULT_REVIEW_AGE = 20
+
+
+class DemoContentError(Exception):
+    pass
+
+
+@dataclass
+class SeedReport:
+    users_created: list[str] = field(default_factory=list)
+    owners_assigned: list[str] = field(default_factory=list)
+    revisions_added: list[str] = field(default_factory=list)
+    revisions_skipped: int = 0
+    images_copied: int = 0
+    reviews_set: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"Users created: {', '.join(self.users_created) or 'none (all existed)'}",
+            f"Owners assigned: {', '.join(self.owners_assigned) or 'none (all already set)'}",
+            f"Revisions added: {len(self.revisions_added)}"
+            + (f" ({', '.join(self.revisions_added)})" if self.revisions_added else ""),
+            f"Revisions already present, skipped: {self.revisions_skipped}",
+            f"Images copied to media: {self.images_copied}",
+            f"Review dates set: {', '.join(self.reviews_set) or 'none (already reviewed)'}",
+        ]
+
+
+@dataclass
+class DemoFile:
+    slug: str
+    order: int
+    username: str
+    change_note: str
+    body: str
+    path: Path
+
+
+def read_demo_files(content_dir: Path) -> list[DemoFile]:
+    """Every ``<slug>/<NN>-<username>.md`` under ``content_dir``, in section then NN order."""
+    files = []
+    for section_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
+        if section_dir.name == "images":
+            continue
+        for path in sorted(section_dir.glob("*.md")):
+            match = FILE_NAME.match(path.name)
+            if not match:
+                raise DemoContentError(f"{path}: name must be <NN>-<username>.md")
+            first, _, body = path.read_text(encoding="utf-8").partition("\n")
+            change = CHANGE_LINE.match(first.strip())
+            if not change:
+                raise DemoContentError(f"{path}: first line must be <!-- change: ... -->")
+            files.append(
+                DemoFile(
+                    slug=section_dir.name,
+                    order=int(match["order"]),
+                    username=match["username"],
+                    change_note=change["note"],
+                    body=body.strip("\n") + "\n",
+                    path=path,
+                )
+            )
+    files.sort(key=lambda f: (f.slug, f.order))
+    return files
+
+
+def _ensure_users(report: SeedReport) -> dict:
+    User = get_user_model()
+    champions = Group.objects.get(name=CHAMPIONS_GROUP)
+    users = {}
+    for username, first, last, staff, superuser, champion in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, email=f"{username}@example.com")
+            user.set_password(DEMO_PASSWORD)
+            report.users_created.append(username)
+        user.first_name, user.last_name = first, last
+        user.is_staff, user.is_superuser, user.is_active = staff, superuser, True
+        user.full_clean()
+        user.save()
+        if champion:
+            user.groups.add(champions)
+        users[username] = user
+    return users
+
+
+def _copy_images(content_dir: Path, media_root: Path, report: SeedReport) -> None:
+    source = content_dir / "images"
+    if not source.is_dir():
+        return
+    target = media_root / "playbook" / "demo"
+    target.mkdir(parents=True, exist_ok=True)
+    for image in sorted(source.glob("*.png")):
+        destination = target / image.name
+        if destination.exists() and destination.read_bytes() == image.read_bytes():
+            continue
+        shutil.copyfile(image, destination)
+        report.images_copied += 1
+
+
+@transaction.atomic
+def seed_playbook(*, content_dir: Path = DEMO_DIR, media_root: Path) -> SeedReport:
+    report = SeedReport()
+    users = _ensure_users(report)
+    manager = users["manager"]
+    sections = {s.slug: s for s in Section.objects.select_related("owner", "current_revision")}
+
+    for slug, username in OWNERS.items():
+        section = sections[slug]
+        if section.owner_id != users[username].pk:
+            services.assign_owner(section=section, owner=users[username], assigned_by=manager)
+            report.owners_assigned.append(f"{slug} → {username}")
+
+    demo_files = read_demo_files(content_dir) if content_dir.is_dir() else []
+    for demo in demo_files:
+        section = sections.get(demo.slug)
+        if section is None:
+            raise DemoContentError(f"{demo.path}: no section with slug {demo.slug!r}")
+        author = users.get(demo.username)
+        if author is None:
+            raise DemoContentError(f"{demo.path}: unknown demo user {demo.username!r}")
+        exists = Revision.objects.filter(
+            section=section, author=author, change_note=demo.change_note, body=demo.body
+        ).exists()
+        if exists:
+            report.revisions_skipped += 1
+            continue
+        section.refresh_from_db()
+        revision = services.save_revision(
+            section=section,
+            author=author,
+            title=section.title,
+            body=demo.body,
+            change_note=demo.change_note,
+            base_number=section.current_number,
+        )
+        report.revisions_added.append(f"{demo.slug} #{revision.number}")
+
+    now = timezone.now()
+    for slug, section in sections.items():
+        section.refresh_from_db()
+        if section.last_reviewed_at is None:
+            age = DEMO_REVIEW_AGES.get(slug, DEFAULT_REVIEW_AGE)
+            section.last_reviewed_at = now - timedelta(days=age)
+            section.last_reviewed_by = section.owner
+            section.save(update_fields=["last_reviewed_at", "last_reviewed_by"])
+            report.reviews_set.append(f"{slug} ({age} days ago)")
+
+    _copy_images(content_dir, media_root, report)
+    return report

@@ -1,0 +1,61 @@
+"""Personas (SECURITY.md): anonymous, reader, section owner, owner of another section,
+champion, manager. Sections come from the data migration, so they exist in every test DB."""
+
+import pytest
+from django.test import Client
+
+from playbook import services
+from playbook.models import Section
+
+from .factories import ChampionFactory, UserFactory
+
+PERSONAS = ["anonymous", "reader", "owner", "other_owner", "champion", "manager"]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def section(db):
+    """Section A: Target audience, owned by the ``owner`` persona."""
+    return Section.objects.select_related("current_revision").get(slug="target-audience")
+
+
+@pytest.fixture
+def other_section(db):
+    """Section B: Products and services, owned by the ``other_owner`` persona."""
+    return Section.objects.select_related("current_revision").get(slug="products-and-services")
+
+
+@pytest.fixture
+def personas(db, section, other_section):
+    manager = UserFactory(username="manager", is_staff=True, is_superuser=True)
+    owner = UserFactory(username="owner")
+    other_owner = UserFactory(username="other_owner")
+    services.assign_owner(section=section, owner=owner, assigned_by=manager)
+    services.assign_owner(section=other_section, owner=other_owner, assigned_by=manager)
+    return {
+        "anonymous": None,
+        "reader": UserFactory(username="reader", is_staff=True),
+        "owner": owner,
+        "other_owner": other_owner,
+        "champion": ChampionFactory(username="champion"),
+        "manager": manager,
+    }
+
+
+@pytest.fixture
+def client_as(personas):
+    """``client_as("owner")``: a fresh client logged in as that persona (anonymous: not logged in)."""
+
+    def make(name):
+        client = Client()
+        user = personas[name]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
