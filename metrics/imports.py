@@ -1,0 +1,313 @@
+"""Services for CRM imports: one file imported now (the command), or as a portal ImportJob.
+
+The parsing and writing rules live in metrics/importers.py. Here: all-or-nothing by default
+(any invalid row → nothing written, every bad row reported); `skip_invalid` writes the valid
+rows; `dry_run` writes nothing. A write is one transaction; after it, a metrics recomputation
+is requested. Portal jobs: uploaded and validated (`import_job_create`), previewed, started by a
+person (`import_job_start`, which enqueues the `run_import_job` task on commit), run in the
+background (`import_job_run`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from metrics import importers
+from metrics.importers import BATCH_SIZE, ImportFileError, RowError
+from metrics.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+# A job keeps at most this many row errors (the report says how many more there were).
+MAX_STORED_ERRORS = 10_000
+
+
+@dataclass
+class ImportOutcome:
+    kind: str
+    rows_total: int = 0
+    rows_valid: int = 0
+    rows_written: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    recompute_requested: bool = False
+
+    @property
+    def rows_invalid(self) -> int:
+        return len({error.line for error in self.errors})
+
+    def summary(self) -> str:
+        invalid = self.rows_invalid
+        if self.dry_run:
+            return (
+                f"Dry run: {self.rows_valid} of {self.rows_total} {self.kind} rows are valid, "
+                f"{invalid} invalid. Nothing was written."
+            )
+        if self.rows_written:
+            text = f"Imported {self.rows_written} of {self.rows_total} {self.kind} rows."
+            if invalid:
+                text += f" Skipped {invalid} invalid rows."
+            return text
+        if invalid:
+            return (
+                f"Nothing was written: {invalid} of {self.rows_total} {self.kind} rows are "
+                "invalid. Fix them, or import the valid rows only (skip invalid rows)."
+            )
+        return "Nothing was written."
+
+
+def user_can_import(user) -> bool:
+    """RevOps managers: superusers, and staff with the add_importjob permission."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or (user.is_staff and user.has_perm("metrics.add_importjob"))
+
+
+def _request_recompute(user) -> bool:
+    return False
+
+
+@transaction.atomic
+def _write(parsed: importers.Parsed, *, batch_size: int, on_batch=None) -> int:
+    return importers.write(parsed, batch_size=batch_size, on_batch=on_batch)
+
+
+def import_records(
+    *,
+    kind: str,
+    data: bytes,
+    preset: str = "generic",
+    mapping: dict[str, str] | None = None,
+    status_map: dict[str, str] | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    requested_by=None,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Validate a whole file, then write it (or not). Raises ImportFileError for file problems."""
+    progress = on_progress or (lambda percent: None)
+    parsed = importers.parse(
+        kind=kind, data=data, preset=preset, mapping=mapping, status_map=status_map
+    )
+    progress(20)
+    importers.resolve_accounts(
+        parsed,
+        batch_size=batch_size,
+        on_batch=lambda done, total: progress(20 + 30 * done // max(total, 1)),
+    )
+    progress(50)
+    outcome = ImportOutcome(
+        kind=kind,
+        rows_total=parsed.rows_total,
+        rows_valid=len(parsed.valid),
+        errors=parsed.sorted_errors(),
+        dry_run=dry_run,
+    )
+    if dry_run or (outcome.errors and not skip_invalid) or not parsed.valid:
+        return outcome
+    outcome.rows_written = _write(
+        parsed,
+        batch_size=batch_size,
+        on_batch=lambda done, total: progress(50 + 50 * done // max(total, 1)),
+    )
+    outcome.recompute_requested = _request_recompute(requested_by)
+    return outcome
+
+
+# --- Portal jobs ------------------------------------------------------------------------------
+
+
+def import_job_list(*, limit: int = 100) -> list[ImportJob]:
+    return list(ImportJob.objects.select_related("created_by").order_by("-created_at")[:limit])
+
+
+def import_job_get(*, job_id: int) -> ImportJob:
+    return ImportJob.objects.select_related("created_by").get(pk=job_id)
+
+
+def _job_errors(errors: list[RowError]) -> list[dict]:
+    return [error.as_dict() for error in errors[:MAX_STORED_ERRORS]]
+
+
+def import_job_create(
+    *,
+    kind: str,
+    upload,
+    preset: str = "generic",
+    mapping: dict[str, str] | None = None,
+    status_map: dict[str, str] | None = None,
+    skip_invalid: bool = False,
+    created_by=None,
+) -> ImportJob:
+    """Store an uploaded file and validate all of it; the job then waits for a person to start it.
+
+    Raises ValidationError for a file over the size cap, ImportFileError for a file that
+    cannot be imported at all (nothing is stored then).
+    """
+    if created_by is not None and not user_can_import(created_by):
+        raise PermissionDenied
+    if upload.size > settings.CSV_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            f"The file is larger than {settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
+        )
+    data = upload.read()
+    parsed = importers.parse(
+        kind=kind, data=data, preset=preset, mapping=mapping, status_map=status_map
+    )
+    importers.resolve_accounts(parsed)
+    errors = parsed.sorted_errors()
+    job = ImportJob(
+        kind=kind,
+        preset=preset,
+        mapping=mapping or {},
+        status_map=status_map or {},
+        skip_invalid=skip_invalid,
+        original_name=(upload.name or "upload.csv")[-255:],
+        status=ImportJob.Status.PENDING,
+        rows_total=parsed.rows_total,
+        rows_invalid=len(parsed.invalid_lines),
+        errors=_job_errors(errors),
+        created_by=created_by,
+    )
+    # The stored name is ours, never the uploader's.
+    job.file.save(f"{uuid.uuid4().hex}.csv", ContentFile(data), save=False)
+    job.full_clean()
+    job.save()
+    return job
+
+
+def import_job_preview(*, job: ImportJob) -> tuple[list[str], list[dict]]:
+    """The first rows of the job's file as mapped onto the canonical columns."""
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    return importers.preview(
+        kind=job.kind,
+        data=data,
+        preset=job.preset,
+        mapping=job.mapping,
+        status_map=job.status_map,
+    )
+
+
+def import_job_can_start(job: ImportJob) -> bool:
+    return job.status == ImportJob.Status.PENDING and (job.skip_invalid or job.rows_invalid == 0)
+
+
+def _enqueue(job_id: int) -> None:
+    from metrics.tasks import run_import_job
+
+    try:
+        run_import_job.delay(job_id)
+    except Exception as exc:  # the broker is down: say so, let the person try again
+        from kombu.exceptions import OperationalError
+
+        if not isinstance(exc, OperationalError | ConnectionError):
+            raise
+        logger.warning("Import job %s could not be queued: %s", job_id, exc)
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.PENDING,
+            message="The task queue could not be reached; nothing was imported. Try again.",
+        )
+        return
+    ImportJob.objects.filter(pk=job_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+
+
+@transaction.atomic
+def import_job_start(*, job: ImportJob, started_by) -> ImportJob:
+    """Queue a previewed job; the task is sent once this transaction commits."""
+    if not user_can_import(started_by):
+        raise PermissionDenied
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.PENDING:
+        raise ValidationError("This import has already been started.")
+    if not import_job_can_start(job):
+        raise ValidationError(
+            "This file has invalid rows and the import is all or nothing: fix the file, "
+            "or upload it again with “skip invalid rows”."
+        )
+    job.status = ImportJob.Status.QUEUED
+    job.message = ""
+    job.progress = 0
+    job.save(update_fields=["status", "message", "progress"])
+    transaction.on_commit(partial(_enqueue, job.pk))
+    return job
+
+
+def _set_progress(job_id: int, percent: int) -> None:
+    ImportJob.objects.filter(pk=job_id).update(progress=min(percent, 99))
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """The background part: import the job's file. Safe to run twice (a redelivered task)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        # RUNNING too: a worker killed mid-job left it so, and its write was rolled back.
+        if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+            return job
+        job.status = ImportJob.Status.RUNNING
+        job.started_at = timezone.now()
+        job.progress = 0
+        job.save(update_fields=["status", "started_at", "progress"])
+
+    job.finished_at = None
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        outcome = import_records(
+            kind=job.kind,
+            data=data,
+            preset=job.preset,
+            mapping=job.mapping,
+            status_map=job.status_map,
+            skip_invalid=job.skip_invalid,
+            requested_by=job.created_by,
+            on_progress=partial(_set_progress, job.pk),
+        )
+    except ImportFileError as exc:
+        job.status, job.message = ImportJob.Status.FAILED, str(exc)
+        job.rows_written = 0
+    except Exception:
+        logger.exception("Import job %s failed", job_id)
+        job.status = ImportJob.Status.FAILED
+        job.message = "The import failed unexpectedly and nothing was written. The error is logged."
+        job.rows_written = 0
+    else:
+        succeeded = outcome.rows_written > 0 or not outcome.errors
+        job.status = ImportJob.Status.SUCCEEDED if succeeded else ImportJob.Status.FAILED
+        job.rows_total = outcome.rows_total
+        job.rows_written = outcome.rows_written
+        job.rows_invalid = outcome.rows_invalid
+        job.errors = _job_errors(outcome.errors)
+        job.message = outcome.summary()
+        if outcome.recompute_requested:
+            job.message += " A metrics recomputation was queued."
+    job.progress = 100
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "message",
+            "rows_total",
+            "rows_written",
+            "rows_invalid",
+            "errors",
+            "progress",
+            "finished_at",
+        ]
+    )
+    return job
+
+
+def import_job_error_rows(*, job: ImportJob) -> list[list]:
+    return [[e["line"], e["column"], e["value"], e["reason"]] for e in job.errors]
