@@ -1,8 +1,30 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import catalog, views
+
+
+class MetricKeyConverter:
+    """Matches only the catalogue's keys, so `/metrics/<anything else>/` stays free for other pages."""
+
+    regex = "|".join(sorted(catalog.KEYS, key=len, reverse=True))
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(MetricKeyConverter, "metric_key")
 
 app_name = "metrics"
 urlpatterns = [
     path("", views.scorecard, name="scorecard"),
+    path("recompute/", views.recompute, name="recompute"),
+    path("runs/<int:pk>/status.json", views.run_status, name="run_status"),
+    path("<metric_key:key>/", views.metric, name="metric"),
+    path("<metric_key:key>.csv", views.metric_csv, name="metric_csv"),
+    path("<metric_key:key>.json", views.metric_json, name="metric_json"),
+    path("<metric_key:key>/records/", views.records, name="records"),
+    path("<metric_key:key>/records.csv", views.records_csv, name="records_csv"),
 ]

@@ -1,0 +1,149 @@
+"""Every dashboard page × every persona, with stored figures and with no data at all."""
+
+import pytest
+from django.urls import reverse
+
+from metrics.models import MetricRun
+from tests.metrics.dashboard_support import PERSONAS, make_persona, stored_run
+
+PAGES = [
+    ("metrics:scorecard", {}, ""),
+    ("metrics:metric", {"key": "win_rate"}, ""),
+    ("metrics:metric", {"key": "arr"}, "?period=2017-Q4"),
+    ("metrics:records", {"key": "win_rate"}, "?period=2017-06"),
+    ("metrics:records", {"key": "nrr"}, "?period=2017-06&segment=SMB"),
+    ("metrics:records", {"key": "cac"}, "?period=2017"),
+    ("metrics:records", {"key": "forecast_accuracy"}, "?period=2017-06"),
+    ("metrics:metric_csv", {"key": "win_rate"}, ""),
+    ("metrics:records_csv", {"key": "open_pipeline_count"}, "?period=2017-06"),
+    ("metrics:metric_json", {"key": "win_rate"}, "?period=2017-06"),
+]
+
+
+def url_of(name, kwargs, query):
+    return reverse(name, kwargs=kwargs) + query
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "kwargs", "query"), PAGES)
+def test_anonymous_visitors_are_sent_to_the_login_page(client, name, kwargs, query):
+    response = client.get(url_of(name, kwargs, query))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize(("name", "kwargs", "query"), PAGES)
+def test_every_persona_sees_every_page_with_stored_figures(client, who, name, kwargs, query):
+    stored_run(months=12)
+    client.force_login(make_persona(who))
+    response = client.get(url_of(name, kwargs, query))
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize(("name", "kwargs", "query"), PAGES)
+def test_every_persona_sees_every_page_with_no_data_at_all(client, who, name, kwargs, query):
+    client.force_login(make_persona(who))
+    response = client.get(url_of(name, kwargs, query))
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", PERSONAS)
+def test_the_empty_scorecard_says_what_to_do(client, who):
+    client.force_login(make_persona(who))
+    body = client.get(reverse("metrics:scorecard")).content.decode()
+    assert "No figures yet" in body
+    if who == "manager":
+        assert 'href="/metrics/imports/"' in body
+        assert "Recompute now" in body
+    else:
+        assert "Ask a RevOps manager to import CRM data" in body
+        assert "Recompute now" not in body
+
+
+@pytest.mark.django_db
+def test_the_empty_metric_page_says_no_computation_has_finished(client):
+    client.force_login(make_persona("reader"))
+    body = client.get(reverse("metrics:metric", kwargs={"key": "nrr"})).content.decode()
+    assert "No computation has finished yet" in body
+    assert "Net revenue retention" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["reader", "owner", "champion"])
+def test_only_managers_may_recompute_and_a_refused_post_creates_no_run(client, who):
+    client.force_login(make_persona(who))
+    response = client.post(reverse("metrics:recompute"))
+    assert response.status_code == 403
+    assert MetricRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_anonymous_recompute_is_sent_to_login_and_creates_no_run(client):
+    response = client.post(reverse("metrics:recompute"))
+    assert response.status_code == 302
+    assert MetricRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_recompute_is_post_only(client):
+    client.force_login(make_persona("manager"))
+    assert client.get(reverse("metrics:recompute")).status_code == 405
+    assert MetricRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/metrics/no_such_metric/", "/metrics/no_such_metric.csv", "/metrics/no_such_metric.json",
+     "/metrics/no_such_metric/records/"],
+)  # fmt: skip
+def test_an_unknown_metric_is_not_found(client, path):
+    client.force_login(make_persona("reader"))
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["?period=2017-13", "?period=June", "?period=2017-01-01..2017-02-01", "?kind=week",
+     "?segment=SMB&channel=Referral"],
+)  # fmt: skip
+@pytest.mark.parametrize("name", ["metrics:scorecard", "metrics:metric", "metrics:records"])
+def test_a_bad_period_or_cut_is_a_400_with_a_message(client, name, query):
+    client.force_login(make_persona("reader"))
+    kwargs = {} if name == "metrics:scorecard" else {"key": "win_rate"}
+    response = client.get(reverse(name, kwargs=kwargs) + query)
+    assert response.status_code == 400
+    assert "Can't show that" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_cut_the_metric_does_not_allow_is_a_400_on_the_drill_down(client):
+    client.force_login(make_persona("reader"))
+    response = client.get(
+        reverse("metrics:records", kwargs={"key": "win_rate"}) + "?channel=Referral"
+    )
+    assert response.status_code == 400
+    assert "can&#x27;t be cut by channel" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_run_status_reports_progress_as_json(client):
+    from tests.metrics.factories import MetricRunFactory
+
+    run = MetricRunFactory(status=MetricRun.Status.RUNNING, progress=40)
+    client.force_login(make_persona("reader"))
+    data = client.get(reverse("metrics:run_status", kwargs={"pk": run.pk})).json()
+    assert data == {
+        "id": run.pk,
+        "status": "running",
+        "status_label": "Running",
+        "progress": 40,
+        "finished_at": None,
+        "done": False,
+    }
