@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import catalog, views
+from . import catalog, import_views, views
 
 
 class MetricKeyConverter:
@@ -27,4 +27,11 @@ urlpatterns = [
     path("<metric_key:key>.json", views.metric_json, name="metric_json"),
     path("<metric_key:key>/records/", views.records, name="records"),
     path("<metric_key:key>/records.csv", views.records_csv, name="records_csv"),
+    # --- CRM imports (metrics/import_views.py) ---
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/new/", import_views.import_new, name="import_new"),
+    path("imports/<int:job_id>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/status.json", import_views.import_status, name="import_status"),
+    path("imports/<int:job_id>/errors.csv", import_views.import_errors_csv, name="import_errors"),
+    # --- end CRM imports ---
 ]

@@ -1,0 +1,177 @@
+"""Portal CRM imports: upload → preview → start → progress → error report. RevOps managers only."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from metrics import importers, imports
+from metrics.csv_export import csv_response
+from metrics.importers import ImportFileError
+from metrics.models import ImportJob
+
+PRESET_CHOICES = [
+    ("generic", "Generic: the canonical columns"),
+    ("salesforce", "Salesforce export (Data Loader or report)"),
+    ("hubspot", "HubSpot export"),
+]
+ERRORS_SHOWN = 100
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportJob.Kind.choices)
+    preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="generic")
+    file = forms.FileField(label="CSV file")
+    mapping = forms.CharField(
+        label="Column mapping (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "short"}),
+        help_text="One FIELD=COLUMN per line, e.g. created_date=engage_date. Overrides the preset.",
+    )
+    status_from_stage = forms.CharField(
+        label="Status from stage (optional)",
+        required=False,
+        max_length=2000,
+        help_text="For opportunities without a status column: STAGE=STATUS pairs, e.g. "
+        "Won=won, Lost=lost, *=open (* is any other stage).",
+    )
+    skip_invalid = forms.BooleanField(
+        label="Skip invalid rows (import the valid ones); otherwise all or nothing",
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.CSV_UPLOAD_MAX_BYTES:
+            raise ValidationError(
+                f"The file is larger than {settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
+            )
+        return upload
+
+    def clean_mapping(self):
+        try:
+            return importers.parse_mapping(self.cleaned_data["mapping"].splitlines())
+        except ImportFileError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_status_from_stage(self):
+        try:
+            return importers.parse_status_map(self.cleaned_data["status_from_stage"])
+        except ImportFileError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _require_manager(user) -> None:
+    if not imports.user_can_import(user):
+        raise PermissionDenied
+
+
+def _job(job_id: int) -> ImportJob:
+    try:
+        return imports.import_job_get(job_id=job_id)
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import.") from None
+
+
+@require_GET
+def import_list(request):
+    _require_manager(request.user)
+    return render(request, "metrics/imports/list.html", {"jobs": imports.import_job_list()})
+
+
+@require_http_methods(["GET", "POST"])
+def import_new(request):
+    _require_manager(request.user)
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = imports.import_job_create(
+                    kind=data["kind"],
+                    upload=data["file"],
+                    preset=data["preset"],
+                    mapping=data["mapping"],
+                    status_map=data["status_from_stage"],
+                    skip_invalid=data["skip_invalid"],
+                    created_by=request.user,
+                )
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("metrics:import_detail", job_id=job.pk)
+        status = 400
+    else:
+        form = ImportForm()
+    context = {"form": form, "max_mb": settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)}
+    return render(request, "metrics/imports/new.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def import_detail(request, job_id: int):
+    _require_manager(request.user)
+    job = _job(job_id)
+    start_error = ""
+    if request.method == "POST":
+        try:
+            imports.import_job_start(job=job, started_by=request.user)
+        except ValidationError as exc:
+            start_error = " ".join(exc.messages)
+        else:
+            return redirect("metrics:import_detail", job_id=job.pk)
+        job = _job(job_id)
+    columns, preview_rows, preview_error = [], [], ""
+    if job.status == ImportJob.Status.PENDING:
+        try:
+            columns, preview_rows = imports.import_job_preview(job=job)
+        except (ImportFileError, OSError) as exc:
+            preview_error = str(exc)
+    context = {
+        "job": job,
+        "columns": columns,
+        "preview_rows": preview_rows,
+        "preview_error": preview_error,
+        "start_error": start_error,
+        "can_start": imports.import_job_can_start(job),
+        "errors": job.errors[:ERRORS_SHOWN],
+        "errors_hidden": max(len(job.errors) - ERRORS_SHOWN, 0),
+        "in_progress": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+    }
+    return render(
+        request, "metrics/imports/detail.html", context, status=400 if start_error else 200
+    )
+
+
+@require_GET
+def import_status(request, job_id: int):
+    _require_manager(request.user)
+    job = _job(job_id)
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": job.progress,
+            "rows_total": job.rows_total,
+            "rows_written": job.rows_written,
+            "rows_invalid": job.rows_invalid,
+            "message": job.message,
+            "done": job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED),
+        }
+    )
+
+
+@require_GET
+def import_errors_csv(request, job_id: int):
+    _require_manager(request.user)
+    job = _job(job_id)
+    return csv_response(
+        f"import-{job.pk}-errors.csv",
+        ["line", "column", "value", "reason"],
+        imports.import_job_error_rows(job=job),
+    )
