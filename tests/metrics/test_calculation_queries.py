@@ -1,0 +1,75 @@
+"""Computing every metric for one period and cut costs the same queries for 10 or 200 accounts."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from metrics.calculations import Cut, compute_all
+from metrics.models import Account, Opportunity, Spend, Subscription
+from metrics.periods import parse
+
+pytestmark = pytest.mark.django_db
+JUNE = parse("2017-06")
+
+
+def make_accounts(count: int) -> None:
+    rng = random.Random(count)
+    accounts = Account.objects.bulk_create(
+        [
+            Account(external_id=f"Q{n}", name=f"Q{n}", segment=rng.choice(["SMB", "Enterprise"]))
+            for n in range(count)
+        ]
+    )
+    opportunities, subscriptions = [], []
+    for n, account in enumerate(accounts):
+        created = date(2017, 1, 1) + timedelta(days=rng.randint(0, 200))
+        status = rng.choice(["won", "lost", "open"])
+        opportunities.append(
+            Opportunity(
+                external_id=f"Q{n}-O",
+                account=account,
+                status=status,
+                created_date=created,
+                close_date=None
+                if status == "open"
+                else created + timedelta(days=rng.randint(0, 60)),
+                amount=Decimal(rng.randint(100, 9000)),
+                source=rng.choice(["Events", "Referral"]),
+            )
+        )
+        subscriptions.append(
+            Subscription(
+                external_id=f"Q{n}-S", account=account, mrr=Decimal(100), start_date=created
+            )
+        )
+    Opportunity.objects.bulk_create(opportunities)
+    Subscription.objects.bulk_create(subscriptions)
+    Spend.objects.bulk_create(
+        [
+            Spend(month=date(2017, 6, 1), channel=c, category="marketing", amount=Decimal(10))
+            for c in ["Events", "Referral"]
+        ]
+    )
+
+
+def queries_for(cut: Cut) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        compute_all(JUNE, cut)
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("cut", [Cut(), Cut.segment("SMB"), Cut.channel("Events")], ids=str)
+def test_the_query_count_does_not_grow_with_the_accounts(cut):
+    make_accounts(10)
+    few = queries_for(cut)
+    Account.objects.all().delete()
+    Opportunity.objects.all().delete()
+    Spend.objects.all().delete()
+    make_accounts(200)
+    assert Account.objects.count() == 200
+    assert queries_for(cut) == few
+    assert few <= 5
