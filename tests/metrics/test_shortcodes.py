@@ -1,0 +1,190 @@
+"""`{{ metric:… }}` shortcodes in playbook Markdown: values, links, warnings, escaping, queries."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from metrics.periods import Period
+from playbook import services as playbook_services
+from playbook.markdown import render_markdown
+from playbook.models import Section
+from playbook.shortcodes import expand, protect
+from tests.metrics.dashboard_support import make_persona
+from tests.metrics.factories import MetricRunFactory, MetricValueFactory
+
+
+def month_value(run, key, year, month, value, **extra):
+    period = Period.month(year, month)
+    return MetricValueFactory(
+        run=run, key=key, period_start=period.start, period_end=period.end, value=value, **extra
+    )
+
+
+@pytest.fixture
+def run(db):
+    run = MetricRunFactory()
+    month_value(run, "win_rate", 2017, 12, Decimal("0.425"))
+    month_value(run, "win_rate", 2017, 6, Decimal("0.3"))
+    month_value(run, "arr", 2017, 12, Decimal("1200000"))
+    month_value(
+        run, "win_rate", 2017, 12, Decimal("0.6"), cut_kind="segment", cut_value="Mid market"
+    )
+    quarter = Period.quarter(2017, 4)
+    MetricValueFactory(
+        run=run, key="cac", period_kind="quarter", period_start=quarter.start,
+        period_end=quarter.end, cut_kind="channel", cut_value="Referral", value=Decimal("850.5"),
+    )  # fmt: skip
+    MetricValueFactory(
+        run=run, key="cac", period_kind="quarter", period_start=quarter.start,
+        period_end=quarter.end, value=None, undefined_reason="no new customers",
+    )  # fmt: skip
+    return run
+
+
+def render(text):
+    return str(render_markdown(text))
+
+
+@pytest.mark.django_db
+def test_a_shortcode_shows_the_stored_value_with_a_link_and_as_of_date(run):
+    html = render("Current win rate: {{ metric:win_rate }}")
+    # Today (2026) has no stored month, so the latest stored month (Dec 2017) is shown.
+    assert "42.5%" in html
+    assert 'href="/metrics/win_rate/?period=2017-12"' in html
+    assert "Dec 2017" in html
+    assert f"as of {run.finished_at.date().isoformat()}" in html
+    assert "{{" not in html and "MTRCSC" not in html
+
+
+@pytest.mark.django_db
+def test_last_month_means_the_last_complete_month_before_today_when_it_is_stored(run):
+    html = expand(protect("{{ metric:win_rate }}"), today=date(2017, 7, 20))
+    assert "30.0%" in html and "Jun 2017" in html
+
+
+@pytest.mark.django_db
+def test_an_explicit_period_and_a_cut_are_honoured(run):
+    html = render('{{ metric:win_rate period=2017-12 segment="Mid market" }}')
+    assert "60.0%" in html
+    assert "Segment: Mid market" in html
+    assert 'href="/metrics/win_rate/?period=2017-12&amp;segment=Mid+market"' in html
+
+
+@pytest.mark.django_db
+def test_a_channel_cut_over_the_last_quarter(run):
+    html = render("{{ metric:cac period=last_quarter channel=Referral }}")
+    assert "USD 850.50" in html
+    assert "Q4 2017" in html
+
+
+@pytest.mark.django_db
+def test_an_undefined_value_shows_a_dash_and_its_reason(run):
+    html = render("{{ metric:cac period=2017-Q4 }}")
+    assert "—" in html
+    assert "no new customers" in html
+
+
+@pytest.mark.django_db
+def test_a_period_without_a_stored_value_says_so(run):
+    html = render("{{ metric:win_rate period=2015-03 }}")
+    assert "no value stored for this period" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{{ metric:no_such_metric }}", "unknown metric “no_such_metric”"),
+        ("{{ metric: }}", "no metric key"),
+        ("{{ metric:win_rate period=yesterday }}", "bad period “yesterday”"),
+        ("{{ metric:win_rate period=2017-13 }}", "bad period “2017-13”"),
+        ("{{ metric:win_rate colour=red }}", "unknown argument “colour=red”"),
+        ("{{ metric:win_rate segment=A channel=B }}", "give a segment or a channel, not both"),
+        ("{{ metric:win_rate channel=Referral }}", "Win rate can&#x27;t be cut by channel"),
+        ("{{ metric:win_rate period=2017 period=2016 }}", "period= given twice"),
+    ],
+)
+def test_a_bad_shortcode_becomes_a_visible_inline_warning(run, text, message):
+    html = render(f"Before {text} after")
+    assert '<span class="shortcode-warning">' in html
+    assert message in html
+    assert html.startswith("<p>Before ") and html.endswith(" after</p>")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{{ metric:win_rate segment="><script> }}',
+        '{{ metric:win_rate segment="><script>alert(1)</script>" }}',
+        "{{ metric:<img src=x onerror=alert(1)> }}",
+        '{{ metric:win_rate period="<b onmouseover=x>" }}',
+        "{{ metric:win_rate segment='\"><svg onload=alert(1)>' }}",
+    ],
+)
+def test_shortcode_arguments_cannot_inject_html(run, text):
+    html = render(text)
+    assert "<script" not in html
+    assert "<img" not in html and "<svg" not in html and "<b " not in html
+    tags = re.findall(r"<[^>]*>", html)
+    assert not [tag for tag in tags if re.search(r"\son\w+\s*=", tag)]
+    assert "&lt;" in html or "shortcode-warning" in html
+
+
+@pytest.mark.django_db
+def test_without_any_computation_a_shortcode_says_no_figures_yet():
+    html = render("{{ metric:arr }}")
+    assert "no figures computed yet" in html
+    assert 'href="/metrics/arr/"' in html
+
+
+@pytest.mark.django_db
+def test_a_pages_shortcodes_are_read_with_a_fixed_number_of_queries(run):
+    few = " ".join(["{{ metric:win_rate }}", "{{ metric:arr period=2017 }}"])
+    many = " ".join(
+        [f"{{{{ metric:win_rate period=2017-{m:02d} }}}}" for m in range(1, 13)]
+        + ["{{ metric:arr }}", "{{ metric:cac period=last_quarter channel=Referral }}"]
+        + ["{{ metric:nrr period=last_year }}", '{{ metric:win_rate segment="Mid market" }}'] * 5
+    )
+    with CaptureQueriesContext(connection) as small:
+        render(few)
+    with CaptureQueriesContext(connection) as large:
+        html = render(many)
+    assert html.count('class="metric-figure"') == 12 + 1 + 1 + 10
+    # One query for the run, at most two per relative period kind, one for all the values.
+    assert len(large.captured_queries) <= 1 + 2 * 3 + 1
+    assert len(small.captured_queries) <= len(large.captured_queries)
+
+
+@pytest.mark.django_db
+def test_text_without_shortcodes_issues_no_query():
+    with CaptureQueriesContext(connection) as queries:
+        render("Plain **text** with {{ braces }} and {single}.")
+    assert len(queries.captured_queries) == 0
+
+
+@pytest.mark.django_db
+def test_the_section_page_and_the_editor_preview_render_shortcodes(client, run):
+    editor = make_persona("champion")
+    section = Section.objects.get(slug="success-metrics")
+    playbook_services.save_revision(
+        section=section,
+        author=editor,
+        title=section.title,
+        body="Win rate: {{ metric:win_rate }} and {{ metric:nope }}",
+        change_note="figures",
+        base_number=section.current_number,
+    )
+    client.force_login(editor)
+    page = client.get(reverse("playbook:section", kwargs={"slug": section.slug})).content.decode()
+    assert "42.5%" in page and 'class="shortcode-warning"' in page
+    preview = client.post(
+        reverse("playbook:preview", kwargs={"slug": section.slug}),
+        {"content": "{{ metric:arr }}"},
+    ).content.decode()
+    assert "USD 1,200,000" in preview
