@@ -21,6 +21,7 @@ Hook points for later steps (e.g. the dashboards' ``{{ metric:key ... }}`` short
   it unchanged inside the sanitised HTML (braces are plain text to Markdown).
 """
 
+import re
 from collections.abc import Callable
 
 import markdown as _markdown
@@ -52,6 +53,21 @@ MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 MARKDOWN_EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
 
 
+_URL_ATTRIBUTES = {"href", "src"}
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
+    """Defence in depth after nh3's own scheme check: drop a URL whose scheme, read the way a
+    lax browser might (whitespace and control characters removed), is not allowed."""
+    if attribute in _URL_ATTRIBUTES:
+        scheme = _SCHEME.match(_IGNORED_IN_URLS.sub("", value).lower())
+        if scheme and scheme.group(1) not in URL_SCHEMES:
+            return None
+    return value
+
+
 def register_preprocessor(fn: Processor) -> Processor:
     """Add a step that rewrites Markdown source before rendering. Usable as a decorator."""
     if fn not in _preprocessors:
@@ -75,6 +91,7 @@ def sanitize_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )
 
 
