@@ -56,6 +56,10 @@ def section(request, slug):
         "can_edit": permissions.can_edit(user, section),
         "can_mark_reviewed": permissions.can_mark_reviewed(user, section),
     }
+    if section.slug == "success-metrics":  # dashboards: live metric cards (a fixed few queries)
+        from metrics.dashboards import success_cards
+
+        context["metric_cards"] = success_cards()
     return render(request, "playbook/section.html", context)
 
 

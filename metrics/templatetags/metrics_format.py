@@ -33,3 +33,11 @@ def plain_number(value):
     value = Decimal(value)
     text = f"{value:,.4f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+@register.simple_tag
+def metric_keys():
+    """`{% metric_keys as keys %}`: every metric's key, from the catalogue (no query)."""
+    from metrics import catalog
+
+    return catalog.KEYS
