@@ -1,0 +1,194 @@
+"""Image uploads: identified and re-encoded by Pillow, never trusted (SECURITY.md item 12)."""
+
+import io
+import json
+import random
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image, PngImagePlugin
+
+from .images import jpeg_bytes, png_bomb_bytes, png_bytes
+
+UPLOAD_URL = reverse("playbook:upload", args=["target-audience"])
+
+
+def stored_files(media_root):
+    folder = media_root / "playbook" / "uploads"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def upload(client, name, data, content_type):
+    return client.post(
+        UPLOAD_URL, {"image": SimpleUploadedFile(name, data, content_type=content_type)}
+    )
+
+
+@pytest.fixture
+def owner_client(client_as):
+    return client_as("owner")
+
+
+def assert_refused(response, media_root):
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"]
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.django_db
+def test_html_sent_as_a_gif_is_refused_and_nothing_is_stored(owner_client, media_root):
+    html = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    assert_refused(upload(owner_client, "evil.html", html, "image/gif"), media_root)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["drawing.svg", "drawing.png"])
+def test_svg_is_refused_whatever_its_name(owner_client, media_root, name):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>'
+    assert_refused(upload(owner_client, name, svg, "image/svg+xml"), media_root)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\x00\x01junk" * 100,
+        b"GIF89a" + b"\xff" * 40,
+        png_bytes()[:40],
+        png_bytes(size=(64, 64))[:-30],
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 200,
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
+    ],
+    ids=[
+        "empty",
+        "junk",
+        "gif-header-junk",
+        "png-header-only",
+        "truncated-png",
+        "png-magic-zeros",
+        "pdf",
+    ],
+)
+def test_junk_and_damaged_files_get_a_clear_400_not_a_500(owner_client, media_root, data):
+    assert_refused(upload(owner_client, "image.png", data, "image/png"), media_root)
+
+
+@pytest.mark.django_db
+def test_a_decompression_bomb_is_refused_quickly(owner_client, media_root):
+    started = time.monotonic()
+    response = upload(owner_client, "bomb.png", png_bomb_bytes(), "image/png")
+    assert time.monotonic() - started < 2
+    assert_refused(response, media_root)
+    assert "pixels" in json.loads(response.content)["error"]
+
+
+@pytest.mark.django_db
+def test_an_image_over_the_pixel_warning_limit_is_also_refused(owner_client, media_root):
+    # Between MAX_IMAGE_PIXELS and twice that, Pillow only warns: we refuse anyway.
+    response = upload(owner_client, "big.png", png_bomb_bytes(12_000, 12_000), "image/png")
+    assert_refused(response, media_root)
+
+
+@pytest.mark.django_db
+def test_an_oversize_file_is_refused(owner_client, media_root, settings):
+    settings.UPLOAD_MAX_BYTES = 1024
+    noisy = Image.frombytes("L", (64, 64), random.Random(7).randbytes(64 * 64))
+    out = io.BytesIO()
+    noisy.save(out, format="PNG")
+    assert len(out.getvalue()) > 1024
+    assert_refused(upload(owner_client, "big.png", out.getvalue(), "image/png"), media_root)
+
+
+@pytest.mark.django_db
+def test_a_request_without_a_file_is_refused(owner_client, media_root):
+    assert_refused(owner_client.post(UPLOAD_URL, {}), media_root)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["anonymous", "reader", "other_owner"])
+def test_anonymous_and_read_only_users_cannot_upload(client_as, media_root, persona):
+    response = upload(client_as(persona), "a.png", png_bytes(), "image/png")
+    assert response.status_code == (302 if persona == "anonymous" else 403)
+    assert stored_files(media_root) == []
+
+
+def _with_metadata(text: str) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text)
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10), (1, 2, 3)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_valid_png_is_stored_re_encoded_under_a_generated_name(owner_client, media_root):
+    original = _with_metadata("<script>alert(1)</script>")
+    response = upload(owner_client, "../../My Photo.html.png", original, "text/html")
+    assert response.status_code == 200
+    (stored,) = stored_files(media_root)
+    assert stored.suffix == ".png" and len(stored.stem) == 32  # uuid4 hex, not the client's name
+    assert json.loads(response.content) == {
+        "image_code": f"![](/media/playbook/uploads/{stored.name})"
+    }
+    data = stored.read_bytes()
+    assert data != original and b"<script>" not in data  # re-encoded: metadata dropped
+    with Image.open(stored) as image:
+        assert (image.format, image.size) == ("PNG", (10, 10))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fmt", "extension"), [("JPEG", ".jpg"), ("GIF", ".gif"), ("WEBP", ".webp"), ("PNG", ".png")]
+)
+def test_the_stored_extension_comes_from_the_detected_format_not_the_name(
+    owner_client, media_root, fmt, extension
+):
+    out = io.BytesIO()
+    Image.new("RGB", (12, 9), (90, 10, 10)).save(out, format=fmt)
+    response = upload(owner_client, "picture.txt", out.getvalue(), "application/octet-stream")
+    assert response.status_code == 200
+    (stored,) = stored_files(media_root)
+    assert stored.suffix == extension
+
+
+@pytest.mark.django_db
+def test_an_uploaded_image_is_served_to_logged_in_users_only_as_an_image(
+    client_as, owner_client, media_root
+):
+    upload(owner_client, "photo.jpg", jpeg_bytes(), "image/jpeg")
+    (stored,) = stored_files(media_root)
+    url = f"/media/playbook/uploads/{stored.name}"
+    response = client_as("reader").get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == stored.read_bytes()
+    assert client_as("anonymous").get(url).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_non_image_file_in_media_is_only_ever_a_download(client_as, media_root):
+    (media_root / "notes.html").parent.mkdir(parents=True, exist_ok=True)
+    (media_root / "notes.html").write_bytes(b"<script>alert(1)</script>")
+    response = client_as("reader").get("/media/notes.html")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == "attachment"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/media/../revops_portal/settings.py", "/media/%2e%2e/manage.py"])
+def test_media_paths_outside_the_folder_are_refused(client_as, path):
+    response = client_as("reader").get(path)
+    assert response.status_code in (400, 404)
+    assert b"SECRET_KEY" not in response.content and b"DJANGO_SETTINGS" not in response.content
+
+
+@pytest.mark.django_db
+def test_a_missing_media_file_is_not_found(client_as):
+    assert client_as("reader").get("/media/playbook/uploads/missing.png").status_code == 404
