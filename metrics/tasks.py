@@ -1,11 +1,42 @@
-"""Celery tasks: thin wrappers that take an id and call a service."""
+"""Celery tasks: thin wrappers that take an id, call a service, and own retries and time limits."""
 
 from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
-from metrics import imports
+from metrics import imports, services
+from metrics.models import MetricRun
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_import_job(job_id: int) -> None:
     """Import an uploaded CRM file (a portal ImportJob); safe to run again on redelivery."""
     imports.import_job_run(job_id=job_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def compute_metrics_run(run_id: int) -> bool:
+    """Compute one metric run (idempotent: a redelivered or retried run takes effect once)."""
+    return services.compute_run(run_id=run_id)
+
+
+@shared_task(acks_late=True)
+def sweep_runs() -> list[int]:
+    """Every few minutes: re-send runs the broker never got, re-queue runs whose worker died."""
+    return services.sweep_stale_runs()
+
+
+@shared_task(acks_late=True)
+def nightly_recompute() -> int:
+    """Every night: recompute every metric from the current records."""
+    return services.request_recompute(trigger=MetricRun.Trigger.NIGHTLY).pk

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -226,7 +227,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}  # filled by metrics (nightly computation, sweep)
+# Metrics (engine): recompute every night; every 5 minutes re-send runs the broker missed.
+CELERY_BEAT_SCHEDULE: dict = {
+    "metrics-nightly-recompute": {
+        "task": "metrics.tasks.nightly_recompute",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "metrics-sweep-runs": {"task": "metrics.tasks.sweep_runs", "schedule": 300.0},
+}
 
 # --- Metrics ----------------------------------------------------------------
 METRICS_CURRENCY = env_str("METRICS_CURRENCY", "USD")

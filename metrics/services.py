@@ -1,0 +1,283 @@
+"""Metric runs: request a recomputation, compute a run, sweep runs the broker never got.
+
+A run writes its MetricValue rows while it is "running"; pages read only the latest
+SUCCEEDED run, so its figures become visible at once when it is marked succeeded, and a
+run that fails or is killed part-way leaves the previous run's figures in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from . import calculations
+from .calculations import Cut
+from .models import Forecast, MetricRun, MetricValue, Opportunity, Spend, Subscription
+from .periods import CUSTOM, MONTH, QUARTER, YEAR, Period, covering
+
+logger = logging.getLogger(__name__)
+
+KEEP_SUCCEEDED_RUNS = 3
+_BATCH = 2000
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    """What delay() raises when the broker cannot be reached."""
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    errors: list[type[BaseException]] = [
+        KombuOperationalError,
+        ConnectionError,
+        OSError,
+        TimeoutError,
+    ]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        errors += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    return tuple(errors)
+
+
+def _enqueue(run_id: int) -> bool:
+    """Send the run to the broker; on a broker fault log it and leave the run for the sweep."""
+    from .tasks import compute_metrics_run
+
+    try:
+        compute_metrics_run.delay(run_id)
+    except _broker_errors() as exc:
+        logger.warning("Metric run %s stays queued: the broker is unreachable (%s).", run_id, exc)
+        return False
+    MetricRun.objects.filter(pk=run_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    return True
+
+
+@transaction.atomic
+def request_recompute(*, trigger: str, requested_by=None) -> MetricRun:
+    """Record a queued run and send it to the workers once the transaction commits.
+
+    Never raises for a broker fault: the run then stays queued with no `enqueued_at`, and
+    `sweep_stale_runs` sends it when the broker is back.
+    """
+    run = MetricRun(trigger=trigger, requested_by=requested_by)
+    run.full_clean()
+    run.save()
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+# --- Computing a run --------------------------------------------------------------------------
+
+
+def data_range(*, today: date | None = None) -> tuple[date, date] | None:
+    """The first and last record dates (capped at today), or None when there are no records."""
+    today = today or timezone.localdate()
+    found = []
+    for model, fields in [
+        (Opportunity, ["created_date", "close_date"]),
+        (Subscription, ["start_date", "end_date"]),
+        (Spend, ["month"]),
+        (Forecast, ["period_start", "period_end"]),
+    ]:
+        aggregates = {}
+        for field in fields:
+            aggregates[f"min_{field}"] = Min(field)
+            aggregates[f"max_{field}"] = Max(field)
+        found += [v for v in model.objects.aggregate(**aggregates).values() if v is not None]
+    if not found:
+        return None
+    first, last = min(found), min(max(found), today)
+    return first, max(first, last)
+
+
+def periods_to_compute(*, today: date | None = None, extra: Period | None = None) -> list[Period]:
+    """Every month, quarter and year the records cover (plus an extra standard period)."""
+    span = data_range(today=today)
+    periods: list[Period] = []
+    if span is not None:
+        for kind in (MONTH, QUARTER, YEAR):
+            periods += covering(kind, *span)
+    if extra is not None and extra.kind != CUSTOM and extra not in periods:
+        periods.append(extra)
+    return periods
+
+
+def cuts_to_compute() -> list[Cut]:
+    return (
+        [calculations.ALL_CUT]
+        + [Cut.segment(s) for s in calculations.segments()]
+        + [Cut.channel(c) for c in calculations.channels()]
+    )
+
+
+def _pause_between_periods() -> None:
+    """Test hook: METRICS_TEST_DELAY_SECONDS (a setting, or the environment of a worker) slows
+    a run down so that a test can kill its worker mid-job. Unset in real use."""
+    delay = float(
+        getattr(settings, "METRICS_TEST_DELAY_SECONDS", None)
+        or os.environ.get("METRICS_TEST_DELAY_SECONDS")
+        or 0
+    )
+    if delay:
+        time.sleep(delay)
+
+
+def _values_for(run: MetricRun, period: Period, cut: Cut) -> list[MetricValue]:
+    figures = calculations.compute_all(period, cut)
+    return [
+        MetricValue(
+            run=run,
+            key=key,
+            period_kind=period.kind,
+            period_start=period.start,
+            period_end=period.end,
+            cut_kind=cut.kind,
+            cut_value=cut.value,
+            value=figure.value,
+            numerator=figure.numerator,
+            denominator=figure.denominator,
+            undefined_reason=figure.undefined_reason,
+        )
+        for key, figure in figures.items()
+    ]
+
+
+def stale_after() -> timedelta:
+    """A run "running" for longer than this was killed: the hard time limit ends any task sooner."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300)
+
+
+def _claim(run_id: int) -> int | None:
+    """Mark the run running and return this attempt's number, or None if there is nothing to do."""
+    with transaction.atomic():
+        run = MetricRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            logger.warning("Metric run %s does not exist (deleted?): nothing to compute.", run_id)
+            return None
+        if run.status == MetricRun.Status.SUCCEEDED:
+            logger.info("Metric run %s already succeeded: not computed again.", run_id)
+            return None
+        if (
+            run.status == MetricRun.Status.RUNNING
+            and run.started_at
+            and timezone.now() - run.started_at < stale_after()
+        ):
+            logger.info("Metric run %s is being computed by another worker.", run_id)
+            return None
+        attempt = run.attempts + 1
+        MetricRun.objects.filter(pk=run_id).update(
+            status=MetricRun.Status.RUNNING,
+            started_at=timezone.now(),
+            finished_at=None,
+            attempts=attempt,
+            progress=0,
+            error="",
+        )
+        return attempt
+
+
+def compute_run(
+    *, run_id: int, today: date | None = None, extra_period: Period | None = None
+) -> bool:
+    """Compute every metric for every covered period and cut into the run; idempotent.
+
+    A redelivered run deletes its own partial values first; a succeeded run is left alone.
+    Returns True when this call computed the run.
+    """
+    attempt = _claim(run_id)
+    if attempt is None:
+        return False
+    run = MetricRun.objects.get(pk=run_id)
+    try:
+        MetricValue.objects.filter(run_id=run_id).delete()
+        periods = periods_to_compute(today=today, extra=extra_period)
+        cuts = cuts_to_compute()
+        for index, period in enumerate(periods, start=1):
+            values = [value for cut in cuts for value in _values_for(run, period, cut)]
+            MetricValue.objects.bulk_create(values, batch_size=_BATCH)
+            MetricRun.objects.filter(pk=run_id, attempts=attempt).update(
+                progress=min(99, index * 100 // len(periods))
+            )
+            _pause_between_periods()
+        finished = MetricRun.objects.filter(
+            pk=run_id, attempts=attempt, status=MetricRun.Status.RUNNING
+        ).update(status=MetricRun.Status.SUCCEEDED, progress=100, finished_at=timezone.now())
+    except BaseException as exc:
+        logger.exception("Metric run %s failed.", run_id)
+        try:
+            MetricRun.objects.filter(pk=run_id, attempts=attempt).update(
+                status=MetricRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+        except Exception:  # the database itself may be what failed
+            logger.exception("Could not record the failure of metric run %s.", run_id)
+        raise
+    if finished:
+        prune_old_runs()
+    return bool(finished)
+
+
+def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
+    """Delete the values of all but the last `keep` succeeded runs, and of failed runs."""
+    kept = list(
+        MetricRun.objects.filter(status=MetricRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", flat=True)[:keep]
+    )
+    deleted, _ = (
+        MetricValue.objects.exclude(run_id__in=kept)
+        .filter(run__status__in=[MetricRun.Status.SUCCEEDED, MetricRun.Status.FAILED])
+        .delete()
+    )
+    return deleted
+
+
+def compute_now(*, trigger: str, requested_by=None, period: Period | None = None) -> MetricRun:
+    """Compute a run here and now (the command, the demo); `period` is added if not covered."""
+    run = MetricRun(trigger=trigger, requested_by=requested_by, enqueued_at=timezone.now())
+    run.full_clean()
+    run.save()
+    compute_run(run_id=run.pk, extra_period=period)
+    run.refresh_from_db()
+    return run
+
+
+def sweep_stale_runs(*, stale: timedelta | None = None) -> list[int]:
+    """Re-send runs the broker never got and runs stuck "running" past any task's time limit.
+
+    A run still "running" `stale` after it started (default: the hard time limit and five
+    minutes) lost its worker; it goes back to the queue. Returns the ids sent to the broker.
+    """
+    cutoff = timezone.now() - (stale_after() if stale is None else stale)
+    stuck = list(
+        MetricRun.objects.filter(
+            status=MetricRun.Status.RUNNING, started_at__lte=cutoff
+        ).values_list("pk", flat=True)
+    )
+    if stuck:
+        MetricRun.objects.filter(pk__in=stuck, status=MetricRun.Status.RUNNING).update(
+            status=MetricRun.Status.QUEUED,
+            enqueued_at=None,
+            error="Re-queued: the worker computing it stopped.",
+        )
+    never_sent = list(
+        MetricRun.objects.filter(status=MetricRun.Status.QUEUED, enqueued_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    sent = []
+    for run_id in never_sent:
+        if not _enqueue(run_id):
+            break  # the broker is still down: try again at the next sweep
+        sent.append(run_id)
+    return sent
