@@ -12,6 +12,7 @@ from . import catalog, dashboards
 from .csv_export import csv_response
 from .dashboards import BadRequest, Cut
 from .models import MetricRun
+from .services import request_recompute
 
 RECORDS_PER_PAGE = 50
 
@@ -92,8 +93,6 @@ def scorecard(request):
 def recompute(request):
     if not can_recompute(request.user):
         raise PermissionDenied("Only RevOps managers can start a recomputation.")
-    from .services import request_recompute
-
     run = request_recompute(trigger=MetricRun.Trigger.MANUAL, requested_by=request.user)
     return redirect(f"{reverse('metrics:scorecard')}?run={run.pk}")
 

@@ -147,3 +147,28 @@ def test_run_status_reports_progress_as_json(client):
         "finished_at": None,
         "done": False,
     }
+
+
+@pytest.mark.django_db
+def test_a_manager_recompute_queues_a_manual_run_and_shows_its_progress(
+    client, django_capture_on_commit_callbacks
+):
+    manager = make_persona("manager")
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("metrics:recompute"))
+    run = MetricRun.objects.get()
+    assert (run.trigger, run.requested_by) == ("manual", manager)
+    assert response.status_code == 302
+    assert response["Location"] == f"/metrics/?run={run.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert f"Run {run.pk}" in page
+
+
+@pytest.mark.django_db
+def test_a_superuser_may_recompute(client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x" * 16))
+    assert client.post(reverse("metrics:recompute")).status_code == 302
+    assert MetricRun.objects.count() == 1
