@@ -296,9 +296,22 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip archive",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+}
+
+
 def read_table(data: bytes) -> Table:
     if not data.strip():
         raise ImportFileError("The file is empty.")
+    for signature, what in _SIGNATURES.items():
+        if data.startswith(signature):
+            raise ImportFileError(f"This is {what}, not CSV. Export the sheet as CSV first.")
     text, encoding = decode(data)
     text = text.lstrip("\ufeff")
     if not text.strip():
@@ -307,7 +320,7 @@ def read_table(data: bytes) -> Table:
     delimiter = sniff_delimiter(first_line)
     # Over-long cells are reported per row (MAX_CELL_CHARS), so let the reader hand them over.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
     last_line = 0
@@ -322,11 +335,12 @@ def read_table(data: bytes) -> Table:
                 records.append((start, cells))
     except csv.Error as exc:
         raise ImportFileError(
-            f"Line {last_line + 1}: the file is not valid CSV ({exc}). Check for an unclosed quote."
+            f"Line {last_line + 1}: the file is not valid CSV ({exc}): "
+            "an unclosed quote, or a quote inside a quoted cell that is not doubled?"
         ) from None
     if header is None:
         raise ImportFileError("The file is empty.")
-    if any("\x00" in name for name in header):
+    if any(ord(char) < 32 and char != "\t" for name in header for char in name):
         raise ImportFileError(
             "The header holds NUL bytes: this looks like a binary file (a spreadsheet?), not CSV. "
             "Export it as CSV."

@@ -1,0 +1,238 @@
+"""SECURITY.md item 19: bad CSV input gets a clear report (line, column, value, reason) and
+writes nothing, unless skipping invalid rows was asked for; never a traceback."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from metrics.models import Account, Opportunity, Spend, Subscription
+from tests.metrics.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(tmp_path, kind, content, *args):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_crm", kind, str(path), *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        err.write(f"CommandError: {exc}")
+        return 1, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def known_account():
+    return AccountFactory(external_id="ACC1")
+
+
+OPP_HEADER = "external_id,account,status,created_date,close_date,amount\n"
+GOOD_OPP = "GOOD,ACC1,won,2024-01-01,2024-02-01,100\n"
+
+# Each case: one bad row (on `line`) and one good row whose key is GOOD.
+CASES = {
+    "ragged row": (
+        "accounts",
+        "external_id,name,segment\nBAD,Acme\nGOOD,Beta,SMB\n",
+        (2, "(whole row)", "2 cells", "the header has 3 columns but this row has 2"),
+    ),
+    "NUL byte": (
+        "accounts",
+        "external_id,name\nBAD,Ac\x00me\nGOOD,Beta\n",
+        (2, "name", "Ac\\0me", "contains a NUL byte"),
+    ),
+    "huge cell": (
+        "accounts",
+        "external_id,name\nBAD," + "x" * 20_000 + "\nGOOD,Beta\n",
+        (2, "name", "x" * 200 + "… (20000 characters)", "is longer than 10000 characters"),
+    ),
+    "impossible date": (
+        "accounts",
+        "external_id,name,created_date\nBAD,Acme,2023-02-29\nGOOD,Beta,2024-02-29\n",
+        (2, "created_date", "2023-02-29", "is not a real calendar date"),
+    ),
+    "not a date": (
+        "accounts",
+        "external_id,name,created_date\nBAD,Acme,someday\nGOOD,Beta,2024-02-29\n",
+        (2, "created_date", "someday", "is not a date"),
+    ),
+    "negative money": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,won,2024-01-01,2024-02-01,-100\n" + GOOD_OPP,
+        (2, "amount", "-100", "must not be negative"),
+    ),
+    "non-numeric money": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,won,2024-01-01,2024-02-01,lots\n" + GOOD_OPP,
+        (2, "amount", "lots", "is not an amount"),
+    ),
+    "closed without a close date": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,lost,2024-01-01,,100\n" + GOOD_OPP,
+        (2, "close_date", "", "is required for a lost opportunity"),
+    ),
+    "unknown status": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,maybe,2024-01-01,2024-02-01,100\n" + GOOD_OPP,
+        (2, "status", "maybe", "use open, won or lost"),
+    ),
+    "unknown account": (
+        "opportunities",
+        OPP_HEADER + "BAD,NOPE,won,2024-01-01,2024-02-01,100\n" + GOOD_OPP,
+        (2, "account", "NOPE", "no account has this external_id: import the accounts first"),
+    ),
+    "end before start": (
+        "subscriptions",
+        "external_id,account,mrr,start_date,end_date\n"
+        "BAD,ACC1,10,2024-03-01,2024-02-01\nGOOD,ACC1,10,2024-03-01,\n",
+        (2, "end_date", "2024-02-01", "is before start_date (2024-03-01)"),
+    ),
+    "duplicate external_id": (
+        "accounts",
+        "external_id,name\nGOOD,Acme\nGOOD,Acme again\n",
+        (3, "external_id", "GOOD", "duplicate of line 2"),
+    ),
+    "bad month and a quoted newline before it": (
+        "spend",
+        'month,channel,category,amount\n2024-01,GOOD,sales,"5"\n2024-13,"Trade\nshows",marketing,5\n',
+        (3, "month", "2024-13", "is not a real month"),
+    ),
+    "unknown spend category": (
+        "spend",
+        "month,channel,category,amount\n2024-01,BAD,travel,5\n2024-01,GOOD,sales,5\n",
+        (2, "category", "travel", "use marketing or sales"),
+    ),
+}
+
+MODELS = {
+    "accounts": Account,
+    "opportunities": Opportunity,
+    "subscriptions": Subscription,
+    "spend": Spend,
+}
+
+
+def _good_rows(kind):
+    model = MODELS[kind]
+    if kind == "spend":
+        return model.objects.filter(channel="GOOD")
+    return model.objects.filter(external_id="GOOD")
+
+
+def _count(kind):
+    return (
+        MODELS[kind].objects.exclude(external_id="ACC1").count()
+        if kind == "accounts"
+        else (MODELS[kind].objects.count())
+    )
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_it_reports_the_bad_row_and_writes_nothing(tmp_path, known_account, case):
+    kind, content, (line, column, value, reason) = case
+
+    code, out, err = run_import(tmp_path, kind, content)
+
+    assert code == 1
+    assert f'line {line}, column {column}, value "{value}": ' in err
+    assert reason in err
+    assert "Nothing was written" in out
+    assert "Traceback" not in err
+    assert _count(kind) == 0
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_it_writes_the_valid_rows_when_asked_to_skip_invalid_ones(tmp_path, known_account, case):
+    kind, content, (line, column, value, reason) = case
+
+    code, out, err = run_import(tmp_path, kind, content, "--skip-invalid")
+
+    assert code == 1  # the skipped row is still an error
+    assert f"line {line}, column {column}" in err
+    assert "Imported 1 of 2" in out
+    assert "Skipped 1 invalid rows" in out
+    assert _count(kind) == 1
+    assert _good_rows(kind).count() == 1
+
+
+def test_it_keeps_the_first_of_two_duplicates_when_skipping(tmp_path):
+    run_import(tmp_path, "accounts", "external_id,name\nA1,First\nA1,Second\n", "--skip-invalid")
+
+    assert list(Account.objects.values_list("name", flat=True)) == ["First"]
+
+
+def test_it_reports_every_bad_row_not_just_the_first(tmp_path):
+    content = "external_id,name,created_date\nA1,,2024-01-01\nA2,Beta,31/12/2024\nA3,Gamma,\n"
+
+    code, out, err = run_import(tmp_path, "accounts", content)
+
+    assert code == 1
+    assert 'line 2, column name, value "": is required' in err
+    assert 'line 3, column created_date, value "31/12/2024": is not a real calendar date' in err
+    assert "month/day/year" in err
+    assert "line 4" not in err
+    assert Account.objects.count() == 0
+
+
+FILE_ERRORS = {
+    "empty file": (b"", "The file is empty."),
+    "only blank lines": (b"\r\n\r\n  \n", "The file is empty."),
+    "header only": (b"external_id,name\n", "The file has a header but no data rows."),
+    "missing required columns": (
+        b"id,title\n1,Acme\n",
+        "Missing required column(s) for accounts: external_id, name. "
+        "The file's columns are: id, title.",
+    ),
+    "a binary file": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not CSV"),
+    "bytes that are no text encoding": (
+        b"external_id,name\nA1,\x81\x8d\x8f\x90\x9d\n",
+        "neither UTF-8 nor Windows-1252",
+    ),
+    "an unclosed quote": (
+        b'external_id,name\nA1,"Acme\nA2,Beta\n',
+        "Line 2: the file is not valid CSV",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FILE_ERRORS.values(), ids=FILE_ERRORS.keys())
+def test_it_refuses_a_file_it_cannot_read_with_a_clear_message(tmp_path, case):
+    content, message = case
+
+    code, out, err = run_import(tmp_path, "accounts", content)
+
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err
+    assert Account.objects.count() == 0
+
+
+def test_it_names_the_ways_to_give_an_opportunity_a_status(tmp_path):
+    code, _, err = run_import(
+        tmp_path, "opportunities", "external_id,created_date,stage\nO1,2024-01-01,Won\n"
+    )
+
+    assert code == 1
+    assert "status (or a stage column with --status-from-stage" in err
+    assert Opportunity.objects.count() == 0
+
+
+def test_it_rejects_a_mapping_to_a_column_the_file_does_not_have(tmp_path):
+    code, _, err = run_import(
+        tmp_path, "accounts", "id,title\n1,Acme\n", "--map", "external_id=ID", "--map", "name=Nom"
+    )
+
+    assert code == 1
+    assert "Mapped column(s) not in the file: name=Nom" in err
+    assert Account.objects.count() == 0
+
+
+def test_it_rejects_a_mapping_to_an_unknown_field(tmp_path):
+    code, _, err = run_import(tmp_path, "accounts", "id,title\n1,Acme\n", "--map", "colour=id")
+
+    assert code == 1
+    assert "Unknown field(s) in the mapping for accounts: colour" in err
