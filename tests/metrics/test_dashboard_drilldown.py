@@ -1,0 +1,172 @@
+"""Drill-down: the records behind a figure, worked out by hand from small fixtures."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from metrics import catalog, dashboards
+from metrics.dashboards import BadRequest, Cut
+from metrics.periods import Period
+from tests.metrics.dashboard_support import make_persona
+from tests.metrics.factories import (
+    AccountFactory,
+    ForecastFactory,
+    OpportunityFactory,
+    SpendFactory,
+    SubscriptionFactory,
+)
+
+JUNE = Period.month(2017, 6)  # [2017-06-01, 2017-07-01): opening on May 31, closing on June 30
+
+
+def tables(key, period=JUNE, cut=None):
+    return {t.name: t for t in dashboards.drilldown(catalog.BY_KEY[key], period, cut or Cut())}
+
+
+@pytest.mark.django_db
+def test_account_movements_show_opening_and_closing_mrr_and_the_movement():
+    def account(name, segment="SMB"):
+        return AccountFactory(name=name, segment=segment)
+
+    expander, churner, newcomer = account("A expander"), account("B churner"), account("C new")
+    returning, shrinker, steady = account("D returning"), account("E shrinker"), account("F steady")
+    gone_long_ago = account("G gone")
+    # A: 100 until June 10, then 150 → opening 100, closing 150: expansion of 50.
+    SubscriptionFactory(account=expander, mrr=Decimal("100"), start_date=date(2017, 1, 1),
+                        end_date=date(2017, 6, 10))  # fmt: skip
+    SubscriptionFactory(account=expander, mrr=Decimal("150"), start_date=date(2017, 6, 10))
+    # B: 200, first day without service June 15 → churn of 200.
+    SubscriptionFactory(account=churner, mrr=Decimal("200"), start_date=date(2016, 3, 1),
+                        end_date=date(2017, 6, 15))  # fmt: skip
+    # C: starts June 5, never had one → new 80.
+    SubscriptionFactory(account=newcomer, mrr=Decimal("80"), start_date=date(2017, 6, 5))
+    # D: had one in 2016, back in June → reactivation 60.
+    SubscriptionFactory(account=returning, mrr=Decimal("40"), start_date=date(2016, 1, 1),
+                        end_date=date(2016, 6, 1))  # fmt: skip
+    SubscriptionFactory(account=returning, mrr=Decimal("60"), start_date=date(2017, 6, 20))
+    # E: two subscriptions 300 in total on May 31; one of 50 ends June 30 (its first day
+    # without service), so June 30 has 250 → contraction of 50.
+    SubscriptionFactory(account=shrinker, mrr=Decimal("250"), start_date=date(2017, 1, 1))
+    SubscriptionFactory(account=shrinker, mrr=Decimal("50"), start_date=date(2017, 1, 1),
+                        end_date=date(2017, 6, 30))  # fmt: skip
+    # F: unchanged 70. G: ended before the period: not listed.
+    SubscriptionFactory(account=steady, mrr=Decimal("70"), start_date=date(2017, 2, 1))
+    SubscriptionFactory(account=gone_long_ago, mrr=Decimal("90"), start_date=date(2016, 1, 1),
+                        end_date=date(2017, 1, 1))  # fmt: skip
+    rows = {
+        a.name: (a.opening_mrr, a.closing_mrr, a.movement, a.change)
+        for a in tables("nrr")["accounts"].queryset
+    }
+    assert rows == {
+        "A expander": (Decimal("100"), Decimal("150"), "expansion", Decimal("50")),
+        "B churner": (Decimal("200"), Decimal("0"), "churn", Decimal("-200")),
+        "C new": (Decimal("0"), Decimal("80"), "new", Decimal("80")),
+        "D returning": (Decimal("0"), Decimal("60"), "reactivation", Decimal("60")),
+        "E shrinker": (Decimal("300"), Decimal("250"), "contraction", Decimal("-50")),
+        "F steady": (Decimal("70"), Decimal("70"), "unchanged", Decimal("0")),
+    }
+    # Their sum is the identity: opening 670 + 80 + 60 + 50 − 50 − 200 = closing 610.
+    assert sum(r[0] for r in rows.values()) == Decimal("670")
+    assert sum(r[1] for r in rows.values()) == Decimal("610")
+
+
+@pytest.mark.django_db
+def test_account_movements_can_be_cut_by_segment():
+    SubscriptionFactory(account=AccountFactory(name="Small", segment="SMB"), mrr=Decimal("10"))
+    SubscriptionFactory(account=AccountFactory(name="Big", segment="Enterprise"), mrr=Decimal("99"))
+    names = [a.name for a in tables("mrr", cut=Cut("segment", "Enterprise"))["accounts"].queryset]
+    assert names == ["Big"]
+
+
+@pytest.mark.django_db
+def test_win_rate_lists_the_won_and_lost_deals_closed_in_the_period():
+    won = OpportunityFactory(
+        status="won", created_date=date(2017, 5, 1), close_date=date(2017, 6, 3)
+    )
+    lost = OpportunityFactory(
+        status="lost", created_date=date(2017, 5, 1), close_date=date(2017, 6, 30)
+    )
+    OpportunityFactory(status="won", created_date=date(2017, 5, 1), close_date=date(2017, 7, 1))
+    OpportunityFactory(status="open", created_date=date(2017, 5, 1))
+    assert list(tables("win_rate")["opportunities"].queryset) == [won, lost]
+
+
+@pytest.mark.django_db
+def test_open_pipeline_lists_deals_open_at_the_end_of_the_period():
+    still_open = OpportunityFactory(status="open", created_date=date(2017, 6, 30))
+    closed_later = OpportunityFactory(status="won", created_date=date(2017, 3, 1),
+                                      close_date=date(2017, 7, 2))  # fmt: skip
+    OpportunityFactory(status="open", created_date=date(2017, 7, 1))  # created after P
+    OpportunityFactory(status="lost", created_date=date(2017, 3, 1), close_date=date(2017, 6, 30))
+    assert set(tables("open_pipeline_amount")["opportunities"].queryset) == {
+        still_open,
+        closed_later,
+    }
+
+
+@pytest.mark.django_db
+def test_renewal_rate_lists_only_renewal_deals():
+    renewal = OpportunityFactory(
+        type="renewal", created_date=date(2017, 5, 1), close_date=date(2017, 6, 9)
+    )
+    OpportunityFactory(
+        type="new_business", created_date=date(2017, 5, 1), close_date=date(2017, 6, 9)
+    )
+    assert list(tables("renewal_rate")["opportunities"].queryset) == [renewal]
+
+
+@pytest.mark.django_db
+def test_cac_lists_the_spend_and_the_new_customers_with_their_first_deals_channel():
+    SpendFactory(month=date(2017, 6, 1), channel="Referral", amount=Decimal("300"))
+    SpendFactory(month=date(2017, 6, 1), channel="Ads", amount=Decimal("500"))
+    SpendFactory(month=date(2017, 7, 1), channel="Ads", amount=Decimal("999"))
+    fresh = AccountFactory(name="Fresh")
+    OpportunityFactory(account=fresh, source="Referral", created_date=date(2017, 5, 1),
+                       close_date=date(2017, 6, 2))  # fmt: skip
+    OpportunityFactory(account=fresh, source="Ads", created_date=date(2017, 5, 1),
+                       close_date=date(2017, 6, 20))  # fmt: skip
+    veteran = AccountFactory(name="Veteran")  # first won in 2016: not new in June
+    OpportunityFactory(account=veteran, created_date=date(2016, 1, 1), close_date=date(2016, 2, 1))
+    OpportunityFactory(account=veteran, created_date=date(2017, 5, 1), close_date=date(2017, 6, 5))
+    result = tables("cac")
+    assert sum(s.amount for s in result["spend"].queryset) == Decimal("800")
+    customers = list(result["customers"].queryset)
+    assert [(c.name, c.channel) for c in customers] == [("Fresh", "Referral")]
+    by_ads = tables("cac", cut=Cut("channel", "Ads"))
+    assert [s.amount for s in by_ads["spend"].queryset] == [Decimal("500")]
+    assert list(by_ads["customers"].queryset) == []
+
+
+@pytest.mark.django_db
+def test_forecast_accuracy_lists_the_periods_forecasts_and_won_deals():
+    ForecastFactory(
+        period_start=date(2017, 6, 1), period_end=date(2017, 6, 30), recorded_on=date(2017, 5, 20)
+    )
+    ForecastFactory(
+        period_start=date(2017, 7, 1), period_end=date(2017, 7, 31), recorded_on=date(2017, 6, 20)
+    )
+    result = tables("forecast_accuracy")
+    assert [f.recorded_on for f in result["forecasts"].queryset] == [date(2017, 5, 20)]
+    assert "won" in result
+
+
+def test_a_cut_the_metric_does_not_allow_is_refused():
+    with pytest.raises(BadRequest):
+        dashboards.drilldown(catalog.BY_KEY["win_rate"], JUNE, Cut("channel", "Ads"))
+
+
+@pytest.mark.django_db
+def test_the_records_page_is_paginated(client):
+    for n in range(55):
+        OpportunityFactory(
+            name=f"Deal {n:02d}", created_date=date(2017, 5, 1), close_date=date(2017, 6, 2)
+        )
+    client.force_login(make_persona("reader"))
+    url = reverse("metrics:records", kwargs={"key": "won_count"}) + "?period=2017-06"
+    first = client.get(url).content.decode()
+    second = client.get(url + "&page=2").content.decode()
+    assert "Page 1 of 2" in first and "· 55" in first
+    assert first.count("<tr><td>OPP-") == 50
+    assert second.count("<tr><td>OPP-") == 5
