@@ -342,7 +342,7 @@ def read_table(data: bytes) -> Table:
         raise ImportFileError("The file is empty.")
     if any(ord(char) < 32 and char != "\t" for name in header for char in name):
         raise ImportFileError(
-            "The header holds NUL bytes: this looks like a binary file (a spreadsheet?), not CSV. "
+            "The header holds control characters: this looks like a binary file, not CSV. "
             "Export it as CSV."
         )
     if not records:

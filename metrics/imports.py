@@ -25,6 +25,7 @@ from django.utils import timezone
 from metrics import importers
 from metrics.importers import BATCH_SIZE, ImportFileError, RowError
 from metrics.models import ImportJob
+from metrics.services import request_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def user_can_import(user) -> bool:
 
 
 def _request_recompute(user) -> bool:
-    return False
+    request_recompute(trigger="import", requested_by=user)
+    return True
 
 
 @transaction.atomic
