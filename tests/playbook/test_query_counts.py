@@ -1,0 +1,71 @@
+"""Query budgets: the table of contents and a section page cost the same with 10 revisions per
+section as with 200 (SECURITY.md item 22; NetBox-style N+1 guard)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from playbook.models import Revision, Section
+
+from .factories import UserFactory
+
+BUDGET = 10
+
+
+def grow_history(per_section: int) -> None:
+    """Give every section ``per_section`` revisions in total, each by a different author."""
+    authors = UserFactory.create_batch(5)
+    rows = []
+    for section in Section.objects.all():
+        start = section.revisions.count() + 1
+        for number in range(start, per_section + 1):
+            rows.append(
+                Revision(
+                    section=section,
+                    number=number,
+                    title=f"{section.title} v{number}",
+                    body=f"Body {number}\n" * 20,
+                    change_note=f"Change {number}",
+                    author=authors[number % len(authors)],
+                )
+            )
+    Revision.objects.bulk_create(rows)
+    for section in Section.objects.all():
+        section.current_revision = section.revisions.order_by("-number").first()
+        section.save(update_fields=["current_revision"])
+
+
+def count_queries(client, url) -> int:
+    client.get(url)  # warm per-process caches (content types, session) before counting
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+PAGES = [reverse("playbook:index"), reverse("playbook:section", args=["target-audience"])]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["reader", "owner", "champion", "manager"])
+@pytest.mark.parametrize("url", PAGES)
+def test_the_page_costs_the_same_queries_with_10_or_200_revisions_per_section(
+    client_as, persona, url
+):
+    client = client_as(persona)
+    grow_history(10)
+    small = count_queries(client, url)
+    grow_history(200)
+    assert Revision.objects.count() == 2000
+    large = count_queries(client, url)
+    assert small == large
+    assert large <= BUDGET
+
+
+@pytest.mark.django_db
+def test_the_table_of_contents_shows_the_latest_revision_of_every_section(client_as):
+    grow_history(12)
+    html = client_as("reader").get(reverse("playbook:index")).content.decode()
+    assert html.count('href="/playbook/target-audience/history/">12</a>') == 1
+    assert html.count(">12</a>") == 10
