@@ -1,0 +1,187 @@
+"""Admin for CRM records, metric runs and values (read-only), targets and import jobs."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+
+from . import catalog, services
+from .models import (
+    Account,
+    Forecast,
+    ImportJob,
+    MetricRun,
+    MetricTarget,
+    MetricValue,
+    Opportunity,
+    Spend,
+    Subscription,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the engine or the importer: viewable, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "external_id", "segment", "industry", "created_date")
+    list_filter = ("segment", "industry")
+    search_fields = ("name", "external_id")
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = (
+        "external_id",
+        "name",
+        "account",
+        "status",
+        "type",
+        "amount",
+        "created_date",
+        "close_date",
+        "source",
+        "owner",
+    )
+    list_filter = ("status", "type", "source", "account__segment", "close_date")
+    search_fields = ("external_id", "name", "owner", "account__name", "account__external_id")
+    list_select_related = ("account",)
+    autocomplete_fields = ("account",)
+    date_hierarchy = "close_date"
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "account", "plan", "mrr", "start_date", "end_date")
+    list_filter = ("plan", "account__segment")
+    search_fields = ("external_id", "account__name", "account__external_id", "plan")
+    list_select_related = ("account",)
+    autocomplete_fields = ("account",)
+
+
+@admin.register(Spend)
+class SpendAdmin(admin.ModelAdmin):
+    list_display = ("month", "channel", "category", "amount")
+    list_filter = ("category", "channel")
+    date_hierarchy = "month"
+
+
+@admin.register(Forecast)
+class ForecastAdmin(admin.ModelAdmin):
+    list_display = ("period_start", "period_end", "amount", "recorded_on")
+    date_hierarchy = "period_start"
+
+
+@admin.register(MetricRun)
+class MetricRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "status",
+        "trigger",
+        "requested_by",
+        "created_at",
+        "enqueued_at",
+        "finished_at",
+        "progress",
+        "attempts",
+    )
+    list_filter = ("status", "trigger")
+    list_select_related = ("requested_by",)
+    actions = ["recompute_now"]
+    change_list_template = "admin/metrics/metricrun/change_list.html"
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def _can_recompute(self, request) -> bool:
+        return request.user.is_superuser or request.user.has_perm("metrics.add_metricrun")
+
+    @admin.action(description="Recompute now (all metrics from the current records)")
+    def recompute_now(self, request, queryset):
+        self._request(request)
+
+    def _request(self, request):
+        if not self._can_recompute(request):
+            self.message_user(request, "You may not request a recomputation.", messages.ERROR)
+            return
+        run = services.request_recompute(
+            trigger=MetricRun.Trigger.MANUAL, requested_by=request.user
+        )
+        self.message_user(request, f"Run {run.pk} requested; the figures update when it succeeds.")
+
+    def get_urls(self):
+        return [
+            path(
+                "recompute/",
+                self.admin_site.admin_view(self.recompute_view),
+                name="metrics_metricrun_recompute",
+            ),
+            *super().get_urls(),
+        ]
+
+    def recompute_view(self, request):
+        if request.method == "POST":
+            self._request(request)
+        return HttpResponseRedirect(reverse("admin:metrics_metricrun_changelist"))
+
+
+@admin.register(MetricValue)
+class MetricValueAdmin(ReadOnlyAdmin):
+    list_display = (
+        "key",
+        "period_kind",
+        "period_start",
+        "cut_kind",
+        "cut_value",
+        "value",
+        "numerator",
+        "denominator",
+        "undefined_reason",
+        "run",
+    )
+    list_filter = ("period_kind", "cut_kind", "key")
+    search_fields = ("key", "cut_value")
+    list_select_related = ("run",)
+    show_full_result_count = False
+
+
+class MetricTargetForm(forms.ModelForm):
+    key = forms.ChoiceField(choices=[(m.key, f"{m.name} ({m.key})") for m in catalog.METRICS])
+
+    class Meta:
+        model = MetricTarget
+        fields = ["key", "segment", "value", "direction", "amber_band"]
+
+
+@admin.register(MetricTarget)
+class MetricTargetAdmin(admin.ModelAdmin):
+    form = MetricTargetForm
+    list_display = ("key", "segment", "value", "direction", "amber_band")
+    list_filter = ("direction", "segment")
+    search_fields = ("key", "segment")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "kind",
+        "original_name",
+        "status",
+        "rows_total",
+        "rows_written",
+        "rows_invalid",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("kind", "status")
+    search_fields = ("original_name",)
+    list_select_related = ("created_by",)
+    exclude = ("file",)
