@@ -23,7 +23,7 @@ ERRORS_SHOWN = 100
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportJob.Kind.choices)
     preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="generic")
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label="CSV file", allow_empty_file=True)  # the importer says why
     mapping = forms.CharField(
         label="Column mapping (optional)",
         required=False,

@@ -1,0 +1,325 @@
+"""Portal imports: who may use them, upload → preview → start → done, error report, bad files."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from metrics import imports
+from metrics.models import Account, ImportJob, MetricRun, Opportunity
+from tests.metrics.dashboard_support import make_persona, make_user
+from tests.metrics.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS_CSV = "external_id,name,segment\n" + "".join(
+    f"A{i:02d},Account {i:02d},SMB\n" for i in range(1, 13)
+)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def import_manager() -> User:
+    user = make_user("importer", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="add_importjob"))
+    return user
+
+
+def make_who(who: str) -> User:
+    if who == "import manager":
+        return import_manager()
+    if who == "superuser":
+        return User.objects.create_superuser("root", "root@example.com", "x" * 16)
+    if who == "permission but not staff":
+        user = make_user("notstaff")
+        user.user_permissions.add(Permission.objects.get(codename="add_importjob"))
+        return user
+    return make_persona(who)
+
+
+def upload(content, name="accounts.csv", **fields):
+    data = {"kind": "accounts", "preset": "generic", "mapping": "", "status_from_stage": ""}
+    data.update(fields)
+    raw = content if isinstance(content, bytes) else content.encode()
+    data["file"] = SimpleUploadedFile(name, raw, content_type="text/csv")
+    return data
+
+
+def pending_job(content=ACCOUNTS_CSV, **kwargs) -> ImportJob:
+    return imports.import_job_create(
+        kind=kwargs.pop("kind", "accounts"),
+        upload=SimpleUploadedFile("accounts.csv", content.encode(), content_type="text/csv"),
+        **kwargs,
+    )
+
+
+# --- Permission matrix -----------------------------------------------------------------------
+
+REFUSED = ("reader", "owner", "champion", "manager", "permission but not staff")
+ALLOWED = ("import manager", "superuser")
+
+
+def pages(job_id):
+    return [
+        reverse("metrics:import_list"),
+        reverse("metrics:import_new"),
+        reverse("metrics:import_detail", args=[job_id]),
+        reverse("metrics:import_status", args=[job_id]),
+        reverse("metrics:import_errors", args=[job_id]),
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    for url in pages(pending_job().pk):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("who", REFUSED)
+def test_people_who_are_not_import_managers_are_refused(client, who):
+    job = pending_job()
+    client.force_login(make_who(who))
+
+    for url in pages(job.pk):
+        assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("who", ALLOWED)
+def test_import_managers_see_every_page(client, who):
+    job = pending_job()
+    client.force_login(make_who(who))
+
+    for url in pages(job.pk):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("who", REFUSED)
+def test_a_refused_upload_or_start_changes_nothing(client, who):
+    job = pending_job()
+    client.force_login(make_who(who))
+
+    upload_response = client.post(reverse("metrics:import_new"), upload(ACCOUNTS_CSV))
+    start_response = client.post(reverse("metrics:import_detail", args=[job.pk]))
+
+    assert (upload_response.status_code, start_response.status_code) == (403, 403)
+    assert ImportJob.objects.count() == 1
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PENDING
+    assert Account.objects.count() == 0
+
+
+# --- The happy path --------------------------------------------------------------------------
+
+
+def test_upload_preview_start_and_done(client, django_capture_on_commit_callbacks):
+    client.force_login(import_manager())
+
+    response = client.post(reverse("metrics:import_new"), upload(ACCOUNTS_CSV))
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("metrics:import_detail", args=[job.pk])
+    assert (job.status, job.rows_total, job.rows_invalid) == ("pending", 12, 0)
+    assert Account.objects.count() == 0  # nothing written before the start
+
+    preview = client.get(response["Location"]).content.decode()
+    assert '<th scope="col">external_id</th>' in preview
+    assert '<th scope="col">segment</th>' in preview
+    assert "Account 10" in preview
+    assert "Account 11" not in preview  # the preview shows the first ten rows
+    assert "Start import" in preview
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("metrics:import_detail", args=[job.pk]))
+    assert started.status_code == 302
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_written, job.progress) == ("succeeded", 12, 100)
+    assert job.enqueued_at is not None
+    assert Account.objects.count() == 12
+    assert MetricRun.objects.filter(trigger="import").count() == 1
+    status = client.get(reverse("metrics:import_status", args=[job.pk])).json()
+    assert status["done"] is True
+    assert (status["status"], status["progress"], status["rows_written"]) == ("succeeded", 100, 12)
+    done_page = client.get(reverse("metrics:import_detail", args=[job.pk])).content.decode()
+    assert "Imported 12 of 12 accounts rows." in done_page
+    listing = client.get(reverse("metrics:import_list")).content.decode()
+    assert "accounts.csv" in listing
+
+
+def test_a_job_cannot_be_started_twice(client, django_capture_on_commit_callbacks):
+    job = pending_job()
+    client.force_login(import_manager())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("metrics:import_detail", args=[job.pk]))
+
+    again = client.post(reverse("metrics:import_detail", args=[job.pk]))
+
+    assert again.status_code == 400
+    assert "already been started" in again.content.decode()
+    assert Account.objects.count() == 12
+
+
+def test_running_the_same_job_twice_takes_effect_once(django_capture_on_commit_callbacks):
+    job = pending_job()
+    user = import_manager()
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.import_job_start(job=job, started_by=user)
+
+    imports.import_job_run(job_id=job.pk)  # a redelivered task
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_written) == ("succeeded", 12)
+    assert Account.objects.count() == 12
+
+
+def test_the_progress_page_polls_with_a_static_script(client):
+    job = pending_job()
+    ImportJob.objects.filter(pk=job.pk).update(status="running", progress=40)
+    client.force_login(import_manager())
+
+    body = client.get(reverse("metrics:import_detail", args=[job.pk])).content.decode()
+
+    assert '<progress id="import-progress" max="100" value="40"' in body
+    assert reverse("metrics:import_status", args=[job.pk]) in body
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", body, re.S)
+    assert scripts and all(not s.strip() for s in scripts)  # no inline code
+    assert re.search(r'<script src="/static/js/imports\.js" nonce="[^"]+"', body)
+    assert " style=" not in body
+
+
+def test_the_salesforce_preset_previews_the_derived_status(client):
+    AccountFactory(external_id="001A")
+    content = (
+        "Id,AccountId,Name,StageName,Amount,IsClosed,IsWon,CreatedDate,CloseDate\n"
+        "006A,001A,Deal,Closed Won,10,1,1,2024-01-22T16:14:25.000+0000,2024-02-01\n"
+    )
+    client.force_login(import_manager())
+
+    response = client.post(
+        reverse("metrics:import_new"),
+        upload(content, kind="opportunities", preset="salesforce"),
+    )
+    body = client.get(response["Location"]).content.decode()
+
+    assert "<td>won</td>" in body
+    assert "<td>2024-01-22</td>" in body
+    assert Opportunity.objects.count() == 0
+
+
+# --- Invalid rows and the error report -------------------------------------------------------
+
+BAD_ROWS = (
+    "external_id,name,created_date\n"
+    "A1,Acme,2024-01-01\n"
+    'A2,Beta,=HYPERLINK("http://evil.example")\n'
+    "A3,,2024-01-03\n"
+)
+
+
+def test_all_or_nothing_refuses_to_start_a_file_with_invalid_rows(client):
+    client.force_login(import_manager())
+    response = client.post(reverse("metrics:import_new"), upload(BAD_ROWS))
+    job = ImportJob.objects.get()
+
+    page = client.get(response["Location"]).content.decode()
+    start = client.post(reverse("metrics:import_detail", args=[job.pk]))
+
+    assert "Start import" not in page
+    assert "line" in page.lower() and "is required" in page
+    assert start.status_code == 400
+    job.refresh_from_db()
+    assert job.status == "pending"
+    assert Account.objects.count() == 0
+
+
+def test_skipping_invalid_rows_writes_the_rest_and_reports_them_neutralised(
+    client, django_capture_on_commit_callbacks
+):
+    client.force_login(import_manager())
+    response = client.post(reverse("metrics:import_new"), upload(BAD_ROWS, skip_invalid="on"))
+    job = ImportJob.objects.get()
+    assert "Start import" in client.get(response["Location"]).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("metrics:import_detail", args=[job.pk]))
+    report = client.get(reverse("metrics:import_errors", args=[job.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_written, job.rows_invalid) == ("succeeded", 1, 2)
+    assert list(Account.objects.values_list("external_id", flat=True)) == ["A1"]
+    assert report["Content-Type"].startswith("text/csv")
+    assert rows == [
+        ["line", "column", "value", "reason"],
+        [
+            "3",
+            "created_date",
+            '\'=HYPERLINK("http://evil.example")',
+            "is not a date: use YYYY-MM-DD (also read: M/D/YYYY, D.M.YYYY, timestamps)",
+        ],
+        ["4", "name", "", "is required"],
+    ]
+
+
+# --- Bad files: a clear message, never a 500 -------------------------------------------------
+
+BAD_FILES = {
+    "empty": (b"", "The file is empty."),
+    "binary": (b"PK\x03\x04\x14\x00\x06\x00", "This is an Excel workbook (.xlsx)"),
+    "missing columns": (b"id,title\n1,x\n", "Missing required column(s) for accounts"),
+    "unclosed quote": (b'external_id,name\nA1,"Acme\n', "the file is not valid CSV"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_a_file_that_cannot_be_imported_gets_a_clear_message(client, case):
+    content, message = case
+    client.force_login(import_manager())
+
+    response = client.post(reverse("metrics:import_new"), upload(content))
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ImportJob.objects.count() == 0
+    assert Account.objects.count() == 0
+
+
+def test_an_oversize_file_is_refused(client, settings):
+    settings.CSV_UPLOAD_MAX_BYTES = 1024
+    client.force_login(import_manager())
+
+    response = client.post(reverse("metrics:import_new"), upload(ACCOUNTS_CSV * 20))
+
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_bad_mapping_is_a_form_error(client):
+    client.force_login(import_manager())
+
+    response = client.post(
+        reverse("metrics:import_new"),
+        upload(ACCOUNTS_CSV, mapping="external_id", status_from_stage="Won=maybe"),
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "is not a mapping: write FIELD=COLUMN" in body
+    assert "is not a stage mapping" in body
+    assert ImportJob.objects.count() == 0
+
+
+def test_an_unknown_job_is_a_404(client):
+    client.force_login(import_manager())
+
+    assert client.get(reverse("metrics:import_detail", args=[999])).status_code == 404
+    assert client.get(reverse("metrics:import_status", args=[999])).status_code == 404
