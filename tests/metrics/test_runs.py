@@ -1,0 +1,235 @@
+"""Metric runs: idempotent computation, redelivery, failure part-way, sweep, pruning, and a
+broker that cannot be reached (in-process; the real-worker versions are in test_worker.py)."""
+
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from metrics import services
+from metrics.models import MetricRun, MetricValue
+from metrics.periods import parse
+from metrics.selectors import latest_successful_run, period_report
+from revops_portal.celery import app
+
+from .factories import (
+    AccountFactory,
+    MetricRunFactory,
+    MetricValueFactory,
+    OpportunityFactory,
+    SpendFactory,
+    SubscriptionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_book():
+    smb = AccountFactory(segment="SMB")
+    ent = AccountFactory(segment="Enterprise")
+    OpportunityFactory(
+        account=smb, created_date=date(2017, 1, 5), close_date=date(2017, 2, 10), source="Events"
+    )
+    OpportunityFactory(
+        account=ent, created_date=date(2017, 2, 1), close_date=date(2017, 3, 3), source="Referral"
+    )
+    OpportunityFactory(
+        account=ent, status="lost", created_date=date(2017, 1, 1), close_date=date(2017, 2, 1)
+    )
+    SubscriptionFactory(account=smb, mrr=Decimal(100), start_date=date(2017, 2, 11))
+    SubscriptionFactory(
+        account=ent, mrr=Decimal(500), start_date=date(2017, 3, 4), end_date=date(2017, 5, 1)
+    )
+    SpendFactory(month=date(2017, 2, 1), channel="Events", amount=Decimal("250.00"))
+
+
+def snapshot(run) -> set:
+    return set(
+        MetricValue.objects.filter(run=run).values_list(
+            "key",
+            "period_start",
+            "period_end",
+            "cut_kind",
+            "cut_value",
+            "value",
+            "numerator",
+            "denominator",
+            "undefined_reason",
+        )
+    )
+
+
+def test_computing_twice_gives_identical_values(small_book):
+    first = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    second = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    assert first.status == second.status == MetricRun.Status.SUCCEEDED
+    assert snapshot(first) == snapshot(second)
+    assert len(snapshot(first)) == MetricValue.objects.filter(run=first).count() > 0
+
+
+def test_a_run_covers_every_month_quarter_and_year_and_every_cut(small_book):
+    run = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    # Records span 2017-01-01 .. 2017-05-01: 5 months, 2 quarters, 1 year.
+    periods = set(
+        MetricValue.objects.filter(run=run).values_list("period_kind", "period_start").distinct()
+    )
+    assert {kind for kind, _ in periods} == {"month", "quarter", "year"}
+    assert len([1 for kind, _ in periods if kind == "month"]) == 5
+    cuts = set(MetricValue.objects.filter(run=run).values_list("cut_kind", "cut_value").distinct())
+    assert cuts == {
+        ("all", ""),
+        ("segment", "SMB"),
+        ("segment", "Enterprise"),
+        ("channel", "Events"),
+        ("channel", "Referral"),
+    }
+    assert run.progress == 100
+    assert run.finished_at is not None
+
+
+def test_a_redelivered_succeeded_run_is_not_computed_again(small_book):
+    run = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    before = snapshot(run)
+    finished_at = run.finished_at
+    assert services.compute_run(run_id=run.pk) is False
+    run.refresh_from_db()
+    assert run.finished_at == finished_at
+    assert snapshot(run) == before
+    assert MetricValue.objects.filter(run=run).count() == len(before)
+
+
+def test_a_redelivered_half_done_run_replaces_its_partial_values(small_book):
+    reference = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    # A worker died part-way long ago: the run is still "running" with a few partial values.
+    stalled = MetricRunFactory(
+        status=MetricRun.Status.RUNNING,
+        started_at=timezone.now() - services.stale_after() - timedelta(minutes=1),
+        finished_at=None,
+        attempts=1,
+    )
+    MetricValueFactory(
+        run=stalled,
+        key="win_rate",
+        period_start=date(2017, 2, 1),
+        period_end=date(2017, 3, 1),
+        value=Decimal(7),
+    )
+    assert services.compute_run(run_id=stalled.pk) is True
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.attempts) == (MetricRun.Status.SUCCEEDED, 2)
+    assert snapshot(stalled) == snapshot(reference)
+    assert MetricValue.objects.filter(run=stalled).count() == len(snapshot(reference))
+
+
+def test_a_run_another_worker_is_computing_is_left_alone(small_book):
+    running = MetricRunFactory(
+        status=MetricRun.Status.RUNNING, started_at=timezone.now(), finished_at=None
+    )
+    assert services.compute_run(run_id=running.pk) is False
+    assert not MetricValue.objects.filter(run=running).exists()
+
+
+def test_a_run_that_fails_part_way_leaves_the_previous_figures_visible(small_book, monkeypatch):
+    previous = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    shown = period_report(parse("2017-03"))
+    OpportunityFactory(created_date=date(2017, 3, 1), close_date=date(2017, 3, 2))  # changes March
+    calls = []
+
+    def crash_after_two_periods():  # simulates the process dying mid-run
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker crashed")
+
+    monkeypatch.setattr(services, "_pause_between_periods", crash_after_two_periods)
+    failing = services.request_recompute(trigger=MetricRun.Trigger.MANUAL)
+    with pytest.raises(RuntimeError):
+        services.compute_run(run_id=failing.pk)
+    failing.refresh_from_db()
+    assert failing.status == MetricRun.Status.FAILED
+    assert "worker crashed" in failing.error
+    assert MetricValue.objects.filter(run=failing).exists()  # partial values, invisible
+    assert latest_successful_run() == previous
+    assert period_report(parse("2017-03")) == shown
+
+
+def test_the_request_enqueues_only_after_commit(small_book, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        try:
+            with transaction.atomic():
+                services.request_recompute(trigger=MetricRun.Trigger.MANUAL)
+                raise RuntimeError("the request failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = services.request_recompute(trigger=MetricRun.Trigger.MANUAL)
+    assert len(callbacks) == 1
+    run.refresh_from_db()
+    # Eager mode (no broker configured): the run computed in-process once it was sent.
+    assert run.status == MetricRun.Status.SUCCEEDED
+    assert run.enqueued_at is not None
+
+
+@contextmanager
+def broker(url):
+    """Point the Celery app at a real broker URL (not eager), and restore it afterwards."""
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        app.conf.task_always_eager, app.conf.broker_url = saved
+
+
+def test_an_unreachable_broker_leaves_the_run_queued_and_answers_fast(
+    small_book, django_capture_on_commit_callbacks
+):
+    # Nothing listens on port 1: a real connection refusal, not a mock.
+    with broker("redis://127.0.0.1:1/0"):
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            run = services.request_recompute(trigger=MetricRun.Trigger.MANUAL)
+        elapsed = time.monotonic() - started
+        assert elapsed < 2
+        run.refresh_from_db()
+        assert (run.status, run.enqueued_at) == (MetricRun.Status.QUEUED, None)
+        assert services.sweep_stale_runs() == []  # still down: still waiting
+    # The broker is back (eager stands in for it here; test_worker.py uses a real one).
+    assert services.sweep_stale_runs() == [run.pk]
+    run.refresh_from_db()
+    assert run.status == MetricRun.Status.SUCCEEDED
+    assert run.enqueued_at is not None
+
+
+def test_the_sweep_requeues_a_run_whose_worker_died(small_book):
+    dead = MetricRunFactory(
+        status=MetricRun.Status.RUNNING,
+        started_at=timezone.now() - services.stale_after() - timedelta(minutes=1),
+        finished_at=None,
+    )
+    alive = MetricRunFactory(
+        status=MetricRun.Status.RUNNING, started_at=timezone.now(), finished_at=None
+    )
+    assert services.sweep_stale_runs() == [dead.pk]
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == MetricRun.Status.SUCCEEDED
+    assert alive.status == MetricRun.Status.RUNNING
+
+
+def test_old_runs_values_are_pruned_keeping_the_last_three(small_book):
+    runs = [services.compute_now(trigger=MetricRun.Trigger.COMMAND) for _ in range(5)]
+    with_values = set(MetricValue.objects.values_list("run_id", flat=True).distinct())
+    assert with_values == {run.pk for run in runs[-3:]}
