@@ -161,6 +161,7 @@ def _search_postgres(query: str) -> list[SearchResult]:
     sections = (
         _sections()
         .annotate(
+            document=vector,
             rank=SearchRank(vector, search_query),
             headline=SearchHeadline(
                 "current_revision__body",
@@ -170,11 +171,9 @@ def _search_postgres(query: str) -> list[SearchResult]:
                 stop_sel=MARK_STOP,
                 max_words=40,
                 min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
             ),
         )
-        .filter(rank__gt=0)
+        .filter(document=search_query)
         .order_by("-rank", "position")
     )
     return [

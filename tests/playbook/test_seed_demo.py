@@ -1,0 +1,131 @@
+"""seed_demo: six users, owners with the right permissions, revisions from a content folder,
+idempotent, refuses without DEBUG."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from playbook import permissions
+from playbook.models import Revision, Section
+
+from .images import png_bytes
+
+OWNERS = {
+    "champion": {"revops-overview", "roles-and-responsibilities", "tech-stack", "success-metrics"},
+    "marketing": {"company-essentials", "target-audience", "content-assets"},
+    "sales": {"products-and-services", "processes-and-workflows"},
+    "cs": {"tone-of-voice"},
+}
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    root = tmp_path / "demo"
+    (root / "target-audience").mkdir(parents=True)
+    (root / "target-audience" / "01-marketing.md").write_text(
+        "<!-- change: First ICP -->\n# ICP\n\nMid-market logistics.\n"
+    )
+    (root / "target-audience" / "02-champion.md").write_text(
+        "<!-- change: Tightened the ICP -->\n# ICP\n\nMid-market logistics, 50-500 staff.\n"
+    )
+    (root / "tone-of-voice").mkdir()
+    (root / "tone-of-voice" / "01-cs.md").write_text("<!-- change: Voice traits -->\nFriendly.\n")
+    (root / "images").mkdir()
+    (root / "images" / "diagram.png").write_bytes(png_bytes())
+    return root
+
+
+def seed(settings, content, **kw):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", content_dir=content, stdout=out, **kw)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_creates_the_six_users_with_their_roles(settings, content):
+    seed(settings, content)
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.all()}
+    assert set(users) == {"champion", "marketing", "sales", "cs", "reader", "manager"}
+    for user in users.values():
+        assert user.check_password("demo-pass-2026") and user.first_name and user.last_name
+    assert users["manager"].is_superuser and users["manager"].is_staff
+    assert users["reader"].is_staff and not users["reader"].is_superuser
+    assert not users["reader"].user_permissions.exists() and not users["reader"].groups.exists()
+    assert permissions.is_champion(users["champion"]) and users["champion"].is_staff
+
+
+@pytest.mark.django_db
+def test_owners_get_their_sections_and_exactly_those_edit_rights(settings, content):
+    seed(settings, content)
+    User = get_user_model()
+    sections = list(Section.objects.select_related("owner"))
+    for username, slugs in OWNERS.items():
+        assert {s.slug for s in sections if s.owner and s.owner.username == username} == slugs
+    every = {s.pk for s in sections}
+    by_slug = {s.slug: s.pk for s in sections}
+    for username in ["marketing", "sales", "cs"]:
+        user = User.objects.get(username=username)
+        editable = permissions.editable_section_ids(user, sections)
+        assert editable == {by_slug[slug] for slug in OWNERS[username]}
+    assert (
+        permissions.editable_section_ids(User.objects.get(username="champion"), sections) == every
+    )
+    assert permissions.editable_section_ids(User.objects.get(username="manager"), sections) == every
+    assert permissions.editable_section_ids(User.objects.get(username="reader"), sections) == set()
+
+
+@pytest.mark.django_db
+def test_it_adds_the_content_folders_revisions_in_order_by_their_authors(
+    settings, content, media_root
+):
+    output = seed(settings, content)
+    section = Section.objects.get(slug="target-audience")
+    revisions = list(section.revisions.order_by("number").select_related("author"))
+    assert [
+        (r.number, r.author.username if r.author else None, r.change_note) for r in revisions
+    ] == [
+        (1, None, "Guiding questions"),
+        (2, "marketing", "First ICP"),
+        (3, "champion", "Tightened the ICP"),
+    ]
+    assert revisions[-1].title == "Target audience"
+    assert revisions[-1].body == "# ICP\n\nMid-market logistics, 50-500 staff.\n"
+    assert section.current_revision == revisions[-1]
+    assert (media_root / "playbook" / "demo" / "diagram.png").read_bytes() == png_bytes()
+    assert "Revisions added: 3" in output
+
+
+@pytest.mark.django_db
+def test_running_it_twice_adds_nothing_the_second_time(settings, content):
+    seed(settings, content)
+    counts = (get_user_model().objects.count(), Revision.objects.count())
+    output = seed(settings, content)
+    assert (get_user_model().objects.count(), Revision.objects.count()) == counts
+    assert "Revisions added: 0" in output and "skipped: 3" in output
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_without_debug(settings, content):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", content_dir=content, stdout=StringIO())
+    assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_malformed_content_file_is_a_clear_error(settings, content):
+    (content / "target-audience" / "03-marketing.md").write_text("no change line\nbody\n")
+    with pytest.raises(CommandError, match="03-marketing.md"):
+        seed(settings, content)
+
+
+@pytest.mark.django_db
+def test_the_real_demo_content_loads(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    assert Revision.objects.filter(author__isnull=False).exists()
