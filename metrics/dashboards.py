@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from . import catalog
+from . import catalog, selectors
 from .catalog import MetricDefinition
 from .models import (
     Account,
@@ -129,11 +129,7 @@ def parse_period(code: str | None, *, kind: str | None = None) -> Period | None:
 
 def latest_run() -> MetricRun | None:
     """The latest run that finished successfully: the one every page reads."""
-    return (
-        MetricRun.objects.filter(status=MetricRun.Status.SUCCEEDED)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+    return selectors.latest_successful_run()
 
 
 def default_period(
@@ -811,61 +807,21 @@ def format_value(value: Decimal | None, unit: str) -> str:
 
 def cut_choices(run: MetricRun | None) -> dict[str, list[str]]:
     """The segments and channels the run stored figures for (one query)."""
-    choices: dict[str, list[str]] = {catalog.SEGMENT: [], catalog.CHANNEL: []}
     if run is None:
-        return choices
-    pairs = (
-        MetricValue.objects.filter(run=run, cut_kind__in=list(choices))
-        .values_list("cut_kind", "cut_value")
-        .distinct()
-        .order_by("cut_kind", "cut_value")
-    )
-    for kind, value in pairs:
-        choices[kind].append(value)
-    return choices
+        return {catalog.SEGMENT: [], catalog.CHANNEL: []}
+    return selectors.cut_values(run)
 
 
 def metric_report(
     *, run: MetricRun | None, definition: MetricDefinition, period: Period, cut: Cut
 ) -> dict:
-    """One metric's stored figure for a period and cut, as JSON."""
-    row = None
-    if run is not None and cut.allows(definition):
-        row = MetricValue.objects.filter(
-            run=run,
-            key=definition.key,
-            period_start=period.start,
-            period_end=period.end,
-            cut_kind=cut.kind,
-            cut_value=cut.value,
-        ).first()
-    figure = Figure.from_row(definition, period, row, available=cut.allows(definition))
-
-    def text(number):
-        return None if number is None else str(number)
-
-    return {
-        "run": None
-        if run is None
-        else {
-            "id": run.pk,
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        },
-        "period": {
-            "code": period.code(),
-            "kind": period.kind,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-        },
-        "cut": {"kind": cut.kind, "value": cut.value},
-        "metrics": {
-            definition.key: {
-                "name": definition.name,
-                "unit": definition.unit,
-                "value": text(figure.value),
-                "numerator": text(figure.numerator),
-                "denominator": text(figure.denominator),
-                "undefined_reason": figure.missing_reason,
-            }
-        },
-    }
+    """One metric's stored figure for a period and cut: `metrics_report --format json`'s shape
+    (the engine's `selectors.period_report`), with only that metric under "metrics"."""
+    report = selectors.period_report(
+        period,
+        segment=cut.value if cut.kind == catalog.SEGMENT else None,
+        channel=cut.value if cut.kind == catalog.CHANNEL else None,
+        run=run,
+    )
+    report["metrics"] = {definition.key: report["metrics"][definition.key]}
+    return report
