@@ -1,0 +1,132 @@
+"""period_report: every catalogue key, the stored figures of the latest successful run,
+custom ranges computed on demand, and clear reasons for what is missing."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from metrics import catalog, services
+from metrics.models import MetricRun
+from metrics.periods import Period, parse
+from metrics.selectors import cut_values, latest_successful_run, number_text, period_report
+
+from .factories import AccountFactory, MetricRunFactory, MetricValueFactory, OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+JUNE = parse("2017-06")
+
+
+@pytest.fixture
+def june_deals():
+    smb = AccountFactory(segment="SMB")
+    # Won 1000 (30 days) and 2000 (10 days), lost 1, in June 2017.
+    OpportunityFactory(
+        account=smb,
+        amount=Decimal(1000),
+        created_date=date(2017, 5, 2),
+        close_date=date(2017, 6, 1),
+        source="Events",
+    )
+    OpportunityFactory(
+        account=AccountFactory(segment="Enterprise"),
+        amount=Decimal(2000),
+        created_date=date(2017, 6, 10),
+        close_date=date(2017, 6, 20),
+        source="Referral",
+    )
+    OpportunityFactory(
+        account=smb, status="lost", created_date=date(2017, 6, 1), close_date=date(2017, 6, 2)
+    )
+
+
+def test_the_report_has_the_agreed_shape_and_every_key(june_deals):
+    run = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    report = period_report(JUNE)
+    assert set(report) == {"period", "cut", "computed_at", "metrics"}
+    assert report["period"] == {"start": "2017-06-01", "end": "2017-07-01"}
+    assert report["cut"] == {"segment": None, "channel": None}
+    assert report["computed_at"] == run.finished_at.isoformat()
+    assert list(report["metrics"]) == list(catalog.KEYS)
+    for entry in report["metrics"].values():
+        assert set(entry) == {"value", "numerator", "denominator", "undefined_reason"}
+    # 2 won of 3 closed; (1000 + 2000) / 2 = 1500; (30 + 10) / 2 = 20 days.
+    assert report["metrics"]["win_rate"] == {
+        "value": "0.6666666667",
+        "numerator": "2",
+        "denominator": "3",
+        "undefined_reason": None,
+    }
+    assert report["metrics"]["avg_deal_size"]["value"] == "1500"
+    assert report["metrics"]["sales_cycle_days"]["value"] == "20"
+    assert report["metrics"]["mrr"]["value"] == "0"
+    assert report["metrics"]["arpa"] == {
+        "value": None,
+        "numerator": "0",
+        "denominator": "0",
+        "undefined_reason": "no customers at the end of the period",
+    }
+
+
+def test_cuts_report_their_own_figures_and_mark_what_does_not_exist(june_deals):
+    services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    smb = period_report(JUNE, segment="SMB")
+    assert smb["cut"] == {"segment": "SMB", "channel": None}
+    assert smb["metrics"]["win_rate"]["value"] == "0.5"  # 1 won, 1 lost
+    assert smb["metrics"]["spend"] == {
+        "value": None,
+        "numerator": None,
+        "denominator": None,
+        "undefined_reason": "not available for a segment cut",
+    }
+    events = period_report(JUNE, channel="Events")
+    assert events["metrics"]["new_customers"]["value"] == "1"
+    assert events["metrics"]["win_rate"]["undefined_reason"] == "not available for a channel cut"
+    assert cut_values() == {"segment": ["Enterprise", "SMB"], "channel": ["Events", "Referral"]}
+    with pytest.raises(ValueError):
+        period_report(JUNE, segment="SMB", channel="Events")
+
+
+def test_a_custom_range_is_computed_on_demand(june_deals):
+    report = period_report(Period(date(2017, 6, 1), date(2017, 6, 15)))
+    assert report["period"] == {"start": "2017-06-01", "end": "2017-06-15"}
+    assert report["computed_at"] is not None
+    # Only the 1000 deal (06-01) and the loss (06-02) close before 06-15.
+    assert report["metrics"]["won_count"]["value"] == "1"
+    assert report["metrics"]["win_rate"]["value"] == "0.5"
+    assert list(report["metrics"]) == list(catalog.KEYS)
+
+
+def test_the_report_reads_only_the_latest_successful_run():
+    old = MetricRunFactory()
+    MetricValueFactory(run=old, key="won_count", value=Decimal(5), numerator=None, denominator=None)
+    MetricRunFactory(status=MetricRun.Status.FAILED)  # newer, but failed
+    MetricRunFactory(status=MetricRun.Status.RUNNING)
+    assert latest_successful_run() == old
+    report = period_report(JUNE)
+    assert report["metrics"]["won_count"]["value"] == "5"
+    assert report["metrics"]["lost_count"]["undefined_reason"].startswith("not computed")
+
+
+def test_without_any_run_every_figure_says_so():
+    report = period_report(JUNE)
+    assert report["computed_at"] is None
+    assert {e["undefined_reason"] for e in report["metrics"].values()} == {
+        "no computation has run yet"
+    }
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (Decimal("0.6315005215"), "0.6315005215"),
+        (Decimal("4238.0000000000"), "4238"),
+        (Decimal("790"), "790"),
+        (Decimal("7.9E+2"), "790"),
+        (Decimal("0E-10"), "0"),
+        (Decimal("-0.0927799093"), "-0.0927799093"),
+        (None, None),
+    ],
+)
+def test_numbers_are_written_without_noise(number, text):
+    assert number_text(number) == text
