@@ -9,7 +9,7 @@ from metrics import services
 from metrics.calculations import compute_all
 from metrics.demo import seed_demo_crm
 from metrics.models import Account, Forecast, MetricRun, Opportunity, Spend, Subscription
-from metrics.periods import last_complete
+from metrics.periods import Period, covering, last_complete
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 15)
@@ -94,18 +94,12 @@ def test_the_scorecard_default_period_has_figures():
 
 def test_the_year_shows_every_kind_of_mrr_movement():
     seed_demo_crm(today=TODAY)
-    from metrics.periods import Period
-
     year = Period(date(2025, 3, 1), date(2026, 3, 1))
     f = compute_all(year)
     movements = {
         key: f[key].value for key in ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
     }
     assert all(value > 0 for value in movements.values()), movements
-    months = [
-        compute_all(p)["reactivation_mrr"].value
-        for p in __import__("metrics.periods", fromlist=["covering"]).covering(
-            "month", date(2025, 1, 1), date(2026, 2, 28)
-        )
-    ]
-    assert any(value > 0 for value in months)
+    months = covering("month", date(2025, 1, 1), date(2026, 2, 28))
+    reactivations = [compute_all(month)["reactivation_mrr"].value for month in months]
+    assert any(value > 0 for value in reactivations)
