@@ -170,3 +170,66 @@ def test_the_records_page_is_paginated(client):
     assert "Page 1 of 2" in first and "· 55" in first
     assert first.count("<tr><td>OPP-") == 50
     assert second.count("<tr><td>OPP-") == 5
+
+
+@pytest.fixture
+def demo_run(db):
+    from metrics.demo import seed_demo_crm
+    from metrics.services import compute_now
+
+    seed_demo_crm(today=date(2026, 11, 23))
+    return compute_now(trigger="command")
+
+
+def stored_value(run, key, period, cut=None):
+    from metrics.models import MetricValue
+
+    cut = cut or Cut()
+    return MetricValue.objects.get(
+        run=run, key=key, period_start=period.start, period_end=period.end,
+        cut_kind=cut.kind, cut_value=cut.value,
+    ).value  # fmt: skip
+
+
+PERIODS = [Period.month(2026, 3), Period.quarter(2026, 2), Period.year(2026)]
+CUTS = [Cut(), Cut("segment", "Enterprise")]
+
+
+def test_the_drill_down_accounts_add_up_to_the_engines_stored_figures(demo_run):
+    for period in PERIODS:
+        for cut in CUTS:
+            accounts = list(tables("mrr", period, cut)["accounts"].queryset)
+            by = {}
+            for a in accounts:
+                by.setdefault(a.movement, []).append(a)
+
+            def stored(key, period=period, cut=cut):
+                return stored_value(demo_run, key, period, cut)
+
+            def moved(movement, by=by):
+                return sum(a.change for a in by.get(movement, []))
+
+            assert sum(a.closing_mrr for a in accounts) == stored("mrr")
+            assert sum(a.opening_mrr for a in accounts) == stored("opening_mrr")
+            assert moved("new") == stored("new_mrr")
+            assert moved("reactivation") == stored("reactivation_mrr")
+            assert moved("expansion") == stored("expansion_mrr")
+            assert -moved("contraction") == stored("contraction_mrr")
+            assert -moved("churn") == stored("churned_mrr")
+            assert len(by.get("churn", [])) == stored("churned_customers")
+
+
+def test_the_drill_down_deals_customers_and_spend_match_the_engines_stored_figures(demo_run):
+    for period in PERIODS:
+        closed = list(tables("win_rate", period)["opportunities"].queryset)
+        assert sum(o.status == "won" for o in closed) == stored_value(demo_run, "won_count", period)
+        assert sum(o.status == "lost" for o in closed) == stored_value(
+            demo_run, "lost_count", period
+        )
+        open_deals = tables("open_pipeline_count", period)["opportunities"].queryset
+        assert open_deals.count() == stored_value(demo_run, "open_pipeline_count", period)
+        cac = tables("cac", period)
+        assert cac["customers"].queryset.count() == stored_value(demo_run, "new_customers", period)
+        assert sum(s.amount for s in cac["spend"].queryset) == stored_value(
+            demo_run, "spend", period
+        )
