@@ -14,7 +14,7 @@ _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 @dataclass
 class DiffLine:
-    kind: str  # "equal" | "add" | "del"
+    kind: str  # "equal" | "add" | "del" | "skip" (a run of unchanged lines left out)
     old_number: int | None
     new_number: int | None
     segments: list[tuple[str, bool]] = field(default_factory=list)
@@ -51,8 +51,34 @@ def _word_segments(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tup
     return old_segments, new_segments
 
 
-def diff_lines(old: str, new: str) -> Diff:
-    """Line-level diff of two texts, with word-level highlights on lines that were edited."""
+def _collapse(rows: list[DiffLine], context: int) -> list[DiffLine]:
+    """Keep ``context`` unchanged lines around each change; replace longer runs by one "skip" row."""
+    changed = [i for i, row in enumerate(rows) if row.kind != "equal"]
+    if not changed:
+        return rows
+    keep = set()
+    for i in changed:
+        keep.update(range(max(0, i - context), min(len(rows), i + context + 1)))
+    out: list[DiffLine] = []
+    skipped = 0
+    for i, row in enumerate(rows):
+        if i in keep:
+            if skipped:
+                out.append(DiffLine("skip", None, None, [(f"{skipped} unchanged lines", False)]))
+                skipped = 0
+            out.append(row)
+        else:
+            skipped += 1
+    if skipped:
+        out.append(DiffLine("skip", None, None, [(f"{skipped} unchanged lines", False)]))
+    return out
+
+
+def diff_lines(old: str, new: str, *, context: int | None = None) -> Diff:
+    """Line-level diff of two texts, with word-level highlights on lines that were edited.
+
+    With ``context``, long runs of unchanged lines are folded into "skip" rows.
+    """
     old_lines, new_lines = old.splitlines(), new.splitlines()
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     rows: list[DiffLine] = []
@@ -80,4 +106,4 @@ def diff_lines(old: str, new: str) -> Diff:
             added.append(DiffLine("add", None, number, new_segments))
         rows.extend(removed)
         rows.extend(added)
-    return Diff(rows)
+    return Diff(_collapse(rows, context) if context is not None else rows)

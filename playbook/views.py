@@ -17,6 +17,7 @@ from .forms import RevisionForm
 from .markdown import render_markdown
 from .uploads import UploadRejected, store_image
 
+DIFF_CONTEXT = 3  # unchanged lines shown around each change
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
 
@@ -114,7 +115,7 @@ def _conflict(request, section, data, current):
         "current": current,
         "their_base": data["base_number"],
         "title_changed": current is not None and current.title != data["title"].strip(),
-        "diff": diff_lines(current.body if current else "", data["body"]),
+        "diff": diff_lines(current.body if current else "", data["body"], context=DIFF_CONTEXT),
     }
     return render(request, "playbook/conflict.html", context, status=409)
 
@@ -148,7 +149,7 @@ def diff(request, slug):
         "old": old,
         "new": new,
         "title_diff": diff_lines(old.title, new.title),
-        "diff": diff_lines(old.body, new.body),
+        "diff": diff_lines(old.body, new.body, context=DIFF_CONTEXT),
     }
     return render(request, "playbook/diff.html", context)
 

@@ -182,3 +182,21 @@ def test_the_line_diff_pairs_edited_lines_and_highlights_only_changed_words():
     assert diff.lines[3].segments == [("the ", False), ("slow", True), (" fox", False)]
     assert diff.lines[2].segments == [("old", True)]
     assert (diff.added, diff.removed) == (1, 2)
+
+
+def test_long_unchanged_runs_fold_into_one_row_keeping_context_around_changes():
+    old = "\n".join(f"line {n}" for n in range(1, 21))
+    new = old.replace("line 10", "line ten")
+    rows = diff_lines(old, new, context=2).lines
+    assert [(row.kind, row.old_number) for row in rows] == [
+        ("skip", None),
+        ("equal", 8),
+        ("equal", 9),
+        ("del", 10),
+        ("add", None),
+        ("equal", 11),
+        ("equal", 12),
+        ("skip", None),
+    ]
+    assert rows[0].segments == [("7 unchanged lines", False)]
+    assert rows[-1].segments == [("8 unchanged lines", False)]
