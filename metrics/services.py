@@ -156,8 +156,18 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300)
 
 
+class Superseded(Exception):
+    """A newer attempt took the run over (a redelivery); this one stops without a trace."""
+
+
 def _claim(run_id: int) -> int | None:
-    """Mark the run running and return this attempt's number, or None if there is nothing to do."""
+    """Mark the run running and return this attempt's number, or None if there is nothing to do.
+
+    A succeeded run is never computed again. Any other run is taken over, even one that is
+    "running": a message is delivered again only when its worker died (the worker-lost
+    rejection, or the visibility timeout, which exceeds the hard time limit). The attempt
+    number fences off an older attempt should one still be alive.
+    """
     with transaction.atomic():
         run = MetricRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
@@ -165,13 +175,6 @@ def _claim(run_id: int) -> int | None:
             return None
         if run.status == MetricRun.Status.SUCCEEDED:
             logger.info("Metric run %s already succeeded: not computed again.", run_id)
-            return None
-        if (
-            run.status == MetricRun.Status.RUNNING
-            and run.started_at
-            and timezone.now() - run.started_at < stale_after()
-        ):
-            logger.info("Metric run %s is being computed by another worker.", run_id)
             return None
         attempt = run.attempts + 1
         MetricRun.objects.filter(pk=run_id).update(
@@ -191,30 +194,35 @@ def compute_run(
     """Compute every metric for every covered period and cut into the run; idempotent.
 
     A redelivered run deletes its own partial values first; a succeeded run is left alone.
-    Returns True when this call computed the run.
+    Returns True when this call completed the run.
     """
     attempt = _claim(run_id)
     if attempt is None:
         return False
     run = MetricRun.objects.get(pk=run_id)
+    current = MetricRun.objects.filter(pk=run_id, attempts=attempt)
     try:
         MetricValue.objects.filter(run_id=run_id).delete()
         periods = periods_to_compute(today=today, extra=extra_period)
         cuts = cuts_to_compute()
         for index, period in enumerate(periods, start=1):
             values = [value for cut in cuts for value in _values_for(run, period, cut)]
-            MetricValue.objects.bulk_create(values, batch_size=_BATCH)
-            MetricRun.objects.filter(pk=run_id, attempts=attempt).update(
-                progress=min(99, index * 100 // len(periods))
-            )
+            # A row an overlapping attempt already wrote is the same figure: skip it.
+            MetricValue.objects.bulk_create(values, batch_size=_BATCH, ignore_conflicts=True)
+            if not current.update(progress=min(99, index * 100 // len(periods))):
+                raise Superseded
             _pause_between_periods()
-        finished = MetricRun.objects.filter(
-            pk=run_id, attempts=attempt, status=MetricRun.Status.RUNNING
-        ).update(status=MetricRun.Status.SUCCEEDED, progress=100, finished_at=timezone.now())
+        if not current.filter(status=MetricRun.Status.RUNNING).update(
+            status=MetricRun.Status.SUCCEEDED, progress=100, finished_at=timezone.now()
+        ):
+            raise Superseded
+    except Superseded:
+        logger.info("Metric run %s attempt %s was superseded by a newer one.", run_id, attempt)
+        return False
     except BaseException as exc:
         logger.exception("Metric run %s failed.", run_id)
         try:
-            MetricRun.objects.filter(pk=run_id, attempts=attempt).update(
+            current.update(
                 status=MetricRun.Status.FAILED,
                 finished_at=timezone.now(),
                 error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -222,9 +230,8 @@ def compute_run(
         except Exception:  # the database itself may be what failed
             logger.exception("Could not record the failure of metric run %s.", run_id)
         raise
-    if finished:
-        prune_old_runs()
-    return bool(finished)
+    prune_old_runs()
+    return True
 
 
 def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:

@@ -126,12 +126,25 @@ def test_a_redelivered_half_done_run_replaces_its_partial_values(small_book):
     assert MetricValue.objects.filter(run=stalled).count() == len(snapshot(reference))
 
 
-def test_a_run_another_worker_is_computing_is_left_alone(small_book):
-    running = MetricRunFactory(
-        status=MetricRun.Status.RUNNING, started_at=timezone.now(), finished_at=None
-    )
-    assert services.compute_run(run_id=running.pk) is False
-    assert not MetricValue.objects.filter(run=running).exists()
+def test_a_delivery_overlapping_a_live_attempt_takes_over_and_the_older_one_stops(
+    small_book, monkeypatch
+):
+    reference = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    run = services.request_recompute(trigger=MetricRun.Trigger.MANUAL)
+    deliveries = []
+
+    def second_delivery_mid_run():  # the same run delivered again while attempt 1 is mid-way
+        if not deliveries:
+            deliveries.append(None)
+            deliveries[0] = services.compute_run(run_id=run.pk)
+
+    monkeypatch.setattr(services, "_pause_between_periods", second_delivery_mid_run)
+    assert services.compute_run(run_id=run.pk) is False  # attempt 1: superseded, stops quietly
+    assert deliveries == [True]  # attempt 2 completed the run
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.error) == (MetricRun.Status.SUCCEEDED, 2, "")
+    assert snapshot(run) == snapshot(reference)
+    assert MetricValue.objects.filter(run=run).count() == len(snapshot(reference))
 
 
 def test_a_run_that_fails_part_way_leaves_the_previous_figures_visible(small_book, monkeypatch):
