@@ -1,8 +1,11 @@
 """Every playbook view × every persona: exactly the expected 302/403/200/405, and a refused
 POST changes nothing (SECURITY.md items 1, 2, 5)."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from playbook.models import Revision, Section
@@ -175,3 +178,32 @@ def test_the_section_page_shows_edit_and_review_controls_only_to_those_allowed(c
     for persona in ["reader", "other_owner"]:
         body = client_as(persona).get(url).content
         assert edit_url not in body and b"Mark reviewed" not in body, persona
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "args", "query"), READ_PAGES)
+def test_every_playbook_page_sends_a_csp_with_a_fresh_nonce(client_as, name, args, query):
+    client = client_as("owner")
+    url = reverse(name, args=args) + query
+    first, second = client.get(url), client.get(url)
+    nonces = [
+        re.search(r"'nonce-([^']+)'", r["Content-Security-Policy"]).group(1)
+        for r in (first, second)
+    ]
+    assert "script-src 'self'" in first["Content-Security-Policy"]
+    assert nonces[0] != nonces[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["edit", "preview", "review", "upload"])
+def test_posts_without_a_csrf_token_are_refused(personas, section, name):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas["owner"])
+    before = Revision.objects.count()
+    response = client.post(
+        reverse(f"playbook:{name}", args=[section.slug]),
+        {"title": "x", "body": "x", "base_number": 1, "content": "x"},
+    )
+    assert response.status_code == 403
+    assert Revision.objects.count() == before
+    assert Section.objects.get(pk=section.pk).last_reviewed_at is None
