@@ -1,7 +1,6 @@
 """The scorecard in a real headless Chromium: log in, charts draw under the CSP without console
 errors, click through to a metric, drill down, download CSVs; save the README's screenshots."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -9,10 +8,6 @@ import pytest
 from metrics.demo import seed_demo_crm
 from metrics.services import compute_now
 from tests.metrics.dashboard_support import PASSWORD, make_persona
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are
-# still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 
@@ -44,8 +39,12 @@ CANVAS_IS_DRAWN = """
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still
+    # synchronous and safe. Set for this test only, so no subprocess of another test inherits it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
