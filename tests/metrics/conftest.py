@@ -1,6 +1,7 @@
 """Fixtures for the metrics tests: the Maven CRM dataset loaded as opportunities."""
 
 import csv
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -53,3 +54,26 @@ def load_maven_pipeline() -> int:
 @pytest.fixture
 def maven_pipeline(db):
     return load_maven_pipeline()
+
+
+@contextmanager
+def celery_pointed_at(url: str):
+    """Make this process's Celery app publish to a real broker (not eager); restore afterwards."""
+    from kombu import pools
+
+    from revops_portal.celery import app
+
+    def forget_connections():
+        pools.reset()  # kombu's process-wide connection and producer pools
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = url
+    forget_connections()
+    try:
+        yield app
+    finally:
+        forget_connections()
+        app.conf.task_always_eager, app.conf.broker_url = saved

@@ -2,7 +2,6 @@
 broker that cannot be reached (in-process; the real-worker versions are in test_worker.py)."""
 
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,8 +13,8 @@ from metrics import services
 from metrics.models import MetricRun, MetricValue
 from metrics.periods import parse
 from metrics.selectors import latest_successful_run, period_report
-from revops_portal.celery import app
 
+from .conftest import celery_pointed_at
 from .factories import (
     AccountFactory,
     MetricRunFactory,
@@ -188,29 +187,11 @@ def test_the_request_enqueues_only_after_commit(small_book, django_capture_on_co
     assert run.enqueued_at is not None
 
 
-@contextmanager
-def broker(url):
-    """Point the Celery app at a real broker URL (not eager), and restore it afterwards."""
-    saved = (app.conf.task_always_eager, app.conf.broker_url)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-        app.conf.task_always_eager, app.conf.broker_url = saved
-
-
 def test_an_unreachable_broker_leaves_the_run_queued_and_answers_fast(
     small_book, django_capture_on_commit_callbacks
 ):
     # Nothing listens on port 1: a real connection refusal, not a mock.
-    with broker("redis://127.0.0.1:1/0"):
+    with celery_pointed_at("redis://127.0.0.1:1/0"):
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True):
             run = services.request_recompute(trigger=MetricRun.Trigger.MANUAL)
