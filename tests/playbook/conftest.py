@@ -1,6 +1,8 @@
 """Personas (SECURITY.md): anonymous, reader, section owner, owner of another section,
 champion, manager. Sections come from the data migration, so they exist in every test DB."""
 
+from importlib import import_module
+
 import pytest
 from django.test import Client
 
@@ -59,3 +61,14 @@ def client_as(personas):
         return client
 
     return make
+
+
+@pytest.fixture
+def restored_sections(transactional_db):
+    """For transactional tests: the flush between such tests empties every table, including the
+    data migration's ten sections and champions group; re-run that migration step (idempotent).
+    Used instead of ``serialized_rollback``, which clashes with content types that other tests'
+    flushes re-create."""
+    from django.apps import apps
+
+    import_module("playbook.migrations.0002_seed_sections").create_sections(apps, None)

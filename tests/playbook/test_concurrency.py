@@ -16,7 +16,8 @@ WRITERS = 8
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("restored_sections")
 def test_concurrent_saves_on_the_same_base_make_exactly_one_revision():
     if connection.vendor != "postgresql":
         pytest.fail("This test needs PostgreSQL (set DATABASE_URL); run it in the services pass.")

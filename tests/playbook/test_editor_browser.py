@@ -1,7 +1,6 @@
 """The section editor in a real headless Chromium: markdownx's live preview goes through our
 sanitising preview view and runs under the CSP with no violations; saving, then a conflict."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ from playbook.models import Section
 
 from .factories import ChampionFactory, UserFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a-long-test-password-2026"
@@ -26,8 +24,12 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay
+    # synchronous. Scoped to the test so it can't leak into other tests' subprocesses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -63,7 +65,8 @@ def assert_clean(page):
     assert page.problems == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("restored_sections")
 def test_an_owner_edits_with_a_live_sanitised_preview_and_saves(live_server, browser):
     owner = UserFactory(username="owner", password=PASSWORD)
     section = Section.objects.get(slug="target-audience")
@@ -93,7 +96,8 @@ def test_an_owner_edits_with_a_live_sanitised_preview_and_saves(live_server, bro
     assert Section.objects.get(pk=section.pk).current_revision.change_note == "ICP headline"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("restored_sections")
 def test_a_stale_save_in_the_browser_shows_the_conflict_page_with_the_users_text(
     live_server, browser
 ):
