@@ -7,7 +7,9 @@ import pytest
 from metrics.csv_export import csv_response, safe_cell
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "=HYPERLINK(\"x\")"])
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", '=HYPERLINK("x")']
+)
 def test_text_that_a_spreadsheet_would_run_is_neutralised(text):
     assert safe_cell(text) == "'" + text
 
