@@ -3,11 +3,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from metrics.demo import seed_demo_crm
+from metrics.services import compute_now
 from playbook.seeding import DEMO_DIR, DemoContentError, seed_playbook
 
 
 class Command(BaseCommand):
-    help = "Load demo users and playbook content (development only; safe to run twice)."
+    help = (
+        "Load demo users, playbook content and a year of CRM data, then compute the metrics "
+        "(development only; safe to run twice)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -29,4 +34,12 @@ class Command(BaseCommand):
         self.stdout.write("Playbook demo data:")
         for line in report.lines():
             self.stdout.write(f"  {line}")
-        self.stdout.write(self.style.SUCCESS("Demo playbook ready."))
+        crm = seed_demo_crm()
+        self.stdout.write(
+            f"CRM demo data ({crm.first_day} to {crm.last_day}): {crm.accounts} accounts, "
+            f"{crm.opportunities} opportunities, {crm.subscriptions} subscriptions, "
+            f"{crm.spend} spend rows, {crm.forecasts} forecasts."
+        )
+        run = compute_now(trigger="command")
+        self.stdout.write(f"Metrics computed: run {run.pk} {run.status}.")
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
