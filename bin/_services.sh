@@ -5,7 +5,7 @@ PG_PORT="${TEST_PG_PORT:-54329}"
 REDIS_PORT="${TEST_REDIS_PORT:-63790}"
 SERVICES_DIR="$(mktemp -d /tmp/revops-services.XXXXXX)"
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 stop_services() {
   as_pg "$PG_BIN/pg_ctl" -D "$SERVICES_DIR/pg" -m immediate stop >/dev/null 2>&1 || true
