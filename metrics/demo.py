@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from .importers import MODELS, UPSERT
 from .models import Account, Forecast, Opportunity, Spend, Subscription
 from .periods import Period, covering, last_complete
 
@@ -357,6 +358,18 @@ def _without_account(row: dict) -> dict:
     return {key: value for key, value in row.items() if key != "account"}
 
 
+def _upsert(kind: str, rows: list) -> None:
+    """Write rows the way an import does: by the same key, updating the same fields."""
+    unique_fields, update_fields = UPSERT[kind]
+    MODELS[kind].objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=unique_fields,
+        update_fields=update_fields,
+        batch_size=500,
+    )
+
+
 @transaction.atomic
 def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
     """Upsert Northwind Ledger's accounts, deals, subscriptions, spend and forecasts."""
@@ -369,12 +382,7 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
     rng = random.Random(SEED)
     builder = _generate(rng, first_day, last_day)
 
-    Account.objects.bulk_create(
-        builder.accounts,
-        update_conflicts=True,
-        unique_fields=["external_id"],
-        update_fields=["name", "segment", "industry", "created_date"],
-    )
+    _upsert("accounts", builder.accounts)
     account_ids = dict(
         Account.objects.filter(external_id__startswith="NWL-ACC-").values_list("external_id", "pk")
     )
@@ -382,50 +390,20 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
         Opportunity(**_without_account(row), account_id=account_ids[row["account"]])
         for row in builder.opportunities
     ]
-    Opportunity.objects.bulk_create(
-        opportunities,
-        update_conflicts=True,
-        unique_fields=["external_id"],
-        update_fields=[
-            "account",
-            "name",
-            "owner",
-            "amount",
-            "stage",
-            "status",
-            "created_date",
-            "close_date",
-            "source",
-            "type",
-        ],
-        batch_size=500,
-    )
-    Subscription.objects.bulk_create(
+    _upsert("opportunities", opportunities)
+    _upsert(
+        "subscriptions",
         [
             Subscription(**_without_account(row), account_id=account_ids[row["account"]])
             for row in builder.subscriptions
         ],
-        update_conflicts=True,
-        unique_fields=["external_id"],
-        update_fields=["account", "plan", "mrr", "start_date", "end_date"],
-        batch_size=500,
     )
     months = covering("month", first_day, last_day)
     spend = _spend_rows(rng, months)
-    Spend.objects.bulk_create(
-        spend,
-        update_conflicts=True,
-        unique_fields=["month", "channel", "category"],
-        update_fields=["amount"],
-    )
+    _upsert("spend", spend)
     forecast_periods = months + covering("quarter", first_day, last_day)
     forecasts = _forecast_rows(rng, builder, forecast_periods)
-    Forecast.objects.bulk_create(
-        forecasts,
-        update_conflicts=True,
-        unique_fields=["period_start", "period_end", "recorded_on"],
-        update_fields=["amount"],
-    )
+    _upsert("forecasts", forecasts)
     return DemoSummary(
         accounts=len(builder.accounts),
         opportunities=len(opportunities),
