@@ -5,7 +5,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -206,7 +206,12 @@ def upload(request, slug):
 
 @require_GET
 def media(request, path):
-    """Uploaded files, to logged-in users only, never as anything but an image or a download."""
+    """Playbook images, to logged-in users only, never as anything but an image or a download.
+
+    Only the playbook's folder is served: other uploads (CRM import files) stay private.
+    """
+    if not path.startswith("playbook/"):
+        raise Http404("No such file.")
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     suffix = PurePosixPath(path).suffix.lower()
     content_type = IMAGE_TYPES.get(suffix)
