@@ -28,7 +28,9 @@ def safe_cell(value):
     return text
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> StreamingHttpResponse:
+def csv_response(
+    filename: str, header: list[str], rows: Iterable[Iterable]
+) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     lines = (writer.writerow([safe_cell(cell) for cell in row]) for row in [header, *rows])
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")

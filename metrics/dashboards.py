@@ -523,7 +523,19 @@ OPEN_KEYS = {"open_pipeline_count", "open_pipeline_amount", "pipeline_velocity"}
 RENEWAL_KEYS = {"renewal_rate", "renewal_rate_amount"}
 FORECAST_KEYS = {"forecast_amount", "forecast_accuracy"}
 ACQUISITION_KEYS = {"new_customers", "spend", "cac", "ltv_cac", "cac_payback_months"}
-# Everything of the recurring group: the accounts with their opening/closing MRR and movement.
+# Everything of the recurring group: the accounts with their opening/closing MRR and movement,
+# the movement the metric is about listed first.
+MOVEMENT_OF_KEY = {
+    "new_mrr": "new",
+    "reactivation_mrr": "reactivation",
+    "expansion_mrr": "expansion",
+    "expansion_rate": "expansion",
+    "contraction_mrr": "contraction",
+    "churned_mrr": "churn",
+    "churned_customers": "churn",
+    "customer_churn_rate": "churn",
+    "monthly_churn_rate": "churn",
+}
 
 
 @dataclass
@@ -606,8 +618,11 @@ def _mrr_on(day: date):
     return Coalesce(Subquery(covering, output_field=money), Value(Decimal("0"), output_field=money))
 
 
-def account_movements(period: Period, *, segment: str | None = None) -> QuerySet:
-    """Accounts with MRR on either side of P, their opening/closing MRR and their movement."""
+def account_movements(
+    period: Period, *, segment: str | None = None, first: str | None = None
+) -> QuerySet:
+    """Accounts with MRR on either side of P, their opening/closing MRR and their movement:
+    the `first` movement, then the other movements, then the unchanged accounts."""
     earlier = Subscription.objects.filter(account=OuterRef("pk"), start_date__lt=period.start)
     money = DecimalField(max_digits=18, decimal_places=2)
     queryset = Account.objects.annotate(
@@ -627,7 +642,12 @@ def account_movements(period: Period, *, segment: str | None = None) -> QuerySet
             default=Value("unchanged"),
         ),
         change=ExpressionWrapper(F("closing_mrr") - F("opening_mrr"), output_field=money),
-    ).order_by("name", "pk")
+        listing_order=Case(
+            When(movement=first or "", then=Value(0)),
+            When(movement="unchanged", then=Value(2)),
+            default=Value(1),
+        ),
+    ).order_by("listing_order", "name", "pk")
 
 
 def new_customers(
@@ -764,7 +784,7 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
                 ("movement", "Movement"),
                 ("change", "Change"),
             ],
-            account_movements(period, segment=segment),
+            account_movements(period, segment=segment, first=MOVEMENT_OF_KEY.get(key)),
         )
     ]
 

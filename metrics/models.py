@@ -199,7 +199,9 @@ class MetricValue(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["run", "key", "cut_kind", "cut_value", "period_kind", "period_start"]),
+            models.Index(
+                fields=["run", "key", "cut_kind", "cut_value", "period_kind", "period_start"]
+            ),
             models.Index(fields=["run", "period_start", "period_end", "cut_kind", "cut_value"]),
         ]
 
@@ -225,7 +227,9 @@ class MetricTarget(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["key", "segment"], name="metric_target_unique_key_segment"),
+            models.UniqueConstraint(
+                fields=["key", "segment"], name="metric_target_unique_key_segment"
+            ),
         ]
 
     def __str__(self):

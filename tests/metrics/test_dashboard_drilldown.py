@@ -73,6 +73,23 @@ def test_account_movements_show_opening_and_closing_mrr_and_the_movement():
 
 
 @pytest.mark.django_db
+def test_the_movement_a_metric_is_about_is_listed_first_and_unchanged_accounts_last():
+    def account_with(name, mrr, start, end=None):
+        SubscriptionFactory(account=AccountFactory(name=name), mrr=Decimal(mrr),
+                            start_date=start, end_date=end)  # fmt: skip
+
+    account_with("A steady", "70", date(2017, 1, 1))
+    account_with("B new", "80", date(2017, 6, 5))
+    account_with("C churner", "200", date(2017, 1, 1), date(2017, 6, 15))
+    names = [a.name for a in tables("churned_mrr")["accounts"].queryset]
+    assert names == ["C churner", "B new", "A steady"]
+    names = [a.name for a in tables("new_mrr")["accounts"].queryset]
+    assert names == ["B new", "C churner", "A steady"]
+    names = [a.name for a in tables("mrr")["accounts"].queryset]
+    assert names == ["B new", "C churner", "A steady"]
+
+
+@pytest.mark.django_db
 def test_account_movements_can_be_cut_by_segment():
     SubscriptionFactory(account=AccountFactory(name="Small", segment="SMB"), mrr=Decimal("10"))
     SubscriptionFactory(account=AccountFactory(name="Big", segment="Enterprise"), mrr=Decimal("99"))

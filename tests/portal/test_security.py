@@ -32,8 +32,14 @@ def _parameterless_paths(resolver=None, prefix=""):
             yield "/" + prefix + route
 
 
-LOGIN_FREE = {"/accounts/login/", "/healthz", "/accounts/password_reset/",
-              "/accounts/password_reset/done/", "/accounts/reset/done/", "/admin/login/"}
+LOGIN_FREE = {
+    "/accounts/login/",
+    "/healthz",
+    "/accounts/password_reset/",
+    "/accounts/password_reset/done/",
+    "/accounts/reset/done/",
+    "/admin/login/",
+}
 
 
 def test_every_page_sends_an_anonymous_visitor_to_the_login_page(client, db):
@@ -76,7 +82,9 @@ def test_every_html_response_has_a_csp_header_with_a_fresh_nonce(client, staff_u
 def _fail_login(client, n, forwarded_for=None):
     for i in range(n):
         extra = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{i + 1}"} if forwarded_for else {}
-        client.post("/accounts/login/", {"username": "alice", "password": "wrong-password"}, **extra)
+        client.post(
+            "/accounts/login/", {"username": "alice", "password": "wrong-password"}, **extra
+        )
 
 
 def _logs_in(client):
