@@ -68,8 +68,30 @@ class Cut:
     def channel(cls, value: str) -> Cut:
         return cls(catalog.CHANNEL, value)
 
+    @classmethod
+    def from_params(cls, *, segment: str | None = None, channel: str | None = None) -> Cut:
+        """The cut a URL or a shortcode asks for. Raises ValueError for both at once."""
+        segment, channel = (segment or "").strip(), (channel or "").strip()
+        if segment and channel:
+            raise ValueError("Filter by a segment or by a channel, not both.")
+        if segment:
+            return cls.segment(segment[:100])
+        if channel:
+            return cls.channel(channel[:100])
+        return cls()
+
+    @property
+    def is_all(self) -> bool:
+        return self.kind == catalog.ALL
+
+    def allows(self, definition: catalog.MetricDefinition) -> bool:
+        return self.kind in definition.cuts
+
+    def params(self) -> dict[str, str]:
+        return {} if self.is_all else {self.kind: self.value}
+
     def label(self) -> str:
-        return "all" if self.kind == catalog.ALL else f"{self.kind} {self.value}"
+        return "All" if self.is_all else f"{self.kind.title()}: {self.value}"
 
 
 ALL_CUT = Cut()

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import catalog, selectors
+from .calculations import Cut
 from .catalog import MetricDefinition
 from .models import (
     Account,
@@ -76,36 +77,6 @@ class BadRequest(ValueError):
 
 
 # --- Cuts and periods ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cut:
-    kind: str = catalog.ALL
-    value: str = ""
-
-    @classmethod
-    def from_params(cls, *, segment: str | None = None, channel: str | None = None) -> "Cut":
-        segment, channel = (segment or "").strip(), (channel or "").strip()
-        if segment and channel:
-            raise BadRequest("Filter by a segment or by a channel, not both.")
-        if segment:
-            return cls(catalog.SEGMENT, segment[:100])
-        if channel:
-            return cls(catalog.CHANNEL, channel[:100])
-        return cls()
-
-    @property
-    def is_all(self) -> bool:
-        return self.kind == catalog.ALL
-
-    def allows(self, definition: MetricDefinition) -> bool:
-        return self.kind in definition.cuts
-
-    def params(self) -> dict[str, str]:
-        return {} if self.is_all else {self.kind: self.value}
-
-    def label(self) -> str:
-        return "All" if self.is_all else f"{self.kind.title()}: {self.value}"
 
 
 def parse_period(code: str | None, *, kind: str | None = None) -> Period | None:

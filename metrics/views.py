@@ -41,7 +41,10 @@ def _definition(key: str) -> catalog.MetricDefinition:
 def _choices(request, run):
     """The period and cut asked for in the query string (defaults filled in)."""
     params = request.GET
-    cut = Cut.from_params(segment=params.get("segment"), channel=params.get("channel"))
+    try:
+        cut = Cut.from_params(segment=params.get("segment"), channel=params.get("channel"))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
     kind = params.get("kind") or None
     period = dashboards.parse_period(params.get("period"), kind=kind)
     if period is None:

@@ -139,7 +139,7 @@ class _Resolved:
 
 
 def _cut(shortcode: Shortcode):
-    from metrics.dashboards import Cut
+    from metrics.calculations import Cut
 
     return Cut.from_params(segment=shortcode.segment, channel=shortcode.channel)
 
