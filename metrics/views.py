@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from . import catalog, dashboards
@@ -68,6 +69,8 @@ def _switches(request, period, cut, *, extra=None):
         ],
         "previous_link": link(period.previous()),
         "next_link": link(period.next()),
+        # A period not over yet shows its figures so far: say so rather than alarm anyone.
+        "period_in_progress": period.end > timezone.localdate(),
     }
 
 

@@ -185,6 +185,20 @@ def test_the_scorecard_lists_every_headline_metric_and_links_periods(client):
 
 
 @pytest.mark.django_db
+def test_a_period_that_is_not_over_says_its_figures_are_so_far(client):
+    from django.utils import timezone
+
+    MetricRunFactory()
+    client.force_login(make_persona("reader"))
+    this_month = Period.containing(timezone.localdate(), "month")
+    for path in (reverse("metrics:scorecard"), reverse("metrics:metric", args=["arr"])):
+        current = client.get(f"{path}?period={this_month.code()}").content.decode()
+        assert f"{this_month.label()} is not over yet" in current
+        finished = client.get(f"{path}?period={this_month.previous().code()}").content.decode()
+        assert "is not over yet" not in finished
+
+
+@pytest.mark.django_db
 def test_the_scorecard_switches_to_quarters():
     run = MetricRunFactory()
     q3, q4 = Period.quarter(2017, 3), Period.quarter(2017, 4)
