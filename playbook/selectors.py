@@ -82,6 +82,16 @@ def table_of_contents(*, user, now: datetime | None = None) -> list[SectionRow]:
     ]
 
 
+def stale_sections(*, now: datetime | None = None) -> list[Section]:
+    """Sections due or overdue for review, in playbook order, with their owners."""
+    now = now or timezone.now()
+    return [
+        section
+        for section in _sections().order_by("position")
+        if review_status(section, now=now) != ReviewStatus.FRESH
+    ]
+
+
 def section_detail(*, slug: str) -> Section:
     return get_object_or_404(_sections(), slug=slug)
 

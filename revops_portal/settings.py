@@ -234,7 +234,31 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=2, minute=30),
     },
     "metrics-sweep-runs": {"task": "metrics.tasks.sweep_runs", "schedule": 300.0},
+    # Playbook: chase sections due or overdue for review, Monday mornings.
+    "playbook-review-reminders": {
+        "task": "playbook.tasks.send_review_reminders_task",
+        "schedule": crontab(hour=7, minute=0, day_of_week=1),
+    },
 }
+
+# --- E-mail (review reminders) -----------------------------------------------
+# Nothing set: e-mails are printed to the console. Production: EMAIL_HOST and friends.
+_email_host = env_str("EMAIL_HOST")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _email_host,
+            "port": env_int("EMAIL_PORT", 587, minimum=1),
+            "username": env_str("EMAIL_HOST_USER", ""),
+            "password": env_str("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+        },
+    }
+    if _email_host
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RevOps Portal <revops-portal@localhost>")
 
 # --- Metrics ----------------------------------------------------------------
 METRICS_CURRENCY = env_str("METRICS_CURRENCY", "USD")
