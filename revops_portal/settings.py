@@ -242,21 +242,21 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- E-mail (review reminders) -----------------------------------------------
-# Nothing set: e-mails are printed to the console. Production: EMAIL_HOST and friends.
+# Development without EMAIL_HOST: e-mails are printed to the console. Otherwise SMTP.
 _email_host = env_str("EMAIL_HOST")
 MAILERS = {
-    "default": {
+    "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if DEBUG and not _email_host
+    else {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "OPTIONS": {
-            "host": _email_host,
-            "port": env_int("EMAIL_PORT", 587, minimum=1),
+            "host": _email_host or "localhost",
+            "port": env_int("EMAIL_PORT", 587 if _email_host else 25, minimum=1),
             "username": env_str("EMAIL_HOST_USER", ""),
             "password": env_str("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": env_bool("EMAIL_USE_TLS", True),
+            "use_tls": env_bool("EMAIL_USE_TLS", bool(_email_host)),
         },
     }
-    if _email_host
-    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RevOps Portal <revops-portal@localhost>")
 
