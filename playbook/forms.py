@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from markdownx.widgets import MarkdownxWidget
 
 
@@ -36,3 +37,18 @@ class RevisionForm(forms.Form):
                 preview_url=preview_url, upload_url=upload_url, attrs={"rows": 24}
             ),
         )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+class OwnerForm(forms.Form):
+    owner = UserChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "username"),
+        required=False,
+        empty_label="Nobody (unassigned)",
+        help_text="The owner edits the section and is reminded when its review is due.",
+    )

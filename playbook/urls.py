@@ -12,6 +12,7 @@ urlpatterns = [
     path("<slug:slug>/diff/", views.diff, name="diff"),
     path("<slug:slug>/restore/<int:number>/", views.restore, name="restore"),
     path("<slug:slug>/review/", views.mark_reviewed, name="review"),
+    path("<slug:slug>/owner/", views.change_owner, name="owner"),
     path("<slug:slug>/preview/", views.preview, name="preview"),
     path("<slug:slug>/upload/", views.upload, name="upload"),
 ]

@@ -13,7 +13,7 @@ from django.views.static import serve
 
 from . import permissions, selectors, services
 from .diffing import diff_lines
-from .forms import RevisionForm
+from .forms import OwnerForm, RevisionForm
 from .markdown import render_markdown
 from .uploads import UploadRejected, store_image
 
@@ -56,6 +56,7 @@ def section(request, slug):
         "status_labels": selectors.ReviewStatus.LABELS,
         "can_edit": permissions.can_edit(user, section),
         "can_mark_reviewed": permissions.can_mark_reviewed(user, section),
+        "can_assign_owner": permissions.can_assign_owner(user),
     }
     if section.slug == "success-metrics":  # dashboards: live metric cards (a fixed few queries)
         from metrics.dashboards import success_cards
@@ -173,6 +174,22 @@ def mark_reviewed(request, slug):
     services.mark_reviewed(section=section, reviewer=request.user)
     messages.success(request, "Marked as reviewed.")
     return redirect("playbook:section", slug=section.slug)
+
+
+def change_owner(request, slug):
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_assign_owner(request.user):
+        raise PermissionDenied("Only the playbook champions and RevOps managers assign owners.")
+    form = OwnerForm(request.POST or None, initial={"owner": section.owner})
+    if request.method == "POST" and form.is_valid():
+        services.assign_owner(
+            section=section, owner=form.cleaned_data["owner"], assigned_by=request.user
+        )
+        owner = form.cleaned_data["owner"]
+        who = (owner.get_full_name() or owner.get_username()) if owner else "nobody"
+        messages.success(request, f"{section.title} is now owned by {who}.")
+        return redirect("playbook:section", slug=section.slug)
+    return render(request, "playbook/owner.html", {"section": section, "form": form})
 
 
 @require_GET

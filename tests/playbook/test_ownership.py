@@ -39,6 +39,25 @@ def test_reassigning_an_owner_revokes_the_old_owners_edit_right(client_as, secti
 
 
 @pytest.mark.django_db
+def test_the_champion_reassigns_an_owner_in_the_portal_and_the_edit_right_moves(
+    client_as, section, personas
+):
+    new_owner = UserFactory(first_name="Nia", last_name="Park")
+    page = client_as("champion").get(reverse("playbook:owner", args=[section.slug]))
+    assert b"Nia Park" in page.content
+    response = client_as("champion").post(
+        reverse("playbook:owner", args=[section.slug]), {"owner": new_owner.pk}, follow=True
+    )
+    assert b"is now owned by Nia Park" in response.content
+    assert permissions.can_edit(fresh(new_owner), section)
+    assert not permissions.can_edit(fresh(personas["owner"]), section)
+    shown = client_as("champion").get(reverse("playbook:section", args=[section.slug]))
+    assert reverse("playbook:owner", args=[section.slug]).encode() in shown.content
+    hidden = client_as("owner").get(reverse("playbook:section", args=[section.slug]))
+    assert reverse("playbook:owner", args=[section.slug]).encode() not in hidden.content
+
+
+@pytest.mark.django_db
 def test_unassigning_the_owner_leaves_nobody_with_object_rights(section, personas):
     services.assign_owner(section=section, owner=None, assigned_by=personas["manager"])
     assert Section.objects.get(pk=section.pk).owner is None

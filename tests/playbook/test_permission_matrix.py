@@ -133,6 +133,29 @@ def test_only_the_owner_champion_and_manager_mark_reviewed(client_as, persona, s
     assert (section.last_reviewed_at is not None) == (persona in EDITORS)
 
 
+ASSIGNERS = {"champion", "manager"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_champions_and_managers_open_the_owner_page(client_as, persona):
+    response = client_as(persona).get(reverse("playbook:owner", args=["target-audience"]))
+    assert_status(response, expected(persona, ASSIGNERS, 200), persona)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_champions_and_managers_assign_owners(client_as, persona, section, personas):
+    new_owner = personas["reader"]
+    response = client_as(persona).post(
+        reverse("playbook:owner", args=[section.slug]), {"owner": new_owner.pk}
+    )
+    assert_status(response, expected(persona, ASSIGNERS, 302), persona)
+    section.refresh_from_db()
+    expected_owner = new_owner if persona in ASSIGNERS else personas["owner"]
+    assert section.owner == expected_owner
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", ["preview", "upload", "review"])
