@@ -207,15 +207,12 @@ def import_job_can_start(job: ImportJob) -> bool:
 
 
 def _enqueue(job_id: int) -> None:
+    from metrics.services import broker_errors
     from metrics.tasks import run_import_job
 
     try:
         run_import_job.delay(job_id)
-    except Exception as exc:  # the broker is down: say so, let the person try again
-        from kombu.exceptions import OperationalError
-
-        if not isinstance(exc, OperationalError | ConnectionError):
-            raise
+    except broker_errors() as exc:  # the broker is down: say so, let the person try again
         logger.warning("Import job %s could not be queued: %s", job_id, exc)
         ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
             status=ImportJob.Status.PENDING,

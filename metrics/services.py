@@ -28,7 +28,7 @@ KEEP_SUCCEEDED_RUNS = 3
 _BATCH = 2000
 
 
-def _broker_errors() -> tuple[type[BaseException], ...]:
+def broker_errors() -> tuple[type[BaseException], ...]:
     """What delay() raises when the broker cannot be reached."""
     from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -54,7 +54,7 @@ def _enqueue(run_id: int) -> bool:
 
     try:
         compute_metrics_run.delay(run_id)
-    except _broker_errors() as exc:
+    except broker_errors() as exc:
         logger.warning("Metric run %s stays queued: the broker is unreachable (%s).", run_id, exc)
         return False
     MetricRun.objects.filter(pk=run_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())

@@ -180,6 +180,29 @@ def test_running_the_same_job_twice_takes_effect_once(django_capture_on_commit_c
     assert Account.objects.count() == 12
 
 
+def test_an_unreachable_broker_puts_the_job_back_with_a_message(
+    client, django_capture_on_commit_callbacks
+):
+    from tests.metrics.conftest import celery_pointed_at
+
+    job = pending_job()
+    client.force_login(import_manager())
+    # Nothing listens on port 1: a real connection refusal, not a mock.
+    with celery_pointed_at("redis://127.0.0.1:1/0"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("metrics:import_detail", args=[job.pk]))
+    assert response.status_code in (200, 302)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PENDING
+    assert "could not be reached" in job.message
+    assert Account.objects.count() == 0
+    # The broker is back (eager here): starting again imports the file.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("metrics:import_detail", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, Account.objects.count()) == (ImportJob.Status.SUCCEEDED, 12)
+
+
 def test_the_progress_page_polls_with_a_static_script(client):
     job = pending_job()
     ImportJob.objects.filter(pk=job.pk).update(status="running", progress=40)
