@@ -92,6 +92,13 @@ def stale_sections(*, now: datetime | None = None) -> list[Section]:
     ]
 
 
+def recent_revisions(*, limit: int = 12) -> list[Revision]:
+    """The latest changes across the playbook, newest first (one query)."""
+    return list(
+        Revision.objects.select_related("section", "author").order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def section_detail(*, slug: str) -> Section:
     return get_object_or_404(_sections(), slug=slug)
 

@@ -41,7 +41,8 @@ def _revision_form(section, *args, **kwargs):
 @require_GET
 def index(request):
     rows = selectors.table_of_contents(user=request.user)
-    return render(request, "playbook/index.html", {"rows": rows})
+    recent = selectors.recent_revisions()
+    return render(request, "playbook/index.html", {"rows": rows, "recent": recent})
 
 
 @require_GET

@@ -200,3 +200,18 @@ def test_long_unchanged_runs_fold_into_one_row_keeping_context_around_changes():
     ]
     assert rows[0].segments == [("7 unchanged lines", False)]
     assert rows[-1].segments == [("8 unchanged lines", False)]
+
+
+@pytest.mark.django_db
+def test_the_table_of_contents_lists_recent_changes_newest_first_with_their_diffs(
+    client_as, section, other_section, personas
+):
+    save(section, personas["owner"], "two", base=1, note="Added the ICP table")
+    services.save_revision(
+        section=other_section, author=personas["other_owner"], title="Products and services",
+        body="pricing", change_note="New pricing tiers", base_number=1,
+    )  # fmt: skip
+    body = client_as("reader").get(reverse("playbook:index")).content.decode()
+    recent = body[body.index("Recent changes") :]
+    assert recent.index("New pricing tiers") < recent.index("Added the ICP table")
+    assert reverse("playbook:diff", args=[section.slug]) + "?from=1&amp;to=2" in recent
