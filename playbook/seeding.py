@@ -55,6 +55,8 @@ OWNERS = {
 # Days since the last review, so the table of contents shows every review state.
 DEMO_REVIEW_AGES = {"tone-of-voice": 120, "processes-and-workflows": 80, "content-assets": 95}
 DEFAULT_REVIEW_AGE = 20
+# Days between two demo revisions of a section, so the history reads like months of use.
+DEMO_REVISION_SPACING = 23
 
 
 class DemoContentError(Exception):
@@ -154,6 +156,25 @@ def _copy_images(content_dir: Path, media_root: Path, report: SeedReport) -> Non
         report.images_copied += 1
 
 
+def _spread_over_time(sections: dict, added: dict[str, list[Revision]]) -> None:
+    """Date the demo revisions weeks apart (and revision 1 before them), newest a few days ago.
+
+    Demo data only: revisions are immutable through save(), so this uses update() on purpose.
+    """
+    now = timezone.now()
+    for slug, revisions in added.items():
+        position = sections[slug].position
+        newest = now - timedelta(days=position % 5 + 1, hours=position)
+        dated = [(r.pk, newest - timedelta(days=DEMO_REVISION_SPACING * i)) for i, r in
+                 enumerate(reversed(revisions))]  # fmt: skip
+        first = Revision.objects.filter(section_id=sections[slug].pk, number=1)
+        dated.append(
+            (first.values_list("pk", flat=True).first(), dated[-1][1] - timedelta(days=30))
+        )
+        for pk, created_at in dated:
+            Revision.objects.filter(pk=pk).update(created_at=created_at)
+
+
 @transaction.atomic
 def seed_playbook(*, content_dir: Path = DEMO_DIR, media_root: Path) -> SeedReport:
     report = SeedReport()
@@ -168,6 +189,7 @@ def seed_playbook(*, content_dir: Path = DEMO_DIR, media_root: Path) -> SeedRepo
             report.owners_assigned.append(f"{slug} → {username}")
 
     demo_files = read_demo_files(content_dir) if content_dir.is_dir() else []
+    added: dict[str, list[Revision]] = {}
     for demo in demo_files:
         section = sections.get(demo.slug)
         if section is None:
@@ -191,6 +213,8 @@ def seed_playbook(*, content_dir: Path = DEMO_DIR, media_root: Path) -> SeedRepo
             base_number=section.current_number,
         )
         report.revisions_added.append(f"{demo.slug} #{revision.number}")
+        added.setdefault(demo.slug, []).append(revision)
+    _spread_over_time(sections, added)
 
     now = timezone.now()
     for slug, section in sections.items():

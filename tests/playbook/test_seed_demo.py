@@ -1,12 +1,15 @@
 """seed_demo: six users, owners with the right permissions, revisions from a content folder,
 idempotent, refuses without DEBUG."""
 
+import itertools
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from playbook import permissions
 from playbook.models import Revision, Section
@@ -96,6 +99,10 @@ def test_it_adds_the_content_folders_revisions_in_order_by_their_authors(
     assert revisions[-1].title == "Target audience"
     assert revisions[-1].body == "# ICP\n\nMid-market logistics, 50-500 staff.\n"
     assert section.current_revision == revisions[-1]
+    # Dated like months of use: in number order, weeks apart, the newest in the past.
+    times = [r.created_at for r in revisions]
+    assert times == sorted(times) and times[-1] < timezone.now()
+    assert all(later - earlier >= timedelta(days=7) for earlier, later in itertools.pairwise(times))
     assert (media_root / "playbook" / "demo" / "diagram.png").read_bytes() == png_bytes()
     assert "Revisions added: 3" in output
 
