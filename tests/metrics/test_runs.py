@@ -207,6 +207,24 @@ def test_an_unreachable_broker_leaves_the_run_queued_and_answers_fast(
     assert run.enqueued_at is not None
 
 
+def test_recompute_now_answers_fast_without_an_error_when_the_broker_is_down(
+    client, small_book, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.metrics.dashboard_support import make_persona
+
+    client.force_login(make_persona("manager"))
+    with celery_pointed_at("redis://127.0.0.1:1/0"):  # nothing listens on port 1
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("metrics:recompute"))
+        elapsed = time.monotonic() - started
+    assert response.status_code == 302 and elapsed < 2
+    run = MetricRun.objects.get(trigger=MetricRun.Trigger.MANUAL)
+    assert (run.status, run.enqueued_at) == (MetricRun.Status.QUEUED, None)  # the sweep sends it
+
+
 def test_the_sweep_requeues_a_run_whose_worker_died(small_book):
     dead = MetricRunFactory(
         status=MetricRun.Status.RUNNING,
