@@ -119,6 +119,23 @@ def parse(text: str) -> Period:
     )
 
 
+def plausible_range(today: date | None = None) -> tuple[date, date]:
+    """The first and last day a record may carry (settings METRICS_EARLIEST_DATE, _YEARS_AHEAD).
+
+    Imports reject dates outside it, runs compute no period outside it, pages refuse periods
+    outside it: one bound, so a stray 0001-01-01 can never make a run compute 34,000 periods.
+    """
+    from django.conf import settings  # periods stays importable without Django configured
+
+    today = today or date.today()
+    earliest = date.fromisoformat(settings.METRICS_EARLIEST_DATE)
+    try:
+        latest = today.replace(year=today.year + settings.METRICS_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + settings.METRICS_YEARS_AHEAD, day=28)
+    return earliest, latest
+
+
 def last_complete(kind: str, today: date) -> Period:
     """The last whole month, quarter or year before the one containing today."""
     return Period.containing(today, kind).previous()

@@ -5,7 +5,7 @@ DATABASE_URL / CELERY_BROKER_URL / SECRET_KEY set: PostgreSQL, a Redis broker,
 production security settings. A bad value stops start-up with a message naming it.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -267,6 +267,18 @@ if not (0 < METRICS_GROSS_MARGIN <= 1):
     raise ImproperlyConfigured(
         f"METRICS_GROSS_MARGIN must be greater than 0 and at most 1 (got {METRICS_GROSS_MARGIN})."
     )
+# Plausible record dates: anything outside [earliest, today + years ahead] is a row error on import,
+# and bounds the periods a run computes and a page accepts (metrics.periods.plausible_range).
+METRICS_EARLIEST_DATE = env_str("METRICS_EARLIEST_DATE", "1970-01-01")
+METRICS_YEARS_AHEAD = env_int("METRICS_YEARS_AHEAD", 10, minimum=1)
+try:
+    _earliest = date.fromisoformat(METRICS_EARLIEST_DATE)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"METRICS_EARLIEST_DATE must be a date YYYY-MM-DD (got {METRICS_EARLIEST_DATE!r})."
+    ) from None
+if _earliest.year < 1900:
+    raise ImproperlyConfigured("METRICS_EARLIEST_DATE must be in 1900 or later.")
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

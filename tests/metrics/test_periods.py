@@ -50,3 +50,12 @@ def test_covering_lists_every_overlapping_period():
     quarters = covering("quarter", date(2016, 10, 20), date(2017, 12, 31))
     assert [p.code() for p in quarters] == ["2016-Q4", "2017-Q1", "2017-Q2", "2017-Q3", "2017-Q4"]
     assert Period.containing(date(2017, 2, 28), "month") == parse("2017-02")
+
+
+def test_plausible_range_runs_from_the_setting_to_ten_years_ahead(settings):
+    from metrics.periods import plausible_range
+
+    settings.METRICS_EARLIEST_DATE = "1990-01-01"
+    settings.METRICS_YEARS_AHEAD = 10
+    assert plausible_range(date(2026, 11, 29)) == (date(1990, 1, 1), date(2036, 11, 29))
+    assert plausible_range(date(2028, 2, 29)) == (date(1990, 1, 1), date(2038, 2, 28))
