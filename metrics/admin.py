@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 
-from . import catalog, services
+from . import catalog, permissions, services
 from .models import (
     Account,
     Forecast,
@@ -100,15 +100,12 @@ class MetricRunAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    def _can_recompute(self, request) -> bool:
-        return request.user.is_superuser or request.user.has_perm("metrics.add_metricrun")
-
     @admin.action(description="Recompute now (all metrics from the current records)")
     def recompute_now(self, request, queryset):
         self._request(request)
 
     def _request(self, request):
-        if not self._can_recompute(request):
+        if not permissions.can_recompute(request.user):
             self.message_user(request, "You may not request a recomputation.", messages.ERROR)
             return
         run = services.request_recompute(
@@ -166,6 +163,18 @@ class MetricTargetAdmin(admin.ModelAdmin):
     list_display = ("key", "segment", "value", "direction", "amber_band")
     list_filter = ("direction", "segment")
     search_fields = ("key", "segment")
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_set_targets(request.user, "view")
+
+    def has_add_permission(self, request):
+        return permissions.can_set_targets(request.user, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_set_targets(request.user, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_set_targets(request.user, "delete")
 
 
 @admin.register(ImportJob)

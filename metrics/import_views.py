@@ -11,6 +11,7 @@ from metrics import importers, imports
 from metrics.csv_export import csv_response
 from metrics.importers import ImportFileError
 from metrics.models import ImportJob
+from metrics.permissions import can_import
 
 PRESET_CHOICES = [
     ("generic", "Generic: the canonical columns"),
@@ -64,7 +65,7 @@ class ImportForm(forms.Form):
 
 
 def _require_manager(user) -> None:
-    if not imports.user_can_import(user):
+    if not can_import(user):
         raise PermissionDenied
 
 

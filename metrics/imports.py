@@ -25,6 +25,7 @@ from django.utils import timezone
 from metrics import importers
 from metrics.importers import BATCH_SIZE, ImportFileError, RowError
 from metrics.models import ImportJob
+from metrics.permissions import can_import
 from metrics.services import request_recompute
 
 logger = logging.getLogger(__name__)
@@ -65,13 +66,6 @@ class ImportOutcome:
                 "invalid. Fix them, or import the valid rows only (skip invalid rows)."
             )
         return "Nothing was written."
-
-
-def user_can_import(user) -> bool:
-    """RevOps managers: superusers, and staff with the add_importjob permission."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or (user.is_staff and user.has_perm("metrics.add_importjob"))
 
 
 def _request_recompute(user) -> bool:
@@ -157,7 +151,7 @@ def import_job_create(
     Raises ValidationError for a file over the size cap, ImportFileError for a file that
     cannot be imported at all (nothing is stored then).
     """
-    if created_by is not None and not user_can_import(created_by):
+    if created_by is not None and not can_import(created_by):
         raise PermissionDenied
     if upload.size > settings.CSV_UPLOAD_MAX_BYTES:
         raise ValidationError(
@@ -225,7 +219,7 @@ def _enqueue(job_id: int) -> None:
 @transaction.atomic
 def import_job_start(*, job: ImportJob, started_by) -> ImportJob:
     """Queue a previewed job; the task is sent once this transaction commits."""
-    if not user_can_import(started_by):
+    if not can_import(started_by):
         raise PermissionDenied
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.PENDING:

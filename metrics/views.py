@@ -13,18 +13,10 @@ from . import catalog, dashboards
 from .csv_export import csv_response
 from .dashboards import BadRequest, Cut
 from .models import MetricRun
+from .permissions import can_read_records, can_recompute
 from .services import request_recompute
 
 RECORDS_PER_PAGE = 50
-
-
-def can_recompute(user) -> bool:
-    """RevOps managers: superusers and holders of `metrics.add_metricrun`."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.has_perm("metrics.add_metricrun"))
-    )
 
 
 def _bad_request(request, message: str):
@@ -166,6 +158,8 @@ def metric_json(request, key: str):
 
 
 def _drilldown(request, key):
+    if not can_read_records(request.user):
+        raise PermissionDenied
     definition = _definition(key)
     run = dashboards.latest_run()
     period, cut = _choices(request, run)

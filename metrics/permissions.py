@@ -1,0 +1,47 @@
+"""Who may do what in the metrics app: the one place that decides. Views, admin and services ask.
+
+* Every logged-in, active user reads the dashboards, the metric pages and the records behind
+  each figure (the drill-downs).
+* Recomputing the metrics: superusers and holders of ``metrics.add_metricrun``.
+* Importing CRM files: superusers, and staff holding ``metrics.add_importjob``.
+* Setting targets (in the admin): superusers and staff holding the matching
+  ``metrics.<action>_metrictarget`` permission.
+"""
+
+ADD_METRIC_RUN = "metrics.add_metricrun"
+ADD_IMPORT_JOB = "metrics.add_importjob"
+TARGET_ACTIONS = ("view", "add", "change", "delete")
+
+
+def _is_active_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def can_read(user) -> bool:
+    return _is_active_user(user)
+
+
+def can_read_records(user) -> bool:
+    """The drill-down pages and CSVs: the records behind a figure."""
+    return can_read(user)
+
+
+def can_recompute(user) -> bool:
+    return _is_active_user(user) and (user.is_superuser or user.has_perm(ADD_METRIC_RUN))
+
+
+def can_import(user) -> bool:
+    if not _is_active_user(user):
+        return False
+    return user.is_superuser or (user.is_staff and user.has_perm(ADD_IMPORT_JOB))
+
+
+def can_set_targets(user, action: str = "change") -> bool:
+    """`action` is the admin's: view, add, change or delete a target (change includes view)."""
+    if action not in TARGET_ACTIONS:
+        raise ValueError(f"Unknown target action {action!r}.")
+    if not (_is_active_user(user) and user.is_staff):
+        return False
+    if user.is_superuser or user.has_perm(f"metrics.{action}_metrictarget"):
+        return True
+    return action == "view" and user.has_perm("metrics.change_metrictarget")
