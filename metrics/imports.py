@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import importers
+from metrics import importers, queueing
 from metrics.importers import BATCH_SIZE, ImportFileError, RowError
 from metrics.models import ImportJob
 from metrics.permissions import can_import
@@ -200,20 +200,12 @@ def import_job_can_start(job: ImportJob) -> bool:
     return job.status == ImportJob.Status.PENDING and (job.skip_invalid or job.rows_invalid == 0)
 
 
-def _enqueue(job_id: int) -> None:
-    from metrics.services import broker_errors
-    from metrics.tasks import run_import_job
-
-    try:
-        run_import_job.delay(job_id)
-    except broker_errors() as exc:  # the broker is down: say so, let the person try again
-        logger.warning("Import job %s could not be queued: %s", job_id, exc)
-        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-            status=ImportJob.Status.PENDING,
-            message="The task queue could not be reached; nothing was imported. Try again.",
-        )
-        return
-    ImportJob.objects.filter(pk=job_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+def _broker_down(job_id: int) -> None:
+    """The job could not be sent: back to awaiting start, so the person can try again."""
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.PENDING,
+        message="The task queue could not be reached; nothing was imported. Try again.",
+    )
 
 
 @transaction.atomic
@@ -233,7 +225,9 @@ def import_job_start(*, job: ImportJob, started_by) -> ImportJob:
     job.message = ""
     job.progress = 0
     job.save(update_fields=["status", "message", "progress"])
-    transaction.on_commit(partial(_enqueue, job.pk))
+    queueing.enqueue_on_commit(
+        queueing.RUN_IMPORT_JOB, ImportJob, job.pk, if_broker_down=_broker_down
+    )
     return job
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from . import calculations
+from . import calculations, queueing
 from .calculations import Cut
 from .models import Forecast, MetricRun, MetricValue, Opportunity, Spend, Subscription
 from .periods import CUSTOM, MONTH, QUARTER, YEAR, Period, covering
@@ -26,39 +26,6 @@ logger = logging.getLogger(__name__)
 
 KEEP_SUCCEEDED_RUNS = 3
 _BATCH = 2000
-
-
-def broker_errors() -> tuple[type[BaseException], ...]:
-    """What delay() raises when the broker cannot be reached."""
-    from kombu.exceptions import OperationalError as KombuOperationalError
-
-    errors: list[type[BaseException]] = [
-        KombuOperationalError,
-        ConnectionError,
-        OSError,
-        TimeoutError,
-    ]
-    try:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        errors += [RedisConnectionError, RedisTimeoutError]
-    except ImportError:  # pragma: no cover - redis is a dependency
-        pass
-    return tuple(errors)
-
-
-def _enqueue(run_id: int) -> bool:
-    """Send the run to the broker; on a broker fault log it and leave the run for the sweep."""
-    from .tasks import compute_metrics_run
-
-    try:
-        compute_metrics_run.delay(run_id)
-    except broker_errors() as exc:
-        logger.warning("Metric run %s stays queued: the broker is unreachable (%s).", run_id, exc)
-        return False
-    MetricRun.objects.filter(pk=run_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
-    return True
 
 
 @transaction.atomic
@@ -71,7 +38,7 @@ def request_recompute(*, trigger: str, requested_by=None) -> MetricRun:
     run = MetricRun(trigger=trigger, requested_by=requested_by)
     run.full_clean()
     run.save()
-    transaction.on_commit(lambda: _enqueue(run.pk))
+    queueing.enqueue_on_commit(queueing.COMPUTE_METRICS_RUN, MetricRun, run.pk)
     return run
 
 
@@ -284,7 +251,7 @@ def sweep_stale_runs(*, stale: timedelta | None = None) -> list[int]:
     )
     sent = []
     for run_id in never_sent:
-        if not _enqueue(run_id):
+        if not queueing.enqueue(queueing.COMPUTE_METRICS_RUN, MetricRun, run_id):
             break  # the broker is still down: try again at the next sweep
         sent.append(run_id)
     return sent

@@ -4,17 +4,18 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from metrics import imports, services
+from metrics import imports, queueing, services
 from metrics.models import MetricRun
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=queueing.RUN_IMPORT_JOB, acks_late=True, reject_on_worker_lost=True)
 def run_import_job(job_id: int) -> None:
     """Import an uploaded CRM file (a portal ImportJob); safe to run again on redelivery."""
     imports.import_job_run(job_id=job_id)
 
 
 @shared_task(
+    name=queueing.COMPUTE_METRICS_RUN,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
