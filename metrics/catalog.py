@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 ALL = "all"
 SEGMENT = "segment"
 CHANNEL = "channel"
+CUT_KINDS = (ALL, SEGMENT, CHANNEL)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,31 @@
-"""CRM records (the canonical kinds of METRICS.md) and computed metric values."""
+"""CRM records (the canonical kinds of docs/metrics.md, "Records") and computed metric values."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .catalog import CUT_KINDS
+from .periods import STANDARD_KINDS
+
 MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class JobStatus(models.TextChoices):
+    """Where a background job stands: a metric run or a portal import."""
+
+    PENDING = "pending", "Awaiting start"  # imports only: uploaded and previewed, not started
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+# A metric run is queued as soon as it exists: it is never pending.
+RUN_STATUSES = [choice for choice in JobStatus.choices if choice[0] != JobStatus.PENDING]
+
+# Stored period and cut kinds: the names periods.py and catalog.py define ("month" → "Month").
+PeriodKind = models.TextChoices("PeriodKind", [(kind.upper(), kind) for kind in STANDARD_KINDS])
+CutKind = models.TextChoices("CutKind", [(kind.upper(), kind) for kind in CUT_KINDS])
 
 
 class Account(models.Model):
@@ -134,11 +155,7 @@ class Forecast(models.Model):
 
 
 class MetricRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Recompute now"
@@ -146,7 +163,7 @@ class MetricRun(models.Model):
         NIGHTLY = "nightly", "Nightly schedule"
         COMMAND = "command", "Command line"
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=10, choices=RUN_STATUSES, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -169,15 +186,8 @@ class MetricRun(models.Model):
 
 
 class MetricValue(models.Model):
-    class PeriodKind(models.TextChoices):
-        MONTH = "month", "Month"
-        QUARTER = "quarter", "Quarter"
-        YEAR = "year", "Year"
-
-    class CutKind(models.TextChoices):
-        ALL = "all", "All"
-        SEGMENT = "segment", "Segment"
-        CHANNEL = "channel", "Channel"
+    PeriodKind = PeriodKind
+    CutKind = CutKind
 
     run = models.ForeignKey(MetricRun, on_delete=models.CASCADE, related_name="values")
     key = models.CharField(max_length=40)
@@ -246,12 +256,7 @@ class ImportJob(models.Model):
         SPEND = "spend", "Spend"
         FORECASTS = "forecasts", "Forecasts"
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting start"  # uploaded and previewed, not started yet
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     preset = models.CharField(max_length=16, default="generic")

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
+STANDARD_KINDS = (MONTH, QUARTER, YEAR)  # the periods a run computes and stores
 _MONTHS_IN = {MONTH: 1, QUARTER: 3, YEAR: 12}
 
 
