@@ -1,506 +1,530 @@
-"""Every metric of METRICS.md: its stable key, name, unit, cuts and formula.
+"""Every metric: its stable key, name, unit, cuts, formula, and what it measures and why.
 
-The keys are the metrics' identifiers in URLs, JSON, the admin and playbook shortcodes.
+The single source of the definitions: `manage.py metrics_docs` writes docs/metrics.md from
+it, and the metric pages show the same text. The keys are the metrics' identifiers in URLs,
+JSON, the admin and playbook shortcodes: never rename one.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 ALL = "all"
 SEGMENT = "segment"
 CHANNEL = "channel"
 CUT_KINDS = (ALL, SEGMENT, CHANNEL)
 
+PIPELINE, RECURRING, ACQUISITION = "pipeline", "recurring", "acquisition"
+GROUPS = (PIPELINE, RECURRING, ACQUISITION)
+UNITS = ("ratio", "money", "count", "days", "months", "money_per_day", "multiple")
 
-@dataclass(frozen=True)
+ALL_ONLY = (ALL,)
+ALL_AND_SEGMENT = (ALL, SEGMENT)
+ALL_AND_CHANNEL = (ALL, CHANNEL)
+EVERY_CUT = CUT_KINDS
+
+
+@dataclass(frozen=True, kw_only=True)
 class MetricDefinition:
     key: str
     name: str
-    group: str  # pipeline | recurring | acquisition
-    unit: str  # ratio | money | count | days | months | money_per_day | multiple
+    group: str  # one of GROUPS
+    unit: str  # one of UNITS
     higher_is_better: bool | None  # None: neither direction is good in itself
     cuts: tuple[str, ...]
     formula: str
-    what: str = ""
-    why: str = ""
+    what: str  # what it measures, in a sentence a manager reads
+    why: str  # why it matters
 
+    def __post_init__(self):
+        if self.group not in GROUPS or self.unit not in UNITS:
+            raise ValueError(f"{self.key}: unknown group {self.group!r} or unit {self.unit!r}.")
+        if ALL not in self.cuts or not set(self.cuts) <= set(CUT_KINDS):
+            raise ValueError(f"{self.key}: cuts must include {ALL!r} and only {CUT_KINDS}.")
 
-_P, _R, _A = "pipeline", "recurring", "acquisition"
-_ALL_SEG = (ALL, SEGMENT)
 
 METRICS: tuple[MetricDefinition, ...] = (
-    # Pipeline (opportunities)
+    # --- Pipeline (opportunities) ---
     MetricDefinition(
-        "win_rate",
-        "Win rate",
-        _P,
-        "ratio",
-        True,
-        _ALL_SEG,
-        "won closed in P / (won + lost closed in P)",
+        key="win_rate",
+        name="Win rate",
+        group=PIPELINE,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="won closed in P / (won + lost closed in P)",
+        what="The share of opportunities closed in the period that were won.",
+        why=(
+            "It shows how well sales turns qualified pipeline into customers; a falling rate "
+            "warns of weak qualification, pricing or competition before revenue drops."
+        ),
     ),
     MetricDefinition(
-        "won_count",
-        "Won deals",
-        _P,
-        "count",
-        True,
-        _ALL_SEG,
-        "count of won opportunities closed in P",
+        key="won_count",
+        name="Won deals",
+        group=PIPELINE,
+        unit="count",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="count of won opportunities closed in P",
+        what="How many opportunities were won in the period.",
+        why="The raw count of deals behind win rate, new customers and average deal size.",
     ),
     MetricDefinition(
-        "lost_count",
-        "Lost deals",
-        _P,
-        "count",
-        False,
-        _ALL_SEG,
-        "count of lost opportunities closed in P",
+        key="lost_count",
+        name="Lost deals",
+        group=PIPELINE,
+        unit="count",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="count of lost opportunities closed in P",
+        what="How many opportunities were lost in the period.",
+        why=(
+            "Losses are the other half of win rate; a spike points at a problem worth a loss "
+            "review."
+        ),
     ),
     MetricDefinition(
-        "won_amount",
-        "Won amount",
-        _P,
-        "money",
-        True,
-        _ALL_SEG,
-        "sum(amount of won opportunities closed in P)",
+        key="won_amount",
+        name="Won amount",
+        group=PIPELINE,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="sum(amount of won opportunities closed in P)",
+        what="The total amount of the opportunities won in the period.",
+        why="Bookings: the actual that forecast accuracy is measured against.",
     ),
     MetricDefinition(
-        "avg_deal_size",
-        "Average deal size",
-        _P,
-        "money",
-        True,
-        _ALL_SEG,
-        "sum(amount of won closed in P) / count(won closed in P)",
+        key="avg_deal_size",
+        name="Average deal size",
+        group=PIPELINE,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="sum(amount of won closed in P) / count(won closed in P)",
+        what="The average amount of an opportunity won in the period.",
+        why=(
+            "With win rate and cycle length it drives pipeline velocity; a shift shows a change "
+            "in who we sell to or how we price."
+        ),
     ),
     MetricDefinition(
-        "sales_cycle_days",
-        "Sales cycle length",
-        _P,
-        "days",
-        False,
-        _ALL_SEG,
-        "mean(close_date − created_date) over won closed in P",
+        key="sales_cycle_days",
+        name="Sales cycle length",
+        group=PIPELINE,
+        unit="days",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="mean(close_date − created_date) over won closed in P",
+        what=(
+            "The average number of days from an opportunity's creation to its win, over deals won "
+            "in the period."
+        ),
+        why="Shorter cycles turn pipeline into revenue faster and make forecasts more reliable.",
     ),
     MetricDefinition(
-        "open_pipeline_count",
-        "Open pipeline (deals)",
-        _P,
-        "count",
-        True,
-        _ALL_SEG,
-        "count of opportunities open at the end of P",
+        key="open_pipeline_count",
+        name="Open pipeline (deals)",
+        group=PIPELINE,
+        unit="count",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="count of opportunities open at the end of P",
+        what="How many opportunities are open at the end of the period.",
+        why="The deals sales can still win: the volume input of pipeline velocity.",
     ),
     MetricDefinition(
-        "open_pipeline_amount",
-        "Open pipeline (amount)",
-        _P,
-        "money",
-        True,
-        _ALL_SEG,
-        "sum(amount) of opportunities open at the end of P",
+        key="open_pipeline_amount",
+        name="Open pipeline (amount)",
+        group=PIPELINE,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="sum(amount) of opportunities open at the end of P",
+        what=(
+            "The total amount of the opportunities open at the end of the period (unvalued deals "
+            "count as 0)."
+        ),
+        why="Tells whether there is enough pipeline to reach next period's target.",
     ),
     MetricDefinition(
-        "pipeline_velocity",
-        "Pipeline velocity",
-        _P,
-        "money_per_day",
-        True,
-        _ALL_SEG,
-        "open pipeline count × win rate × average deal size / sales cycle length",
+        key="pipeline_velocity",
+        name="Pipeline velocity",
+        group=PIPELINE,
+        unit="money_per_day",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="open pipeline count × win rate × average deal size / sales cycle length",
+        what="How much money the open pipeline is expected to turn into per day.",
+        why=(
+            "One number that combines pipeline volume, win rate, deal size and speed; improving "
+            "any of the four raises it."
+        ),
     ),
     MetricDefinition(
-        "renewal_rate",
-        "Renewal rate",
-        _P,
-        "ratio",
-        True,
-        _ALL_SEG,
-        "won / (won + lost) among renewal opportunities closed in P",
+        key="renewal_rate",
+        name="Renewal rate",
+        group=PIPELINE,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="won / (won + lost) among renewal opportunities closed in P",
+        what="The share of renewal opportunities closed in the period that were won.",
+        why=(
+            "Keeping customers is cheaper than winning new ones; a falling renewal rate is an "
+            "early churn warning for customer success."
+        ),
     ),
     MetricDefinition(
-        "renewal_rate_amount",
-        "Renewal rate (amount)",
-        _P,
-        "ratio",
-        True,
-        _ALL_SEG,
-        "won amount / (won + lost amount) among renewal opportunities closed in P",
+        key="renewal_rate_amount",
+        name="Renewal rate (amount)",
+        group=PIPELINE,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="won amount / (won + lost amount) among renewal opportunities closed in P",
+        what="The share of the renewal amount closed in the period that was won.",
+        why=(
+            "Weights renewals by value: losing one large customer shows here even when the count "
+            "rate looks fine."
+        ),
     ),
     MetricDefinition(
-        "forecast_amount",
-        "Forecast",
-        _P,
-        "money",
-        None,
-        (ALL,),
-        "the latest forecast for P recorded on or before its first day "
-        "(if none, the earliest recorded for P)",
+        key="forecast_amount",
+        name="Forecast",
+        group=PIPELINE,
+        unit="money",
+        higher_is_better=None,
+        cuts=ALL_ONLY,
+        formula=(
+            "the latest forecast for P recorded on or before its first day (if none, the earliest "
+            "recorded for P)"
+        ),
+        what=(
+            "The bookings forecast for the period: the latest recorded on or before its first day."
+        ),
+        why="The commitment that forecast accuracy holds sales to.",
     ),
     MetricDefinition(
-        "forecast_accuracy",
-        "Forecast accuracy",
-        _P,
-        "ratio",
-        True,
-        (ALL,),
-        "1 − abs(F − A) / A, A = won amount closed in P, F = the forecast for P",
+        key="forecast_accuracy",
+        name="Forecast accuracy",
+        group=PIPELINE,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_ONLY,
+        formula="1 − abs(F − A) / A, A = won amount closed in P, F = the forecast for P",
+        what="How close the forecast came to the amount actually won in the period (1 = exact).",
+        why=(
+            "Leadership plans hiring and spend on the forecast; a predictable revenue engine is "
+            "the whole point of RevOps."
+        ),
     ),
-    # Recurring revenue (subscriptions)
-    MetricDefinition("mrr", "MRR", _R, "money", True, _ALL_SEG, "closing MRR of all accounts"),
-    MetricDefinition("arr", "ARR", _R, "money", True, _ALL_SEG, "12 × MRR"),
+    # --- Recurring revenue (subscriptions) ---
     MetricDefinition(
-        "opening_mrr", "Opening MRR", _R, "money", True, _ALL_SEG, "MRR on the day before P starts"
-    ),
-    MetricDefinition(
-        "new_mrr",
-        "New MRR",
-        _R,
-        "money",
-        True,
-        _ALL_SEG,
-        "closing MRR of accounts with no MRR before P and no earlier subscription",
-    ),
-    MetricDefinition(
-        "reactivation_mrr",
-        "Reactivation MRR",
-        _R,
-        "money",
-        True,
-        _ALL_SEG,
-        "closing MRR of returning accounts with no MRR on the day before P",
+        key="mrr",
+        name="MRR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="closing MRR of all accounts",
+        what=(
+            "Monthly recurring revenue on the last day of the period: the sum of the running "
+            "subscriptions."
+        ),
+        why="The size of the recurring business today; every movement metric explains its change.",
     ),
     MetricDefinition(
-        "expansion_mrr",
-        "Expansion MRR",
-        _R,
-        "money",
-        True,
-        _ALL_SEG,
-        "sum(closing − opening) over accounts with 0 < opening < closing",
+        key="arr",
+        name="ARR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="12 × MRR",
+        what="Annual recurring revenue: twelve times MRR on the last day of the period.",
+        why="The headline size of a subscription business, the figure boards and investors track.",
     ),
     MetricDefinition(
-        "contraction_mrr",
-        "Contraction MRR",
-        _R,
-        "money",
-        False,
-        _ALL_SEG,
-        "sum(opening − closing) over accounts with 0 < closing < opening",
+        key="opening_mrr",
+        name="Opening MRR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="MRR on the day before P starts",
+        what="MRR on the day before the period starts.",
+        why="The base that retention and churn rates are measured against.",
     ),
     MetricDefinition(
-        "churned_mrr",
-        "Churned MRR",
-        _R,
-        "money",
-        False,
-        _ALL_SEG,
-        "sum(opening) over accounts with opening > 0 and closing = 0",
+        key="new_mrr",
+        name="New MRR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="closing MRR of accounts with no MRR before P and no earlier subscription",
+        what="MRR from accounts that became customers for the first time in the period.",
+        why="Growth from acquisition: what marketing and sales added.",
     ),
     MetricDefinition(
-        "customers",
-        "Customers",
-        _R,
-        "count",
-        True,
-        _ALL_SEG,
-        "accounts with MRR > 0 on the last day of P",
+        key="reactivation_mrr",
+        name="Reactivation MRR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="closing MRR of returning accounts with no MRR on the day before P",
+        what="MRR from former customers who came back in the period.",
+        why="Win-backs, kept apart so they don't flatter new business.",
     ),
     MetricDefinition(
-        "opening_customers",
-        "Opening customers",
-        _R,
-        "count",
-        True,
-        _ALL_SEG,
-        "accounts with MRR > 0 on the day before P",
+        key="expansion_mrr",
+        name="Expansion MRR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="sum(closing − opening) over accounts with 0 < opening < closing",
+        what=(
+            "MRR added by existing customers who pay more at the end of the period than at its "
+            "start."
+        ),
+        why="Upsell and cross-sell: growth that needs no acquisition spend.",
     ),
     MetricDefinition(
-        "churned_customers",
-        "Churned customers",
-        _R,
-        "count",
-        False,
-        _ALL_SEG,
-        "accounts with opening MRR > 0 and closing MRR = 0",
+        key="contraction_mrr",
+        name="Contraction MRR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="sum(opening − closing) over accounts with 0 < closing < opening",
+        what="MRR lost from customers who still pay, but less than at the start of the period.",
+        why="Downgrades often come before churn; customer success should know who they are.",
     ),
     MetricDefinition(
-        "arpa", "ARPA", _R, "money", True, _ALL_SEG, "MRR / customers on the last day of P"
+        key="churned_mrr",
+        name="Churned MRR",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="sum(opening) over accounts with opening > 0 and closing = 0",
+        what="The opening MRR of the customers who stopped paying during the period.",
+        why="Revenue lost to churn must be won again before the business grows.",
     ),
     MetricDefinition(
-        "customer_churn_rate",
-        "Customer churn rate",
-        _R,
-        "ratio",
-        False,
-        _ALL_SEG,
-        "churned customers / customers on the day before P",
+        key="customers",
+        name="Customers",
+        group=RECURRING,
+        unit="count",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="accounts with MRR > 0 on the last day of P",
+        what="Accounts paying (MRR above zero) on the last day of the period.",
+        why="The customer base: denominator of ARPA and the next period's churn rate.",
     ),
     MetricDefinition(
-        "gross_mrr_churn_rate",
-        "Gross MRR churn rate",
-        _R,
-        "ratio",
-        False,
-        _ALL_SEG,
-        "(churn + contraction) / opening MRR",
+        key="opening_customers",
+        name="Opening customers",
+        group=RECURRING,
+        unit="count",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="accounts with MRR > 0 on the day before P",
+        what="Accounts paying on the day before the period starts.",
+        why="The base the customer churn rate is measured against.",
     ),
     MetricDefinition(
-        "nrr",
-        "Net revenue retention",
-        _R,
-        "ratio",
-        True,
-        _ALL_SEG,
-        "(opening MRR + expansion − contraction − churn) / opening MRR",
+        key="churned_customers",
+        name="Churned customers",
+        group=RECURRING,
+        unit="count",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="accounts with opening MRR > 0 and closing MRR = 0",
+        what="Accounts that paid at the start of the period and pay nothing at its end.",
+        why="Each one is a lost relationship; the list behind it is customer success's follow-up.",
     ),
     MetricDefinition(
-        "grr",
-        "Gross revenue retention",
-        _R,
-        "ratio",
-        True,
-        _ALL_SEG,
-        "(opening MRR − contraction − churn) / opening MRR",
+        key="arpa",
+        name="ARPA",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="MRR / customers on the last day of P",
+        what="Average MRR per paying account at the end of the period.",
+        why="Shows whether we move up- or down-market and feeds LTV.",
     ),
     MetricDefinition(
-        "expansion_rate", "Expansion rate", _R, "ratio", True, _ALL_SEG, "expansion / opening MRR"
+        key="customer_churn_rate",
+        name="Customer churn rate",
+        group=RECURRING,
+        unit="ratio",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="churned customers / customers on the day before P",
+        what="The share of the period's opening customers who churned during it.",
+        why=(
+            "Retention is the foundation of recurring revenue: every churned customer must be "
+            "replaced before the business can grow."
+        ),
     ),
     MetricDefinition(
-        "monthly_churn_rate",
-        "Monthly churn",
-        _R,
-        "ratio",
-        False,
-        _ALL_SEG,
-        "1 − (1 − customer churn rate)^(1/n), n = calendar months in P",
+        key="gross_mrr_churn_rate",
+        name="Gross MRR churn rate",
+        group=RECURRING,
+        unit="ratio",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="(churn + contraction) / opening MRR",
+        what="The share of opening MRR lost to churn and contraction in the period.",
+        why="Revenue-weighted churn: the gross leak before any expansion offsets it.",
     ),
     MetricDefinition(
-        "ltv", "LTV", _R, "money", True, _ALL_SEG, "ARPA × gross margin / monthly churn"
+        key="nrr",
+        name="Net revenue retention",
+        group=RECURRING,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="(opening MRR + expansion − contraction − churn) / opening MRR",
+        what="Opening MRR plus expansion minus contraction and churn, as a share of opening MRR.",
+        why=(
+            "Above 100% the existing customers grow the business on their own; the single best "
+            "sign of product value and customer success."
+        ),
     ),
     MetricDefinition(
-        "quick_ratio",
-        "SaaS quick ratio",
-        _R,
-        "multiple",
-        True,
-        _ALL_SEG,
-        "(new + reactivation + expansion) / (contraction + churn)",
-    ),
-    # Acquisition (opportunities, accounts, spend)
-    MetricDefinition(
-        "new_customers",
-        "New customers",
-        _A,
-        "count",
-        True,
-        (ALL, SEGMENT, CHANNEL),
-        "accounts whose earliest won opportunity closes in P",
+        key="grr",
+        name="Gross revenue retention",
+        group=RECURRING,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="(opening MRR − contraction − churn) / opening MRR",
+        what="Opening MRR minus contraction and churn, as a share of opening MRR (at most 100%).",
+        why="How much revenue we keep without counting upsell: the floor of retention.",
     ),
     MetricDefinition(
-        "spend",
-        "Spend",
-        _A,
-        "money",
-        None,
-        (ALL, CHANNEL),
-        "marketing + sales spend over the months in P",
+        key="expansion_rate",
+        name="Expansion rate",
+        group=RECURRING,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="expansion / opening MRR",
+        what="Expansion MRR as a share of opening MRR.",
+        why="How well we grow inside existing accounts through upsell and cross-sell.",
     ),
     MetricDefinition(
-        "cac",
-        "CAC",
-        _A,
-        "money",
-        False,
-        (ALL, CHANNEL),
-        "(marketing + sales spend in P) / new customers in P",
+        key="monthly_churn_rate",
+        name="Monthly churn",
+        group=RECURRING,
+        unit="ratio",
+        higher_is_better=False,
+        cuts=ALL_AND_SEGMENT,
+        formula="1 − (1 − customer churn rate)^(1/n), n = calendar months in P",
+        what=(
+            "The customer churn rate converted to a per-month rate, so quarters and years compare "
+            "with months."
+        ),
+        why="The churn input of LTV.",
     ),
-    MetricDefinition("ltv_cac", "LTV : CAC", _A, "multiple", True, (ALL,), "LTV / CAC"),
     MetricDefinition(
-        "cac_payback_months",
-        "CAC payback",
-        _A,
-        "months",
-        False,
-        (ALL,),
-        "spend in P / (new MRR in P × gross margin)",
+        key="ltv",
+        name="LTV",
+        group=RECURRING,
+        unit="money",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="ARPA × gross margin / monthly churn",
+        what=(
+            "Customer lifetime value: ARPA × gross margin / monthly churn — the gross profit a "
+            "customer brings over their life."
+        ),
+        why="Tells how much it is worth spending to acquire and keep a customer; read with CAC.",
+    ),
+    MetricDefinition(
+        key="quick_ratio",
+        name="SaaS quick ratio",
+        group=RECURRING,
+        unit="multiple",
+        higher_is_better=True,
+        cuts=ALL_AND_SEGMENT,
+        formula="(new + reactivation + expansion) / (contraction + churn)",
+        what="MRR gained (new, reactivation, expansion) per unit of MRR lost (contraction, churn).",
+        why="Growth efficiency: above 4 is healthy, below 1 the business shrinks.",
+    ),
+    # --- Acquisition (opportunities, accounts, spend) ---
+    MetricDefinition(
+        key="new_customers",
+        name="New customers",
+        group=ACQUISITION,
+        unit="count",
+        higher_is_better=True,
+        cuts=EVERY_CUT,
+        formula="accounts whose earliest won opportunity closes in P",
+        what=(
+            "Accounts whose first won opportunity closed in the period; by channel, the source of "
+            "that first deal."
+        ),
+        why="The denominator of CAC: what the acquisition spend bought.",
+    ),
+    MetricDefinition(
+        key="spend",
+        name="Spend",
+        group=ACQUISITION,
+        unit="money",
+        higher_is_better=None,
+        cuts=ALL_AND_CHANNEL,
+        formula="marketing + sales spend over the months in P",
+        what="Marketing plus sales spend over the months of the period.",
+        why="The cost side of acquisition: the numerator of CAC and CAC payback.",
+    ),
+    MetricDefinition(
+        key="cac",
+        name="CAC",
+        group=ACQUISITION,
+        unit="money",
+        higher_is_better=False,
+        cuts=ALL_AND_CHANNEL,
+        formula="(marketing + sales spend in P) / new customers in P",
+        what=(
+            "Customer acquisition cost: sales and marketing spend per new customer in the period "
+            "(by channel: that channel's spend per customer it brought)."
+        ),
+        why="Shows how efficiently we buy growth and which channels deserve the next dollar.",
+    ),
+    MetricDefinition(
+        key="ltv_cac",
+        name="LTV : CAC",
+        group=ACQUISITION,
+        unit="multiple",
+        higher_is_better=True,
+        cuts=ALL_ONLY,
+        formula="LTV / CAC",
+        what="Lifetime value divided by acquisition cost.",
+        why=(
+            "Whether customers are worth what they cost to win: around 3 or more is healthy, "
+            "below 1 every new customer loses money."
+        ),
+    ),
+    MetricDefinition(
+        key="cac_payback_months",
+        name="CAC payback",
+        group=ACQUISITION,
+        unit="months",
+        higher_is_better=False,
+        cuts=ALL_ONLY,
+        formula="spend in P / (new MRR in P × gross margin)",
+        what=(
+            "Months of a new customer's gross-margin MRR needed to earn back the acquisition spend."
+        ),
+        why="Cash efficiency: a long payback ties up cash and makes growth expensive to fund.",
     ),
 )
-
-# What each metric measures and why it matters (METRICS.md, PRODUCT.md), shown on its page.
-_EXPLAINED: dict[str, tuple[str, str]] = {
-    "win_rate": (
-        "The share of opportunities closed in the period that were won.",
-        "It shows how well sales turns qualified pipeline into customers; a falling rate warns of "
-        "weak qualification, pricing or competition before revenue drops.",
-    ),
-    "won_count": (
-        "How many opportunities were won in the period.",
-        "The raw count of deals behind win rate, new customers and average deal size.",
-    ),
-    "lost_count": (
-        "How many opportunities were lost in the period.",
-        "Losses are the other half of win rate; a spike points at a problem worth a loss review.",
-    ),
-    "won_amount": (
-        "The total amount of the opportunities won in the period.",
-        "Bookings: the actual that forecast accuracy is measured against.",
-    ),
-    "avg_deal_size": (
-        "The average amount of an opportunity won in the period.",
-        "With win rate and cycle length it drives pipeline velocity; a shift shows a change in "
-        "who we sell to or how we price.",
-    ),
-    "sales_cycle_days": (
-        "The average number of days from an opportunity's creation to its win, over deals won in "
-        "the period.",
-        "Shorter cycles turn pipeline into revenue faster and make forecasts more reliable.",
-    ),
-    "open_pipeline_count": (
-        "How many opportunities are open at the end of the period.",
-        "The deals sales can still win: the volume input of pipeline velocity.",
-    ),
-    "open_pipeline_amount": (
-        "The total amount of the opportunities open at the end of the period (unvalued deals count "
-        "as 0).",
-        "Tells whether there is enough pipeline to reach next period's target.",
-    ),
-    "pipeline_velocity": (
-        "How much money the open pipeline is expected to turn into per day.",
-        "One number that combines pipeline volume, win rate, deal size and speed; improving any "
-        "of the four raises it.",
-    ),
-    "renewal_rate": (
-        "The share of renewal opportunities closed in the period that were won.",
-        "Keeping customers is cheaper than winning new ones; a falling renewal rate is an early "
-        "churn warning for customer success.",
-    ),
-    "renewal_rate_amount": (
-        "The share of the renewal amount closed in the period that was won.",
-        "Weights renewals by value: losing one large customer shows here even when the count "
-        "rate looks fine.",
-    ),
-    "forecast_amount": (
-        "The bookings forecast for the period: the latest recorded on or before its first day.",
-        "The commitment that forecast accuracy holds sales to.",
-    ),
-    "forecast_accuracy": (
-        "How close the forecast came to the amount actually won in the period (1 = exact).",
-        "Leadership plans hiring and spend on the forecast; a predictable revenue engine is the "
-        "whole point of RevOps.",
-    ),
-    "mrr": (
-        "Monthly recurring revenue on the last day of the period: the sum of the running "
-        "subscriptions.",
-        "The size of the recurring business today; every movement metric explains its change.",
-    ),
-    "arr": (
-        "Annual recurring revenue: twelve times MRR on the last day of the period.",
-        "The headline size of a subscription business, the figure boards and investors track.",
-    ),
-    "opening_mrr": (
-        "MRR on the day before the period starts.",
-        "The base that retention and churn rates are measured against.",
-    ),
-    "new_mrr": (
-        "MRR from accounts that became customers for the first time in the period.",
-        "Growth from acquisition: what marketing and sales added.",
-    ),
-    "reactivation_mrr": (
-        "MRR from former customers who came back in the period.",
-        "Win-backs, kept apart so they don't flatter new business.",
-    ),
-    "expansion_mrr": (
-        "MRR added by existing customers who pay more at the end of the period than at its start.",
-        "Upsell and cross-sell: growth that needs no acquisition spend.",
-    ),
-    "contraction_mrr": (
-        "MRR lost from customers who still pay, but less than at the start of the period.",
-        "Downgrades often come before churn; customer success should know who they are.",
-    ),
-    "churned_mrr": (
-        "The opening MRR of the customers who stopped paying during the period.",
-        "Revenue lost to churn must be won again before the business grows.",
-    ),
-    "customers": (
-        "Accounts paying (MRR above zero) on the last day of the period.",
-        "The customer base: denominator of ARPA and the next period's churn rate.",
-    ),
-    "opening_customers": (
-        "Accounts paying on the day before the period starts.",
-        "The base the customer churn rate is measured against.",
-    ),
-    "churned_customers": (
-        "Accounts that paid at the start of the period and pay nothing at its end.",
-        "Each one is a lost relationship; the list behind it is customer success's follow-up.",
-    ),
-    "arpa": (
-        "Average MRR per paying account at the end of the period.",
-        "Shows whether we move up- or down-market and feeds LTV.",
-    ),
-    "customer_churn_rate": (
-        "The share of the period's opening customers who churned during it.",
-        "Retention is the foundation of recurring revenue: every churned customer must be "
-        "replaced before the business can grow.",
-    ),
-    "gross_mrr_churn_rate": (
-        "The share of opening MRR lost to churn and contraction in the period.",
-        "Revenue-weighted churn: the gross leak before any expansion offsets it.",
-    ),
-    "nrr": (
-        "Opening MRR plus expansion minus contraction and churn, as a share of opening MRR.",
-        "Above 100% the existing customers grow the business on their own; the single best sign "
-        "of product value and customer success.",
-    ),
-    "grr": (
-        "Opening MRR minus contraction and churn, as a share of opening MRR (at most 100%).",
-        "How much revenue we keep without counting upsell: the floor of retention.",
-    ),
-    "expansion_rate": (
-        "Expansion MRR as a share of opening MRR.",
-        "How well we grow inside existing accounts through upsell and cross-sell.",
-    ),
-    "monthly_churn_rate": (
-        "The customer churn rate converted to a per-month rate, so quarters and years compare "
-        "with months.",
-        "The churn input of LTV.",
-    ),
-    "ltv": (
-        "Customer lifetime value: ARPA × gross margin / monthly churn — the gross profit a "
-        "customer brings over their life.",
-        "Tells how much it is worth spending to acquire and keep a customer; read with CAC.",
-    ),
-    "quick_ratio": (
-        "MRR gained (new, reactivation, expansion) per unit of MRR lost (contraction, churn).",
-        "Growth efficiency: above 4 is healthy, below 1 the business shrinks.",
-    ),
-    "new_customers": (
-        "Accounts whose first won opportunity closed in the period; by channel, the source of "
-        "that first deal.",
-        "The denominator of CAC: what the acquisition spend bought.",
-    ),
-    "spend": (
-        "Marketing plus sales spend over the months of the period.",
-        "The cost side of acquisition: the numerator of CAC and CAC payback.",
-    ),
-    "cac": (
-        "Customer acquisition cost: sales and marketing spend per new customer in the period "
-        "(by channel: that channel's spend per customer it brought).",
-        "Shows how efficiently we buy growth and which channels deserve the next dollar.",
-    ),
-    "ltv_cac": (
-        "Lifetime value divided by acquisition cost.",
-        "Whether customers are worth what they cost to win: around 3 or more is healthy, below 1 "
-        "every new customer loses money.",
-    ),
-    "cac_payback_months": (
-        "Months of a new customer's gross-margin MRR needed to earn back the acquisition spend.",
-        "Cash efficiency: a long payback ties up cash and makes growth expensive to fund.",
-    ),
-}
-
-METRICS = tuple(replace(m, what=_EXPLAINED[m.key][0], why=_EXPLAINED[m.key][1]) for m in METRICS)
 
 BY_KEY: dict[str, MetricDefinition] = {m.key: m for m in METRICS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
