@@ -1,4 +1,4 @@
-"""Every metric of METRICS.md, computed from the records for one period and one cut.
+"""Every metric of docs/metrics.md, computed from the records for one period and one cut.
 
 Pure: records and a Period (and a cut) in, figures out; nothing is written. Sums and counts
 are aggregated in the database (conditional aggregation, subqueries); Python only combines

@@ -47,7 +47,7 @@ def make_book(seed: int) -> None:
 
 
 def reference_movements(period: Period, segment: str | None) -> dict:
-    """The definition of METRICS.md, account by account, in plain Python."""
+    """The definition (docs/metrics.md, Conventions), account by account, in plain Python."""
     totals = dict.fromkeys(
         ["opening", "closing", "new", "reactivation", "expansion", "contraction", "churn"],
         Decimal(0),

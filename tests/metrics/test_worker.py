@@ -1,4 +1,4 @@
-"""Metric runs against a REAL Celery worker, Redis and PostgreSQL (SECURITY.md 15–18).
+"""Metric runs against a REAL Celery worker, Redis and PostgreSQL (cases 15–18 below).
 
 Run only in bin/test's PostgreSQL pass, where TEST_REDIS_URL points at a Redis server. Each
 test starts its own `celery worker` subprocesses on the test database and kills them in the
