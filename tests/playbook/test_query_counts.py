@@ -1,16 +1,14 @@
 """Query budgets: the table of contents and a section page cost the same with 10 revisions per
-section as with 200 (SECURITY.md item 22; NetBox-style N+1 guard)."""
+section as with 200, within their budget in tests/portal/query_budgets.py (SECURITY.md item 22;
+NetBox-style N+1 guard)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from playbook.models import Revision, Section
+from tests.portal.query_budgets import assert_within_budget, page_queries
 
 from .factories import UserFactory
-
-BUDGET = 10
 
 
 def grow_history(per_section: int) -> None:
@@ -36,14 +34,6 @@ def grow_history(per_section: int) -> None:
         section.save(update_fields=["current_revision"])
 
 
-def count_queries(client, url) -> int:
-    client.get(url)  # warm per-process caches (content types, session) before counting
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured)
-
-
 PAGES = [reverse("playbook:index"), reverse("playbook:section", args=["target-audience"])]
 
 
@@ -55,12 +45,12 @@ def test_the_page_costs_the_same_queries_with_10_or_200_revisions_per_section(
 ):
     client = client_as(persona)
     grow_history(10)
-    small = count_queries(client, url)
+    small = page_queries(client, url)
     grow_history(200)
     assert Revision.objects.count() == 2000
-    large = count_queries(client, url)
+    large = page_queries(client, url)
     assert small == large
-    assert large <= BUDGET
+    assert_within_budget(url, large)
 
 
 @pytest.mark.django_db

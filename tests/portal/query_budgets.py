@@ -1,0 +1,52 @@
+"""The query-count baselines: the most queries each page (or computation) may issue, in one table.
+
+The tests that measure them (tests/playbook/test_query_counts.py,
+tests/metrics/test_dashboard_queries.py, tests/metrics/test_calculation_queries.py) also check
+that the count is the same with little and with much data, so a budget here is a ceiling for
+regressions, not a figure that grows with the data. When a change lowers a count, lower the
+budget with it; raising one needs a reason in the commit message.
+"""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+QUERY_BUDGETS = {
+    # Playbook pages, for any logged-in persona, at 10 or 200 revisions per section.
+    "/playbook/": 6,
+    "/playbook/target-audience/": 7,
+    # A playbook page with metric shortcodes, at 1 or 36 months of stored figures.
+    "/playbook/success-metrics/": 19,
+    # Dashboards, at 1 or 36 months of stored figures and at 10 or 1,000 accounts.
+    "/metrics/": 11,
+    "/metrics/?period=2017-Q4": 9,
+    "/metrics/?segment=SMB": 11,
+    "/metrics/win_rate/": 9,
+    "/metrics/arr/?period=2017": 7,
+    "/metrics/cac/?channel=Referral": 8,
+    "/metrics/nrr/": 9,
+    "/metrics/win_rate.csv": 8,
+    "/metrics/win_rate.json?period=2017-06": 4,
+    # Drill-downs (paginated), at 10 or 1,000 accounts.
+    "/metrics/nrr/records/?period=2017-06": 5,
+    "/metrics/win_rate/records/?period=2017-06&segment=SMB": 5,
+    "/metrics/cac/records/?period=2017-06": 6,
+    "/metrics/open_pipeline_count/records/?period=2017-06": 4,
+    # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts.
+    "compute_all": 5,
+}
+
+
+def assert_within_budget(page: str, count: int) -> None:
+    budget = QUERY_BUDGETS.get(page)
+    assert budget is not None, f"{page}: no query budget in tests/portal/query_budgets.py"
+    assert count <= budget, f"{page}: {count} queries, over its budget of {budget}"
+
+
+def page_queries(client, url: str) -> int:
+    """The queries one GET of `url` issues, counted after a first GET has warmed per-process
+    caches (content types, permissions), so the count doesn't depend on test order."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)

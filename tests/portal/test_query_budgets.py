@@ -1,0 +1,10 @@
+"""The query-budget table lists exactly what the query-count tests measure."""
+
+from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
+from tests.playbook.test_query_counts import PAGES as PLAYBOOK_PAGES
+from tests.portal.query_budgets import QUERY_BUDGETS
+
+
+def test_every_budget_is_measured_by_a_test():
+    measured = {*PLAYBOOK_PAGES, *PAGES_BY_MONTHS, *PAGES_BY_ACCOUNTS, "compute_all"}
+    assert set(QUERY_BUDGETS) - measured == set(), "budgets no test measures"
