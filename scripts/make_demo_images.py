@@ -1,15 +1,22 @@
 """Draw the demo playbook's images (flat shapes and text) into playbook/demo/images/.
 
-Run from the project root:  .venv/bin/python playbook/demo/make_images.py
-The output is deterministic, so re-running it reproduces the committed PNGs.
+A maintainer's tool, not part of the app: the committed PNGs are the demo content and
+`manage.py seed_demo` copies them. Run from the project root to redraw them:
+
+    .venv/bin/python scripts/make_demo_images.py [OUTPUT_DIR]
+
+With DejaVu Sans installed (Debian: fonts-dejavu-core), found by name in the system's font
+folders, the output is deterministic, so re-running it reproduces the committed PNGs;
+without it, Pillow's built-in font stands in.
 """
 
+import sys
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-OUT = Path(__file__).resolve().parent / "images"
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "playbook" / "demo" / "images"
 
 NAVY = "#1B2A4A"
 TEAL = "#1F9E89"
@@ -25,7 +32,7 @@ INK = "#1D232B"
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     try:
-        return ImageFont.truetype(str(FONT_DIR / name), size)
+        return ImageFont.truetype(name, size)  # Pillow searches the system's font folders
     except OSError:
         return ImageFont.load_default(size=size)
 
@@ -95,10 +102,10 @@ def arrow(draw, start, end, fill=SLATE, width=4, head=12, dashed=False):
 
 
 def save(image: Image.Image, name: str) -> None:
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
     image.save(path, optimize=True)
-    print(f"{path.relative_to(OUT.parent.parent.parent)}  {path.stat().st_size // 1024} KB")
+    print(f"{path}  {path.stat().st_size // 1024} KB")
 
 
 def revops_engine() -> None:
