@@ -1,9 +1,10 @@
 """Synthetic CRM data for the fictional company "Northwind Ledger" (demo installs and tests).
 
 `seed_demo_crm` is deterministic (a seeded random.Random; dates follow `today`) and
-idempotent (rows are upserted by external_id, spend by month/channel/category, forecasts by
-period and recording day). The data ends on the last day of the last complete month before
-`today`, so the scorecard's default period has figures.
+idempotent (rows are upserted as an import writes them, importing.writing.upsert: by
+external_id, spend by month/channel/category, forecasts by period and recording day). The
+data ends on the last day of the last complete month before `today`, so the scorecard's
+default period has figures.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .importers import MODELS, UPSERT
+from .importing.schema import RECORD_KINDS
+from .importing.writing import upsert
 from .models import Account, Forecast, Opportunity, Spend, Subscription
 from .periods import Period, covering, last_complete
 
@@ -358,18 +360,6 @@ def _without_account(row: dict) -> dict:
     return {key: value for key, value in row.items() if key != "account"}
 
 
-def _upsert(kind: str, rows: list) -> None:
-    """Write rows the way an import does: by the same key, updating the same fields."""
-    unique_fields, update_fields = UPSERT[kind]
-    MODELS[kind].objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=unique_fields,
-        update_fields=update_fields,
-        batch_size=500,
-    )
-
-
 @transaction.atomic
 def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
     """Upsert Northwind Ledger's accounts, deals, subscriptions, spend and forecasts."""
@@ -382,7 +372,7 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
     rng = random.Random(SEED)
     builder = _generate(rng, first_day, last_day)
 
-    _upsert("accounts", builder.accounts)
+    upsert(RECORD_KINDS["accounts"], builder.accounts)
     account_ids = dict(
         Account.objects.filter(external_id__startswith="NWL-ACC-").values_list("external_id", "pk")
     )
@@ -390,9 +380,9 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
         Opportunity(**_without_account(row), account_id=account_ids[row["account"]])
         for row in builder.opportunities
     ]
-    _upsert("opportunities", opportunities)
-    _upsert(
-        "subscriptions",
+    upsert(RECORD_KINDS["opportunities"], opportunities)
+    upsert(
+        RECORD_KINDS["subscriptions"],
         [
             Subscription(**_without_account(row), account_id=account_ids[row["account"]])
             for row in builder.subscriptions
@@ -400,10 +390,10 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
     )
     months = covering("month", first_day, last_day)
     spend = _spend_rows(rng, months)
-    _upsert("spend", spend)
+    upsert(RECORD_KINDS["spend"], spend)
     forecast_periods = months + covering("quarter", first_day, last_day)
     forecasts = _forecast_rows(rng, builder, forecast_periods)
-    _upsert("forecasts", forecasts)
+    upsert(RECORD_KINDS["forecasts"], forecasts)
     return DemoSummary(
         accounts=len(builder.accounts),
         opportunities=len(opportunities),

@@ -4,14 +4,15 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from metrics import imports, queueing, services
+from metrics import queueing, services
+from metrics.importing.services import import_job_run
 from metrics.models import MetricRun
 
 
 @shared_task(name=queueing.RUN_IMPORT_JOB, acks_late=True, reject_on_worker_lost=True)
 def run_import_job(job_id: int) -> None:
     """Import an uploaded CRM file (a portal ImportJob); safe to run again on redelivery."""
-    imports.import_job_run(job_id=job_id)
+    import_job_run(job_id=job_id)
 
 
 @shared_task(

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from . import catalog, import_views, views
+from . import catalog, views
+from .importing import views as import_views
 
 
 class MetricKeyConverter:
@@ -27,7 +28,7 @@ urlpatterns = [
     path("<metric_key:key>.json", views.metric_json, name="metric_json"),
     path("<metric_key:key>/records/", views.records, name="records"),
     path("<metric_key:key>/records.csv", views.records_csv, name="records_csv"),
-    # --- CRM imports (metrics/import_views.py) ---
+    # --- CRM imports (metrics/importing/views.py) ---
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/new/", import_views.import_new, name="import_new"),
     path("imports/<int:job_id>/", import_views.import_detail, name="import_detail"),

@@ -15,7 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics import calculations
-from metrics.imports import import_records
+from metrics.importing.options import ImportOptions
+from metrics.importing.services import import_records
 from metrics.models import Account, Forecast, MetricRun, Opportunity, Spend, Subscription
 from metrics.periods import Period
 from tests.metrics.factories import AccountFactory
@@ -449,7 +450,7 @@ def _opportunities_csv(count: int) -> bytes:
 def _queries_for(count: int, **kwargs) -> int:
     data = _opportunities_csv(count)
     with CaptureQueriesContext(connection) as queries:
-        outcome = import_records(kind="opportunities", data=data, **kwargs)
+        outcome = import_records(data=data, options=ImportOptions(kind="opportunities"), **kwargs)
     assert outcome.rows_written == count
     return len(queries)
 

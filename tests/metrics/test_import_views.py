@@ -9,7 +9,8 @@ from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from metrics import imports
+from metrics.importing import services as imports
+from metrics.importing.options import ImportOptions
 from metrics.models import Account, ImportJob, MetricRun, Opportunity
 from tests.metrics.dashboard_support import make_persona, make_user
 from tests.metrics.factories import AccountFactory
@@ -54,9 +55,8 @@ def upload(content, name="accounts.csv", **fields):
 
 def pending_job(content=ACCOUNTS_CSV, **kwargs) -> ImportJob:
     return imports.import_job_create(
-        kind=kwargs.pop("kind", "accounts"),
         upload=SimpleUploadedFile("accounts.csv", content.encode(), content_type="text/csv"),
-        **kwargs,
+        options=ImportOptions(kind=kwargs.pop("kind", "accounts"), **kwargs),
     )
 
 

@@ -1,12 +1,14 @@
-"""import_crm KIND FILE: import a CRM export (see metrics/importers.py for the rules)."""
+"""import_crm KIND FILE: import a CRM export (the rules: metrics/importing/)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics import importers
-from metrics.importers import ImportFileError
-from metrics.imports import import_records
+from metrics.importing.errors import ImportFileError
+from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
+from metrics.importing.presets import PRESETS
+from metrics.importing.schema import KINDS
+from metrics.importing.services import import_records
 
 EXAMPLES = """
 examples:
@@ -33,9 +35,9 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=importers.KINDS)
+        parser.add_argument("kind", choices=KINDS)
         parser.add_argument("file", help="The CSV file.")
-        parser.add_argument("--preset", choices=importers.PRESETS, default="generic")
+        parser.add_argument("--preset", choices=PRESETS, default="generic")
         parser.add_argument(
             "--map",
             action="append",
@@ -66,13 +68,15 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
         try:
             outcome = import_records(
-                kind=options["kind"],
                 data=data,
-                preset=options["preset"],
-                mapping=importers.parse_mapping(options["map"]),
-                status_map=importers.parse_status_map(options["status_from_stage"]),
+                options=ImportOptions(
+                    kind=options["kind"],
+                    preset=options["preset"],
+                    mapping=parse_mapping(options["map"]),
+                    status_map=parse_status_map(options["status_from_stage"]),
+                    skip_invalid=options["skip_invalid"],
+                ),
                 dry_run=options["dry_run"],
-                skip_invalid=options["skip_invalid"],
             )
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc}") from None

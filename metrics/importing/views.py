@@ -1,67 +1,20 @@
 """Portal CRM imports: upload → preview → start → progress → error report. RevOps managers only."""
 
-from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from metrics import importers, imports
 from metrics.csv_export import csv_response
-from metrics.importers import ImportFileError
+from metrics.forms import ImportForm
 from metrics.models import ImportJob
 from metrics.permissions import can_import
 
-PRESET_CHOICES = [
-    ("generic", "Generic: the canonical columns"),
-    ("salesforce", "Salesforce export (Data Loader or report)"),
-    ("hubspot", "HubSpot export"),
-]
+from . import services
+from .errors import ImportFileError
+
 ERRORS_SHOWN = 100
-
-
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=ImportJob.Kind.choices)
-    preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="generic")
-    file = forms.FileField(label="CSV file", allow_empty_file=True)  # the importer says why
-    mapping = forms.CharField(
-        label="Column mapping (optional)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "short"}),
-        help_text="One FIELD=COLUMN per line, e.g. created_date=engage_date. Overrides the preset.",
-    )
-    status_from_stage = forms.CharField(
-        label="Status from stage (optional)",
-        required=False,
-        max_length=2000,
-        help_text="For opportunities without a status column: STAGE=STATUS pairs, e.g. "
-        "Won=won, Lost=lost, *=open (* is any other stage).",
-    )
-    skip_invalid = forms.BooleanField(
-        label="Skip invalid rows (import the valid ones); otherwise all or nothing",
-        required=False,
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.CSV_UPLOAD_MAX_BYTES:
-            raise ValidationError(
-                f"The file is larger than {settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
-            )
-        return upload
-
-    def clean_mapping(self):
-        try:
-            return importers.parse_mapping(self.cleaned_data["mapping"].splitlines())
-        except ImportFileError as exc:
-            raise ValidationError(str(exc)) from None
-
-    def clean_status_from_stage(self):
-        try:
-            return importers.parse_status_map(self.cleaned_data["status_from_stage"])
-        except ImportFileError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 def _require_manager(user) -> None:
@@ -71,7 +24,7 @@ def _require_manager(user) -> None:
 
 def _job(job_id: int) -> ImportJob:
     try:
-        return imports.import_job_get(job_id=job_id)
+        return services.import_job_get(job_id=job_id)
     except ImportJob.DoesNotExist:
         raise Http404("No such import.") from None
 
@@ -79,7 +32,7 @@ def _job(job_id: int) -> ImportJob:
 @require_GET
 def import_list(request):
     _require_manager(request.user)
-    return render(request, "metrics/imports/list.html", {"jobs": imports.import_job_list()})
+    return render(request, "metrics/imports/list.html", {"jobs": services.import_job_list()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,15 +42,10 @@ def import_new(request):
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                job = imports.import_job_create(
-                    kind=data["kind"],
-                    upload=data["file"],
-                    preset=data["preset"],
-                    mapping=data["mapping"],
-                    status_map=data["status_from_stage"],
-                    skip_invalid=data["skip_invalid"],
+                job = services.import_job_create(
+                    upload=form.cleaned_data["file"],
+                    options=form.cleaned_data["options"],
                     created_by=request.user,
                 )
             except ImportFileError as exc:
@@ -120,7 +68,7 @@ def import_detail(request, job_id: int):
     start_error = ""
     if request.method == "POST":
         try:
-            imports.import_job_start(job=job, started_by=request.user)
+            services.import_job_start(job=job, started_by=request.user)
         except ValidationError as exc:
             start_error = " ".join(exc.messages)
         else:
@@ -129,7 +77,7 @@ def import_detail(request, job_id: int):
     columns, preview_rows, preview_error = [], [], ""
     if job.status == ImportJob.Status.PENDING:
         try:
-            columns, preview_rows = imports.import_job_preview(job=job)
+            columns, preview_rows = services.import_job_preview(job=job)
         except (ImportFileError, OSError) as exc:
             preview_error = str(exc)
     context = {
@@ -138,7 +86,7 @@ def import_detail(request, job_id: int):
         "preview_rows": preview_rows,
         "preview_error": preview_error,
         "start_error": start_error,
-        "can_start": imports.import_job_can_start(job),
+        "can_start": services.import_job_can_start(job),
         "errors": job.errors[:ERRORS_SHOWN],
         "errors_hidden": max(len(job.errors) - ERRORS_SHOWN, 0),
         "in_progress": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
@@ -174,5 +122,5 @@ def import_errors_csv(request, job_id: int):
     return csv_response(
         f"import-{job.pk}-errors.csv",
         ["line", "column", "value", "reason"],
-        imports.import_job_error_rows(job=job),
+        services.import_job_error_rows(job=job),
     )

@@ -1,11 +1,11 @@
-"""Services for CRM imports: one file imported now (the command), or as a portal ImportJob.
+"""Import services: a file imported now (the `import_crm` command), or as a portal ImportJob.
 
-The parsing and writing rules live in metrics/importers.py. Here: all-or-nothing by default
-(any invalid row → nothing written, every bad row reported); `skip_invalid` writes the valid
-rows; `dry_run` writes nothing. A write is one transaction; after it, a metrics recomputation
-is requested. Portal jobs: uploaded and validated (`import_job_create`), previewed, started by a
-person (`import_job_start`, which enqueues the `run_import_job` task on commit), run in the
-background (`import_job_run`).
+All or nothing by default (any invalid row → nothing written, every bad row reported);
+`skip_invalid` writes the valid rows; `dry_run` writes nothing. A write is one transaction; after
+it, a metrics recomputation is requested. Portal jobs: uploaded and validated
+(`import_job_create`), previewed, started by a person (`import_job_start`, which enqueues the
+`run_import_job` task on commit), run in the background (`import_job_run`). Each of these reads
+the file once.
 """
 
 from __future__ import annotations
@@ -22,11 +22,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import importers, queueing
-from metrics.importers import BATCH_SIZE, ImportFileError, RowError
+from metrics import queueing
 from metrics.models import ImportJob
 from metrics.permissions import can_import
 from metrics.services import request_recompute
+
+from . import parsing, writing
+from .errors import ImportFileError, RowError
+from .options import ImportOptions
+from .writing import BATCH_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -68,56 +72,46 @@ class ImportOutcome:
         return "Nothing was written."
 
 
-def _request_recompute(user) -> bool:
-    request_recompute(trigger="import", requested_by=user)
-    return True
-
-
 @transaction.atomic
-def _write(parsed: importers.Parsed, *, batch_size: int, on_batch=None) -> int:
-    return importers.write(parsed, batch_size=batch_size, on_batch=on_batch)
+def _write(parsed: parsing.Parsed, *, batch_size: int, on_batch=None) -> int:
+    return writing.write(parsed, batch_size=batch_size, on_batch=on_batch)
 
 
 def import_records(
     *,
-    kind: str,
     data: bytes,
-    preset: str = "generic",
-    mapping: dict[str, str] | None = None,
-    status_map: dict[str, str] | None = None,
+    options: ImportOptions,
     dry_run: bool = False,
-    skip_invalid: bool = False,
     requested_by=None,
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """Validate a whole file, then write it (or not). Raises ImportFileError for file problems."""
     progress = on_progress or (lambda percent: None)
-    parsed = importers.parse(
-        kind=kind, data=data, preset=preset, mapping=mapping, status_map=status_map
-    )
+    parsed = parsing.parse(data, options)
     progress(20)
-    importers.resolve_accounts(
+    writing.resolve_accounts(
         parsed,
         batch_size=batch_size,
         on_batch=lambda done, total: progress(20 + 30 * done // max(total, 1)),
     )
     progress(50)
     outcome = ImportOutcome(
-        kind=kind,
+        kind=options.kind,
         rows_total=parsed.rows_total,
         rows_valid=len(parsed.valid),
         errors=parsed.sorted_errors(),
         dry_run=dry_run,
     )
-    if dry_run or (outcome.errors and not skip_invalid) or not parsed.valid:
+    if dry_run or (outcome.errors and not options.skip_invalid) or not parsed.valid:
         return outcome
     outcome.rows_written = _write(
         parsed,
         batch_size=batch_size,
         on_batch=lambda done, total: progress(50 + 50 * done // max(total, 1)),
     )
-    outcome.recompute_requested = _request_recompute(requested_by)
+    request_recompute(trigger="import", requested_by=requested_by)
+    outcome.recompute_requested = True
     return outcome
 
 
@@ -136,16 +130,7 @@ def _job_errors(errors: list[RowError]) -> list[dict]:
     return [error.as_dict() for error in errors[:MAX_STORED_ERRORS]]
 
 
-def import_job_create(
-    *,
-    kind: str,
-    upload,
-    preset: str = "generic",
-    mapping: dict[str, str] | None = None,
-    status_map: dict[str, str] | None = None,
-    skip_invalid: bool = False,
-    created_by=None,
-) -> ImportJob:
+def import_job_create(*, upload, options: ImportOptions, created_by=None) -> ImportJob:
     """Store an uploaded file and validate all of it; the job then waits for a person to start it.
 
     Raises ValidationError for a file over the size cap, ImportFileError for a file that
@@ -158,22 +143,19 @@ def import_job_create(
             f"The file is larger than {settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
         )
     data = upload.read()
-    parsed = importers.parse(
-        kind=kind, data=data, preset=preset, mapping=mapping, status_map=status_map
-    )
-    importers.resolve_accounts(parsed)
-    errors = parsed.sorted_errors()
+    parsed = parsing.parse(data, options)
+    writing.resolve_accounts(parsed)
     job = ImportJob(
-        kind=kind,
-        preset=preset,
-        mapping=mapping or {},
-        status_map=status_map or {},
-        skip_invalid=skip_invalid,
+        kind=options.kind,
+        preset=options.preset,
+        mapping=options.mapping,
+        status_map=options.status_map,
+        skip_invalid=options.skip_invalid,
         original_name=(upload.name or "upload.csv")[-255:],
         status=ImportJob.Status.PENDING,
         rows_total=parsed.rows_total,
         rows_invalid=len(parsed.invalid_lines),
-        errors=_job_errors(errors),
+        errors=_job_errors(parsed.sorted_errors()),
         created_by=created_by,
     )
     # The stored name is ours, never the uploader's.
@@ -183,17 +165,14 @@ def import_job_create(
     return job
 
 
+def _job_file(job: ImportJob) -> bytes:
+    with job.file.open("rb") as handle:
+        return handle.read()
+
+
 def import_job_preview(*, job: ImportJob) -> tuple[list[str], list[dict]]:
     """The first rows of the job's file as mapped onto the canonical columns."""
-    with job.file.open("rb") as handle:
-        data = handle.read()
-    return importers.preview(
-        kind=job.kind,
-        data=data,
-        preset=job.preset,
-        mapping=job.mapping,
-        status_map=job.status_map,
-    )
+    return parsing.preview(_job_file(job), ImportOptions.of_job(job))
 
 
 def import_job_can_start(job: ImportJob) -> bool:
@@ -249,15 +228,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
 
     job.finished_at = None
     try:
-        with job.file.open("rb") as handle:
-            data = handle.read()
         outcome = import_records(
-            kind=job.kind,
-            data=data,
-            preset=job.preset,
-            mapping=job.mapping,
-            status_map=job.status_map,
-            skip_invalid=job.skip_invalid,
+            data=_job_file(job),
+            options=ImportOptions.of_job(job),
             requested_by=job.created_by,
             on_progress=partial(_set_progress, job.pk),
         )

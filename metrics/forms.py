@@ -1,0 +1,76 @@
+"""Forms of the metrics pages: the CRM import upload."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from metrics.importing.errors import ImportFileError
+from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
+from metrics.models import ImportJob
+
+PRESET_CHOICES = [
+    ("generic", "Generic: the canonical columns"),
+    ("salesforce", "Salesforce export (Data Loader or report)"),
+    ("hubspot", "HubSpot export"),
+]
+
+
+class ImportForm(forms.Form):
+    """An upload with its options; `cleaned_data["options"]` is the ImportOptions."""
+
+    kind = forms.ChoiceField(choices=ImportJob.Kind.choices)
+    preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="generic")
+    file = forms.FileField(label="CSV file", allow_empty_file=True)  # the importer says why
+    mapping = forms.CharField(
+        label="Column mapping (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "short"}),
+        help_text="One FIELD=COLUMN per line, e.g. created_date=engage_date. Overrides the preset.",
+    )
+    status_from_stage = forms.CharField(
+        label="Status from stage (optional)",
+        required=False,
+        max_length=2000,
+        help_text="For opportunities without a status column: STAGE=STATUS pairs, e.g. "
+        "Won=won, Lost=lost, *=open (* is any other stage).",
+    )
+    skip_invalid = forms.BooleanField(
+        label="Skip invalid rows (import the valid ones); otherwise all or nothing",
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.CSV_UPLOAD_MAX_BYTES:
+            raise ValidationError(
+                f"The file is larger than {settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
+            )
+        return upload
+
+    def clean_mapping(self):
+        try:
+            return parse_mapping(self.cleaned_data["mapping"].splitlines())
+        except ImportFileError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_status_from_stage(self):
+        try:
+            return parse_status_map(self.cleaned_data["status_from_stage"])
+        except ImportFileError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["options"] = ImportOptions(
+                kind=data["kind"],
+                preset=data["preset"],
+                mapping=data["mapping"],
+                status_map=data["status_from_stage"],
+                skip_invalid=data["skip_invalid"],
+            )
+        except ImportFileError as exc:  # a mapping to a field the kind does not have
+            self.add_error("mapping", str(exc))
+        return data

@@ -1,0 +1,103 @@
+"""Which column of a file feeds which canonical field, and where an opportunity's status comes from.
+
+The preset's candidate names are tried first, then the canonical name; a mapping (FIELD=COLUMN)
+overrides both. A required field without a column, or a mapped column that is not in the file,
+is a file error. Opportunity status comes from, in this order: a `status` column; the `stage`
+column through the given stage→status map; the Salesforce IsClosed/IsWon flags; the stage
+through the preset's stage map (HubSpot's default pipeline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .decoding import Table
+from .errors import ImportFileError
+from .options import ImportOptions
+from .presets import PRESET_COLUMNS, PRESET_STAGE_MAPS
+from .schema import RecordKind
+
+
+@dataclass
+class Plan:
+    options: ImportOptions
+    columns: dict[str, int]  # field → index of its column in the header
+    header: list[str]
+    decimal_comma: bool
+    status_source: str | None = None  # "status", "stage" or "flags" (opportunities)
+    stage_map: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.options.kind
+
+    @property
+    def record_kind(self) -> RecordKind:
+        return self.options.record_kind
+
+    def column_name(self, fieldname: str) -> str:
+        index = self.columns.get(fieldname)
+        return self.header[index] if index is not None else fieldname
+
+
+def _find_columns(options: ImportOptions, header: list[str]) -> dict[str, int]:
+    lookup: dict[str, int] = {}
+    for index, name in enumerate(header):
+        lookup.setdefault(name.casefold(), index)
+    columns: dict[str, int] = {}
+    absent = []
+    for fieldname, column in options.mapping.items():
+        index = lookup.get(column.casefold())
+        if index is None:
+            absent.append(f"{fieldname}={column}")
+        else:
+            columns[fieldname] = index
+    if absent:
+        raise ImportFileError(
+            f"Mapped column(s) not in the file: {', '.join(absent)}. "
+            f"The file's columns are: {', '.join(header)}."
+        )
+    preset_columns = PRESET_COLUMNS.get(options.preset, {}).get(options.kind, {})
+    for fieldname in options.record_kind.columns:
+        if fieldname in columns:
+            continue
+        for candidate in [*preset_columns.get(fieldname, []), fieldname]:
+            index = lookup.get(candidate.casefold())
+            if index is not None:
+                columns[fieldname] = index
+                break
+    return columns
+
+
+def plan_columns(options: ImportOptions, table: Table) -> Plan:
+    """Raises ImportFileError when a required field (or any opportunity status source) is missing."""
+    columns = _find_columns(options, table.header)
+    plan = Plan(
+        options=options,
+        columns=columns,
+        header=table.header,
+        decimal_comma=table.delimiter == ";",
+    )
+    missing = [name for name in options.record_kind.required if name not in columns]
+    if options.kind == "opportunities":
+        stage_map = {**PRESET_STAGE_MAPS.get(options.preset, {}), **options.status_map}
+        if "status" in columns:
+            plan.status_source = "status"
+        elif options.status_map and "stage" in columns:
+            plan.status_source, plan.stage_map = "stage", stage_map
+        elif "is_closed" in columns and "is_won" in columns:
+            plan.status_source = "flags"
+        elif stage_map and "stage" in columns:
+            plan.status_source, plan.stage_map = "stage", stage_map
+        else:
+            missing.append(
+                "status (or a stage column with --status-from-stage, "
+                "or the Salesforce IsClosed and IsWon columns)"
+            )
+    if missing:
+        raise ImportFileError(
+            f"Missing required column(s) for {options.kind}: {', '.join(missing)}. "
+            f"The file's columns are: {', '.join(table.header)}. "
+            "Map a column with FIELD=COLUMN (e.g. --map external_id=Id)."
+        )
+    return plan

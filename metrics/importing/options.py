@@ -1,0 +1,88 @@
+"""What a person asks of an import: the kind, the preset, a column mapping, a stage→status map.
+
+They travel together as one `ImportOptions` (a portal ImportJob stores the same five fields), and
+are checked when it is made: an unknown kind, preset or mapped field is a file error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .errors import ImportFileError
+from .presets import PRESETS
+from .schema import KINDS, RECORD_KINDS, STATUSES, RecordKind
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    kind: str
+    preset: str = "generic"
+    mapping: dict[str, str] = field(default_factory=dict)  # canonical field → column name
+    status_map: dict[str, str] = field(default_factory=dict)  # casefolded stage (or *) → status
+    skip_invalid: bool = False  # write the valid rows of a file with invalid ones
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ImportFileError(f"Unknown kind “{self.kind}”: use one of {', '.join(KINDS)}.")
+        if self.preset not in PRESETS:
+            raise ImportFileError(
+                f"Unknown preset “{self.preset}”: use one of {', '.join(PRESETS)}."
+            )
+        fields = self.record_kind.columns
+        unknown = [name for name in self.mapping if name not in fields]
+        if unknown:
+            raise ImportFileError(
+                f"Unknown field(s) in the mapping for {self.kind}: {', '.join(unknown)}. "
+                f"The fields are: {', '.join(fields)}."
+            )
+
+    @property
+    def record_kind(self) -> RecordKind:
+        return RECORD_KINDS[self.kind]
+
+    @classmethod
+    def of_job(cls, job) -> ImportOptions:
+        """The options an ImportJob was uploaded with."""
+        return cls(
+            kind=job.kind,
+            preset=job.preset,
+            mapping=job.mapping or {},
+            status_map=job.status_map or {},
+            skip_invalid=job.skip_invalid,
+        )
+
+
+def parse_mapping(items: Iterable[str]) -> dict[str, str]:
+    """["amount=Deal Value", ...] → {"amount": "Deal Value"}."""
+    mapping = {}
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        fieldname, sep, column = item.partition("=")
+        if not sep or not fieldname.strip() or not column.strip():
+            raise ImportFileError(
+                f"“{item}” is not a mapping: write FIELD=COLUMN, e.g. amount=Value."
+            )
+        mapping[fieldname.strip()] = column.strip()
+    return mapping
+
+
+def parse_status_map(text: str) -> dict[str, str]:
+    """ "Won=won, Lost=lost, *=open" → {"won": "won", "lost": "lost", "*": "open"} (keys casefolded)."""
+    result = {}
+    for item in re.split(r"[,\n]", text or ""):
+        item = item.strip()
+        if not item:
+            continue
+        stage, sep, status = item.rpartition("=")
+        status = status.strip().casefold()
+        if not sep or not stage.strip() or status not in STATUSES:
+            raise ImportFileError(
+                f"“{item}” is not a stage mapping: write STAGE=STATUS with STATUS one of "
+                "open, won, lost (e.g. Won=won,Lost=lost,*=open)."
+            )
+        result[stage.strip().casefold()] = status
+    return result

@@ -1,0 +1,91 @@
+"""A whole file → its valid records and every row error (no database access); its preview.
+
+A file is decoded once (decoding.read_table); the result travels as a `Parsed` to the account
+lookup and the write. A record whose key (schema.RecordKind.key) already appeared earlier in
+the file is an error on the later row ("duplicate of line N").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from .columns import Plan, plan_columns
+from .decoding import Table, read_table
+from .errors import RowError
+from .options import ImportOptions
+from .rows import build_row
+
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class Parsed:
+    plan: Plan
+    table: Table
+    # (line, unsaved instance, account external id or "")
+    valid: list[tuple[int, models.Model, str]]
+    errors: list[RowError]
+    rows_total: int
+    invalid_lines: set[int] = field(default_factory=set)
+
+    @property
+    def options(self) -> ImportOptions:
+        return self.plan.options
+
+    def sorted_errors(self) -> list[RowError]:
+        return sorted(self.errors, key=lambda e: e.line)
+
+
+def parse(data: bytes, options: ImportOptions) -> Parsed:
+    """Read and validate every row. Raises ImportFileError for a file that cannot be imported."""
+    table = read_table(data)
+    plan = plan_columns(options, table)
+    parsed = Parsed(plan=plan, table=table, valid=[], errors=[], rows_total=len(table.records))
+    key_fields = options.record_kind.key
+    key_columns = "+".join(plan.column_name(name) for name in key_fields)
+    seen: dict[tuple, int] = {}
+    for line, cells in table.records:
+        instance, account_ref, errors = build_row(plan, line, cells)
+        if instance is not None:
+            key = tuple(getattr(instance, name) for name in key_fields)
+            if key in seen:
+                errors = [
+                    RowError.make(
+                        line,
+                        key_columns,
+                        " / ".join(str(part) for part in key),
+                        f"duplicate of line {seen[key]} (the same record twice in one file)",
+                    )
+                ]
+                instance = None
+            else:
+                seen[key] = line
+        if instance is None:
+            parsed.errors.extend(errors)
+            parsed.invalid_lines.add(line)
+        else:
+            parsed.valid.append((line, instance, account_ref))
+    return parsed
+
+
+def preview(
+    data: bytes, options: ImportOptions, *, limit: int = PREVIEW_ROWS
+) -> tuple[list[str], list[dict]]:
+    """The first rows AS MAPPED: (canonical columns, [{"line", "values", "errors"}])."""
+    table = read_table(data)
+    plan = plan_columns(options, table)
+    columns = list(options.record_kind.fields)
+    rows = []
+    for line, cells in table.records[:limit]:
+        instance, account_ref, errors = build_row(plan, line, cells)
+        values = {}
+        if instance is not None:
+            for name in columns:
+                value = account_ref if name == "account" else getattr(instance, name)
+                values[name] = "" if value is None else str(value)
+        rows.append(
+            {"line": line, "values": [values.get(n, "") for n in columns], "errors": errors}
+        )
+    return columns, rows

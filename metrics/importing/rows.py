@@ -1,0 +1,261 @@
+"""One CSV record → an unsaved model instance and its account reference, or row errors.
+
+Every bad cell is reported (line, column, value, reason), not only the first. Decisions:
+- Opportunity status: see columns.py for where it comes from. Through a stage map, an unmapped
+  stage is a row error; through the Salesforce flags, "won but not closed" is one.
+- Opportunity type: blank → new_business; the CRM labels in presets.OPPORTUNITY_TYPES; anything
+  else is a row error.
+- A cell longer than MAX_CELL_CHARS, or holding a NUL byte, in a column that is imported: row error.
+- Then the model's own field rules (lengths, choices, digits), without database queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from metrics.models import Account, Forecast, Opportunity, Spend, Subscription
+
+from .columns import Plan
+from .errors import RowError
+from .presets import OPPORTUNITY_TYPES
+from .schema import STATUSES
+from .values import BadValue, parse_boolean, parse_date, parse_money, parse_month
+
+MAX_CELL_CHARS = 10_000
+
+
+class _Row:
+    """One record's cells, read field by field; bad values become errors, not exceptions."""
+
+    def __init__(self, plan: Plan, line: int, cells: list[str]):
+        self.plan, self.line, self.cells = plan, line, cells
+        self.errors: list[RowError] = []
+        self._bad: set[str] = set()
+
+    def error(self, fieldname: str, value: str, reason: str) -> None:
+        self.errors.append(
+            RowError.make(self.line, self.plan.column_name(fieldname), value, reason)
+        )
+        self._bad.add(fieldname)
+
+    def raw(self, fieldname: str) -> str:
+        index = self.plan.columns.get(fieldname)
+        if index is None:
+            return ""
+        value = self.cells[index]
+        if "\x00" in value:
+            self.error(fieldname, value, "contains a NUL byte (binary data?)")
+            return ""
+        if len(value) > MAX_CELL_CHARS:
+            self.error(fieldname, value, f"is longer than {MAX_CELL_CHARS} characters")
+            return ""
+        return value.strip()
+
+    def _typed(self, fieldname: str, parse: Callable[[str], object], required: bool):
+        raw = self.raw(fieldname)
+        if fieldname in self._bad:
+            return None
+        if not raw:
+            if required:
+                self.error(fieldname, raw, "is required")
+            return None
+        try:
+            return parse(raw)
+        except BadValue as exc:
+            self.error(fieldname, raw, str(exc))
+            return None
+
+    def text(self, fieldname: str, *, required: bool = False) -> str:
+        return self._typed(fieldname, lambda raw: raw, required) or ""
+
+    def date(self, fieldname: str, *, required: bool = False) -> date | None:
+        return self._typed(fieldname, parse_date, required)
+
+    def month(self, fieldname: str) -> date | None:
+        return self._typed(fieldname, parse_month, True)
+
+    def money(self, fieldname: str, *, required: bool = False) -> Decimal | None:
+        return self._typed(
+            fieldname,
+            lambda raw: parse_money(raw, decimal_comma=self.plan.decimal_comma),
+            required,
+        )
+
+    def boolean(self, fieldname: str) -> bool:
+        value = self._typed(fieldname, parse_boolean, False)
+        return bool(value)
+
+    def choice(self, fieldname: str, values: dict[str, str], reason: str, *, required=False):
+        def pick(raw: str) -> str:
+            try:
+                return values[raw.casefold()]
+            except KeyError:
+                raise BadValue(reason) from None
+
+        return self._typed(fieldname, pick, required)
+
+    def is_bad(self, fieldname: str) -> bool:
+        return fieldname in self._bad
+
+
+def _account(row: _Row) -> tuple[Account, str]:
+    return Account(
+        external_id=row.text("external_id", required=True),
+        name=row.text("name", required=True),
+        segment=row.text("segment"),
+        industry=row.text("industry"),
+        created_date=row.date("created_date"),
+    ), ""
+
+
+def _opportunity_status(row: _Row) -> str | None:
+    plan = row.plan
+    if plan.status_source == "status":
+        return row.choice(
+            "status",
+            {s: s for s in STATUSES},
+            "is not a status: use open, won or lost",
+            required=True,
+        )
+    if plan.status_source == "stage":
+        stage = row.raw("stage")
+        if row.is_bad("stage"):
+            return None
+        status = plan.stage_map.get(stage.casefold(), plan.stage_map.get("*"))
+        if status is None:
+            row.error(
+                "stage",
+                stage,
+                "is a stage with no status: map it, e.g. --status-from-stage "
+                f'"{stage or "STAGE"}=open" (or *=open for every other stage)',
+            )
+        return status
+    is_closed, is_won = row.boolean("is_closed"), row.boolean("is_won")
+    if row.is_bad("is_closed") or row.is_bad("is_won"):
+        return None
+    if is_won and not is_closed:
+        row.error("is_won", row.raw("is_won"), "says won, but the deal is not closed")
+        return None
+    return ("won" if is_won else "lost") if is_closed else "open"
+
+
+def _opportunity(row: _Row) -> tuple[Opportunity, str]:
+    status = _opportunity_status(row)
+    close_date = row.date("close_date")
+    if status in ("won", "lost") and close_date is None and not row.is_bad("close_date"):
+        row.error("close_date", "", f"is required for a {status} opportunity")
+    opportunity = Opportunity(
+        external_id=row.text("external_id", required=True),
+        name=row.text("name"),
+        owner=row.text("owner"),
+        amount=row.money("amount"),
+        stage=row.text("stage"),
+        status=status or "",
+        created_date=row.date("created_date", required=True),
+        close_date=close_date,
+        source=row.text("source"),
+        type=row.choice(
+            "type",
+            OPPORTUNITY_TYPES,
+            "is not an opportunity type: use new_business, expansion or renewal",
+        )
+        or "new_business",
+    )
+    return opportunity, row.text("account")
+
+
+def _subscription(row: _Row) -> tuple[Subscription, str]:
+    start, end = row.date("start_date", required=True), row.date("end_date")
+    if start and end and end < start:
+        row.error("end_date", row.raw("end_date"), f"is before start_date ({start.isoformat()})")
+    subscription = Subscription(
+        external_id=row.text("external_id", required=True),
+        plan=row.text("plan"),
+        mrr=row.money("mrr", required=True),
+        start_date=start,
+        end_date=end,
+    )
+    return subscription, row.text("account", required=True)
+
+
+def _spend(row: _Row) -> tuple[Spend, str]:
+    return Spend(
+        month=row.month("month"),
+        channel=row.text("channel", required=True),
+        category=row.choice(
+            "category",
+            {"marketing": "marketing", "sales": "sales"},
+            "is not a spend category: use marketing or sales",
+            required=True,
+        ),
+        amount=row.money("amount", required=True),
+    ), ""
+
+
+def _forecast(row: _Row) -> tuple[Forecast, str]:
+    start, end = row.date("period_start", required=True), row.date("period_end", required=True)
+    if start and end and end < start:
+        row.error("period_end", row.raw("period_end"), f"is before period_start ({start})")
+    return Forecast(
+        period_start=start,
+        period_end=end,
+        amount=row.money("amount", required=True),
+        recorded_on=row.date("recorded_on", required=True),
+    ), ""
+
+
+BUILDERS = {
+    "accounts": _account,
+    "opportunities": _opportunity,
+    "subscriptions": _subscription,
+    "spend": _spend,
+    "forecasts": _forecast,
+}
+
+
+def _check_shape(plan: Plan, line: int, cells: list[str]) -> RowError | None:
+    width = len(plan.header)
+    if len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:])):
+        return None
+    return RowError.make(
+        line,
+        "(whole row)",
+        f"{len(cells)} cells",
+        f"the header has {width} columns but this row has {len(cells)} "
+        "(a missing or extra delimiter, or an unclosed quote?)",
+    )
+
+
+def _clean(plan: Plan, line: int, instance: models.Model) -> list[RowError]:
+    """The model's own field rules (lengths, choices, digits): no database queries."""
+    try:
+        instance.clean_fields(exclude=["account"])
+    except ValidationError as exc:
+        return [
+            RowError.make(
+                line,
+                plan.column_name(name),
+                str(getattr(instance, name, "") or ""),
+                " ".join(str(m) for m in messages),
+            )
+            for name, messages in exc.message_dict.items()
+        ]
+    return []
+
+
+def build_row(plan: Plan, line: int, cells: list[str]) -> tuple[models.Model | None, str, list]:
+    """One record → (instance, account reference, errors); the instance is None when invalid."""
+    shape_error = _check_shape(plan, line, cells)
+    if shape_error:
+        return None, "", [shape_error]
+    row = _Row(plan, line, cells)
+    instance, account_ref = BUILDERS[plan.kind](row)
+    if row.errors:
+        return None, account_ref, row.errors
+    errors = _clean(plan, line, instance)
+    return (None if errors else instance), account_ref, errors

@@ -1,0 +1,114 @@
+"""Cell text → typed values; a cell that cannot be read raises BadValue with the reason.
+
+- Dates: ISO `2024-01-22`, timestamps (`2024-01-22T16:14:25.000+0000`, `2024-01-22 16:14`) → their
+  calendar day as written (no timezone shift); slashes are US order `M/D/YYYY` (Salesforce reports,
+  HubSpot); dots are day first `22.01.2024`; `2024/01/22` too. A spend month is `YYYY-MM`, or any
+  date, which stands for its month.
+- Money: currency symbols ($ € £) or codes (USD, EUR, GBP) and spaces are dropped. In a
+  semicolon-separated file (the European spreadsheet default) the decimal separator is a comma and
+  dots group thousands (`€1.234,50` = 1234.50); in comma- or tab-separated files it is the other way
+  round (`$1,234.50`). One separator followed by one or two digits can only be a decimal separator
+  (`1234.50`, `12,5`) and is read as one in any file; anything else in the other convention is a row
+  error, never a guess. Negative amounts, and more than two decimal places, are row errors.
+- Booleans: true/false, yes/no, y/n, 1/0; blank is false.
+"""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+BOOLEAN_VALUES = {
+    "": False,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+}
+
+_TIME = (
+    r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?"
+)
+_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME)
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME)
+_DOT_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME)
+_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
+_CURRENCY = re.compile(r"^(?:[$€£]|USD|EUR|GBP)|(?:[$€£]|USD|EUR|GBP)$", re.IGNORECASE)
+_POINT_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
+_PLAIN_DECIMAL = re.compile(r"\d+[.,]\d{1,2}")
+_COMMA_NUMBER = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|,\d+")
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read as the field's type; the message is the reason."""
+
+
+def parse_date(raw: str) -> date:
+    for pattern, order in ((_ISO_DATE, "ymd"), (_US_DATE, "mdy"), (_DOT_DATE, "dmy")):
+        match = pattern.fullmatch(raw)
+        if match:
+            parts = dict(zip(order, map(int, match.groups()), strict=True))
+            try:
+                return date(parts["y"], parts["m"], parts["d"])
+            except ValueError:
+                hint = " (dates with slashes are read as month/day/year)" if order == "mdy" else ""
+                raise BadValue(f"is not a real calendar date{hint}") from None
+    raise BadValue("is not a date: use YYYY-MM-DD (also read: M/D/YYYY, D.M.YYYY, timestamps)")
+
+
+def parse_month(raw: str) -> date:
+    match = _MONTH.fullmatch(raw)
+    if match:
+        year, month = map(int, match.groups())
+        if 1 <= month <= 12:
+            return date(year, month, 1)
+        raise BadValue("is not a real month")
+    try:
+        return parse_date(raw).replace(day=1)
+    except BadValue:
+        raise BadValue("is not a month: use YYYY-MM") from None
+
+
+def parse_money(raw: str, *, decimal_comma: bool) -> Decimal:
+    text = re.sub(r"[\s\u00a0\u202f]", "", raw)
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1]
+    for _ in range(2):  # "-$5", "$-5", "5 USD"
+        if text.startswith("-"):
+            negative, text = True, text[1:]
+        text = _CURRENCY.sub("", text)
+    pattern = _COMMA_NUMBER if decimal_comma else _POINT_NUMBER
+    if not pattern.fullmatch(text) and _PLAIN_DECIMAL.fullmatch(text):
+        # "1234.50" in a semicolon file, "12,5" in a comma file: one separator followed by one
+        # or two digits cannot be a thousands separator, so it is the decimal one.
+        decimal_comma = "," in text
+    elif not pattern.fullmatch(text):
+        if decimal_comma:
+            hint = "in a semicolon-separated file amounts use a decimal comma, e.g. 1.234,50"
+        else:
+            hint = "in a comma- or tab-separated file amounts use a decimal point, e.g. 1,234.50"
+        raise BadValue(f"is not an amount ({hint})")
+    if decimal_comma:
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise BadValue("is not an amount") from None
+    if negative and value:
+        raise BadValue("must not be negative")
+    if value != value.quantize(Decimal("0.01")):
+        raise BadValue("has more than two decimal places")
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_boolean(raw: str) -> bool:
+    try:
+        return BOOLEAN_VALUES[raw.casefold()]
+    except KeyError:
+        raise BadValue("is not true/false (read: true/false, yes/no, 1/0, blank)") from None

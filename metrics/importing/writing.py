@@ -1,0 +1,112 @@
+"""Valid records → the database: accounts looked up in batches, then bulk upserts.
+
+Records are keyed (schema.RecordKind.key: external_id; spend by month+channel+category; forecasts
+by period_start+period_end+recorded_on), so importing the same file again updates rows instead of
+adding them. Only fields that have a column in the file are updated: a re-import without a segment
+column keeps the segments already stored. The demo data (metrics/demo.py) is written the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from itertools import batched
+
+from django.db import models
+
+from metrics.models import Account
+
+from .errors import RowError
+from .parsing import Parsed
+from .schema import RecordKind
+
+BATCH_SIZE = 1000
+
+OnBatch = Callable[[int, int], None]  # (done, total)
+
+
+def resolve_accounts(
+    parsed: Parsed, *, batch_size: int = BATCH_SIZE, on_batch: OnBatch | None = None
+) -> None:
+    """Point each valid record at its account: one query per batch; unknown accounts → errors.
+
+    An unknown account is a row error: import accounts first (Account.csv, then Opportunity.csv).
+    """
+    if "account" not in parsed.plan.columns:
+        return
+    kept: list[tuple[int, models.Model, str]] = []
+    column = parsed.plan.column_name("account")
+    done = 0
+    for batch in batched(parsed.valid, batch_size):
+        refs = {ref for _, _, ref in batch if ref}
+        found = (
+            dict(Account.objects.filter(external_id__in=refs).values_list("external_id", "id"))
+            if refs
+            else {}
+        )
+        for line, instance, ref in batch:
+            if ref and ref not in found:
+                parsed.errors.append(
+                    RowError.make(
+                        line,
+                        column,
+                        ref,
+                        "no account has this external_id: import the accounts first",
+                    )
+                )
+                parsed.invalid_lines.add(line)
+                continue
+            instance.account_id = found.get(ref) if ref else None
+            kept.append((line, instance, ref))
+        done += len(batch)
+        if on_batch:
+            on_batch(done, len(parsed.valid))
+    parsed.valid = kept
+
+
+def upsert(
+    kind: RecordKind,
+    instances: Sequence[models.Model],
+    *,
+    update_fields: Iterable[str] | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_batch: OnBatch | None = None,
+) -> int:
+    """Insert the instances, or update the stored record with the same key; run in a transaction.
+
+    `update_fields`: the fields to overwrite (default: every field but the key).
+    """
+    fields = [*(kind.updatable if update_fields is None else update_fields), "updated_at"]
+    written = 0
+    for batch in batched(instances, batch_size):
+        kind.model.objects.bulk_create(
+            batch,
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=list(kind.key),
+            update_fields=fields,
+        )
+        written += len(batch)
+        if on_batch:
+            on_batch(written, len(instances))
+    return written
+
+
+def update_fields(parsed: Parsed) -> list[str]:
+    """The fields a file's upsert overwrites: those it has a column for (status: always)."""
+    plan = parsed.plan
+    return [
+        name
+        for name in plan.record_kind.updatable
+        if name in plan.columns or (name == "status" and plan.status_source)
+    ]
+
+
+def write(parsed: Parsed, *, batch_size: int = BATCH_SIZE, on_batch: OnBatch | None = None) -> int:
+    """Upsert a parsed file's valid records in batches; run inside the caller's transaction."""
+    return upsert(
+        parsed.plan.record_kind,
+        [instance for _, instance, _ in parsed.valid],
+        update_fields=update_fields(parsed),
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
