@@ -36,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 
 from . import catalog
+from .cuts import ALL_CUT, Cut
 from .models import Account, Forecast, Opportunity, Spend, Subscription
 from .periods import Period
 
@@ -45,56 +46,6 @@ _PLACES = Decimal("1e-10")
 _SIGNIFICANT = 15
 _CENTS = DecimalField(max_digits=30, decimal_places=0)
 WON, LOST, OPEN = Opportunity.Status.WON, Opportunity.Status.LOST, Opportunity.Status.OPEN
-
-
-@dataclass(frozen=True)
-class Cut:
-    """Which records a figure covers: all of them, one account segment, or one channel."""
-
-    kind: str = catalog.ALL
-    value: str = ""
-
-    def __post_init__(self):
-        if self.kind not in (catalog.ALL, catalog.SEGMENT, catalog.CHANNEL):
-            raise ValueError(f"Unknown cut kind {self.kind!r}.")
-        if (self.kind == catalog.ALL) != (self.value == ""):
-            raise ValueError("The 'all' cut has no value; a segment or channel cut needs one.")
-
-    @classmethod
-    def segment(cls, value: str) -> Cut:
-        return cls(catalog.SEGMENT, value)
-
-    @classmethod
-    def channel(cls, value: str) -> Cut:
-        return cls(catalog.CHANNEL, value)
-
-    @classmethod
-    def from_params(cls, *, segment: str | None = None, channel: str | None = None) -> Cut:
-        """The cut a URL or a shortcode asks for. Raises ValueError for both at once."""
-        segment, channel = (segment or "").strip(), (channel or "").strip()
-        if segment and channel:
-            raise ValueError("Filter by a segment or by a channel, not both.")
-        if segment:
-            return cls.segment(segment[:100])
-        if channel:
-            return cls.channel(channel[:100])
-        return cls()
-
-    @property
-    def is_all(self) -> bool:
-        return self.kind == catalog.ALL
-
-    def allows(self, definition: catalog.MetricDefinition) -> bool:
-        return self.kind in definition.cuts
-
-    def params(self) -> dict[str, str]:
-        return {} if self.is_all else {self.kind: self.value}
-
-    def label(self) -> str:
-        return "All" if self.is_all else f"{self.kind.title()}: {self.value}"
-
-
-ALL_CUT = Cut()
 
 
 @dataclass(frozen=True)

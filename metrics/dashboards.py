@@ -30,8 +30,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import catalog, selectors
-from .calculations import Cut
 from .catalog import MetricDefinition
+from .cuts import Cut
 from .models import (
     Account,
     Forecast,
@@ -808,11 +808,6 @@ def metric_report(
 ) -> dict:
     """One metric's stored figure for a period and cut: `metrics_report --format json`'s shape
     (the engine's `selectors.period_report`), with only that metric under "metrics"."""
-    report = selectors.period_report(
-        period,
-        segment=cut.value if cut.kind == catalog.SEGMENT else None,
-        channel=cut.value if cut.kind == catalog.CHANNEL else None,
-        run=run,
-    )
+    report = selectors.period_report(period, cut=cut, run=run)
     report["metrics"] = {definition.key: report["metrics"][definition.key]}
     return report

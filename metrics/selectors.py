@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from . import calculations, catalog
-from .calculations import Cut
+from .cuts import ALL_CUT, Cut
 from .models import MetricRun, MetricValue
 from .periods import CUSTOM, Period
 
@@ -32,16 +32,6 @@ def number_text(number: Decimal | None) -> str | None:
     return format(number, "f")
 
 
-def _cut(segment: str | None, channel: str | None) -> Cut:
-    if segment and channel:
-        raise ValueError("Cut by a segment or by a channel, not both.")
-    if segment:
-        return Cut.segment(segment)
-    if channel:
-        return Cut.channel(channel)
-    return calculations.ALL_CUT
-
-
 def _entry(value, numerator, denominator, reason: str | None) -> dict:
     return {
         "value": number_text(value),
@@ -51,23 +41,19 @@ def _entry(value, numerator, denominator, reason: str | None) -> dict:
     }
 
 
-def period_report(
-    period: Period,
-    *,
-    segment: str | None = None,
-    channel: str | None = None,
-    run: MetricRun | None = None,
-) -> dict:
+def period_report(period: Period, *, cut: Cut = ALL_CUT, run: MetricRun | None = None) -> dict:
     """Every catalogue metric for one period and cut, as JSON-able data.
 
     Shape: {"period": {"start", "end"}, "cut": {"segment", "channel"}, "computed_at",
     "metrics": {key: {"value", "numerator", "denominator", "undefined_reason"}}}; numbers as
     strings, undefined values as null with their reason. `end` is exclusive.
     """
-    cut = _cut(segment, channel)
     report = {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "cut": {"segment": segment or None, "channel": channel or None},
+        "cut": {
+            "segment": cut.value if cut.kind == catalog.SEGMENT else None,
+            "channel": cut.value if cut.kind == catalog.CHANNEL else None,
+        },
         "computed_at": None,
         "metrics": {},
     }

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import catalog, dashboards
+from . import catalog, cuts, dashboards
 from .csv_export import csv_response
-from .dashboards import BadRequest, Cut
+from .dashboards import BadRequest
 from .models import MetricRun
 from .permissions import can_read_records, can_recompute
 from .services import request_recompute
@@ -35,7 +35,7 @@ def _choices(request, run):
     """The period and cut asked for in the query string (defaults filled in)."""
     params = request.GET
     try:
-        cut = Cut.from_params(segment=params.get("segment"), channel=params.get("channel"))
+        cut = cuts.parse(segment=params.get("segment"), channel=params.get("channel"))
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     kind = params.get("kind") or None

@@ -139,9 +139,9 @@ class _Resolved:
 
 
 def _cut(shortcode: Shortcode):
-    from metrics.calculations import Cut
+    from metrics import cuts
 
-    return Cut.from_params(segment=shortcode.segment, channel=shortcode.channel)
+    return cuts.parse(segment=shortcode.segment, channel=shortcode.channel)
 
 
 def _resolve(shortcodes: list[Shortcode], *, today: date | None) -> _Resolved:

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from metrics.calculations import Cut, compute_all
+from metrics.calculations import compute_all
+from metrics.cuts import Cut
 from metrics.models import Account, Opportunity, Spend, Subscription
 from metrics.periods import parse
 from tests.portal.query_budgets import assert_within_budget

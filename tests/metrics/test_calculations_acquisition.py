@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from metrics.calculations import Cut, channels, compute_all, compute_one, segments
+from metrics.calculations import channels, compute_all, compute_one, segments
+from metrics.cuts import Cut
 from metrics.models import Opportunity, Spend
 from metrics.periods import parse
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from metrics.calculations import Cut, compute_all, monthly_churn
+from metrics.calculations import compute_all, monthly_churn
+from metrics.cuts import Cut
 from metrics.periods import Period, parse
 
 from .factories import AccountFactory, SubscriptionFactory

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from metrics import catalog, dashboards
-from metrics.dashboards import BadRequest, Cut
+from metrics.cuts import Cut
+from metrics.dashboards import BadRequest
 from metrics.periods import Period
 from tests.metrics.dashboard_support import make_persona
 from tests.metrics.factories import (

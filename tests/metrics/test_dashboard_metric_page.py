@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from metrics import catalog, dashboards
+from metrics.cuts import Cut
 from metrics.periods import Period
 from tests.metrics.dashboard_support import PERSONAS, make_persona, store_figures
 from tests.metrics.factories import MetricRunFactory, MetricTargetFactory, MetricValueFactory
@@ -66,7 +67,7 @@ def test_the_metric_page_switches_to_quarters_and_years():
         run=run,
         definition=catalog.BY_KEY["arr"],
         period=Period.quarter(2017, 2),
-        cut=dashboards.Cut(),
+        cut=Cut(),
     )
     assert len(page.series) == dashboards.SERIES_LENGTH["quarter"]
     assert [f.value for f in page.series[-2:]] == [Decimal(1), Decimal(2)]
@@ -78,9 +79,7 @@ def test_cac_breaks_down_by_channel_too():
     run = MetricRunFactory()
     MetricValueFactory(run=run, key="cac", period_start=JUNE.start, period_end=JUNE.end,
                        cut_kind="channel", cut_value="Referral", value=Decimal("400"))  # fmt: skip
-    page = dashboards.metric_page(
-        run=run, definition=catalog.BY_KEY["cac"], period=JUNE, cut=dashboards.Cut()
-    )
+    page = dashboards.metric_page(run=run, definition=catalog.BY_KEY["cac"], period=JUNE, cut=Cut())
     assert list(page.breakdown) == ["channel"]
     assert [(name, f.value) for name, f in page.breakdown["channel"]] == [
         ("Referral", Decimal("400"))

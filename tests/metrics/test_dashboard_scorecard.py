@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from metrics import catalog, dashboards
-from metrics.dashboards import Cut
+from metrics.cuts import Cut
 from metrics.models import MetricTarget
 from metrics.periods import Period
 from tests.metrics.dashboard_support import make_persona, store_figures, stored_run

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from metrics import catalog, services
+from metrics import catalog, cuts, services
+from metrics.cuts import Cut
 from metrics.models import MetricRun
 from metrics.periods import Period, parse
 from metrics.selectors import cut_values, latest_successful_run, number_text, period_report
@@ -70,7 +71,7 @@ def test_the_report_has_the_agreed_shape_and_every_key(june_deals):
 
 def test_cuts_report_their_own_figures_and_mark_what_does_not_exist(june_deals):
     services.compute_now(trigger=MetricRun.Trigger.COMMAND)
-    smb = period_report(JUNE, segment="SMB")
+    smb = period_report(JUNE, cut=Cut.segment("SMB"))
     assert smb["cut"] == {"segment": "SMB", "channel": None}
     assert smb["metrics"]["win_rate"]["value"] == "0.5"  # 1 won, 1 lost
     assert smb["metrics"]["spend"] == {
@@ -79,12 +80,12 @@ def test_cuts_report_their_own_figures_and_mark_what_does_not_exist(june_deals):
         "denominator": None,
         "undefined_reason": "not available for a segment cut",
     }
-    events = period_report(JUNE, channel="Events")
+    events = period_report(JUNE, cut=Cut.channel("Events"))
     assert events["metrics"]["new_customers"]["value"] == "1"
     assert events["metrics"]["win_rate"]["undefined_reason"] == "not available for a channel cut"
     assert cut_values() == {"segment": ["Enterprise", "SMB"], "channel": ["Events", "Referral"]}
     with pytest.raises(ValueError):
-        period_report(JUNE, segment="SMB", channel="Events")
+        cuts.parse(segment="SMB", channel="Events")
 
 
 def test_a_custom_range_is_computed_on_demand(june_deals):

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics import catalog, periods
+from metrics import catalog, cuts, periods
 from metrics.selectors import period_report
 
 
@@ -23,14 +23,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             period = periods.parse(options["period"])
+            cut = cuts.parse(segment=options["segment"], channel=options["channel"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        report = period_report(period, segment=options["segment"], channel=options["channel"])
+        report = period_report(period, cut=cut)
         if options["format"] == "json":
             self.stdout.write(json.dumps(report, indent=2))
             return
-        cut = options["segment"] or options["channel"] or "all"
-        self.stdout.write(f"{period.label()} ({period.code()}), cut: {cut}")
+        self.stdout.write(f"{period.label()} ({period.code()}), cut: {cut.value or 'all'}")
         self.stdout.write(f"Computed at: {report['computed_at'] or 'never'}")
         for key, entry in report["metrics"].items():
             if entry["value"] is None:
