@@ -28,6 +28,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -118,17 +119,35 @@ def _gross_margin() -> Decimal:
 # --- Pipeline ---------------------------------------------------------------------------
 
 
-def _pipeline_totals(period: Period, cut: Cut) -> dict:
+# The record sets and conditions below are the figures' own definitions; the drill-downs
+# (drilldown.py) list the records through them, so a listing always adds up to its figure.
+
+
+def opportunities_for(cut: Cut) -> QuerySet:
+    """The opportunities a segment cut covers (the pipeline has no channel cut)."""
     opportunities = Opportunity.objects.all()
     if cut.kind == catalog.SEGMENT:
         opportunities = opportunities.filter(account__segment=cut.value)
-    closed_in_p = Q(close_date__gte=period.start, close_date__lt=period.end)
-    won = Q(status=WON) & closed_in_p
-    lost = Q(status=LOST) & closed_in_p
+    return opportunities
+
+
+def closed_in(period: Period) -> Q:
+    """Closing in P (with a status of won or lost, the deal counts in P's win rate)."""
+    return Q(close_date__gte=period.start, close_date__lt=period.end)
+
+
+def open_at_end(period: Period) -> Q:
+    """Open at the end of P: created by its last day and not closed by then. A closed
+    opportunity always has a close_date (a database constraint)."""
+    return Q(created_date__lt=period.end) & (Q(status=OPEN) | Q(close_date__gte=period.end))
+
+
+def _pipeline_totals(period: Period, cut: Cut) -> dict:
+    opportunities = opportunities_for(cut)
+    won = Q(status=WON) & closed_in(period)
+    lost = Q(status=LOST) & closed_in(period)
     renewal = Q(type=Opportunity.Type.RENEWAL)
-    # Open at the end of P: created by its last day and not closed by then. A closed
-    # opportunity always has a close_date (a database constraint).
-    open_at_end = Q(created_date__lt=period.end) & (Q(status=OPEN) | Q(close_date__gte=period.end))
+    open_at_end_of_p = open_at_end(period)
     return opportunities.aggregate(
         won_count=_count(won),
         lost_count=_count(lost),
@@ -137,8 +156,8 @@ def _pipeline_totals(period: Period, cut: Cut) -> dict:
             ExpressionWrapper(F("close_date") - F("created_date"), output_field=DurationField()),
             filter=won,
         ),
-        open_count=_count(open_at_end),
-        open_cents=_cents("amount", open_at_end),
+        open_count=_count(open_at_end_of_p),
+        open_cents=_cents("amount", open_at_end_of_p),
         renewal_won=_count(won & renewal),
         renewal_lost=_count(lost & renewal),
         renewal_won_cents=_cents("amount", won & renewal),
@@ -155,11 +174,16 @@ def _days(duration) -> int:
     return int(duration) // 86_400_000_000  # microseconds, should a backend return a number
 
 
+def forecasts_for(period: Period) -> QuerySet:
+    """Every forecast recorded for P (its first and last day)."""
+    return Forecast.objects.filter(period_start=period.start, period_end=period.last_day)
+
+
 def _forecast(period: Period) -> Decimal | None:
     """F: the latest forecast for P recorded on or before its first day, else the earliest."""
     on_or_before = Q(recorded_on__lte=period.start)
     return (
-        Forecast.objects.filter(period_start=period.start, period_end=period.last_day)
+        forecasts_for(period)
         .order_by(
             Case(When(on_or_before, then=F("recorded_on")), default=None).desc(nulls_last=True),
             "recorded_on",
@@ -224,7 +248,8 @@ def pipeline_figures(period: Period, cut: Cut = ALL_CUT, *, with_forecast: bool 
 # --- Recurring revenue --------------------------------------------------------------------
 
 
-def _covering(day) -> Q:
+def covering(day) -> Q:
+    """A subscription that counts in an account's MRR on this day."""
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
 
 
@@ -236,8 +261,8 @@ def _mrr_totals(period: Period, cut: Cut) -> dict:
     per_account = (
         subscriptions.values("account_id")
         .annotate(
-            o=_cents("mrr", _covering(period.day_before)),
-            c=_cents("mrr", _covering(period.last_day)),
+            o=_cents("mrr", covering(period.day_before)),
+            c=_cents("mrr", covering(period.last_day)),
             before=_count(Q(start_date__lt=period.start)),
         )
         .order_by()
@@ -329,37 +354,40 @@ def recurring_figures(period: Period, cut: Cut = ALL_CUT) -> tuple[dict, dict]:
 # --- Acquisition ----------------------------------------------------------------------------
 
 
-def _first_won():
-    return Opportunity.objects.filter(account=OuterRef("pk"), status=WON).order_by(
+def customers_with_first_won(**fields: str) -> QuerySet:
+    """Accounts annotated with their first won opportunity's close date and source (channel),
+    and with any other of its fields asked for as `annotation="field"`."""
+    first = Opportunity.objects.filter(account=OuterRef("pk"), status=WON).order_by(
         "close_date", "created_date", "external_id"
     )
-
-
-def customers_with_first_won():
-    """Accounts annotated with their first won opportunity's close date and source (channel)."""
-    first = _first_won()
+    fields = {"first_won_close": "close_date", "channel": "source", **fields}
     return Account.objects.annotate(
-        first_won_close=Subquery(first.values("close_date")[:1]),
-        channel=Subquery(first.values("source")[:1]),
+        **{name: Subquery(first.values(field)[:1]) for name, field in fields.items()}
     )
 
 
-def _new_customers(period: Period, cut: Cut) -> int:
-    accounts = customers_with_first_won().filter(
+def new_customers_in(period: Period, cut: Cut, **fields: str) -> QuerySet:
+    """The accounts whose first won opportunity closes in P: P's new customers."""
+    accounts = customers_with_first_won(**fields).filter(
         first_won_close__gte=period.start, first_won_close__lt=period.end
     )
     if cut.kind == catalog.SEGMENT:
         accounts = accounts.filter(segment=cut.value)
     elif cut.kind == catalog.CHANNEL:
         accounts = accounts.filter(channel=cut.value)
-    return accounts.count()
+    return accounts
 
 
-def _spend(period: Period, cut: Cut) -> Decimal:
+def spend_in(period: Period, cut: Cut) -> QuerySet:
+    """The spend rows of P's months (of one channel for a channel cut)."""
     rows = Spend.objects.filter(month__gte=period.start, month__lt=period.end)
     if cut.kind == catalog.CHANNEL:
         rows = rows.filter(channel=cut.value)
-    return _money(rows.aggregate(cents=_cents("amount"))["cents"])
+    return rows
+
+
+def _spend(period: Period, cut: Cut) -> Decimal:
+    return _money(spend_in(period, cut).aggregate(cents=_cents("amount"))["cents"])
 
 
 def acquisition_figures(
@@ -367,7 +395,7 @@ def acquisition_figures(
 ) -> dict:
     available = {m.key for m in catalog.METRICS if cut.kind in m.cuts}
     figures = {}
-    new_customers = Decimal(_new_customers(period, cut))
+    new_customers = Decimal(new_customers_in(period, cut).count())
     figures["new_customers"] = _figure(new_customers)
     if "spend" not in available:
         return figures

@@ -22,7 +22,7 @@ class Cut:
     value: str = ""
 
     def __post_init__(self):
-        if self.kind not in (catalog.ALL, catalog.SEGMENT, catalog.CHANNEL):
+        if self.kind not in catalog.CUT_KINDS:
             raise ValueError(f"Unknown cut kind {self.kind!r}.")
         if (self.kind == catalog.ALL) != (self.value == ""):
             raise ValueError("The 'all' cut has no value; a segment or channel cut needs one.")

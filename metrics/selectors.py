@@ -1,19 +1,27 @@
-"""Reads of computed metrics: the latest successful run and one period's report.
+"""Reads of computed metrics: the latest successful run, its stored values for pages and
+shortcodes, targets, and one period's report.
 
 Pages read only the latest SUCCEEDED run. A custom date range is never stored: its report is
-computed on demand from the records (same definitions, same canonical numbers).
+computed on demand from the records (same definitions, same canonical numbers). Each read
+issues a fixed number of queries whatever the number of periods, cuts or metrics.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from functools import reduce
 
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from . import calculations, catalog
 from .cuts import ALL_CUT, Cut
-from .models import MetricRun, MetricValue
-from .periods import CUSTOM, Period
+from .models import MetricRun, MetricTarget, MetricValue
+from .periods import CUSTOM, MONTH, Period, last_complete
 
 
 def latest_successful_run() -> MetricRun | None:
@@ -22,6 +30,113 @@ def latest_successful_run() -> MetricRun | None:
         .order_by("-finished_at", "-pk")
         .first()
     )
+
+
+def default_period(
+    run: MetricRun | None, kind: str = MONTH, *, today: date | None = None
+) -> Period:
+    """The last complete period of a kind; if the run has no values there, its latest one."""
+    period = last_complete(kind, today or timezone.localdate())
+    if run is None:
+        return period
+    stored = MetricValue.objects.filter(run=run, period_kind=kind)
+    if stored.filter(period_start=period.start).exists():
+        return period
+    latest = stored.aggregate(latest=Max("period_start"))["latest"]
+    return Period.containing(latest, kind) if latest else period
+
+
+def stored_values(
+    run: MetricRun | None, keys: Collection[str], periods: list[Period], cut: Cut
+) -> dict[tuple[str, date], MetricValue]:
+    """Stored values of the run for these keys over consecutive periods of one kind: one query."""
+    if run is None or not keys or not periods:
+        return {}
+    rows = MetricValue.objects.filter(
+        run=run,
+        key__in=list(keys),
+        period_kind=periods[0].kind,
+        period_start__gte=periods[0].start,
+        period_start__lte=periods[-1].start,
+        cut_kind=cut.kind,
+        cut_value=cut.value,
+    )
+    return {(row.key, row.period_start): row for row in rows}
+
+
+def values_by_cut(
+    run: MetricRun | None, key: str, period: Period, cut_kinds: Collection[str]
+) -> list[MetricValue]:
+    """One metric's stored values for a period under every cut of these kinds (one query)."""
+    if run is None or not cut_kinds:
+        return []
+    return list(
+        MetricValue.objects.filter(
+            run=run,
+            key=key,
+            period_start=period.start,
+            period_end=period.end,
+            cut_kind__in=list(cut_kinds),
+        ).order_by("cut_kind", "cut_value")
+    )
+
+
+def targets(keys: Collection[str], cut: Cut) -> dict[str, MetricTarget]:
+    """Targets for the cut: the whole business, or one segment. Channels have none."""
+    if cut.kind == catalog.CHANNEL:
+        return {}
+    segment = cut.value if cut.kind == catalog.SEGMENT else ""
+    return {t.key: t for t in MetricTarget.objects.filter(key__in=list(keys), segment=segment)}
+
+
+@dataclass(frozen=True)
+class FigureWanted:
+    """A figure a text asks for: a metric, a cut, and a period (or the default one of a kind)."""
+
+    key: str
+    cut: Cut = ALL_CUT
+    period: Period | None = None  # None: the default period of `kind`, as the scorecard's
+    kind: str = MONTH
+
+
+@dataclass
+class StoredFigures:
+    run: MetricRun | None
+    periods: dict[FigureWanted, Period] = field(default_factory=dict)
+    rows: dict[tuple, MetricValue] = field(default_factory=dict)
+
+    def row(self, wanted: FigureWanted) -> MetricValue | None:
+        period = self.periods.get(wanted)
+        if period is None:
+            return None
+        cut = wanted.cut
+        return self.rows.get((wanted.key, period.start, period.end, cut.kind, cut.value))
+
+
+def stored_figures(wanted: Collection[FigureWanted], *, today: date | None = None) -> StoredFigures:
+    """The latest run's stored values for many figures at once (the playbook's shortcodes)."""
+    found = StoredFigures(run=latest_successful_run())
+    if found.run is None or not wanted:
+        return found
+    today = today or timezone.localdate()
+    defaults = {}
+    for item in wanted:
+        if item.period is None and item.kind not in defaults:
+            defaults[item.kind] = default_period(found.run, item.kind, today=today)
+        found.periods[item] = item.period or defaults[item.kind]
+    conditions = [
+        Q(
+            key=item.key,
+            period_start=period.start,
+            period_end=period.end,
+            cut_kind=item.cut.kind,
+            cut_value=item.cut.value,
+        )
+        for item, period in found.periods.items()
+    ]
+    for row in MetricValue.objects.filter(reduce(operator.or_, conditions), run=found.run):
+        found.rows[(row.key, row.period_start, row.period_end, row.cut_kind, row.cut_value)] = row
+    return found
 
 
 def number_text(number: Decimal | None) -> str | None:
@@ -104,9 +219,8 @@ def period_report(period: Period, *, cut: Cut = ALL_CUT, run: MetricRun | None =
     return report
 
 
-def cut_values(run: MetricRun | None = None) -> dict[str, list[str]]:
-    """The segments and channels a run has figures for."""
-    run = run or latest_successful_run()
+def cut_values(run: MetricRun | None) -> dict[str, list[str]]:
+    """The segments and channels a run has figures for (none without a run)."""
     found: dict[str, list[str]] = {catalog.SEGMENT: [], catalog.CHANNEL: []}
     if run is None:
         return found

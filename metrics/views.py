@@ -1,4 +1,7 @@
-"""Dashboard pages: parse the request, call one selector in `dashboards`, render. No logic here."""
+"""Dashboard pages: parse the request (`params`), call one selector or page builder, render."""
+
+from functools import wraps
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,19 +12,36 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import catalog, cuts, dashboards
+from . import catalog, drilldown, pages, params, selectors
 from .csv_export import csv_response
-from .dashboards import BadRequest
 from .models import MetricRun
+from .params import BadRequest
+from .periods import STANDARD_KINDS, Period
 from .permissions import can_read_records, can_recompute
 from .services import request_recompute
 
 RECORDS_PER_PAGE = 50
 
 
-def _bad_request(request, message: str):
-    html = render_to_string("metrics/bad_request.html", {"message": message}, request=request)
-    return HttpResponseBadRequest(html)
+def answers_bad_request(*, json: bool = False):
+    """A BadRequest raised by the view becomes a 400 with its message (a page, or JSON)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as exc:
+                if json:
+                    return JsonResponse({"error": str(exc)}, status=400)
+                html = render_to_string(
+                    "metrics/bad_request.html", {"message": str(exc)}, request=request
+                )
+                return HttpResponseBadRequest(html)
+
+        return wrapper
+
+    return decorate
 
 
 def _definition(key: str) -> catalog.MetricDefinition:
@@ -31,25 +51,8 @@ def _definition(key: str) -> catalog.MetricDefinition:
     return definition
 
 
-def _choices(request, run):
-    """The period and cut asked for in the query string (defaults filled in)."""
-    params = request.GET
-    try:
-        cut = cuts.parse(segment=params.get("segment"), channel=params.get("channel"))
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-    kind = params.get("kind") or None
-    period = dashboards.parse_period(params.get("period"), kind=kind)
-    if period is None:
-        period = dashboards.default_period(run, kind or dashboards.MONTH)
-    return period, cut
-
-
 def _switches(request, period, cut, *, extra=None):
     """Links to the same page for the previous/next period and the month/quarter/year switch."""
-    from urllib.parse import urlencode
-
-    from .periods import Period
 
     def link(target):
         return f"{request.path}?{urlencode({'period': target.code(), **cut.params(), **(extra or {})})}"
@@ -57,7 +60,7 @@ def _switches(request, period, cut, *, extra=None):
     return {
         "kind_links": [
             (kind, link(Period.containing(period.start, kind)), kind == period.kind)
-            for kind in dashboards.PERIOD_KINDS
+            for kind in STANDARD_KINDS
         ],
         "previous_link": link(period.previous()),
         "next_link": link(period.next()),
@@ -67,21 +70,19 @@ def _switches(request, period, cut, *, extra=None):
 
 
 @require_GET
+@answers_bad_request()
 def scorecard(request):
-    run = dashboards.latest_run()
-    try:
-        period, cut = _choices(request, run)
-    except BadRequest as exc:
-        return _bad_request(request, str(exc))
+    run = selectors.latest_successful_run()
+    period, cut = params.period_and_cut(request.GET, run)
     active_run = None
     if run_id := request.GET.get("run", "").strip():
         if run_id.isdigit():
             active_run = MetricRun.objects.filter(pk=int(run_id)).first()
     context = {
-        "card": dashboards.scorecard(run=run, period=period, cut=cut),
+        "card": pages.scorecard(run=run, period=period, cut=cut),
         "can_recompute": can_recompute(request.user),
         "active_run": active_run,
-        "cut_choices": dashboards.cut_choices(run),
+        "cut_choices": selectors.cut_values(run),
         **_switches(request, period, cut),
     }
     return render(request, "metrics/scorecard.html", context)
@@ -112,93 +113,81 @@ def run_status(request, pk: int):
 
 def _metric_page(request, key):
     definition = _definition(key)
-    run = dashboards.latest_run()
-    period, cut = _choices(request, run)
-    return dashboards.metric_page(run=run, definition=definition, period=period, cut=cut)
+    run = selectors.latest_successful_run()
+    period, cut = params.period_and_cut(request.GET, run)
+    return pages.metric_page(run=run, definition=definition, period=period, cut=cut)
 
 
 @require_GET
+@answers_bad_request()
 def metric(request, key: str):
-    try:
-        page = _metric_page(request, key)
-    except BadRequest as exc:
-        return _bad_request(request, str(exc))
+    page = _metric_page(request, key)
     context = {
         "page": page,
         "definition": page.definition,
-        "cut_choices": dashboards.cut_choices(page.run),
+        "cut_choices": selectors.cut_values(page.run),
         **_switches(request, page.period, page.cut),
     }
     return render(request, "metrics/metric.html", context)
 
 
 @require_GET
+@answers_bad_request()
 def metric_csv(request, key: str):
-    try:
-        page = _metric_page(request, key)
-    except BadRequest as exc:
-        return _bad_request(request, str(exc))
+    page = _metric_page(request, key)
     name = f"{key}-{page.period.kind}-{page.period.code()}"
     if not page.cut.is_all:
         name += f"-{page.cut.kind}"
-    return csv_response(f"{name}.csv", dashboards.SERIES_CSV_HEADER, dashboards.series_rows(page))
+    return csv_response(f"{name}.csv", pages.SERIES_CSV_HEADER, pages.series_rows(page))
 
 
 @require_GET
+@answers_bad_request(json=True)
 def metric_json(request, key: str):
     definition = _definition(key)
-    try:
-        run = dashboards.latest_run()
-        period, cut = _choices(request, run)
-    except BadRequest as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse(
-        dashboards.metric_report(run=run, definition=definition, period=period, cut=cut)
-    )
+    run = selectors.latest_successful_run()
+    period, cut = params.period_and_cut(request.GET, run)
+    return JsonResponse(pages.metric_report(run=run, definition=definition, period=period, cut=cut))
 
 
 def _drilldown(request, key):
     if not can_read_records(request.user):
         raise PermissionDenied
     definition = _definition(key)
-    run = dashboards.latest_run()
-    period, cut = _choices(request, run)
-    return definition, period, cut, dashboards.drilldown(definition, period, cut)
+    run = selectors.latest_successful_run()
+    period, cut = params.period_and_cut(request.GET, run)
+    return definition, period, cut, drilldown.drilldown(definition, period, cut)
 
 
 @require_GET
+@answers_bad_request()
 def records(request, key: str):
-    try:
-        definition, period, cut, tables = _drilldown(request, key)
-    except BadRequest as exc:
-        return _bad_request(request, str(exc))
-    pages = []
+    definition, period, cut, tables = _drilldown(request, key)
+    pages_shown = []
     for table in tables:
         param = "page" if table is tables[0] else f"{table.name}_page"
         page = Paginator(table.queryset, RECORDS_PER_PAGE).get_page(request.GET.get(param))
-        pages.append(
+        pages_shown.append(
             {"table": table, "page": page, "rows": table.rows(page.object_list), "param": param}
         )
     context = {
         "definition": definition,
         "period": period,
         "cut": cut,
-        "pages": pages,
+        "pages": pages_shown,
         **_switches(request, period, cut),
     }
     return render(request, "metrics/records.html", context)
 
 
 @require_GET
+@answers_bad_request()
 def records_csv(request, key: str):
-    try:
-        definition, period, cut, tables = _drilldown(request, key)
-    except BadRequest as exc:
-        return _bad_request(request, str(exc))
+    definition, period, cut, tables = _drilldown(request, key)
     wanted = request.GET.get("table") or tables[0].name
     table = next((t for t in tables if t.name == wanted), None)
     if table is None:
-        return _bad_request(request, f"No table {wanted!r} behind {definition.name}.")
+        raise BadRequest(f"No table {wanted!r} behind {definition.name}.")
     header = [heading for _, heading in table.columns]
     rows = (table.rows([obj])[0] for obj in table.queryset.iterator(chunk_size=2000))
     return csv_response(f"{key}-records-{table.name}-{period.code()}.csv", header, rows)

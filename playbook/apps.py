@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PlaybookConfig(AppConfig):
     name = "playbook"
     verbose_name = "Playbook"
+
+    def ready(self):
+        # Live metric figures in Markdown ({{ metric:key period=… segment=…|channel=… }}): the
+        # shortcodes become inert tokens before Markdown and escaped HTML after nh3.
+        from . import markdown, shortcodes
+
+        markdown.register_preprocessor(shortcodes.protect)
+        markdown.register_postprocessor(shortcodes.expand)

@@ -110,12 +110,3 @@ def render_markdown(text: str | None) -> SafeString:
     for step in _postprocessors:
         html = step(html)
     return mark_safe(html)  # noqa: S308 - sanitised by nh3 above; the one allowed place
-
-
-# Live metric figures ({{ metric:key period=… segment=…|channel=… }}): owned by the dashboards
-# work in playbook/shortcodes.py. Playbook maintainers: keep these two hooks registered (the
-# shortcodes become inert tokens before Markdown and escaped HTML after nh3).
-from . import shortcodes as _shortcodes  # noqa: E402
-
-register_preprocessor(_shortcodes.protect)
-register_postprocessor(_shortcodes.expand)

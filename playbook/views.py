@@ -60,7 +60,7 @@ def section(request, slug):
         "can_assign_owner": permissions.can_assign_owner(user),
     }
     if section.slug == "success-metrics":  # dashboards: live metric cards (a fixed few queries)
-        from metrics.dashboards import success_cards
+        from metrics.pages import success_cards
 
         context["metric_cards"] = success_cards()
     return render(request, "playbook/section.html", context)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from metrics.dashboards import format_value
+from metrics.presentation import format_value
 
 register = template.Library()
 

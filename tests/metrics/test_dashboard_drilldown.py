@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from metrics import catalog, dashboards
+from metrics import catalog, drilldown
 from metrics.cuts import Cut
-from metrics.dashboards import BadRequest
+from metrics.params import BadRequest
 from metrics.periods import Period
 from tests.metrics.dashboard_support import make_persona
 from tests.metrics.factories import (
@@ -23,7 +23,7 @@ JUNE = Period.month(2017, 6)  # [2017-06-01, 2017-07-01): opening on May 31, clo
 
 
 def tables(key, period=JUNE, cut=None):
-    return {t.name: t for t in dashboards.drilldown(catalog.BY_KEY[key], period, cut or Cut())}
+    return {t.name: t for t in drilldown.drilldown(catalog.BY_KEY[key], period, cut or Cut())}
 
 
 @pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_forecast_accuracy_lists_the_periods_forecasts_and_won_deals():
 
 def test_a_cut_the_metric_does_not_allow_is_refused():
     with pytest.raises(BadRequest):
-        dashboards.drilldown(catalog.BY_KEY["win_rate"], JUNE, Cut("channel", "Ads"))
+        drilldown.drilldown(catalog.BY_KEY["win_rate"], JUNE, Cut("channel", "Ads"))
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from metrics import catalog, dashboards
+from metrics import catalog, pages, presentation
 from metrics.cuts import Cut
 from metrics.periods import Period
 from tests.metrics.dashboard_support import PERSONAS, make_persona, store_figures
@@ -63,13 +63,13 @@ def test_the_metric_page_shows_definition_chart_table_breakdown_and_target(clien
 def test_the_metric_page_switches_to_quarters_and_years():
     run = MetricRunFactory()
     store_figures(run, keys=["arr"], periods=[Period.quarter(2017, 1), Period.quarter(2017, 2)])
-    page = dashboards.metric_page(
+    page = pages.metric_page(
         run=run,
         definition=catalog.BY_KEY["arr"],
         period=Period.quarter(2017, 2),
         cut=Cut(),
     )
-    assert len(page.series) == dashboards.SERIES_LENGTH["quarter"]
+    assert len(page.series) == pages.SERIES_LENGTH["quarter"]
     assert [f.value for f in page.series[-2:]] == [Decimal(1), Decimal(2)]
     assert page.breakdown == {"segment": []}
 
@@ -79,7 +79,7 @@ def test_cac_breaks_down_by_channel_too():
     run = MetricRunFactory()
     MetricValueFactory(run=run, key="cac", period_start=JUNE.start, period_end=JUNE.end,
                        cut_kind="channel", cut_value="Referral", value=Decimal("400"))  # fmt: skip
-    page = dashboards.metric_page(run=run, definition=catalog.BY_KEY["cac"], period=JUNE, cut=Cut())
+    page = pages.metric_page(run=run, definition=catalog.BY_KEY["cac"], period=JUNE, cut=Cut())
     assert list(page.breakdown) == ["channel"]
     assert [(name, f.value) for name, f in page.breakdown["channel"]] == [
         ("Referral", Decimal("400"))
@@ -92,7 +92,7 @@ def test_the_success_metrics_section_shows_live_cards_linking_to_each_metric(cli
     run = MetricRunFactory()
     store_figures(
         run,
-        keys=list(dashboards.HEADLINE_KEYS),
+        keys=list(pages.HEADLINE_KEYS),
         periods=[Period.month(2017, 11), Period.month(2017, 12)],
     )
     client.force_login(make_persona(who))
@@ -100,8 +100,8 @@ def test_the_success_metrics_section_shows_live_cards_linking_to_each_metric(cli
         reverse("playbook:section", kwargs={"slug": "success-metrics"})
     ).content.decode()
     assert "Live metrics" in body
-    assert body.count('class="metric-card') == len(dashboards.HEADLINE_KEYS)
-    for key in dashboards.HEADLINE_KEYS:
+    assert body.count('class="metric-card') == len(pages.HEADLINE_KEYS)
+    for key in pages.HEADLINE_KEYS:
         assert f'href="/metrics/{key}/?period=2017-12"' in body
     assert "<polyline" in body
 
@@ -139,6 +139,6 @@ def test_every_persona_reads_the_pages_on_the_computed_demo_data(client):
         assert scorecard.status_code == 200
         arr = next(r for r in scorecard.context["card"].rows if r.definition.key == "arr")
         assert arr.figure.value == stored.value
-        assert dashboards.format_value(stored.value, "money") in scorecard.content.decode()
+        assert presentation.format_value(stored.value, "money") in scorecard.content.decode()
         for url in urls:
             assert client.get(url).status_code == 200, (who, url)

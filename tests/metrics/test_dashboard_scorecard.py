@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from metrics import catalog, dashboards
+from metrics import catalog, pages, presentation, selectors
 from metrics.cuts import Cut
 from metrics.models import MetricTarget
 from metrics.periods import Period
@@ -34,7 +34,7 @@ def test_change_is_the_relative_difference_coloured_by_whether_higher_is_better(
     value(run, "arr", DEC, Decimal("100000"))
     value(run, "customer_churn_rate", NOV, Decimal("0.04"))
     value(run, "customer_churn_rate", DEC, Decimal("0.05"))
-    card = dashboards.scorecard(run=run, period=DEC, cut=Cut())
+    card = pages.scorecard(run=run, period=DEC, cut=Cut())
     arr, churn = row_for(card, "arr"), row_for(card, "customer_churn_rate")
     # (100000 − 80000) / 80000 = +25%: ARR up is good.
     assert arr.change.percent == Decimal("25")
@@ -50,7 +50,7 @@ def test_a_change_from_zero_or_from_nothing_has_no_percentage():
     value(run, "new_mrr", NOV, Decimal("0"))
     value(run, "new_mrr", DEC, Decimal("500"))
     value(run, "win_rate", DEC, Decimal("0.5"))
-    card = dashboards.scorecard(run=run, period=DEC, cut=Cut())
+    card = pages.scorecard(run=run, period=DEC, cut=Cut())
     assert row_for(card, "new_mrr").change.percent is None
     assert row_for(card, "new_mrr").change.direction == "up"
     assert row_for(card, "win_rate").change.direction == "none"
@@ -71,8 +71,8 @@ def test_a_change_from_zero_or_from_nothing_has_no_percentage():
 def test_target_status_is_green_amber_or_red(direction, number, expected):
     target = MetricTarget(key="win_rate", value=Decimal("0.30"), direction=direction,
                           amber_band=Decimal("0.05"))  # fmt: skip
-    assert dashboards.target_status(target, Decimal(number)) == expected
-    assert dashboards.target_status(target, None) is None
+    assert presentation.target_status(target, Decimal(number)) == expected
+    assert presentation.target_status(target, None) is None
 
 
 @pytest.mark.django_db
@@ -86,8 +86,8 @@ def test_the_scorecard_shows_the_target_status_of_the_whole_business_or_the_segm
     MetricTargetFactory(
         key="win_rate", segment="SMB", value=Decimal("0.4"), amber_band=Decimal("0")
     )
-    whole = row_for(dashboards.scorecard(run=run, period=DEC, cut=Cut()), "win_rate")
-    smb = row_for(dashboards.scorecard(run=run, period=DEC, cut=Cut("segment", "SMB")), "win_rate")
+    whole = row_for(pages.scorecard(run=run, period=DEC, cut=Cut()), "win_rate")
+    smb = row_for(pages.scorecard(run=run, period=DEC, cut=Cut("segment", "SMB")), "win_rate")
     assert whole.status == "red" and smb.status == "green"
 
 
@@ -96,16 +96,16 @@ def test_the_default_period_is_the_last_complete_month_when_the_run_has_it():
     run = MetricRunFactory()
     value(run, "arr", NOV, Decimal("1"))
     value(run, "arr", DEC, Decimal("1"))
-    assert dashboards.default_period(run, "month", today=date(2017, 12, 10)) == NOV
-    assert dashboards.default_period(run, "month", today=date(2018, 1, 2)) == DEC
+    assert selectors.default_period(run, "month", today=date(2017, 12, 10)) == NOV
+    assert selectors.default_period(run, "month", today=date(2018, 1, 2)) == DEC
 
 
 @pytest.mark.django_db
 def test_the_default_period_falls_back_to_the_runs_latest_period():
     run = MetricRunFactory()
     value(run, "arr", NOV, Decimal("1"))
-    assert dashboards.default_period(run, "month", today=date(2026, 6, 1)) == NOV
-    assert dashboards.default_period(None, "month", today=date(2026, 6, 1)) == Period.month(2026, 5)
+    assert selectors.default_period(run, "month", today=date(2026, 6, 1)) == NOV
+    assert selectors.default_period(None, "month", today=date(2026, 6, 1)) == Period.month(2026, 5)
 
 
 @pytest.mark.django_db
@@ -114,17 +114,17 @@ def test_pages_read_only_the_latest_successful_run():
     value(old, "arr", DEC, Decimal("111"))
     failed = MetricRunFactory(status="failed")
     value(failed, "arr", DEC, Decimal("999"))
-    assert dashboards.latest_run() == old
+    assert selectors.latest_successful_run() == old
     newer = MetricRunFactory()
     value(newer, "arr", DEC, Decimal("222"))
-    assert dashboards.latest_run() == newer
+    assert selectors.latest_successful_run() == newer
 
 
 @pytest.mark.django_db
 def test_a_channel_cut_shows_only_metrics_that_allow_it():
     run = MetricRunFactory()
     value(run, "cac", DEC, Decimal("700"), cut_kind="channel", cut_value="Referral")
-    card = dashboards.scorecard(run=run, period=DEC, cut=Cut("channel", "Referral"))
+    card = pages.scorecard(run=run, period=DEC, cut=Cut("channel", "Referral"))
     assert row_for(card, "cac").figure.value == Decimal("700")
     win_rate = row_for(card, "win_rate").figure
     assert not win_rate.available
@@ -132,10 +132,10 @@ def test_a_channel_cut_shows_only_metrics_that_allow_it():
 
 
 def test_a_sparkline_leaves_gaps_for_missing_values():
-    lines = dashboards.sparkline([Decimal(1), Decimal(3), None, Decimal(2)], width=120, height=32)
+    lines = presentation.sparkline([Decimal(1), Decimal(3), None, Decimal(2)], width=120, height=32)
     # x steps of 120 / 3 = 40; y spans 2..30 (2 px padding): 1 → 30, 3 → 2, 2 → 16.
     assert lines == ["0.0,30.0 40.0,2.0", "120.0,16.0 120.0,16.0"]
-    assert dashboards.sparkline([None, None]) == []
+    assert presentation.sparkline([None, None]) == []
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_a_sparkline_leaves_gaps_for_missing_values():
     ],
 )
 def test_values_are_formatted_by_unit(number, unit, text):
-    assert dashboards.format_value(number, unit) == text
+    assert presentation.format_value(number, unit) == text
 
 
 @pytest.mark.django_db
@@ -177,7 +177,7 @@ def test_the_scorecard_lists_every_headline_metric_and_links_periods(client):
     stored_run(months=3)
     client.force_login(make_persona("reader"))
     body = client.get(reverse("metrics:scorecard") + "?period=2017-11").content.decode()
-    for key in dashboards.HEADLINE_KEYS:
+    for key in pages.HEADLINE_KEYS:
         assert catalog.BY_KEY[key].name in body
     assert "?period=2017-10" in body and "?period=2017-12" in body
     assert "?period=2017-Q4" in body and "?period=2017" in body
@@ -203,7 +203,7 @@ def test_the_scorecard_switches_to_quarters():
     run = MetricRunFactory()
     q3, q4 = Period.quarter(2017, 3), Period.quarter(2017, 4)
     store_figures(run, keys=["arr"], periods=[q3, q4], value=lambda k, i: Decimal(100 * (i + 1)))
-    card = dashboards.scorecard(run=run, period=q4, cut=Cut())
+    card = pages.scorecard(run=run, period=q4, cut=Cut())
     arr = row_for(card, "arr")
     assert arr.figure.value == Decimal(200) and arr.previous.value == Decimal(100)
     assert card.movements_chart["labels"][-2:] == ["Q3 2017", "Q4 2017"]

@@ -1,0 +1,241 @@
+"""Drill-downs: the records behind a metric's figure for a period and cut, as tables.
+
+Each table's queryset is built from the calculations' own record sets and conditions
+(`calculations.open_at_end`, `covering`, `new_customers_in`, ...), so a listing adds up to
+the figure it explains. Pagination and CSV rows are the view's; nothing here is evaluated.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from . import calculations, catalog
+from .catalog import MetricDefinition
+from .cuts import ALL_CUT, Cut
+from .models import Account, Opportunity, Subscription
+from .params import BadRequest
+from .periods import Period
+
+CLOSED_KEYS = {
+    "win_rate",
+    "won_count",
+    "lost_count",
+    "won_amount",
+    "avg_deal_size",
+    "sales_cycle_days",
+}
+OPEN_KEYS = {"open_pipeline_count", "open_pipeline_amount", "pipeline_velocity"}
+RENEWAL_KEYS = {"renewal_rate", "renewal_rate_amount"}
+FORECAST_KEYS = {"forecast_amount", "forecast_accuracy"}
+ACQUISITION_KEYS = {"new_customers", "spend", "cac", "ltv_cac", "cac_payback_months"}
+# Everything of the recurring group: the accounts with their opening/closing MRR and movement,
+# the movement the metric is about listed first.
+MOVEMENT_OF_KEY = {
+    "new_mrr": "new",
+    "reactivation_mrr": "reactivation",
+    "expansion_mrr": "expansion",
+    "expansion_rate": "expansion",
+    "contraction_mrr": "contraction",
+    "churned_mrr": "churn",
+    "churned_customers": "churn",
+    "customer_churn_rate": "churn",
+    "monthly_churn_rate": "churn",
+}
+_MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+@dataclass
+class RecordTable:
+    name: str  # also the CSV's `table=` value
+    title: str
+    columns: list[tuple[str, str]]  # (attribute, heading)
+    queryset: QuerySet
+    money_columns: frozenset = frozenset()
+
+    def rows(self, objects) -> list[list]:
+        return [[_cell(obj, attr) for attr, _ in self.columns] for obj in objects]
+
+
+def _cell(obj, attr):
+    value = obj
+    for part in attr.split("."):
+        value = getattr(value, part, None) if value is not None else None
+    if callable(value):
+        value = value()
+    return value
+
+
+_OPP_COLUMNS = [
+    ("external_id", "ID"),
+    ("name", "Name"),
+    ("account.name", "Account"),
+    ("account.segment", "Segment"),
+    ("get_status_display", "Status"),
+    ("get_type_display", "Type"),
+    ("amount", "Amount"),
+    ("created_date", "Created"),
+    ("close_date", "Closed"),
+    ("source", "Source"),
+    ("owner", "Owner"),
+]
+_FORECAST_COLUMNS = [
+    ("period_start", "Period start"),
+    ("period_end", "Period end"),
+    ("amount", "Amount"),
+    ("recorded_on", "Recorded on"),
+]
+_SPEND_COLUMNS = [
+    ("month", "Month"),
+    ("channel", "Channel"),
+    ("get_category_display", "Category"),
+    ("amount", "Amount"),
+]
+_CUSTOMER_COLUMNS = [
+    ("external_id", "ID"),
+    ("name", "Account"),
+    ("segment", "Segment"),
+    ("channel", "Channel"),
+    ("first_won_id", "First won deal"),
+    ("first_won_close", "Closed"),
+    ("first_won_amount", "Amount"),
+]
+_ACCOUNT_COLUMNS = [
+    ("external_id", "ID"),
+    ("name", "Account"),
+    ("segment", "Segment"),
+    ("opening_mrr", "Opening MRR"),
+    ("closing_mrr", "Closing MRR"),
+    ("movement", "Movement"),
+    ("change", "Change"),
+]
+
+
+def closed_opportunities(period: Period, cut: Cut = ALL_CUT, *, renewal=False) -> QuerySet:
+    queryset = (
+        calculations.opportunities_for(cut)
+        .select_related("account")
+        .filter(
+            calculations.closed_in(period),
+            status__in=[Opportunity.Status.WON, Opportunity.Status.LOST],
+        )
+    )
+    if renewal:
+        queryset = queryset.filter(type=Opportunity.Type.RENEWAL)
+    return queryset.order_by("close_date", "external_id")
+
+
+def open_opportunities(period: Period, cut: Cut = ALL_CUT) -> QuerySet:
+    return (
+        calculations.opportunities_for(cut)
+        .select_related("account")
+        .filter(calculations.open_at_end(period))
+        .order_by("created_date", "external_id")
+    )
+
+
+def _mrr_on(day: date):
+    """An account's MRR on a day: the sum of its subscriptions covering it, by subquery."""
+    total = (
+        Subscription.objects.filter(calculations.covering(day), account=OuterRef("pk"))
+        .values("account")
+        .annotate(total=Sum("mrr"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=_MONEY), Value(Decimal("0"), output_field=_MONEY))
+
+
+def account_movements(period: Period, cut: Cut = ALL_CUT, *, first: str | None = None) -> QuerySet:
+    """Accounts with MRR on either side of P, their opening/closing MRR and their movement:
+    the `first` movement, then the other movements, then the unchanged accounts."""
+    earlier = Subscription.objects.filter(account=OuterRef("pk"), start_date__lt=period.start)
+    queryset = Account.objects.annotate(
+        opening_mrr=_mrr_on(period.day_before),
+        closing_mrr=_mrr_on(period.last_day),
+        had_earlier=Exists(earlier),
+    ).filter(Q(opening_mrr__gt=0) | Q(closing_mrr__gt=0))
+    if cut.kind == catalog.SEGMENT:
+        queryset = queryset.filter(segment=cut.value)
+    return queryset.annotate(
+        movement=Case(
+            When(opening_mrr=0, had_earlier=False, then=Value("new")),
+            When(opening_mrr=0, then=Value("reactivation")),
+            When(closing_mrr=0, then=Value("churn")),
+            When(closing_mrr__gt=F("opening_mrr"), then=Value("expansion")),
+            When(closing_mrr__lt=F("opening_mrr"), then=Value("contraction")),
+            default=Value("unchanged"),
+        ),
+        change=ExpressionWrapper(F("closing_mrr") - F("opening_mrr"), output_field=_MONEY),
+        listing_order=Case(
+            When(movement=first or "", then=Value(0)),
+            When(movement="unchanged", then=Value(2)),
+            default=Value(1),
+        ),
+    ).order_by("listing_order", "name", "pk")
+
+
+def new_customers(period: Period, cut: Cut = ALL_CUT) -> QuerySet:
+    """Accounts whose earliest won opportunity closes in P, with that deal's source as channel."""
+    return calculations.new_customers_in(
+        period, cut, first_won_id="external_id", first_won_amount="amount"
+    ).order_by("first_won_close", "name", "pk")
+
+
+def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[RecordTable]:
+    """The records behind a metric's figure for P, as one or more tables of querysets."""
+    if not cut.allows(definition):
+        raise BadRequest(f"{definition.name} can't be cut by {cut.kind}.")
+    key, label = definition.key, period.label()
+    if key in CLOSED_KEYS:
+        title = f"Won and lost opportunities closed in {label}"
+        return [
+            RecordTable("opportunities", title, _OPP_COLUMNS, closed_opportunities(period, cut))
+        ]
+    if key in OPEN_KEYS:
+        title = f"Opportunities open at the end of {label}"
+        return [RecordTable("opportunities", title, _OPP_COLUMNS, open_opportunities(period, cut))]
+    if key in RENEWAL_KEYS:
+        title = f"Renewal opportunities closed in {label}"
+        renewals = closed_opportunities(period, cut, renewal=True)
+        return [RecordTable("opportunities", title, _OPP_COLUMNS, renewals)]
+    if key in FORECAST_KEYS:
+        forecasts = calculations.forecasts_for(period).order_by("recorded_on")
+        won = closed_opportunities(period).filter(status=Opportunity.Status.WON)
+        return [
+            RecordTable(
+                "forecasts", f"Forecasts recorded for {label}", _FORECAST_COLUMNS, forecasts
+            ),
+            RecordTable(
+                "won", f"Won opportunities closed in {label} (the actual)", _OPP_COLUMNS, won
+            ),
+        ]
+    if key in ACQUISITION_KEYS:
+        customers = RecordTable(
+            "customers", f"New customers in {label}", _CUSTOMER_COLUMNS, new_customers(period, cut)
+        )
+        if key == "new_customers":
+            return [customers]
+        spend = calculations.spend_in(period, cut).order_by("month", "channel", "category")
+        return [RecordTable("spend", f"Spend in {label}", _SPEND_COLUMNS, spend), customers]
+    # The recurring revenue metrics.
+    title = (
+        f"Accounts with MRR in {label}: opening (on {period.day_before}) "
+        f"and closing (on {period.last_day})"
+    )
+    movements = account_movements(period, cut, first=MOVEMENT_OF_KEY.get(key))
+    return [RecordTable("accounts", title, _ACCOUNT_COLUMNS, movements)]
