@@ -55,6 +55,9 @@ ALL_CUT = Cut()
 def parse(*, segment: str | None = None, channel: str | None = None) -> Cut:
     """The cut a URL, a shortcode or a command asks for. Raises ValueError for both at once."""
     segment, channel = (segment or "").strip(), (channel or "").strip()
+    if not (segment + channel).isprintable():
+        # No record can carry one (PostgreSQL refuses NUL in text at all).
+        raise ValueError("A segment or channel has no control characters.")
     if segment and channel:
         raise ValueError("Filter by a segment or by a channel, not both.")
     if segment:

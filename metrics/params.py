@@ -1,6 +1,7 @@
-"""What a metrics page asks for in its query string: a period (or a period kind) and a cut.
+"""What a metrics page asks for in its query string: a period (or a period kind), a cut, a run.
 
-Every bad value raises `BadRequest` with a message for the user (the views answer 400).
+Every bad value raises `BadRequest` with a short message for the user (the views answer 400);
+a period must lie in `periods.plausible_range()`, the one bound on dates in the app.
 """
 
 from collections.abc import Mapping
@@ -8,19 +9,34 @@ from collections.abc import Mapping
 from . import cuts, selectors
 from .cuts import Cut
 from .models import MetricRun
-from .periods import MONTH, STANDARD_KINDS, Period, parse
+from .periods import MONTH, STANDARD_KINDS, Period, parse, plausible_range
+
+# The longest period code there is: 2017-01-01..2017-07-01 (longer text is not read at all).
+MAX_PERIOD_CHARS = 22
+# How much of a bad value a message repeats.
+_SHOWN_CHARS = 40
 
 
 class BadRequest(ValueError):
     """A query parameter that can't be honoured; the message is shown to the user."""
 
 
+class OutOfRange(BadRequest):
+    """A well-formed period outside the plausible range: no figure can exist for it."""
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…")
+
+
 def parse_period(code: str | None, *, kind: str | None = None) -> Period | None:
     """A month/quarter/year code from a URL, or None when absent. Raises BadRequest."""
     if kind and kind not in STANDARD_KINDS:
-        raise BadRequest(f"Unknown period kind {kind!r}: use month, quarter or year.")
+        raise BadRequest(f"Unknown period kind {_shown(kind)}: use month, quarter or year.")
     if not code:
         return None
+    if len(code) > MAX_PERIOD_CHARS:
+        raise BadRequest(f"{_shown(code)} is not a period. Use 2017-06, 2017-Q2 or 2017.")
     try:
         period = parse(code)
     except ValueError as exc:
@@ -28,6 +44,12 @@ def parse_period(code: str | None, *, kind: str | None = None) -> Period | None:
     if period.kind not in STANDARD_KINDS:
         raise BadRequest(
             "Figures are stored per month, quarter and year: use 2017-06, 2017-Q2 or 2017."
+        )
+    earliest, latest = plausible_range()
+    if period.end <= earliest or period.start > latest:
+        first, last = (Period.containing(day, period.kind).code() for day in (earliest, latest))
+        raise OutOfRange(
+            f"No figures can exist for {period.code()}: periods run from {first} to {last}."
         )
     return period
 
@@ -47,3 +69,11 @@ def period_and_cut(params: Mapping[str, str], run: MetricRun | None) -> tuple[Pe
     if period is None:
         period = selectors.default_period(run, kind or MONTH)
     return period, cut
+
+
+def followed_run_id(params: Mapping[str, str]) -> int | None:
+    """The run a page follows the progress of (`?run=<id>`); anything else is ignored."""
+    text = params.get("run", "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None

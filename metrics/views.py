@@ -74,10 +74,8 @@ def _switches(request, period, cut, *, extra=None):
 def scorecard(request):
     run = selectors.latest_successful_run()
     period, cut = params.period_and_cut(request.GET, run)
-    active_run = None
-    if run_id := request.GET.get("run", "").strip():
-        if run_id.isdigit():
-            active_run = MetricRun.objects.filter(pk=int(run_id)).first()
+    run_id = params.followed_run_id(request.GET)
+    active_run = MetricRun.objects.filter(pk=run_id).first() if run_id else None
     context = {
         "card": pages.scorecard(run=run, period=period, cut=cut),
         "can_recompute": can_recompute(request.user),
@@ -187,7 +185,7 @@ def records_csv(request, key: str):
     wanted = request.GET.get("table") or tables[0].name
     table = next((t for t in tables if t.name == wanted), None)
     if table is None:
-        raise BadRequest(f"No table {wanted!r} behind {definition.name}.")
+        raise BadRequest(f"No table {wanted[:40]!r} behind {definition.name}.")
     header = [heading for _, heading in table.columns]
     rows = (table.rows([obj])[0] for obj in table.queryset.iterator(chunk_size=2000))
     return csv_response(f"{key}-records-{table.name}-{period.code()}.csv", header, rows)

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from metrics import catalog, cuts
-from metrics.params import BadRequest, parse_period
+from metrics.params import BadRequest, OutOfRange, parse_period
 from metrics.presentation import Figure, format_value, metric_url
 from metrics.selectors import FigureWanted, StoredFigures, stored_figures
 
@@ -79,12 +79,17 @@ def parse(inner: str) -> FigureWanted:
     for cut in ("segment", "channel"):
         if cut in arguments and cut not in definition.cuts:
             raise ShortcodeError(f"{definition.name} can't be cut by {cut}")
-    cut = cuts.parse(segment=arguments.get("segment"), channel=arguments.get("channel"))
+    try:
+        cut = cuts.parse(segment=arguments.get("segment"), channel=arguments.get("channel"))
+    except ValueError as exc:
+        raise ShortcodeError(str(exc)) from None
     code = arguments.get("period", "last_month")
     if code in RELATIVE:
         return FigureWanted(key, cut, kind=RELATIVE[code])
     try:
         return FigureWanted(key, cut, period=parse_period(code))
+    except OutOfRange as exc:
+        raise ShortcodeError(f"bad period “{code}”: {exc}") from None
     except BadRequest:
         raise ShortcodeError(
             f"bad period “{code}” (use last_month, last_quarter, last_year, 2017, 2017-Q2 or 2017-06)"

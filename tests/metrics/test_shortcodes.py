@@ -107,6 +107,11 @@ def test_a_period_without_a_stored_value_says_so(run):
         ("{{ metric:win_rate segment=A channel=B }}", "give a segment or a channel, not both"),
         ("{{ metric:win_rate channel=Referral }}", "Win rate can&#x27;t be cut by channel"),
         ("{{ metric:win_rate period=2017 period=2016 }}", "period= given twice"),
+        ("{{ metric:win_rate period=0001 }}", "bad period “0001”: No figures can exist"),
+        ("{{ metric:win_rate period=9999-Q3 }}", "bad period “9999-Q3”: No figures can exist"),
+        ("{{ metric:win_rate period=9999-11 }}", "periods run from 1970-01 to"),
+        ("{{ metric:win_rate period=0000-01 }}", "bad period “0000-01”"),
+        ('{{ metric:win_rate segment="a\x00b" }}', "no control characters"),
     ],
 )
 def test_a_bad_shortcode_becomes_a_visible_inline_warning(run, text, message):
