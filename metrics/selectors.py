@@ -89,6 +89,10 @@ def targets(keys: Collection[str], cut: Cut) -> dict[str, MetricTarget]:
     return {t.key: t for t in MetricTarget.objects.filter(key__in=list(keys), segment=segment)}
 
 
+# How many (period, cut) places one query of `stored_figures` asks for.
+PLACES_PER_QUERY = 50
+
+
 @dataclass(frozen=True)
 class FigureWanted:
     """A figure a text asks for: a metric, a cut, and a period (or the default one of a kind)."""
@@ -114,7 +118,8 @@ class StoredFigures:
 
 
 def stored_figures(wanted: Collection[FigureWanted], *, today: date | None = None) -> StoredFigures:
-    """The latest run's stored values for many figures at once (the playbook's shortcodes)."""
+    """The latest run's stored values for many figures at once (the playbook's shortcodes):
+    one query per PLACES_PER_QUERY distinct (period, cut) places; callers bound how many."""
     found = StoredFigures(run=latest_successful_run())
     if found.run is None or not wanted:
         return found
@@ -124,18 +129,26 @@ def stored_figures(wanted: Collection[FigureWanted], *, today: date | None = Non
         if item.period is None and item.kind not in defaults:
             defaults[item.kind] = default_period(found.run, item.kind, today=today)
         found.periods[item] = item.period or defaults[item.kind]
+    keys_by_place: dict[tuple[Period, Cut], set[str]] = {}
+    for item, period in found.periods.items():
+        keys_by_place.setdefault((period, item.cut), set()).add(item.key)
     conditions = [
         Q(
-            key=item.key,
             period_start=period.start,
             period_end=period.end,
-            cut_kind=item.cut.kind,
-            cut_value=item.cut.value,
+            cut_kind=cut.kind,
+            cut_value=cut.value,
+            key__in=sorted(keys),
         )
-        for item, period in found.periods.items()
+        for (period, cut), keys in keys_by_place.items()
     ]
-    for row in MetricValue.objects.filter(reduce(operator.or_, conditions), run=found.run):
-        found.rows[(row.key, row.period_start, row.period_end, row.cut_kind, row.cut_value)] = row
+    # A few (period, cut) places per query: one OR of thousands overflows SQLite's
+    # expression depth ("Expression tree is too large").
+    for start in range(0, len(conditions), PLACES_PER_QUERY):
+        chunk = conditions[start : start + PLACES_PER_QUERY]
+        for row in MetricValue.objects.filter(reduce(operator.or_, chunk), run=found.run):
+            place = (row.key, row.period_start, row.period_end, row.cut_kind, row.cut_value)
+            found.rows[place] = row
     return found
 
 

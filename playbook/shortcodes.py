@@ -12,8 +12,9 @@ How it plugs into ``playbook.markdown.render_markdown`` (two hooks, registered i
 1. ``protect`` (pre-processor) swaps each shortcode for an inert token, letters and hex digits
    only (``MTRCSC<hex of the shortcode's text>CSRTM``), which Markdown and nh3 leave alone.
    Nothing is stored between the two steps, so renders never share state.
-2. ``expand`` (post-processor, on the sanitised HTML) decodes every token of the page, reads all
-   their figures at once (a fixed number of queries, whatever the number of shortcodes) and
+2. ``expand`` (post-processor, on the sanitised HTML) decodes every token of the page (the
+   first ``MAX_SHORTCODES_PER_TEXT`` distinct ones; later ones become a warning), reads all
+   their figures at once (a small bounded number of queries) and
    puts escaped HTML in their place: the value, its period and "as of" date, a link to the
    metric's page. A bad shortcode becomes ``<span class="shortcode-warning">``, never an error.
    Every value inserted goes through ``format_html``: shortcode text can't inject markup.
@@ -38,6 +39,9 @@ from metrics.selectors import FigureWanted, StoredFigures, stored_figures
 SHORTCODE = re.compile(r"\{\{\s*metric:([^\n]*?)\}\}")
 TOKEN = re.compile(r"MTRCSC([0-9a-f]*)CSRTM")
 MAX_SHORTCODE_CHARS = 300
+# Distinct shortcodes resolved in one text; later ones become a warning in place, so a text
+# can't make one render read thousands of figures.
+MAX_SHORTCODES_PER_TEXT = 100
 RELATIVE = {"last_month": "month", "last_quarter": "quarter", "last_year": "year"}
 ARGUMENTS = ("period", "segment", "channel")
 
@@ -109,12 +113,19 @@ def expand(html: str, *, today: date | None = None) -> str:
     if not found:
         return html
     parsed: dict[str, FigureWanted | ShortcodeError] = {}
+    too_many = ShortcodeError(
+        f"more than {MAX_SHORTCODES_PER_TEXT} metric shortcodes in one text; this one is not shown"
+    )
     for hex_text in found:
-        if hex_text not in parsed:
-            try:
-                parsed[hex_text] = parse(_decode(hex_text))
-            except ShortcodeError as error:
-                parsed[hex_text] = error
+        if hex_text in parsed:
+            continue
+        if len(parsed) >= MAX_SHORTCODES_PER_TEXT:
+            parsed[hex_text] = too_many
+            continue
+        try:
+            parsed[hex_text] = parse(_decode(hex_text))
+        except ShortcodeError as error:
+            parsed[hex_text] = error
     # One read for every figure of the text (a fixed number of queries).
     figures = stored_figures(
         {item for item in parsed.values() if isinstance(item, FigureWanted)}, today=today

@@ -13,7 +13,7 @@ from metrics.periods import Period
 from playbook import services as playbook_services
 from playbook.markdown import render_markdown
 from playbook.models import Section
-from playbook.shortcodes import expand, protect
+from playbook.shortcodes import MAX_SHORTCODES_PER_TEXT, expand, protect
 from tests.metrics.dashboard_support import make_persona
 from tests.metrics.factories import MetricRunFactory, MetricValueFactory
 
@@ -193,3 +193,59 @@ def test_the_section_page_and_the_editor_preview_render_shortcodes(client, run):
         {"content": "{{ metric:arr }}"},
     ).content.decode()
     assert "USD 1,200,000" in preview
+
+
+def distinct_shortcodes(count: int) -> str:
+    """`count` different shortcodes: every one asks for another period and segment."""
+    return "\n".join(
+        f"{{{{ metric:win_rate period={2010 + n % 8}-{n % 12 + 1:02d} segment=s{n} }}}}"
+        for n in range(count)
+    )
+
+
+@pytest.mark.django_db
+def test_a_text_resolves_at_most_the_limit_of_shortcodes_and_flags_the_rest_in_place(run):
+    with CaptureQueriesContext(connection) as queries:
+        html = render(distinct_shortcodes(1000) + "\n\nLast: {{ metric:win_rate }}")
+    assert html.count('class="metric-figure"') == MAX_SHORTCODES_PER_TEXT
+    assert html.count('class="shortcode-warning"') == 1001 - MAX_SHORTCODES_PER_TEXT
+    assert f"more than {MAX_SHORTCODES_PER_TEXT} metric shortcodes" in html
+    assert "MTRCSC" not in html
+    # The run, the default month (at most two), the values in small bounded queries.
+    assert len(queries.captured_queries) <= 1 + 2 + 2
+
+
+@pytest.mark.django_db
+def test_a_section_with_a_thousand_shortcodes_renders_its_page_and_preview(client, run):
+    editor = make_persona("champion")
+    section = Section.objects.get(slug="success-metrics")
+    url = reverse("playbook:section", kwargs={"slug": section.slug})
+    client.force_login(editor)
+
+    def page_with(body):
+        section.refresh_from_db()
+        playbook_services.save_revision(
+            section=section,
+            author=editor,
+            title=section.title,
+            body=body,
+            change_note="figures",
+            base_number=section.current_number,
+        )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return response, len(queries.captured_queries)
+
+    _, one_shortcode_queries = page_with(distinct_shortcodes(1))
+    page, queries = page_with(distinct_shortcodes(1000))
+    assert page.status_code == 200
+    assert page.content.decode().count('class="metric-figure"') == MAX_SHORTCODES_PER_TEXT
+    assert queries <= one_shortcode_queries + 1  # a second bounded query for the values
+    preview = client.post(
+        reverse("playbook:preview", kwargs={"slug": section.slug}),
+        {"content": distinct_shortcodes(1000)},
+    )
+    assert preview.status_code == 200
+    assert preview.content.decode().count('class="shortcode-warning"') == (
+        1000 - MAX_SHORTCODES_PER_TEXT
+    )
