@@ -9,13 +9,19 @@
   dots group thousands (`€1.234,50` = 1234.50); in comma- or tab-separated files it is the other way
   round (`$1,234.50`). One separator followed by one or two digits can only be a decimal separator
   (`1234.50`, `12,5`) and is read as one in any file; anything else in the other convention is a row
-  error, never a guess. Negative amounts, and more than two decimal places, are row errors.
+  error, never a guess. Negative amounts, more than two decimal places, and more digits than
+  the database stores (16 before the point) are row errors.
 - Booleans: true/false, yes/no, y/n, 1/0; blank is false.
 """
 
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+
+from metrics.models import MONEY
+
+# Money is stored with MONEY's digits: 18 in all, 2 after the point, so 16 before it.
+MONEY_WHOLE_DIGITS = MONEY["max_digits"] - MONEY["decimal_places"]
 
 BOOLEAN_VALUES = {
     "": False,
@@ -100,11 +106,19 @@ def parse_money(raw: str, *, decimal_comma: bool) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise BadValue("is not an amount") from None
+    if not value.is_finite():  # the patterns above admit digits only; kept as the last guard
+        raise BadValue("is not an amount")
     if negative and value:
         raise BadValue("must not be negative")
-    if value != value.quantize(Decimal("0.01")):
+    # Checked before rounding: quantize() itself fails on more digits than the context's 28.
+    if value and value.adjusted() + 1 > MONEY_WHOLE_DIGITS:
+        raise BadValue(
+            f"is too large: at most {MONEY_WHOLE_DIGITS} digits before the decimal point"
+        )
+    cents = value.quantize(Decimal(1).scaleb(-MONEY["decimal_places"]))
+    if value != cents:
         raise BadValue("has more than two decimal places")
-    return value.quantize(Decimal("0.01"))
+    return cents
 
 
 def parse_boolean(raw: str) -> bool:

@@ -70,6 +70,37 @@ CASES = {
         OPP_HEADER + "BAD,ACC1,won,2024-01-01,2024-02-01,lots\n" + GOOD_OPP,
         (2, "amount", "lots", "is not an amount"),
     ),
+    "29-digit amount": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,won,2024-01-01,2024-02-01," + "9" * 29 + "\n" + GOOD_OPP,
+        (2, "amount", "9" * 29, "is too large: at most 16 digits before the decimal point"),
+    ),
+    "amount just over the stored digits": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,won,2024-01-01,2024-02-01,12345678901234567.5\n" + GOOD_OPP,
+        (2, "amount", "12345678901234567.5", "is too large: at most 16 digits"),
+    ),
+    "NaN amount": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,won,2024-01-01,2024-02-01,NaN\n" + GOOD_OPP,
+        (2, "amount", "NaN", "is not an amount"),
+    ),
+    "infinite MRR": (
+        "subscriptions",
+        "external_id,account,mrr,start_date\nBAD,ACC1,-Infinity,2024-03-01\nGOOD,ACC1,10,2024-03-01\n",
+        (2, "mrr", "-Infinity", "is not an amount"),
+    ),
+    "huge amount with a decimal comma": (
+        "spend",
+        "month;channel;category;amount\n"
+        "2024-01;BAD;sales;1.234.567.890.123.456.789.012.345.678,50\n2024-01;GOOD;sales;5\n",
+        (
+            2,
+            "amount",
+            "1.234.567.890.123.456.789.012.345.678,50",
+            "is too large: at most 16 digits before the decimal point",
+        ),
+    ),
     "closed without a close date": (
         "opportunities",
         OPP_HEADER + "BAD,ACC1,lost,2024-01-01,,100\n" + GOOD_OPP,

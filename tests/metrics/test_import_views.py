@@ -346,3 +346,26 @@ def test_an_unknown_job_is_a_404(client):
 
     assert client.get(reverse("metrics:import_detail", args=[999])).status_code == 404
     assert client.get(reverse("metrics:import_status", args=[999])).status_code == 404
+
+
+# --- Values out of range: row errors, never a 500 ---------------------------------------------
+
+
+def test_an_overlong_amount_is_a_row_error_in_the_upload_and_the_preview(client):
+    AccountFactory(external_id="ACC1")
+    content = (
+        "external_id,account,status,created_date,close_date,amount\n"
+        f"O1,ACC1,won,2024-01-01,2024-02-01,{'9' * 29}\n"
+        "O2,ACC1,won,2024-01-01,2024-02-01,100\n"
+    )
+    client.force_login(import_manager())
+
+    response = client.post(reverse("metrics:import_new"), upload(content, kind="opportunities"))
+    job = ImportJob.objects.get()
+    page = client.get(response["Location"])
+
+    assert response.status_code == 302
+    assert (job.rows_total, job.rows_invalid) == (2, 1)
+    assert page.status_code == 200
+    assert "is too large: at most 16 digits before the decimal point" in page.content.decode()
+    assert Opportunity.objects.count() == 0
