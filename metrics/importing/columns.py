@@ -16,6 +16,7 @@ from .errors import ImportFileError
 from .options import ImportOptions
 from .presets import PRESET_COLUMNS, PRESET_STAGE_MAPS
 from .schema import RecordKind
+from .values import DateRange
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Plan:
     columns: dict[str, int]  # field → index of its column in the header
     header: list[str]
     decimal_comma: bool
+    dates: DateRange  # dates outside it are row errors
     status_source: str | None = None  # "status", "stage" or "flags" (opportunities)
     stage_map: dict[str, str] = field(default_factory=dict)
 
@@ -77,6 +79,7 @@ def plan_columns(options: ImportOptions, table: Table) -> Plan:
         columns=columns,
         header=table.header,
         decimal_comma=table.delimiter == ";",
+        dates=DateRange.plausible(),
     )
     missing = [name for name in options.record_kind.required if name not in columns]
     if options.kind == "opportunities":

@@ -6,6 +6,7 @@ Every bad cell is reported (line, column, value, reason), not only the first. De
 - Opportunity type: blank → new_business; the CRM labels in presets.OPPORTUNITY_TYPES; anything
   else is a row error.
 - A cell longer than MAX_CELL_CHARS, or holding a NUL byte, in a column that is imported: row error.
+- Dates outside the plausible range (values.DateRange) are row errors.
 - Then the model's own field rules (lengths, choices, digits), without database queries.
 """
 
@@ -74,10 +75,10 @@ class _Row:
         return self._typed(fieldname, lambda raw: raw, required) or ""
 
     def date(self, fieldname: str, *, required: bool = False) -> date | None:
-        return self._typed(fieldname, parse_date, required)
+        return self._typed(fieldname, lambda raw: self.plan.dates.check(parse_date(raw)), required)
 
     def month(self, fieldname: str) -> date | None:
-        return self._typed(fieldname, parse_month, True)
+        return self._typed(fieldname, lambda raw: self.plan.dates.check(parse_month(raw)), True)
 
     def money(self, fieldname: str, *, required: bool = False) -> Decimal | None:
         return self._typed(

@@ -11,14 +11,23 @@
   (`1234.50`, `12,5`) and is read as one in any file; anything else in the other convention is a row
   error, never a guess. Negative amounts, more than two decimal places, and more digits than
   the database stores (16 before the point) are row errors.
+- Dates outside the plausible range (metrics.periods.plausible_range: settings
+  METRICS_EARLIEST_DATE, default 1970-01-01, to METRICS_YEARS_AHEAD years after today) are row
+  errors: a stray 0001-01-01 or 9999-12-31 is a typo, not a record.
 - Booleans: true/false, yes/no, y/n, 1/0; blank is false.
 """
 
+from __future__ import annotations
+
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+
 from metrics.models import MONEY
+from metrics.periods import plausible_range
 
 # Money is stored with MONEY's digits: 18 in all, 2 after the point, so 16 before it.
 MONEY_WHOLE_DIGITS = MONEY["max_digits"] - MONEY["decimal_places"]
@@ -63,6 +72,26 @@ def parse_date(raw: str) -> date:
                 hint = " (dates with slashes are read as month/day/year)" if order == "mdy" else ""
                 raise BadValue(f"is not a real calendar date{hint}") from None
     raise BadValue("is not a date: use YYYY-MM-DD (also read: M/D/YYYY, D.M.YYYY, timestamps)")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    earliest: date
+    latest: date
+    years_ahead: int
+
+    @classmethod
+    def plausible(cls) -> DateRange:
+        earliest, latest = plausible_range()
+        return cls(earliest=earliest, latest=latest, years_ahead=settings.METRICS_YEARS_AHEAD)
+
+    def check(self, day: date) -> date:
+        if day < self.earliest:
+            raise BadValue(f"is before {self.earliest.isoformat()}, the earliest date accepted")
+        if day > self.latest:
+            years = "1 year" if self.years_ahead == 1 else f"{self.years_ahead} years"
+            raise BadValue(f"is more than {years} ahead (after {self.latest.isoformat()})")
+        return day
 
 
 def parse_month(raw: str) -> date:

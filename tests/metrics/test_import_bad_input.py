@@ -1,6 +1,7 @@
 """SECURITY.md item 19: bad CSV input gets a clear report (line, column, value, reason) and
 writes nothing, unless skipping invalid rows was asked for; never a traceback."""
 
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -59,6 +60,26 @@ CASES = {
         "accounts",
         "external_id,name,created_date\nBAD,Acme,someday\nGOOD,Beta,2024-02-29\n",
         (2, "created_date", "someday", "is not a date"),
+    ),
+    "year 0001": (
+        "accounts",
+        "external_id,name,created_date\nBAD,Acme,0001-01-01\nGOOD,Beta,2024-02-29\n",
+        (2, "created_date", "0001-01-01", "is before 1970-01-01, the earliest date accepted"),
+    ),
+    "year 9999": (
+        "opportunities",
+        OPP_HEADER + "BAD,ACC1,won,2024-01-01,9999-12-31,100\n" + GOOD_OPP,
+        (2, "close_date", "9999-12-31", "is more than 10 years ahead"),
+    ),
+    "a month before 1970": (
+        "spend",
+        "month,channel,category,amount\n1969-12,BAD,sales,5\n2024-01,GOOD,sales,5\n",
+        (2, "month", "1969-12", "is before 1970-01-01"),
+    ),
+    "a US date far ahead": (
+        "subscriptions",
+        "external_id,account,mrr,start_date\nBAD,ACC1,10,1/2/2999\nGOOD,ACC1,10,2024-03-01\n",
+        (2, "start_date", "1/2/2999", "is more than 10 years ahead"),
     ),
     "negative money": (
         "opportunities",
@@ -267,3 +288,20 @@ def test_it_rejects_a_mapping_to_an_unknown_field(tmp_path):
 
     assert code == 1
     assert "Unknown field(s) in the mapping for accounts: colour" in err
+
+
+def test_the_plausible_dates_follow_the_settings(tmp_path, settings):
+    settings.METRICS_EARLIEST_DATE = "2000-01-01"
+    settings.METRICS_YEARS_AHEAD = 1
+    far = date.today() + timedelta(days=400)
+    content = (
+        "external_id,name,created_date\n"
+        f"OLD,Old,1999-12-31\nFIRST,First,2000-01-01\nFAR,Far,{far.isoformat()}\n"
+    )
+
+    code, _, err = run_import(tmp_path, "accounts", content, "--skip-invalid")
+
+    assert code == 1
+    assert 'value "1999-12-31": is before 2000-01-01, the earliest date accepted' in err
+    assert f'value "{far.isoformat()}": is more than 1 year ahead' in err
+    assert list(Account.objects.values_list("external_id", flat=True)) == ["FIRST"]

@@ -351,11 +351,23 @@ def test_an_unknown_job_is_a_404(client):
 # --- Values out of range: row errors, never a 500 ---------------------------------------------
 
 
-def test_an_overlong_amount_is_a_row_error_in_the_upload_and_the_preview(client):
+OUT_OF_RANGE = {
+    "an overlong amount": (
+        f"2024-01-01,2024-02-01,{'9' * 29}",
+        "is too large: at most 16 digits before the decimal point",
+    ),
+    "year 0001": ("0001-01-01,2024-02-01,100", "is before 1970-01-01"),
+    "year 9999": ("2024-01-01,9999-12-31,100", "is more than 10 years ahead"),
+}
+
+
+@pytest.mark.parametrize("case", OUT_OF_RANGE.values(), ids=OUT_OF_RANGE.keys())
+def test_an_out_of_range_value_is_a_row_error_in_the_upload_and_the_preview(client, case):
+    cells, reason = case
     AccountFactory(external_id="ACC1")
     content = (
         "external_id,account,status,created_date,close_date,amount\n"
-        f"O1,ACC1,won,2024-01-01,2024-02-01,{'9' * 29}\n"
+        f"O1,ACC1,won,{cells}\n"
         "O2,ACC1,won,2024-01-01,2024-02-01,100\n"
     )
     client.force_login(import_manager())
@@ -367,5 +379,5 @@ def test_an_overlong_amount_is_a_row_error_in_the_upload_and_the_preview(client)
     assert response.status_code == 302
     assert (job.rows_total, job.rows_invalid) == (2, 1)
     assert page.status_code == 200
-    assert "is too large: at most 16 digits before the decimal point" in page.content.decode()
+    assert reason in page.content.decode()
     assert Opportunity.objects.count() == 0
