@@ -5,7 +5,7 @@ COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir -e .
 COPY . .
 RUN SECRET_KEY=build-only DEBUG=false ALLOWED_HOSTS=build python manage.py collectstatic --noinput
-RUN useradd --create-home revops && mkdir -p /data/media && chown revops /data/media
+RUN useradd --create-home revops && mkdir -p /data/media /data/private && chown revops /data/media /data/private
 USER revops
 EXPOSE 8000
 CMD ["gunicorn", "revops_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -3,20 +3,46 @@
 The client's file name and content type are ignored. Pillow must recognise the
 bytes as PNG, JPEG, GIF or WEBP; the image is verified, re-opened, decoded and
 re-encoded, and stored under a generated name with the detected format's extension.
+
+Serving is the mirror image: ``/media/playbook/<folder>/<name>`` reaches a file only when the
+name is one the playbook itself writes into that folder (``served_image``), so no part of a
+URL is ever used as a path.
 """
 
 import io
+import re
 import uuid
 import warnings
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from PIL import Image, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 UPLOAD_DIR = "playbook/uploads"
 MAX_DIMENSION = 2000
+# The names the playbook writes, per folder under MEDIA_ROOT/playbook/: nothing else is served.
+SERVED_NAMES = {
+    "uploads": re.compile(r"[0-9a-f]{32}\.(png|jpg|gif|webp)"),  # store_image: uuid4 hex
+    "demo": re.compile(r"[a-z0-9][a-z0-9-]{0,63}\.(png)"),  # playbook/demo/images (seed_demo)
+}
+
+
+def image_storage():
+    """MEDIA_ROOT: the only storage /media/ URLs read from (the default storage is private)."""
+    return storages["playbook_images"]
+
+
+def served_image(folder: str, name: str) -> tuple[str, str] | None:
+    """(stored name, content type) of the image ``/media/playbook/<folder>/<name>`` may serve,
+    or None when the playbook never writes such a name there."""
+    pattern = SERVED_NAMES.get(folder)
+    match = pattern.fullmatch(name) if pattern else None
+    if match is None:
+        return None
+    return f"playbook/{folder}/{name}", CONTENT_TYPES[match[1]]
 
 
 class UploadRejected(Exception):
@@ -70,5 +96,5 @@ def store_image(upload) -> str:
     if image_format not in ALLOWED_FORMATS:
         raise UploadRejected("Only PNG, JPEG, GIF and WEBP images are accepted.")
     name = f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{ALLOWED_FORMATS[image_format]}"
-    stored = default_storage.save(name, ContentFile(encoded))
-    return default_storage.url(stored)
+    stored = image_storage().save(name, ContentFile(encoded))
+    return image_storage().url(stored)

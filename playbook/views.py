@@ -1,25 +1,20 @@
 """Playbook pages. Thin: parse, ask ``permissions``, call one service or selector, render."""
 
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django.views.static import serve
 
 from . import permissions, selectors, services
 from .diffing import diff_lines
 from .forms import OwnerForm, RevisionForm
 from .markdown import render_markdown
-from .uploads import UploadRejected, store_image
+from .uploads import UploadRejected, image_storage, served_image, store_image
 
 DIFF_CONTEXT = 3  # unchanged lines shown around each change
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
 
 
 def _section_for_edit(request, slug):
@@ -223,19 +218,21 @@ def upload(request, slug):
 
 
 @require_GET
-def media(request, path):
-    """Playbook images, to logged-in users only, never as anything but an image or a download.
+def media(request, folder, name):
+    """Playbook images, to logged-in users only, always as an image (nosniff).
 
-    Only the playbook's folder is served: other uploads (CRM import files) stay private.
+    Only names the playbook writes are served (``uploads.served_image``); anything else under
+    MEDIA_ROOT, and the private CRM files outside it, is not found.
     """
-    if not path.startswith("playbook/"):
-        raise Http404("No such file.")
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    suffix = PurePosixPath(path).suffix.lower()
-    content_type = IMAGE_TYPES.get(suffix)
-    if content_type is None:
-        content_type = "application/octet-stream"
-        response["Content-Disposition"] = "attachment"
-    response["Content-Type"] = content_type
+    served = served_image(folder, name)
+    if served is None:
+        raise Http404("No such image.")
+    stored_name, content_type = served
+    try:
+        handle = image_storage().open(stored_name)
+    except FileNotFoundError:
+        raise Http404("No such image.") from None
+    response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
     return response

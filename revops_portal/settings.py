@@ -145,10 +145,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# MEDIA_ROOT holds what /media/ may serve (playbook images, by name: playbook.views.media).
+# PRIVATE_ROOT holds what no URL serves (uploaded CRM files); it is the default storage, so a
+# file saved without a thought is private. Neither folder may contain the other.
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media"))).resolve()
+PRIVATE_ROOT = Path(env_str("PRIVATE_ROOT", str(BASE_DIR / "private"))).resolve()
+if PRIVATE_ROOT.is_relative_to(MEDIA_ROOT) or MEDIA_ROOT.is_relative_to(PRIVATE_ROOT):
+    raise ImproperlyConfigured(
+        f"PRIVATE_ROOT ({PRIVATE_ROOT}) and MEDIA_ROOT ({MEDIA_ROOT}) must be separate folders."
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "revops_portal.storage.PrivateFileStorage"},
+    "playbook_images": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -22,8 +22,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("playbook/", include("playbook.urls")),
     path("metrics/", include("metrics.urls")),
-    # Uploaded files: login required (playbook.views.media), safe content types, nosniff.
-    path("media/<path:path>", playbook_media, name="media"),
+    # Playbook images only, by the names the playbook gives them (playbook.views.media):
+    # login required, image content types, nosniff. Nothing else under /media/ exists.
+    path("media/playbook/<str:folder>/<str:name>", playbook_media, name="media"),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -7,3 +7,9 @@ import pytest
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a login; tests check behaviour, not the hash's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_files_in_a_temporary_folder(settings, tmp_path):
+    # Uploaded CRM files go to PRIVATE_ROOT (the default storage): never into the checkout.
+    settings.PRIVATE_ROOT = tmp_path / "private"

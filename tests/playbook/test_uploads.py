@@ -168,35 +168,3 @@ def test_an_uploaded_image_is_served_to_logged_in_users_only_as_an_image(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == stored.read_bytes()
     assert client_as("anonymous").get(url).status_code == 302
-
-
-@pytest.mark.django_db
-def test_a_non_image_file_in_media_is_only_ever_a_download(client_as, media_root):
-    (media_root / "playbook").mkdir(parents=True, exist_ok=True)
-    (media_root / "playbook" / "notes.html").write_bytes(b"<script>alert(1)</script>")
-    response = client_as("reader").get("/media/playbook/notes.html")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/octet-stream"
-    assert response["Content-Disposition"] == "attachment"
-    assert response["X-Content-Type-Options"] == "nosniff"
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/media/../revops_portal/settings.py", "/media/%2e%2e/manage.py"])
-def test_media_paths_outside_the_folder_are_refused(client_as, path):
-    response = client_as("reader").get(path)
-    assert response.status_code in (400, 404)
-    assert b"SECRET_KEY" not in response.content and b"DJANGO_SETTINGS" not in response.content
-
-
-@pytest.mark.django_db
-def test_uploaded_crm_files_are_never_served_as_media(client_as, media_root):
-    (media_root / "imports").mkdir(parents=True, exist_ok=True)
-    (media_root / "imports" / "deals.csv").write_bytes(b"external_id,amount\nA,100\n")
-    for persona in ("reader", "manager"):
-        assert client_as(persona).get("/media/imports/deals.csv").status_code == 404
-
-
-@pytest.mark.django_db
-def test_a_missing_media_file_is_not_found(client_as):
-    assert client_as("reader").get("/media/playbook/uploads/missing.png").status_code == 404

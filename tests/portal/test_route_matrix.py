@@ -50,7 +50,7 @@ OWNER_ASSIGNERS = frozenset({"champion", "superuser"})
 REVOPS_MANAGERS = frozenset({"revops_manager", "superuser"})
 
 SAMPLE_SECTION = "target-audience"  # owned by "owner"; "other_owner" owns products-and-services
-SAMPLE_UPLOAD = "playbook/uploads/known.png"
+SAMPLE_IMAGE = "0123456789abcdef0123456789abcdef.png"  # a name playbook.uploads could give
 EXCLUDED_NAMESPACES = {"admin"}
 
 
@@ -171,14 +171,15 @@ def make_personas() -> dict[str, User | None]:
 def sample_kwargs(db, settings, tmp_path) -> dict:
     """A value for every URL parameter name, pointing at rows and files that exist."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    stored = settings.MEDIA_ROOT / SAMPLE_UPLOAD
+    stored = settings.MEDIA_ROOT / "playbook" / "uploads" / SAMPLE_IMAGE
     stored.parent.mkdir(parents=True)
     stored.write_bytes(png_bytes())
     job = ImportJob.objects.create(
         kind="accounts", file="imports/known.csv", original_name="known.csv", status="succeeded"
     )
     return {
-        "path": SAMPLE_UPLOAD,
+        "folder": "uploads",
+        "name": SAMPLE_IMAGE,
         "slug": SAMPLE_SECTION,
         "number": 1,
         "key": "win_rate",
