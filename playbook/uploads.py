@@ -53,14 +53,28 @@ def _open(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
 
 
+def _check_pixels(image: Image.Image) -> None:
+    """Refuse an image with too many pixels from its header, before anything is decoded:
+    a few hundred kilobytes of PNG can decode to gigabytes."""
+    pixels = image.width * image.height
+    limit = settings.UPLOAD_MAX_PIXELS
+    if pixels > limit:
+        raise UploadRejected(
+            f"The image is {image.width}×{image.height} pixels ({pixels / 1e6:.1f} megapixels); "
+            f"the limit is {limit / 1e6:g} megapixels."
+        )
+
+
 def _reencode(image: Image.Image, image_format: str) -> bytes:
-    image.load()
+    # Decode no more than the stored size needs: a JPEG decodes at 1/2, 1/4 or 1/8 scale
+    # (draft) and thumbnail() reduces from there; other formats decode once, within
+    # UPLOAD_MAX_PIXELS. Modes are converted after the reduction, on the small image.
+    image.draft(None, (MAX_DIMENSION, MAX_DIMENSION))
+    image.thumbnail((MAX_DIMENSION, MAX_DIMENSION))
     if image_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     elif image_format in ("PNG", "WEBP") and image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
         image = image.convert("RGBA")
-    if image.width > MAX_DIMENSION or image.height > MAX_DIMENSION:
-        image.thumbnail((MAX_DIMENSION, MAX_DIMENSION))
     out = io.BytesIO()
     options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {}
     image.save(out, format=image_format, **options)
@@ -84,6 +98,7 @@ def store_image(upload) -> str:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with _open(data) as probe:
                 image_format = probe.format
+                _check_pixels(probe)
                 probe.verify()
             with _open(data) as image:
                 encoded = _reencode(image, image_format)

@@ -1,5 +1,6 @@
 """Image uploads: identified and re-encoded by Pillow, never trusted (SECURITY.md item 12)."""
 
+import ctypes
 import io
 import json
 import random
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image, PngImagePlugin
 
-from .images import jpeg_bytes, png_bomb_bytes, png_bytes
+from .images import jpeg_bytes, png_bomb_bytes, png_bytes, png_rgba_of_zeros
 
 UPLOAD_URL = reverse("playbook:upload", args=["target-audience"])
 
@@ -91,6 +92,69 @@ def test_an_image_over_the_pixel_warning_limit_is_also_refused(owner_client, med
     # Between MAX_IMAGE_PIXELS and twice that, Pillow only warns: we refuse anyway.
     response = upload(owner_client, "big.png", png_bomb_bytes(12_000, 12_000), "image/png")
     assert_refused(response, media_root)
+
+
+MB = 1024 * 1024
+
+
+class PeakMemory:
+    """How far this process's resident memory rose above where it was, at its highest, while
+    the block ran (Linux, glibc: freed memory is first handed back to the system, so reusing
+    it counts; /proc/self/clear_refs resets the high-water mark)."""
+
+    @staticmethod
+    def _kilobytes(field):
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith(field + ":"))
+        return int(line.split()[1])
+
+    def __enter__(self):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        self.before = self._kilobytes("VmRSS")
+        return self
+
+    def __exit__(self, *exc):
+        self.growth = (self._kilobytes("VmHWM") - self.before) * 1024
+
+
+@pytest.mark.django_db
+def test_a_small_file_that_decodes_to_a_gigabyte_is_refused_from_its_header(
+    owner_client, media_root
+):
+    data = png_rgba_of_zeros(9400, 9400)  # under Pillow's own limit; 353 MB decoded
+    assert len(data) < 400 * 1024
+    with PeakMemory() as memory:
+        response = upload(owner_client, "huge.png", data, "image/png")
+    assert_refused(response, media_root)
+    assert json.loads(response.content)["error"] == (
+        "The image is 9400×9400 pixels (88.4 megapixels); the limit is 40 megapixels."
+    )
+    assert memory.growth < 30 * MB
+
+
+@pytest.mark.django_db
+def test_the_pixel_limit_is_a_setting(owner_client, media_root, settings):
+    settings.UPLOAD_MAX_PIXELS = 12 * 9 - 1
+    response = upload(owner_client, "a.png", png_bytes(size=(12, 9)), "image/png")
+    assert_refused(response, media_root)
+    assert "12×9 pixels" in json.loads(response.content)["error"]
+    settings.UPLOAD_MAX_PIXELS = 12 * 9
+    assert upload(owner_client, "a.png", png_bytes(size=(12, 9)), "image/png").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_large_photo_is_decoded_at_a_reduced_scale_and_stored_smaller(owner_client, media_root):
+    out = io.BytesIO()
+    Image.new("RGB", (6000, 4000), (30, 90, 160)).save(out, format="JPEG")  # 24 MP: allowed
+    with PeakMemory() as memory:
+        response = upload(owner_client, "photo.jpg", out.getvalue(), "image/jpeg")
+    assert response.status_code == 200
+    (stored,) = stored_files(media_root)
+    with Image.open(stored) as image:
+        assert image.size == (2000, 1333)
+    assert memory.growth < 80 * MB  # decoded whole, then reduced: about 130 MB
 
 
 @pytest.mark.django_db
