@@ -1,8 +1,10 @@
 """Image uploads for sections: identified and re-encoded by Pillow, never trusted as sent.
 
 The client's file name and content type are ignored. Pillow must recognise the
-bytes as PNG, JPEG, GIF or WEBP; the image is verified, re-opened, decoded and
-re-encoded, and stored under a generated name with the detected format's extension.
+bytes as PNG, JPEG, GIF or WEBP; the image is verified, its size checked from the
+header, re-opened, decoded (reduced to at most MAX_DIMENSION a side) and re-encoded
+with its pixels only (no EXIF, XMP, ICC profile, comments or text chunks), and stored
+under a generated name with the detected format's extension.
 
 Serving is the mirror image: ``/media/playbook/<folder>/<name>`` reaches a file only when the
 name is one the playbook itself writes into that folder (``served_image``), so no part of a
@@ -17,11 +19,12 @@ import warnings
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 UPLOAD_DIR = "playbook/uploads"
+KEPT_INFO = ("transparency",)  # needed to draw the image; any other metadata is dropped
 MAX_DIMENSION = 2000
 # The names the playbook writes, per folder under MEDIA_ROOT/playbook/: nothing else is served.
 SERVED_NAMES = {
@@ -65,12 +68,23 @@ def _check_pixels(image: Image.Image) -> None:
         )
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A copy with the pixels, palette and transparency only: savers write comments, ICC
+    profiles, EXIF and XMP from ``info`` (GIF and JPEG comments, PNG ICC profiles did), so
+    nothing of ``info`` is carried over but the transparent colour."""
+    clean = image.copy()  # a fresh image: no cached EXIF either
+    clean.info = {key: image.info[key] for key in KEPT_INFO if key in image.info}
+    return clean
+
+
 def _reencode(image: Image.Image, image_format: str) -> bytes:
     # Decode no more than the stored size needs: a JPEG decodes at 1/2, 1/4 or 1/8 scale
     # (draft) and thumbnail() reduces from there; other formats decode once, within
     # UPLOAD_MAX_PIXELS. Modes are converted after the reduction, on the small image.
     image.draft(None, (MAX_DIMENSION, MAX_DIMENSION))
     image.thumbnail((MAX_DIMENSION, MAX_DIMENSION))
+    ImageOps.exif_transpose(image, in_place=True)  # the EXIF goes: turn the pixels as it said
+    image = _pixels_only(image)
     if image_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     elif image_format in ("PNG", "WEBP") and image.mode not in ("RGB", "RGBA", "L", "LA", "P"):

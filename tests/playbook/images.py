@@ -5,7 +5,7 @@ import io
 import struct
 import zlib
 
-from PIL import Image
+from PIL import Image, ImageCms, PngImagePlugin
 
 
 def png_bytes(size=(8, 6), color=(200, 40, 40)) -> bytes:
@@ -50,3 +50,58 @@ def png_rgba_of_zeros(width: int, height: int) -> bytes:
         + _chunk(b"IDAT", idat)
         + _chunk(b"IEND", b"")
     )
+
+
+SECRET = "SECRET-METADATA-7f3a"  # in every metadata field below; must not survive re-encoding
+
+
+def _exif(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010E] = SECRET + " ImageDescription"
+    exif[0x013B] = SECRET + " Artist"
+    exif[0x0112] = orientation
+    return exif
+
+
+def _xmp() -> bytes:
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f"<rdf:Description>{SECRET} xmp</rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+def _icc() -> bytes:
+    """An sRGB profile with a trailing note (profiles are copied as bytes, never parsed)."""
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    return profile.tobytes() + (SECRET + " icc").encode()
+
+
+def with_every_metadata(image_format: str) -> bytes:
+    """A small image carrying every kind of metadata Pillow writes for the format:
+    EXIF, XMP, an ICC profile, comments, PNG text chunks (plain, compressed, international)."""
+    image = Image.new("RGB", (20, 10), (120, 30, 30))
+    out = io.BytesIO()
+    if image_format == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", SECRET + " tEXt")
+        text.add_text("Author", SECRET + " zTXt", zip=True)
+        text.add_itxt("Description", SECRET + " iTXt")
+        text.add_itxt("XML:com.adobe.xmp", _xmp().decode())
+        image.save(out, "PNG", pnginfo=text, exif=_exif(), icc_profile=_icc())
+    elif image_format == "JPEG":
+        image.save(
+            out, "JPEG", exif=_exif(), icc_profile=_icc(), xmp=_xmp(), comment=SECRET + " COM"
+        )
+    elif image_format == "GIF":
+        image.save(out, "GIF", comment=SECRET + " comment")
+    elif image_format == "WEBP":
+        image.save(out, "WEBP", exif=_exif(), icc_profile=_icc(), xmp=_xmp())
+    return out.getvalue()
+
+
+def jpeg_rotated_by_exif(size=(40, 20)) -> bytes:
+    """A photo as phones write it: pixels landscape, EXIF orientation 6 (show turned 90° right)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, "JPEG", exif=_exif(orientation=6))
+    return out.getvalue()

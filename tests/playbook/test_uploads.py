@@ -11,7 +11,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image, PngImagePlugin
 
-from .images import jpeg_bytes, png_bomb_bytes, png_bytes, png_rgba_of_zeros
+from .images import (
+    SECRET,
+    jpeg_bytes,
+    jpeg_rotated_by_exif,
+    png_bomb_bytes,
+    png_bytes,
+    png_rgba_of_zeros,
+    with_every_metadata,
+)
 
 UPLOAD_URL = reverse("playbook:upload", args=["target-audience"])
 
@@ -232,3 +240,52 @@ def test_an_uploaded_image_is_served_to_logged_in_users_only_as_an_image(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == stored.read_bytes()
     assert client_as("anonymous").get(url).status_code == 302
+
+
+# What a re-encoded file may still say about itself: structure, not content.
+STRUCTURAL_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "background", "version",
+                   "loop", "duration", "transparency"}  # fmt: skip
+METADATA_KEYS = {"exif", "xmp", "icc_profile", "comment", "Comment", "Author", "Description",
+                 "XML:com.adobe.xmp"}  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "WEBP"])
+def test_every_kind_of_metadata_is_dropped_when_an_image_is_re_encoded(
+    owner_client, media_root, fmt
+):
+    original = with_every_metadata(fmt)
+    with Image.open(io.BytesIO(original)) as image:
+        assert set(image.info) & METADATA_KEYS  # the upload does carry metadata
+    response = upload(owner_client, "photo", original, "image/" + fmt.lower())
+    assert response.status_code == 200
+    (stored,) = stored_files(media_root)
+    data = stored.read_bytes()
+    assert SECRET.encode() not in data
+    with Image.open(stored) as image:
+        assert image.format == fmt
+        assert set(image.info) <= STRUCTURAL_INFO, set(image.info) - STRUCTURAL_INFO
+        assert not image.getexif()
+
+
+@pytest.mark.django_db
+def test_a_photo_turned_by_its_exif_is_stored_upright_without_the_exif(owner_client, media_root):
+    response = upload(owner_client, "phone.jpg", jpeg_rotated_by_exif((40, 20)), "image/jpeg")
+    assert response.status_code == 200
+    (stored,) = stored_files(media_root)
+    with Image.open(stored) as image:
+        assert image.size == (20, 40)  # turned as the camera said, so it still shows upright
+        assert not image.getexif()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["PNG", "GIF"])
+def test_a_transparent_palette_image_stays_transparent(owner_client, media_root, fmt):
+    image = Image.new("P", (8, 8), 1)
+    image.putpalette([255, 255, 255, 200, 0, 0] + [0, 0, 0] * 254)
+    out = io.BytesIO()
+    image.save(out, fmt, transparency=1)
+    assert upload(owner_client, "t", out.getvalue(), "image/" + fmt.lower()).status_code == 200
+    (stored,) = stored_files(media_root)
+    with Image.open(stored) as stored_image:
+        assert stored_image.convert("RGBA").getpixel((3, 3))[3] == 0
