@@ -24,6 +24,7 @@ class ImportForm(forms.Form):
     mapping = forms.CharField(
         label="Column mapping (optional)",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4, "class": "short"}),
         help_text="One FIELD=COLUMN per line, e.g. created_date=engage_date. Overrides the preset.",
     )

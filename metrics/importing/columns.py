@@ -42,6 +42,20 @@ class Plan:
         return self.header[index] if index is not None else fieldname
 
 
+LISTED_COLUMNS = 20
+LISTED_NAME_CHARS = 60
+
+
+def _listing(header: list[str]) -> str:
+    """The file's first column names, for a message (a file may have a thousand)."""
+    names = [
+        name if len(name) <= LISTED_NAME_CHARS else name[:LISTED_NAME_CHARS] + "…"
+        for name in header[:LISTED_COLUMNS]
+    ]
+    more = len(header) - len(names)
+    return ", ".join(names) + (f" … and {more} more" if more else "")
+
+
 def _find_columns(options: ImportOptions, header: list[str]) -> dict[str, int]:
     lookup: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -57,7 +71,7 @@ def _find_columns(options: ImportOptions, header: list[str]) -> dict[str, int]:
     if absent:
         raise ImportFileError(
             f"Mapped column(s) not in the file: {', '.join(absent)}. "
-            f"The file's columns are: {', '.join(header)}."
+            f"The file's columns are: {_listing(header)}."
         )
     preset_columns = PRESET_COLUMNS.get(options.preset, {}).get(options.kind, {})
     for fieldname in options.record_kind.columns:
@@ -100,7 +114,7 @@ def plan_columns(options: ImportOptions, table: Table) -> Plan:
     if missing:
         raise ImportFileError(
             f"Missing required column(s) for {options.kind}: {', '.join(missing)}. "
-            f"The file's columns are: {', '.join(table.header)}. "
+            f"The file's columns are: {_listing(table.header)}. "
             "Map a column with FIELD=COLUMN (e.g. --map external_id=Id)."
         )
     return plan

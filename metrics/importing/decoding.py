@@ -2,7 +2,8 @@
 
 UTF-8 with or without BOM (UTF-16 with BOM too); Windows-1252 when the bytes are not UTF-8. The
 delimiter (comma, semicolon or tab) is sniffed from the header line. Quoted newlines are fine;
-blank lines are skipped. A file that is not CSV at all (a workbook, a PDF, an image) is named.
+blank lines are skipped. A file that is not CSV at all (a workbook, a PDF, an image) is named,
+and so is a header of more than MAX_COLUMNS columns or MAX_HEADER_CHARS characters.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import re
 from dataclasses import dataclass
 
 from .errors import ImportFileError
+
+# A header wider or longer than this is not a CRM export (the widest Salesforce objects have a
+# few hundred fields); refused before any row is read, with a message of one line.
+MAX_COLUMNS = 1000
+MAX_HEADER_CHARS = 100_000
 
 
 @dataclass
@@ -65,6 +71,19 @@ _SIGNATURES = {
 }
 
 
+def _check_header_size(header: list[str]) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(
+            f"The header has {len(header)} columns; an import reads at most {MAX_COLUMNS}. "
+            "Is this the right file, with one header row?"
+        )
+    if sum(len(name) for name in header) > MAX_HEADER_CHARS:
+        raise ImportFileError(
+            f"The header is longer than {MAX_HEADER_CHARS} characters. "
+            "Is this the right file, with one header row?"
+        )
+
+
 def read_table(data: bytes) -> Table:
     if not data.strip():
         raise ImportFileError("The file is empty.")
@@ -90,6 +109,7 @@ def read_table(data: bytes) -> Table:
                 continue  # a blank line, or a row of empty cells
             if header is None:
                 header = [cell.strip().lstrip("\ufeff") for cell in cells]
+                _check_header_size(header)
             else:
                 records.append((start, cells))
     except csv.Error as exc:

@@ -133,7 +133,8 @@ def _opportunity_status(row: _Row) -> str | None:
                 "stage",
                 stage,
                 "is a stage with no status: map it, e.g. --status-from-stage "
-                f'"{stage or "STAGE"}=open" (or *=open for every other stage)',
+                f'"{stage if 0 < len(stage) <= 60 else "STAGE"}=open" '
+                "(or *=open for every other stage)",
             )
         return status
     is_closed, is_won = row.boolean("is_closed"), row.boolean("is_won")

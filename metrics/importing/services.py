@@ -28,14 +28,11 @@ from metrics.permissions import can_import
 from metrics.services import request_recompute
 
 from . import parsing, writing
-from .errors import ImportFileError, RowError
+from .errors import ErrorReport, ImportFileError, RowError
 from .options import ImportOptions
 from .writing import BATCH_SIZE
 
 logger = logging.getLogger(__name__)
-
-# A job keeps at most this many row errors (the report says how many more there were).
-MAX_STORED_ERRORS = 10_000
 
 
 @dataclass
@@ -127,7 +124,8 @@ def import_job_get(*, job_id: int) -> ImportJob:
 
 
 def _job_errors(errors: list[RowError]) -> list[dict]:
-    return [error.as_dict() for error in errors[:MAX_STORED_ERRORS]]
+    """A job keeps the capped report: the first errors per column and in all, counts of the rest."""
+    return ErrorReport.of(errors).as_json()
 
 
 def import_job_create(*, upload, options: ImportOptions, created_by=None) -> ImportJob:
@@ -269,5 +267,5 @@ def import_job_run(*, job_id: int) -> ImportJob:
     return job
 
 
-def import_job_error_rows(*, job: ImportJob) -> list[list]:
-    return [[e["line"], e["column"], e["value"], e["reason"]] for e in job.errors]
+def import_job_error_report(*, job: ImportJob) -> ErrorReport:
+    return ErrorReport.from_json(job.errors)

@@ -80,6 +80,7 @@ def import_detail(request, job_id: int):
             columns, preview_rows = services.import_job_preview(job=job)
         except (ImportFileError, OSError) as exc:
             preview_error = str(exc)
+    report = services.import_job_error_report(job=job)
     context = {
         "job": job,
         "columns": columns,
@@ -87,8 +88,9 @@ def import_detail(request, job_id: int):
         "preview_error": preview_error,
         "start_error": start_error,
         "can_start": services.import_job_can_start(job),
-        "errors": job.errors[:ERRORS_SHOWN],
-        "errors_hidden": max(len(job.errors) - ERRORS_SHOWN, 0),
+        "errors": report.listed[:ERRORS_SHOWN],
+        "errors_hidden": max(len(report.listed) - ERRORS_SHOWN, 0),
+        "errors_not_listed": report.notes(),
         "in_progress": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
     }
     return render(
@@ -122,5 +124,5 @@ def import_errors_csv(request, job_id: int):
     return csv_response(
         f"import-{job.pk}-errors.csv",
         ["line", "column", "value", "reason"],
-        services.import_job_error_rows(job=job),
+        services.import_job_error_report(job=job).csv_rows(),
     )

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from metrics.importing.errors import ErrorReport, RowError
 from metrics.models import Account, Opportunity, Spend, Subscription
 from tests.metrics.factories import AccountFactory
 
@@ -305,3 +306,81 @@ def test_the_plausible_dates_follow_the_settings(tmp_path, settings):
     assert 'value "1999-12-31": is before 2000-01-01, the earliest date accepted' in err
     assert f'value "{far.isoformat()}": is more than 1 year ahead' in err
     assert list(Account.objects.values_list("external_id", flat=True)) == ["FIRST"]
+
+
+# --- Reports stay short (issue 8, item 12) -----------------------------------------------------
+
+
+def test_a_file_with_two_hundred_thousand_columns_gets_a_short_clear_message(tmp_path):
+    header = ",".join(f"c{i}" for i in range(200_000))
+    content = f"{header}\n" + ",".join("x" * 200_000) + "\n"
+
+    code, out, err = run_import(tmp_path, "accounts", content)
+
+    assert code == 1
+    assert "The header has 200000 columns; an import reads at most 1000." in err
+    assert len(err) < 500
+    assert Account.objects.count() == 0
+
+
+def test_an_overlong_header_is_refused(tmp_path):
+    content = "external_id,name," + "n" * 200_000 + "\nA1,Acme,x\n"
+
+    code, _, err = run_import(tmp_path, "accounts", content)
+
+    assert code == 1
+    assert "The header is longer than 100000 characters" in err
+    assert len(err) < 500
+
+
+def test_a_missing_column_message_names_only_the_first_columns(tmp_path):
+    header = ",".join(f"column{i}" for i in range(900))
+    content = f"{header}\n" + ",".join("x" * 900) + "\n"
+
+    code, _, err = run_import(tmp_path, "accounts", content)
+
+    assert code == 1
+    assert "Missing required column(s) for accounts: external_id, name." in err
+    assert "column0, column1," in err
+    assert "… and 880 more." in err
+    assert "column899" not in err
+    assert len(err) < 1000
+
+
+def test_the_command_lists_the_first_errors_per_column_and_counts_the_rest(tmp_path):
+    rows = "".join(f"A{i},,someday\n" for i in range(2500))
+    content = "external_id,name,created_date\n" + rows
+
+    code, out, err = run_import(tmp_path, "accounts", content)
+
+    lines = err.splitlines()
+    assert code == 1
+    assert sum(", column name, " in line for line in lines) == 100
+    assert sum(", column created_date, " in line for line in lines) == 100
+    assert "… and 2400 more errors in column name, not listed." in lines
+    assert "… and 2400 more errors in column created_date, not listed." in lines
+    assert "5000 problem(s) in 2500 row(s)." in lines
+    assert len(lines) < 250
+    assert "Nothing was written: 2500 of 2500" in out
+
+
+def test_a_report_lists_at_most_the_cap_in_all_and_counts_the_rest_per_column():
+    errors = [
+        RowError.make(line, column, "x", "is wrong")
+        for line in range(2, 12)
+        for column in ("a", "b", "c")
+    ]
+
+    report = ErrorReport.of(errors, per_column=4, in_all=10)
+
+    assert [(e.line, e.column) for e in report.listed][:4] == [
+        (2, "a"),
+        (2, "b"),
+        (2, "c"),
+        (3, "a"),
+    ]
+    assert len(report.listed) == 10
+    assert report.more_by_column == {"a": 6, "b": 7, "c": 7}
+    assert report.total == 30
+    assert ErrorReport.from_json(report.as_json()) == report
+    assert ["", "c", "", "7 more errors in column c, not listed"] in report.csv_rows()

@@ -381,3 +381,43 @@ def test_an_out_of_range_value_is_a_row_error_in_the_upload_and_the_preview(clie
     assert page.status_code == 200
     assert reason in page.content.decode()
     assert Opportunity.objects.count() == 0
+
+
+# --- Reports stay short (issue 8, item 12) -----------------------------------------------------
+
+
+def test_a_file_with_two_hundred_thousand_columns_gets_a_short_clear_message(client):
+    header = ",".join(f"c{i}" for i in range(200_000))
+    client.force_login(import_manager())
+
+    response = client.post(reverse("metrics:import_new"), upload(f"{header}\nx\n"))
+
+    assert response.status_code == 400
+    assert (
+        "The header has 200000 columns; an import reads at most 1000." in response.content.decode()
+    )
+    assert len(response.content) < 20_000
+    assert ImportJob.objects.count() == 0
+
+
+def test_the_page_and_the_error_report_list_the_first_errors_and_count_the_rest(client):
+    content = "external_id,name,created_date\n" + "".join(f"A{i},,someday\n" for i in range(2500))
+    client.force_login(import_manager())
+
+    response = client.post(reverse("metrics:import_new"), upload(content))
+    job = ImportJob.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    report = client.get(reverse("metrics:import_errors", args=[job.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+
+    assert (job.rows_total, job.rows_invalid) == (2500, 2500)
+    assert page.count("<td>is required</td>") == 50  # the first 100 errors: lines 2 to 51
+    assert "… and 100 more in the error report." in page
+    assert "2400 more errors in column name, not listed" in page
+    assert "2400 more errors in column created_date, not listed" in page
+    assert len(page) < 100_000
+    listed = [row for row in rows[1:] if row[0]]
+    assert [row[1] for row in listed].count("name") == 100
+    assert [row[1] for row in listed].count("created_date") == 100
+    assert ["", "name", "", "2400 more errors in column name, not listed"] in rows
+    assert ["", "created_date", "", "2400 more errors in column created_date, not listed"] in rows

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics.importing.errors import ImportFileError
+from metrics.importing.errors import ErrorReport, ImportFileError
 from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
 from metrics.importing.presets import PRESETS
 from metrics.importing.schema import KINDS
@@ -81,8 +81,11 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc}") from None
 
-        for error in outcome.errors:
+        report = ErrorReport.of(outcome.errors)
+        for error in report.listed:
             self.stderr.write(str(error))
+        for note in report.notes():
+            self.stderr.write(f"… and {note}.")
         if outcome.errors:
             self.stderr.write(f"{len(outcome.errors)} problem(s) in {outcome.rows_invalid} row(s).")
         style = self.style.SUCCESS if not outcome.errors else self.style.WARNING
