@@ -125,14 +125,19 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = True
 
-# Login lockout: 5 failures lock that username and that address for 15 minutes.
-# Addresses come from REMOTE_ADDR only, so a forged X-Forwarded-For changes nothing.
+# Login lockout (revops_portal.login_protection): AXES_FAILURE_LIMIT failures for one user name
+# from one client address lock that pair for the cool-off. Counting by address alone let five
+# made-up names lock out an office; by name alone, anyone could lock a person out.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True  # the page's "try again after" relies on it
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT reverse proxies in front (each
+# appending to X-Forwarded-For), the address the outermost one saw. 0: the header is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "revops_portal.login_protection.client_address"
+AXES_LOCKOUT_CALLABLE = "revops_portal.login_protection.locked_out_response"
 AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------

@@ -114,6 +114,103 @@ def test_a_successful_login_resets_the_failure_count(client, staff_user):
     assert _logs_in(client)
 
 
+# Lockout by user name *and* client address (issue 8, item 10): made-up names cannot lock out
+# an office, and a stranger cannot lock a named person out from everywhere.
+def _attempt(client, username, password, address="10.1.1.1", forwarded_for=None):
+    extra = {"REMOTE_ADDR": address}
+    if forwarded_for is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return client.post("/accounts/login/", {"username": username, "password": password}, **extra)
+
+
+def _logged_in(response):
+    return response.status_code == 302 and response["Location"] == "/"
+
+
+def test_made_up_user_names_from_one_address_do_not_lock_a_real_user(staff_user):
+    for i in range(12):
+        _attempt(Client(), f"nobody-{i % 3}", "guess", address="10.1.1.1")  # 4 each of 3 names
+    for i in range(5):
+        _attempt(Client(), f"made-up-{i}", "guess", address="10.1.1.1")
+    assert _logged_in(_attempt(Client(), "alice", PASSWORD, address="10.1.1.1"))
+
+
+def test_a_user_locked_out_from_one_address_still_logs_in_from_another(staff_user):
+    for _ in range(5):
+        _attempt(Client(), "alice", "wrong-password", address="10.1.1.1")
+    locked = _attempt(Client(), "alice", PASSWORD, address="10.1.1.1")
+    assert locked.status_code == 429
+    assert _logged_in(_attempt(Client(), "alice", PASSWORD, address="10.2.2.2"))
+
+
+def test_without_a_trusted_proxy_the_forwarded_for_header_is_ignored(staff_user, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for i in range(5):
+        _attempt(Client(), "alice", "x", address="10.1.1.1", forwarded_for=f"198.51.100.{i}")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.1.1.1"}
+    response = _attempt(Client(), "alice", PASSWORD, "10.1.1.1", forwarded_for="198.51.100.99")
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_the_header(staff_user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"  # every request arrives from the proxy
+    for _ in range(5):
+        _attempt(Client(), "alice", "wrong-password", address=proxy, forwarded_for="198.51.100.7")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+    # The attacker is locked out even when prepending made-up addresses of its own ...
+    forged = "203.0.113.5, 198.51.100.7"
+    assert _attempt(Client(), "alice", PASSWORD, proxy, forwarded_for=forged).status_code == 429
+    # ... and alice, behind the same proxy at another address, is not.
+    assert _logged_in(_attempt(Client(), "alice", PASSWORD, proxy, forwarded_for="198.51.100.8"))
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.2"),
+        (1, "198.51.100.7", "198.51.100.7"),
+        (1, "203.0.113.5, 198.51.100.7", "198.51.100.7"),
+        (2, "203.0.113.5, 198.51.100.7, 10.0.0.9", "198.51.100.7"),
+        (2, "198.51.100.7", "10.0.0.2"),  # fewer entries than proxies: it bypassed one
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "", "10.0.0.2"),
+        (1, "2001:db8::7", "2001:db8::7"),
+    ],
+)
+def test_the_client_address_is_the_one_the_outermost_trusted_proxy_saw(
+    rf, settings, proxies, forwarded_for, expected
+):
+    from revops_portal.login_protection import client_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert client_address(request) == expected
+
+
+def test_the_locked_out_page_says_when_to_try_again(staff_user, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
+    for _ in range(5):
+        _attempt(Client(), "alice", "wrong-password")
+    response = _attempt(Client(), "alice", PASSWORD)
+    assert response.status_code == 429
+    text = re.sub(r"\s+", " ", response.content.decode())
+    retry = timezone.now() + timedelta(minutes=15)
+    expected = {f"{(retry + timedelta(minutes=m)):%H:%M} UTC" for m in (-1, 0)}
+    assert any(f"Try again after {hhmm}" in text for hhmm in expected), text
+    assert "in 15 minutes" in text or "in 14 minutes" in text
+    assert response["Retry-After"] == "900"
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5"])
+def test_a_bad_trusted_proxy_count_stops_start_up(value):
+    from tests.portal.test_settings import run_manage
+
+    result = run_manage("check", env_overrides={"TRUSTED_PROXY_COUNT": value})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
 @pytest.mark.parametrize("password", ["short-pw-1", "password1234", "123456789012345"])
 def test_weak_passwords_are_refused(password):
     with pytest.raises(ValidationError):
