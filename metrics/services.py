@@ -20,7 +20,7 @@ from django.utils import timezone
 from . import calculations, queueing
 from .calculations import Cut
 from .models import Forecast, MetricRun, MetricValue, Opportunity, Spend, Subscription
-from .periods import CUSTOM, MONTH, QUARTER, YEAR, Period, covering
+from .periods import CUSTOM, MONTH, QUARTER, YEAR, Period, covering, plausible_range
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,13 @@ def request_recompute(*, trigger: str, requested_by=None) -> MetricRun:
 
 
 def data_range(*, today: date | None = None) -> tuple[date, date] | None:
-    """The first and last record dates (capped at today), or None when there are no records."""
+    """The first and last record dates, or None when there are no records.
+
+    Bounded by the plausible range (a stray record dated 0001-01-01 or 9999-12-31 moves
+    neither end past it) and the last day capped at today.
+    """
     today = today or timezone.localdate()
+    earliest, latest = plausible_range(today)
     found = []
     for model, fields in [
         (Opportunity, ["created_date", "close_date"]),
@@ -62,7 +67,8 @@ def data_range(*, today: date | None = None) -> tuple[date, date] | None:
         found += [v for v in model.objects.aggregate(**aggregates).values() if v is not None]
     if not found:
         return None
-    first, last = min(found), min(max(found), today)
+    first = min(max(min(found), earliest), latest)
+    last = min(max(found), today, latest)
     return first, max(first, last)
 
 

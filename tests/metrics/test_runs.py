@@ -245,3 +245,32 @@ def test_old_runs_values_are_pruned_keeping_the_last_three(small_book):
     runs = [services.compute_now(trigger=MetricRun.Trigger.COMMAND) for _ in range(5)]
     with_values = set(MetricValue.objects.values_list("run_id", flat=True).distinct())
     assert with_values == {run.pk for run in runs[-3:]}
+
+
+def test_a_stray_record_dated_year_1_makes_the_run_compute_no_period_before_the_earliest_date(
+    small_book, settings
+):
+    # Imports reject such dates; one written some other way must still not make a run
+    # compute ~34,000 periods: the run stays within metrics.periods.plausible_range().
+    settings.METRICS_EARLIEST_DATE = "2016-07-01"
+    OpportunityFactory(created_date=date(1, 1, 1), close_date=date(1, 1, 2))
+    SubscriptionFactory(start_date=date(1, 1, 1), end_date=date(2017, 3, 1))
+    run = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    assert run.status == MetricRun.Status.SUCCEEDED
+    values = MetricValue.objects.filter(run=run)
+    # Every period overlaps the plausible range; the first month is the earliest date's.
+    assert min(values.values_list("period_end", flat=True)) > date(2016, 7, 1)
+    assert min(values.filter(period_kind="month").values_list("period_start", flat=True)) == (
+        date(2016, 7, 1)
+    )
+    # 2016-07 .. 2017-05, where the other records end: 11 months, 4 quarters and 2 years.
+    periods = set(values.values_list("period_kind", "period_start"))
+    assert len(periods) == 11 + 4 + 2
+
+
+def test_records_dated_only_beyond_the_plausible_range_compute_a_bounded_run(settings):
+    settings.METRICS_YEARS_AHEAD = 1
+    OpportunityFactory(created_date=date(9999, 1, 1), close_date=date(9999, 2, 1))
+    periods = services.periods_to_compute(today=date(2026, 6, 15))
+    assert periods and len(periods) <= 3  # one month, quarter and year at the far end
+    assert max(period.start for period in periods) <= date(2027, 6, 15)
