@@ -180,6 +180,14 @@ class MetricRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "finished_at"])]
+        constraints = [
+            # Recomputations coalesce: a queued run covers every request made before it starts.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="queued"),
+                name="metric_run_one_queued",
+            ),
+        ]
 
     def __str__(self):
         return f"Run {self.pk} ({self.status})"

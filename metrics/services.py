@@ -13,8 +13,8 @@ import time
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max, Min
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from . import calculations, queueing
@@ -28,18 +28,38 @@ KEEP_SUCCEEDED_RUNS = 3
 _BATCH = 2000
 
 
-@transaction.atomic
 def request_recompute(*, trigger: str, requested_by=None) -> MetricRun:
-    """Record a queued run and send it to the workers once the transaction commits.
+    """The queued run that will recompute every metric; sent to the workers on commit.
+
+    Coalesced: at most one run waits in the queue (a database constraint), and it computes
+    from the records as they are when it starts, so it covers every import that finished
+    before then. A request while a run waits returns that run; a request while a run is
+    computing queues one follow-up (the running one may have read the records before the
+    change), which later requests share.
 
     Never raises for a broker fault: the run then stays queued with no `enqueued_at`, and
     `sweep_stale_runs` sends it when the broker is back.
     """
-    run = MetricRun(trigger=trigger, requested_by=requested_by)
-    run.full_clean()
-    run.save()
-    queueing.enqueue_on_commit(queueing.COMPUTE_METRICS_RUN, MetricRun, run.pk)
-    return run
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                waiting = (
+                    MetricRun.objects.select_for_update()
+                    .filter(status=MetricRun.Status.QUEUED)
+                    .first()
+                )
+                if waiting is not None:
+                    queueing.send_again_if_lost(queueing.COMPUTE_METRICS_RUN, MetricRun, waiting.pk)
+                    return waiting
+                run = MetricRun(trigger=trigger, requested_by=requested_by)
+                # The one-queued-run constraint is the database's to enforce, at the insert.
+                run.full_clean(validate_constraints=False)
+                run.save()
+                queueing.enqueue_on_commit(queueing.COMPUTE_METRICS_RUN, MetricRun, run.pk)
+                return run
+        except IntegrityError:
+            continue  # another request queued one first: share it
+    raise RuntimeError("Could not queue a recomputation: the queue kept changing.")
 
 
 # --- Computing a run --------------------------------------------------------------------------
@@ -223,8 +243,18 @@ def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
 
 
 def compute_now(*, trigger: str, requested_by=None, period: Period | None = None) -> MetricRun:
-    """Compute a run here and now (the command, the demo); `period` is added if not covered."""
-    run = MetricRun(trigger=trigger, requested_by=requested_by, enqueued_at=timezone.now())
+    """Compute a run here and now (the command, the demo); `period` is added if not covered.
+
+    Not queued, so it neither waits for nor replaces a queued run: it is running at once.
+    """
+    now = timezone.now()
+    run = MetricRun(
+        trigger=trigger,
+        requested_by=requested_by,
+        status=MetricRun.Status.RUNNING,
+        enqueued_at=now,
+        started_at=now,
+    )
     run.full_clean()
     run.save()
     compute_run(run_id=run.pk, extra_period=period)
@@ -233,31 +263,43 @@ def compute_now(*, trigger: str, requested_by=None, period: Period | None = None
 
 
 def sweep_stale_runs(*, stale: timedelta | None = None) -> list[int]:
-    """Re-send runs the broker never got and runs stuck "running" past any task's time limit.
+    """Re-send the queued run if the broker never got it or lost it, and deal with runs stuck
+    "running" past any task's time limit.
 
     A run still "running" `stale` after it started (default: the hard time limit and five
-    minutes) lost its worker; it goes back to the queue. Returns the ids sent to the broker.
+    minutes) lost its worker: it goes back to the queue, or fails if another run is queued
+    (that one covers it). A queued run sent longer than `stale` ago was lost by the broker.
+    Returns the ids sent to the broker.
     """
     cutoff = timezone.now() - (stale_after() if stale is None else stale)
-    stuck = list(
-        MetricRun.objects.filter(
-            status=MetricRun.Status.RUNNING, started_at__lte=cutoff
-        ).values_list("pk", flat=True)
-    )
-    if stuck:
-        MetricRun.objects.filter(pk__in=stuck, status=MetricRun.Status.RUNNING).update(
-            status=MetricRun.Status.QUEUED,
-            enqueued_at=None,
-            error="Re-queued: the worker computing it stopped.",
-        )
-    never_sent = list(
-        MetricRun.objects.filter(status=MetricRun.Status.QUEUED, enqueued_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    stuck = MetricRun.objects.filter(status=MetricRun.Status.RUNNING, started_at__lte=cutoff)
+    for run_id in stuck.order_by("pk").values_list("pk", flat=True):
+        _requeue_or_fail(run_id)
+    unsent = MetricRun.objects.filter(status=MetricRun.Status.QUEUED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
     )
     sent = []
-    for run_id in never_sent:
+    for run_id in unsent.order_by("pk").values_list("pk", flat=True):
         if not queueing.enqueue(queueing.COMPUTE_METRICS_RUN, MetricRun, run_id):
             break  # the broker is still down: try again at the next sweep
         sent.append(run_id)
     return sent
+
+
+def _requeue_or_fail(run_id: int) -> None:
+    still_running = MetricRun.objects.filter(pk=run_id, status=MetricRun.Status.RUNNING)
+    try:
+        with transaction.atomic():
+            still_running.update(
+                status=MetricRun.Status.QUEUED,
+                enqueued_at=None,
+                error="Re-queued: the worker computing it stopped.",
+            )
+    except IntegrityError:  # a run is queued already
+        waiting = MetricRun.objects.filter(status=MetricRun.Status.QUEUED).first()
+        still_running.update(
+            status=MetricRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error="The worker computing it stopped; queued run "
+            f"{waiting.pk if waiting else '(since finished)'} covers it.",
+        )

@@ -219,6 +219,10 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 if CELERY_BROKER_URL is None:
     CELERY_BROKER_URL = "memory://"
+# No broker: true runs those tasks on a background thread of the process that queued them,
+# so an import or a recomputation answers at once (one process: runserver, bin/demo);
+# false runs them inline before the request answers (the test suite sets it so).
+EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -13,3 +13,10 @@ def _fast_password_hashing(settings):
 def _private_files_in_a_temporary_folder(settings, tmp_path):
     # Uploaded CRM files go to PRIVATE_ROOT (the default storage): never into the checkout.
     settings.PRIVATE_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline_without_a_broker(settings):
+    # The embedded worker's thread could not see a test's uncommitted rows: tasks run inline.
+    # Tests of the embedded worker itself turn it back on (tests/metrics/test_embedded_worker.py).
+    settings.EMBEDDED_WORKER = False
