@@ -452,6 +452,7 @@ def _opportunities_csv(count: int) -> bytes:
 
 def _queries_for(count: int, **kwargs) -> int:
     data = _opportunities_csv(count)
+    MetricRun.objects.all().delete()  # each import queues its own run (none waits to share)
     with CaptureQueriesContext(connection) as queries:
         outcome = import_records(data=data, options=ImportOptions(kind="opportunities"), **kwargs)
     assert outcome.rows_written == count
