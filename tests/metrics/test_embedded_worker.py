@@ -15,7 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import imports, queueing, services
+from metrics import queueing, services
+from metrics.importing import services as imports
+from metrics.importing.options import ImportOptions
 from metrics.models import Account, ImportJob, MetricRun
 from tests.metrics.dashboard_support import make_persona, make_user
 
@@ -83,7 +85,7 @@ def import_manager():
 def accounts_job(n: int, created_by) -> ImportJob:
     csv = f"external_id,name,segment\nE{n},Account {n},SMB\n".encode()
     return imports.import_job_create(
-        kind="accounts",
+        options=ImportOptions(kind="accounts"),
         upload=SimpleUploadedFile(f"accounts-{n}.csv", csv, content_type="text/csv"),
         created_by=created_by,
     )

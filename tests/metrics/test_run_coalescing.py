@@ -12,7 +12,9 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from metrics import imports, services
+from metrics import services
+from metrics.importing.options import ImportOptions
+from metrics.importing.services import import_records
 from metrics.models import MetricRun
 
 from .conftest import celery_pointed_at
@@ -45,7 +47,10 @@ def test_a_request_while_a_run_is_computing_queues_exactly_one_follow_up():
 @pytest.mark.django_db
 def test_imports_that_finish_while_a_run_waits_share_it():
     outcomes = [
-        imports.import_records(kind="accounts", data=ACCOUNTS_CSV.replace(b"A1", f"B{n}".encode()))
+        import_records(
+            options=ImportOptions(kind="accounts"),
+            data=ACCOUNTS_CSV.replace(b"A1", f"B{n}".encode()),
+        )
         for n in range(4)
     ]
     assert all(outcome.recompute_requested for outcome in outcomes)
@@ -159,7 +164,7 @@ def test_simultaneous_imports_share_one_recomputation():
         with lock:
             n = next(counter)
         data = ACCOUNTS_CSV.replace(b"A1", f"C{n}".encode()).replace(b"A2", f"D{n}".encode())
-        return imports.import_records(kind="accounts", data=data)
+        return import_records(options=ImportOptions(kind="accounts"), data=data)
 
     with celery_pointed_at(BROKER_DOWN):
         outcomes = at_once(10, import_one)
