@@ -29,13 +29,17 @@ ensure_venv() {
     rm -rf .venv
     "$py" -m venv .venv
   fi
-  # Skip pip when this pyproject.toml was installed already with these extras: it saves a
-  # minute, and two runs at once in one checkout don't both write into .venv.
-  local stamp
-  stamp="$1 $(sha256sum pyproject.toml | cut -d' ' -f1)"
-  grep -qxF "$stamp" .venv/.installed 2>/dev/null && return 0
+  # Skip pip when this pyproject.toml was installed already with these extras (any extras
+  # cover a plain install): it saves a minute, and two runs at once in one checkout don't
+  # both write into .venv.
+  local hash
+  hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  if grep -qxF "$1 $hash" .venv/.installed 2>/dev/null \
+      || { [ -z "$1" ] && grep -q " $hash\$" .venv/.installed 2>/dev/null; }; then
+    return 0
+  fi
   echo "==> Installing Python packages into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$1"
-  echo "$stamp" >>.venv/.installed
+  echo "$1 $hash" >>.venv/.installed
 }
