@@ -27,9 +27,10 @@ nothing of the playbook.
 import re
 import shlex
 from datetime import date
+from urllib.parse import quote
 
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from metrics import catalog, cuts
 from metrics.params import BadRequest, OutOfRange, parse_period
@@ -38,6 +39,15 @@ from metrics.selectors import FigureWanted, StoredFigures, stored_figures
 
 SHORTCODE = re.compile(r"\{\{\s*metric:([^\n]*?)\}\}")
 TOKEN = re.compile(r"MTRCSC([0-9a-f]*)CSRTM")
+# A tag of nh3's output, which quotes every attribute value with double quotes (so a ">"
+# inside a value does not end the tag), and one of its attributes.
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)?[^">]*(?:"[^"]*"[^">]*)*>')
+_ATTRIBUTE = re.compile(r'([^\s="/]+)="([^"]*)"')
+# A figure is a link in running text: inside a link (links can't nest) or in code, a shortcode
+# is shown as typed.
+_AS_TYPED_INSIDE = frozenset({"a", "code", "pre"})
+_URL_ATTRIBUTES = frozenset({"href", "src"})
+_RUNNING, _AS_TYPED, _TAG_PLACE = "running", "as typed", "tag"
 MAX_SHORTCODE_CHARS = 300
 # Distinct shortcodes resolved in one text; later ones become a warning in place, so a text
 # can't make one render read thousands of figures.
@@ -52,7 +62,15 @@ class ShortcodeError(ValueError):
 
 def protect(text: str) -> str:
     """Pre-processor: each ``{{ metric:… }}`` becomes an inert token carrying its text."""
-    return SHORTCODE.sub(lambda m: f"MTRCSC{m.group(1).encode().hex()}CSRTM", text)
+    return SHORTCODE.sub(lambda m: f"MTRCSC{m.group().encode().hex()}CSRTM", text)
+
+
+def _inner(typed: str) -> str:
+    """What a shortcode says between ``{{ metric:`` and ``}}``."""
+    match = SHORTCODE.fullmatch(typed)
+    if match is None:
+        raise ShortcodeError("not a metric shortcode")
+    return match.group(1)
 
 
 def parse(inner: str) -> FigureWanted:
@@ -108,35 +126,79 @@ def _decode(hex_text: str) -> str:
 
 
 def expand(html: str, *, today: date | None = None) -> str:
-    """Post-processor: replace every token of one rendered text with its figure's HTML."""
-    found = TOKEN.findall(html)
-    if not found:
+    """Post-processor: replace every token of one rendered text with its figure's HTML where
+    running text allows one; in a tag's attributes, in a link's text and in code, put back the
+    shortcode as it was typed (escaped; percent-encoded in a URL)."""
+    if "MTRCSC" not in html:
         return html
+    places = _places(html)
+    running = [token for kind, text in places if kind == _RUNNING for token in TOKEN.findall(text)]
+    figures = _figures_html(running, today=today)
+    shown = []
+    for kind, text in places:
+        if kind == _RUNNING:
+            shown.append(TOKEN.sub(lambda m: figures[m.group(1)], text))
+        elif kind == _AS_TYPED:
+            shown.append(TOKEN.sub(lambda m: escape(_decode(m.group(1))), text))
+        else:
+            shown.append(_ATTRIBUTE.sub(_attribute_as_typed, text))
+    return "".join(shown)
+
+
+def _places(html: str) -> list[tuple[str, str]]:
+    """The sanitised HTML cut into tags and texts; a text is running text, or shown as typed
+    inside a link (links can't nest) or code."""
+    places, inside, position = [], 0, 0
+
+    def text_until(end):
+        if end > position:
+            places.append((_RUNNING if not inside else _AS_TYPED, html[position:end]))
+
+    for tag in _TAG.finditer(html):
+        text_until(tag.start())
+        places.append((_TAG_PLACE, tag.group()))
+        if (tag.group(2) or "").lower() in _AS_TYPED_INSIDE:
+            inside = max(inside - 1, 0) if tag.group(1) else inside + 1
+        position = tag.end()
+    text_until(len(html))
+    return places
+
+
+def _attribute_as_typed(match: re.Match) -> str:
+    name, value = match.groups()
+    if "MTRCSC" not in value:
+        return match.group()
+    if name.lower() in _URL_ATTRIBUTES:
+        value = TOKEN.sub(lambda m: quote(_decode(m.group(1)), safe=""), value)
+    else:
+        value = TOKEN.sub(lambda m: escape(_decode(m.group(1))), value)
+    return f'{name}="{value}"'
+
+
+def _figures_html(tokens: list[str], *, today: date | None) -> dict[str, str]:
+    """Each distinct token's HTML: its figure, or a warning (at most MAX_SHORTCODES_PER_TEXT
+    figures; the rest are warnings)."""
     parsed: dict[str, FigureWanted | ShortcodeError] = {}
     too_many = ShortcodeError(
         f"more than {MAX_SHORTCODES_PER_TEXT} metric shortcodes in one text; this one is not shown"
     )
-    for hex_text in found:
-        if hex_text in parsed:
+    for token in tokens:
+        if token in parsed:
             continue
         if len(parsed) >= MAX_SHORTCODES_PER_TEXT:
-            parsed[hex_text] = too_many
+            parsed[token] = too_many
             continue
         try:
-            parsed[hex_text] = parse(_decode(hex_text))
+            parsed[token] = parse(_inner(_decode(token)))
         except ShortcodeError as error:
-            parsed[hex_text] = error
-    # One read for every figure of the text (a fixed number of queries).
-    figures = stored_figures(
-        {item for item in parsed.values() if isinstance(item, FigureWanted)}, today=today
-    )
-    rendered = {
-        hex_text: _warning(item)
-        if isinstance(item, ShortcodeError)
-        else _figure_html(item, figures)
-        for hex_text, item in parsed.items()
+            parsed[token] = error
+    wanted = {item for item in parsed.values() if isinstance(item, FigureWanted)}
+    # One read for every figure of the text (a small bounded number of queries).
+    found = stored_figures(wanted, today=today) if wanted else None
+    return {
+        token: _warning(item) if isinstance(item, ShortcodeError) else _figure_html(item, found)
+        for token, item in parsed.items()
     }
-    return TOKEN.sub(lambda m: rendered[m.group(1)], html)
 
 
 def _figure_html(wanted: FigureWanted, found: StoredFigures) -> str:

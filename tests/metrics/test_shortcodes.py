@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -249,3 +250,93 @@ def test_a_section_with_a_thousand_shortcodes_renders_its_page_and_preview(clien
     assert preview.content.decode().count('class="shortcode-warning"') == (
         1000 - MAX_SHORTCODES_PER_TEXT
     )
+
+
+class _Structure(HTMLParser):
+    """Start tags with their attributes, and whether a link ever opens inside a link."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.open_links, self.nested_link = [], 0, False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "a":
+            self.nested_link |= self.open_links > 0
+            self.open_links += 1
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self.open_links -= 1
+
+
+def structure(html: str) -> _Structure:
+    parsed = _Structure()
+    parsed.feed(html)
+    return parsed
+
+
+def assert_well_formed(html: str):
+    parsed = structure(html)
+    assert not parsed.nested_link
+    for _, attributes in parsed.tags:
+        for name, value in attributes.items():
+            assert "<" not in (value or "") and "{{" not in (value if name == "href" else "")
+    assert "MTRCSC" not in html
+
+
+LITERAL = "{{ metric:win_rate }}"
+QUOTED = "%7B%7B%20metric%3Awin_rate%20%7D%7D"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("markdown", "tag", "attribute", "expected"),
+    [
+        ("[x](https://example.com/{{ metric:win_rate }})", "a", "href", f"https://example.com/{QUOTED}"),
+        ("![chart](https://example.com/{{ metric:win_rate }}.png)", "img", "src", f"https://example.com/{QUOTED}.png"),
+        ("![alt {{ metric:win_rate }}](https://example.com/c.png)", "img", "alt", f"alt {LITERAL}"),
+        ('[x](https://example.com/ "{{ metric:win_rate }}")', "a", "title", LITERAL),
+        ("<https://example.com/{{ metric:win_rate }}>", "a", "href", f"https://example.com/{QUOTED}"),
+        ('<img src="https://example.com/c.png" title="{{ metric:win_rate }}">', "img", "title", LITERAL),
+        ('<a href="https://example.com/{{ metric:win_rate }}">x</a>', "a", "href", f"https://example.com/{QUOTED}"),
+    ],
+)  # fmt: skip
+def test_a_shortcode_in_a_url_or_attribute_stays_plain_text_there(
+    run, markdown, tag, attribute, expected
+):
+    html = render(f"Before {markdown} and {{{{ metric:arr }}}} after")
+    assert_well_formed(html)
+    # The text's own tag comes first (the figure after it has a link of its own).
+    found = next(attrs for name, attrs in structure(html).tags if name == tag)
+    assert found[attribute] == expected
+    # The shortcode in running text still shows its figure.
+    assert html.count('class="metric-figure"') == 1 and "USD 1,200,000" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "`{{ metric:win_rate }}`",
+        "```\n{{ metric:win_rate }}\n```",
+        "    {{ metric:win_rate }}",
+        "[the rate {{ metric:win_rate }} today](https://example.com/)",
+        "<https://example.com/{{ metric:win_rate }}>",
+    ],
+)
+def test_a_shortcode_in_code_or_link_text_is_shown_as_typed(run, markdown):
+    html = render(f"{markdown}\n\nRunning text: {{{{ metric:arr }}}}")
+    assert_well_formed(html)
+    assert html.count('class="metric-figure"') == 1  # only the one in running text
+    assert LITERAL in html
+
+
+@pytest.mark.django_db
+def test_a_hand_typed_token_carrying_a_script_url_stays_inert(run):
+    token = "MTRCSC" + b"javascript:alert(1)".hex() + "CSRTM"
+    html = render(f"[y]({token}) and {token} and `{token}`")
+    assert_well_formed(html)
+    (link,) = [attrs for name, attrs in structure(html).tags if name == "a"]
+    assert link["href"] == "javascript%3Aalert%281%29"  # a relative path, not a scheme
+    assert "not a metric shortcode" in html
