@@ -18,7 +18,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from . import calculations, queueing
-from .calculations import Cut
+from .cuts import Cut
 from .models import Forecast, MetricRun, MetricValue, Opportunity, Spend, Subscription
 from .periods import CUSTOM, MONTH, QUARTER, YEAR, Period, covering, plausible_range
 

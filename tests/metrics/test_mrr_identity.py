@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from metrics.calculations import Cut, compute_all
+from metrics.calculations import compute_all
+from metrics.cuts import Cut
 from metrics.models import Account, Subscription
 from metrics.periods import Period, parse
 
