@@ -105,3 +105,16 @@ def jpeg_rotated_by_exif(size=(40, 20)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (10, 120, 200)).save(out, "JPEG", exif=_exif(orientation=6))
     return out.getvalue()
+
+
+def webp_with_a_canvas_of(width: int, height: int) -> bytes:
+    """An animated WEBP of two 16×16 frames on a canvas claimed to be width×height: under
+    200 bytes, yet libwebp allocates and clears canvases of that size to decode it."""
+    frames = [Image.new("RGB", (16, 16), (80 * i, 0, 0)) for i in range(2)]
+    out = io.BytesIO()
+    frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+    data = bytearray(out.getvalue())
+    assert data[12:16] == b"VP8X"  # the extended header holds the canvas size, minus one
+    data[24:27] = (width - 1).to_bytes(3, "little")
+    data[27:30] = (height - 1).to_bytes(3, "little")
+    return bytes(data)

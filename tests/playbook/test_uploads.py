@@ -18,6 +18,7 @@ from .images import (
     png_bomb_bytes,
     png_bytes,
     png_rgba_of_zeros,
+    webp_with_a_canvas_of,
     with_every_metadata,
 )
 
@@ -140,6 +141,23 @@ def test_a_small_file_that_decodes_to_a_gigabyte_is_refused_from_its_header(
         "The image is 9400×9400 pixels (88.4 megapixels); the limit is 40 megapixels."
     )
     assert memory.growth < 30 * MB
+
+
+@pytest.mark.django_db
+def test_a_webp_gets_a_quarter_of_the_pixel_limit_as_libwebp_decodes_it_three_times_over(
+    owner_client, media_root
+):
+    data = webp_with_a_canvas_of(6000, 6000)  # 36 MP: under the limit, 550 MB to decode
+    with PeakMemory() as memory:
+        response = upload(owner_client, "anim.webp", data, "image/webp")
+    assert_refused(response, media_root)
+    assert json.loads(response.content)["error"] == (
+        "The image is 6000×6000 pixels (36.0 megapixels); "
+        "the limit for WEBP images is 10 megapixels."
+    )
+    assert memory.growth < 30 * MB
+    small = webp_with_a_canvas_of(3000, 3000)  # 9 MP: accepted
+    assert upload(owner_client, "anim.webp", small, "image/webp").status_code == 200
 
 
 @pytest.mark.django_db
