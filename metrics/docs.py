@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 
 from . import catalog
+from .importing.schema import RECORD_KINDS
 
 GROUP_TITLES = {
     catalog.PIPELINE: "Pipeline metrics (from opportunities)",
@@ -66,6 +67,29 @@ CONVENTIONS = """\
 """
 
 
+RECORDS_INTRO = """\
+## Records (the canonical CSV columns)
+
+What `import_crm` and the portal's imports read; presets map Salesforce and HubSpot exports
+onto these columns, and a mapping can name any other column. Dates are ISO `YYYY-MM-DD`
+(presets also read the exporters' own formats) within the plausible dates above; money is a
+plain decimal; spend's `month` is `YYYY-MM`. Importing a record whose key exists updates it:
+imports are idempotent. Opportunities also need a status (`open`, `won` or `lost`): a
+`status` column, a stage → status map, or the Salesforce closed/won flags; a closed one
+needs a `close_date`. A subscription's `end_date` is not before its `start_date`.
+"""
+
+
+def _records() -> list[str]:
+    lines = [RECORDS_INTRO, "| kind | columns (required in bold) | key |", "|---|---|---|"]
+    for kind in RECORD_KINDS.values():
+        columns = ", ".join(
+            f"**{name}**" if name in kind.required else name for name in kind.fields
+        )
+        lines.append(f"| {kind.name} | {columns} | {', '.join(kind.key)} |")
+    return lines + [""]
+
+
 def _cuts(definition: catalog.MetricDefinition) -> str:
     return ", ".join(f"`{cut}`" for cut in definition.cuts)
 
@@ -103,6 +127,7 @@ def render() -> str:
                 f"**Why it matters.** {m.why}",
                 "",
             ]
+    lines += _records()
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -24,6 +24,15 @@ def test_every_metric_is_documented_with_its_formula_and_reasons():
         assert m.formula in section and m.what in section and m.why in section
 
 
+def test_every_record_kind_is_documented_with_its_required_columns():
+    from metrics.importing.schema import RECORD_KINDS
+
+    records = docs.render().split("## Records", 1)[1]
+    for kind in RECORD_KINDS.values():
+        row = next(line for line in records.splitlines() if line.startswith(f"| {kind.name} |"))
+        assert all(f"**{name}**" in row for name in kind.required)
+
+
 def test_check_exits_1_on_a_stale_file_and_writing_makes_it_current(tmp_path):
     target = tmp_path / "metrics.md"
     target.write_text("# stale\n", encoding="utf-8")

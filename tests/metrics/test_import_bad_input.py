@@ -1,4 +1,4 @@
-"""SECURITY.md item 19: bad CSV input gets a clear report (line, column, value, reason) and
+"""Bad CSV input gets a clear report (line, column, value, reason) and
 writes nothing, unless skipping invalid rows was asked for; never a traceback."""
 
 from datetime import date, timedelta

@@ -369,7 +369,7 @@ def test_the_command_exits_non_zero_with_a_message_not_a_traceback(tmp_path):
     assert "invalid choice: 'leads'" in unknown_kind.stderr
 
 
-# --- Idempotency (SECURITY.md item 20) -------------------------------------------------------
+# --- Idempotency: importing a record again updates it ---------------------------------------------
 
 REIMPORTS = {
     "accounts": (

@@ -1,4 +1,4 @@
-"""Personas (SECURITY.md): anonymous, reader, section owner, owner of another section,
+"""Personas: anonymous, reader, section owner, owner of another section,
 champion, manager. Sections come from the data migration, so they exist in every test DB."""
 
 from importlib import import_module

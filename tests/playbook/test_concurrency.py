@@ -1,4 +1,4 @@
-"""N writers on the same base at once → exactly one new revision (SECURITY.md item 14).
+"""N writers on the same base at once → exactly one new revision.
 
 Needs real PostgreSQL row locks: run in bin/test's PostgreSQL pass."""
 

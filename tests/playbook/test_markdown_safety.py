@@ -1,4 +1,4 @@
-"""Only the sanitiser marks HTML safe (SECURITY.md item 7), and it is the renderer everyone uses."""
+"""Only the sanitiser marks HTML safe, and it is the renderer everyone uses."""
 
 import re
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Owners, champions and object permissions (SECURITY.md item 3), including the admin path."""
+"""Owners, champions and object permissions, including the admin path."""
 
 import pytest
 from django.contrib.auth import get_user_model

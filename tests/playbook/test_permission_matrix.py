@@ -1,5 +1,5 @@
 """Playbook permissions beyond the status code: a refused POST changes nothing, pages show
-only the controls a persona may use, CSP and CSRF on every page (SECURITY.md items 1, 2, 5).
+only the controls a persona may use, CSP and CSRF on every page.
 Who gets which status on each route is stated once, in tests/portal/test_route_matrix.py."""
 
 import re

@@ -1,5 +1,5 @@
 """Query budgets: the table of contents and a section page cost the same with 10 revisions per
-section as with 200, within their budget in tests/portal/query_budgets.py (SECURITY.md item 22;
+section as with 200, within their budget in tests/portal/query_budgets.py (a
 NetBox-style N+1 guard)."""
 
 import pytest

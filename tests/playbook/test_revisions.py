@@ -1,4 +1,4 @@
-"""Saving, history, diffs, restoring, and never losing an edit (SECURITY.md item 13)."""
+"""Saving, history, diffs, restoring, and never losing an edit."""
 
 import pytest
 from django.core.exceptions import ValidationError

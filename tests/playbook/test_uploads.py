@@ -1,4 +1,4 @@
-"""Image uploads: identified and re-encoded by Pillow, never trusted (SECURITY.md item 12)."""
+"""Image uploads: identified and re-encoded by Pillow, never trusted."""
 
 import ctypes
 import io

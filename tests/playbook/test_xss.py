@@ -1,4 +1,4 @@
-"""XSS corpus through every user-text field, on every page that shows it (SECURITY.md item 4)."""
+"""XSS corpus through every user-text field, on every page that shows it."""
 
 import html
 import re
