@@ -193,4 +193,4 @@ class ImportJobAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "status")
     search_fields = ("original_name",)
     list_select_related = ("created_by",)
-    exclude = ("file",)
+    exclude = ("file", "errors")  # what a file holds: its uploader's and superusers' (import pages)

@@ -115,12 +115,23 @@ def import_records(
 # --- Portal jobs ------------------------------------------------------------------------------
 
 
+def can_open_import_job(user, job: ImportJob) -> bool:
+    """The uploaded file and what is read from it (preview, row errors, the error report) are
+    the uploader's and superusers'; every RevOps manager sees the job list (who, when, what,
+    outcome). A job whose uploader was deleted is the superusers'."""
+    return can_import(user) and (user.is_superuser or job.created_by_id == user.pk)
+
+
 def import_job_list(*, limit: int = 100) -> list[ImportJob]:
     return list(ImportJob.objects.select_related("created_by").order_by("-created_at")[:limit])
 
 
-def import_job_get(*, job_id: int) -> ImportJob:
-    return ImportJob.objects.select_related("created_by").get(pk=job_id)
+def import_job_get(*, job_id: int, user) -> ImportJob:
+    """Raises ImportJob.DoesNotExist, or PermissionDenied for another manager's job."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if not can_open_import_job(user, job):
+        raise PermissionDenied
+    return job
 
 
 def _job_errors(errors: list[RowError]) -> list[dict]:
@@ -188,7 +199,7 @@ def _broker_down(job_id: int) -> None:
 @transaction.atomic
 def import_job_start(*, job: ImportJob, started_by) -> ImportJob:
     """Queue a previewed job; the task is sent once this transaction commits."""
-    if not can_import(started_by):
+    if not can_open_import_job(started_by, job):
         raise PermissionDenied
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.PENDING:

@@ -22,9 +22,9 @@ def _require_manager(user) -> None:
         raise PermissionDenied
 
 
-def _job(job_id: int) -> ImportJob:
+def _job(job_id: int, user) -> ImportJob:
     try:
-        return services.import_job_get(job_id=job_id)
+        return services.import_job_get(job_id=job_id, user=user)
     except ImportJob.DoesNotExist:
         raise Http404("No such import.") from None
 
@@ -32,7 +32,9 @@ def _job(job_id: int) -> ImportJob:
 @require_GET
 def import_list(request):
     _require_manager(request.user)
-    return render(request, "metrics/imports/list.html", {"jobs": services.import_job_list()})
+    jobs = services.import_job_list()
+    openable = {job.pk for job in jobs if services.can_open_import_job(request.user, job)}
+    return render(request, "metrics/imports/list.html", {"jobs": jobs, "openable": openable})
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,7 +66,7 @@ def import_new(request):
 @require_http_methods(["GET", "POST"])
 def import_detail(request, job_id: int):
     _require_manager(request.user)
-    job = _job(job_id)
+    job = _job(job_id, request.user)
     start_error = ""
     if request.method == "POST":
         try:
@@ -73,7 +75,7 @@ def import_detail(request, job_id: int):
             start_error = " ".join(exc.messages)
         else:
             return redirect("metrics:import_detail", job_id=job.pk)
-        job = _job(job_id)
+        job = _job(job_id, request.user)
     columns, preview_rows, preview_error = [], [], ""
     if job.status == ImportJob.Status.PENDING:
         try:
@@ -101,7 +103,7 @@ def import_detail(request, job_id: int):
 @require_GET
 def import_status(request, job_id: int):
     _require_manager(request.user)
-    job = _job(job_id)
+    job = _job(job_id, request.user)
     return JsonResponse(
         {
             "id": job.pk,
@@ -120,7 +122,7 @@ def import_status(request, job_id: int):
 @require_GET
 def import_errors_csv(request, job_id: int):
     _require_manager(request.user)
-    job = _job(job_id)
+    job = _job(job_id, request.user)
     return csv_response(
         f"import-{job.pk}-errors.csv",
         ["line", "column", "value", "reason"],

@@ -53,10 +53,13 @@ def upload(content, name="accounts.csv", **fields):
     return data
 
 
-def pending_job(content=ACCOUNTS_CSV, **kwargs) -> ImportJob:
+def pending_job(
+    content=ACCOUNTS_CSV, *, created_by=None, name="accounts.csv", **options
+) -> ImportJob:
     return imports.import_job_create(
-        upload=SimpleUploadedFile("accounts.csv", content.encode(), content_type="text/csv"),
-        options=ImportOptions(kind=kwargs.pop("kind", "accounts"), **kwargs),
+        upload=SimpleUploadedFile(name, content.encode(), content_type="text/csv"),
+        options=ImportOptions(kind=options.pop("kind", "accounts"), **options),
+        created_by=created_by,
     )
 
 
@@ -94,8 +97,9 @@ def test_people_who_are_not_import_managers_are_refused(client, who):
 
 @pytest.mark.parametrize("who", ALLOWED)
 def test_import_managers_see_every_page(client, who):
-    job = pending_job()
-    client.force_login(make_who(who))
+    user = make_who(who)
+    job = pending_job(created_by=user if who == "import manager" else import_manager())
+    client.force_login(user)
 
     for url in pages(job.pk):
         assert client.get(url).status_code == 200, url
@@ -155,8 +159,9 @@ def test_upload_preview_start_and_done(client, django_capture_on_commit_callback
 
 
 def test_a_job_cannot_be_started_twice(client, django_capture_on_commit_callbacks):
-    job = pending_job()
-    client.force_login(import_manager())
+    user = import_manager()
+    job = pending_job(created_by=user)
+    client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("metrics:import_detail", args=[job.pk]))
 
@@ -168,8 +173,8 @@ def test_a_job_cannot_be_started_twice(client, django_capture_on_commit_callback
 
 
 def test_running_the_same_job_twice_takes_effect_once(django_capture_on_commit_callbacks):
-    job = pending_job()
     user = import_manager()
+    job = pending_job(created_by=user)
     with django_capture_on_commit_callbacks(execute=True):
         imports.import_job_start(job=job, started_by=user)
 
@@ -185,8 +190,9 @@ def test_an_unreachable_broker_puts_the_job_back_with_a_message(
 ):
     from tests.metrics.conftest import celery_pointed_at
 
-    job = pending_job()
-    client.force_login(import_manager())
+    user = import_manager()
+    job = pending_job(created_by=user)
+    client.force_login(user)
     # Nothing listens on port 1: a real connection refusal, not a mock.
     with celery_pointed_at("redis://127.0.0.1:1/0"):
         with django_capture_on_commit_callbacks(execute=True):
@@ -204,9 +210,10 @@ def test_an_unreachable_broker_puts_the_job_back_with_a_message(
 
 
 def test_the_progress_page_polls_with_a_static_script(client):
-    job = pending_job()
+    user = import_manager()
+    job = pending_job(created_by=user)
     ImportJob.objects.filter(pk=job.pk).update(status="running", progress=40)
-    client.force_login(import_manager())
+    client.force_login(user)
 
     body = client.get(reverse("metrics:import_detail", args=[job.pk])).content.decode()
 
@@ -421,3 +428,72 @@ def test_the_page_and_the_error_report_list_the_first_errors_and_count_the_rest(
     assert [row[1] for row in listed].count("created_date") == 100
     assert ["", "name", "", "2400 more errors in column name, not listed"] in rows
     assert ["", "created_date", "", "2400 more errors in column created_date, not listed"] in rows
+
+
+# --- Whose file it is (issue 8, item 13) -------------------------------------------------------
+
+
+def other_import_manager() -> User:
+    user = make_user("other-importer", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="add_importjob"))
+    return user
+
+
+def test_the_file_and_its_error_report_are_the_uploaders_and_superusers_only(client):
+    uploader = import_manager()
+    job = pending_job(BAD_ROWS, created_by=uploader, skip_invalid=True)
+    urls = [
+        reverse("metrics:import_detail", args=[job.pk]),
+        reverse("metrics:import_status", args=[job.pk]),
+        reverse("metrics:import_errors", args=[job.pk]),
+    ]
+
+    for who, expected in (
+        (uploader, 200),
+        (make_who("superuser"), 200),
+        (other_import_manager(), 403),
+    ):
+        client.force_login(who)
+        assert [client.get(url).status_code for url in urls] == [expected] * 3, who.username
+
+
+def test_another_manager_cannot_start_the_uploaders_import(
+    client, django_capture_on_commit_callbacks
+):
+    job = pending_job(created_by=import_manager())
+    client.force_login(other_import_manager())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("metrics:import_detail", args=[job.pk]))
+
+    assert response.status_code == 403
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PENDING
+    assert Account.objects.count() == 0
+
+
+def test_every_import_manager_sees_who_imported_what_and_the_outcome(client):
+    uploader, other = import_manager(), other_import_manager()
+    theirs = pending_job(created_by=uploader, name="their-accounts.csv")
+    mine = pending_job(created_by=other, name="my-accounts.csv")
+    client.force_login(other)
+
+    listing = client.get(reverse("metrics:import_list")).content.decode()
+
+    assert "their-accounts.csv" in listing and "my-accounts.csv" in listing
+    assert "<td>importer</td>" in listing and "Awaiting start" in listing
+    assert f'href="{reverse("metrics:import_detail", args=[mine.pk])}"' in listing
+    assert f'href="{reverse("metrics:import_detail", args=[theirs.pk])}"' not in listing
+
+
+def test_the_admin_shows_no_row_errors_of_an_import(client):
+    job = pending_job(BAD_ROWS, created_by=import_manager(), skip_invalid=True)
+    viewer = other_import_manager()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_importjob"))
+    client.force_login(viewer)
+
+    response = client.get(reverse("admin:metrics_importjob_change", args=[job.pk]))
+
+    assert response.status_code == 200
+    assert "accounts.csv" in response.content.decode()
+    assert "evil.example" not in response.content.decode()

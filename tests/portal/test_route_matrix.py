@@ -48,6 +48,7 @@ LOGGED_IN = EVERYONE - {"anonymous"}
 SECTION_EDITORS = frozenset({"owner", "champion", "superuser"})  # of the sample section
 OWNER_ASSIGNERS = frozenset({"champion", "superuser"})
 REVOPS_MANAGERS = frozenset({"revops_manager", "superuser"})
+SUPERUSERS = frozenset({"superuser"})  # and, for an import, the manager who uploaded it
 
 SAMPLE_SECTION = "target-audience"  # owned by "owner"; "other_owner" owns products-and-services
 SAMPLE_IMAGE = "0123456789abcdef0123456789abcdef.png"  # a name playbook.uploads could give
@@ -113,9 +114,9 @@ ROUTES = {
     # --- Metrics CRM imports ---
     "metrics:import_list": Rule(REVOPS_MANAGERS),
     "metrics:import_new": Rule(REVOPS_MANAGERS),
-    "metrics:import_detail": Rule(REVOPS_MANAGERS),
-    "metrics:import_status": Rule(REVOPS_MANAGERS),
-    "metrics:import_errors": Rule(REVOPS_MANAGERS),
+    "metrics:import_detail": Rule(SUPERUSERS),  # the sample job has no uploader
+    "metrics:import_status": Rule(SUPERUSERS),  # the sample job has no uploader
+    "metrics:import_errors": Rule(SUPERUSERS),  # the sample job has no uploader
 }
 
 
