@@ -78,3 +78,14 @@ def test_a_broker_fault_calls_the_fallback_and_leaves_the_row_unstamped(
     assert fell_back == [run.pk]
     run.refresh_from_db()
     assert run.enqueued_at is None
+
+
+def test_the_tasks_keep_their_delivery_guarantees_and_time_limits(settings):
+    """Registering the tasks by name changed none of their options."""
+    compute = current_app.tasks[queueing.COMPUTE_METRICS_RUN]
+    assert (compute.acks_late, compute.reject_on_worker_lost) == (True, True)
+    assert compute.soft_time_limit == settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert compute.time_limit == settings.CELERY_TASK_TIME_LIMIT
+    assert compute.max_retries == 5
+    run_import = current_app.tasks[queueing.RUN_IMPORT_JOB]
+    assert (run_import.acks_late, run_import.reject_on_worker_lost) == (True, True)

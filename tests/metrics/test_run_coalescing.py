@@ -171,3 +171,21 @@ def test_simultaneous_imports_share_one_recomputation():
     assert sum(outcome.rows_written for outcome in outcomes) == 20
     assert MetricRun.objects.count() == 1
     assert len(queued_runs()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_only_the_newest_of_several_queued_runs():
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("metrics", "0002_importjob_pending_status_map")]
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    OldRun = old_apps.get_model("metrics", "MetricRun")
+    older, newer = (OldRun.objects.create(trigger="import") for _ in range(2))
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes("metrics"))
+    statuses = dict(MetricRun.objects.values_list("pk", "status"))
+    assert statuses == {older.pk: "failed", newer.pk: "queued"}
+    assert f"run {newer.pk}" in MetricRun.objects.get(pk=older.pk).error
