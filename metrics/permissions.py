@@ -3,7 +3,10 @@
 * Every logged-in, active user reads the dashboards, the metric pages and the records behind
   each figure (the drill-downs).
 * Recomputing the metrics: superusers and holders of ``metrics.add_metricrun``.
-* Importing CRM files: superusers, and staff holding ``metrics.add_importjob``.
+* Importing CRM files: superusers, and staff holding ``metrics.add_importjob`` (the RevOps
+  managers who import). Every one of them sees the job list (who, when, what, outcome); an
+  uploaded file and what is read from it (preview, row errors, the error report) are its
+  uploader's and superusers'.
 * Setting targets (in the admin): superusers and staff holding the matching
   ``metrics.<action>_metrictarget`` permission.
 """
@@ -34,6 +37,11 @@ def can_import(user) -> bool:
     if not _is_active_user(user):
         return False
     return user.is_superuser or (user.is_staff and user.has_perm(ADD_IMPORT_JOB))
+
+
+def can_open_import_job(user, job) -> bool:
+    """A job whose uploader was deleted is the superusers'."""
+    return can_import(user) and (user.is_superuser or job.created_by_id == user.pk)
 
 
 def can_set_targets(user, action: str = "change") -> bool:

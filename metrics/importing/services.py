@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from metrics import queueing
 from metrics.models import ImportJob
-from metrics.permissions import can_import
+from metrics.permissions import can_import, can_open_import_job
 from metrics.services import request_recompute
 
 from . import parsing, writing
@@ -113,13 +113,6 @@ def import_records(
 
 
 # --- Portal jobs ------------------------------------------------------------------------------
-
-
-def can_open_import_job(user, job: ImportJob) -> bool:
-    """The uploaded file and what is read from it (preview, row errors, the error report) are
-    the uploader's and superusers'; every RevOps manager sees the job list (who, when, what,
-    outcome). A job whose uploader was deleted is the superusers'."""
-    return can_import(user) and (user.is_superuser or job.created_by_id == user.pk)
 
 
 def import_job_list(*, limit: int = 100) -> list[ImportJob]:

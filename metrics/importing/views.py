@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from metrics.csv_export import csv_response
 from metrics.forms import ImportForm
 from metrics.models import ImportJob
-from metrics.permissions import can_import
+from metrics.permissions import can_import, can_open_import_job
 
 from . import services
 from .errors import ImportFileError
@@ -33,7 +33,7 @@ def _job(job_id: int, user) -> ImportJob:
 def import_list(request):
     _require_manager(request.user)
     jobs = services.import_job_list()
-    openable = {job.pk for job in jobs if services.can_open_import_job(request.user, job)}
+    openable = {job.pk for job in jobs if can_open_import_job(request.user, job)}
     return render(request, "metrics/imports/list.html", {"jobs": jobs, "openable": openable})
 
 

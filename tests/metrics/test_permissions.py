@@ -36,6 +36,19 @@ def test_importing_needs_staff_with_add_importjob_or_a_superuser():
     assert not permissions.can_import(person("recomputer", "add_metricrun", is_staff=True))
 
 
+def test_an_import_job_opens_for_its_uploader_and_superusers_only():
+    from metrics.models import ImportJob
+
+    uploader = person("uploader", "add_importjob", is_staff=True)
+    colleague = person("colleague", "add_importjob", is_staff=True)
+    job = ImportJob(kind="accounts", created_by=uploader)
+    assert permissions.can_open_import_job(uploader, job)
+    assert permissions.can_open_import_job(person("root", is_staff=True, is_superuser=True), job)
+    assert not permissions.can_open_import_job(colleague, job)
+    orphan = ImportJob(kind="accounts", created_by=None)
+    assert not permissions.can_open_import_job(uploader, orphan)
+
+
 def test_an_inactive_user_may_do_nothing_whatever_their_permissions():
     retired = person("retired", "add_metricrun", "add_importjob", is_staff=True, is_active=False)
     assert not permissions.can_read(retired)
