@@ -13,6 +13,9 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# A database outage anywhere in a request answers 503 "briefly unavailable" (revops_portal.errors).
+handler500 = "revops_portal.errors.server_error"
+
 admin.site.site_header = "RevOps Portal administration"
 admin.site.site_title = "RevOps Portal admin"
 
