@@ -1,17 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from playbook.views import media as playbook_media
-
-
-@login_not_required
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
 
 # A database outage anywhere in a request answers 503 "briefly unavailable" (revops_portal.errors).
 handler500 = "revops_portal.errors.server_error"
@@ -28,7 +20,6 @@ urlpatterns = [
     # Playbook images only, by the names the playbook gives them (playbook.views.media):
     # login required, image content types, nosniff. Nothing else under /media/ exists.
     path("media/playbook/<str:folder>/<str:name>", playbook_media, name="media"),
-    path("healthz", healthz, name="healthz"),
 ]
 
 if settings.DEBUG:
