@@ -79,7 +79,7 @@ def _image() -> dict:
 ROUTES = {
     # --- Project (revops_portal/urls.py) ---
     "home": Rule(LOGGED_IN, 302),  # redirects to the playbook
-    "healthz": Rule(EVERYONE),
+    # /healthz is no route: revops_portal.middleware answers it first (test_env_example.py).
     "media": Rule(LOGGED_IN),  # uploaded playbook images
     # --- Django's auth views under accounts/ ---
     "login": Rule(EVERYONE),
