@@ -16,7 +16,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from metrics import imports, services
+from metrics import services
+from metrics.importing import services as imports
+from metrics.importing.options import ImportOptions
 from metrics.models import Account, ImportJob, MetricRun, MetricValue, Opportunity, Subscription
 from tests.portal.stack import free_port, start_redis
 
@@ -136,8 +138,8 @@ def test_an_import_in_progress_when_redis_restarts_writes_every_row_once(broker,
         [Account(external_id=f"ACC-{n}", name=f"Account {n}") for n in range(50)]
     )
     job = imports.import_job_create(
-        kind="opportunities",
         upload=SimpleUploadedFile("deals.csv", big_opportunities_file(), content_type="text/csv"),
+        options=ImportOptions(kind="opportunities"),
         created_by=manager,
     )
     assert job.rows_invalid == 0
