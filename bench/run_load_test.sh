@@ -16,7 +16,7 @@ export SECRET_KEY="load-test-only-$(head -c 24 /dev/urandom | base64 | tr -d '/+
 export DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false LOG_LEVEL=WARNING
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/revops_bench"
 export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
-export MEDIA_ROOT="$SERVICES_DIR/media" STATIC_ROOT="$SERVICES_DIR/static"
+export MEDIA_ROOT="$SERVICES_DIR/media" PRIVATE_ROOT="$SERVICES_DIR/private" STATIC_ROOT="$SERVICES_DIR/static"
 as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres revops_bench
 
 echo "==> Migrating, collecting static files, seeding the demo (computes the metrics)"

@@ -248,6 +248,7 @@ class Stack:
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "STATIC_ROOT": str(self.directory / "static"),
             "MEDIA_ROOT": str(self.directory / "media"),
+            "PRIVATE_ROOT": str(self.directory / "private"),
             "LOG_LEVEL": "WARNING",
         }
 
