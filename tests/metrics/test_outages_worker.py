@@ -132,7 +132,11 @@ def big_opportunities_file() -> bytes:
     return out.getvalue().encode()
 
 
-def test_an_import_in_progress_when_redis_restarts_writes_every_row_once(broker, workers):
+def test_an_import_in_progress_when_redis_restarts_writes_every_row_once(
+    broker, workers, settings, monkeypatch
+):
+    # The worker reads the uploaded file where this process stored it.
+    monkeypatch.setenv("PRIVATE_ROOT", str(settings.PRIVATE_ROOT))
     manager = get_user_model().objects.create_superuser("boss", "boss@example.com", "x" * 16)
     Account.objects.bulk_create(
         [Account(external_id=f"ACC-{n}", name=f"Account {n}") for n in range(50)]
@@ -151,7 +155,7 @@ def test_an_import_in_progress_when_redis_restarts_writes_every_row_once(broker,
             job.refresh_from_db()
             return job.status == ImportJob.Status.RUNNING
 
-        wait_until(importing, 30, "the import to start")
+        wait_until(importing, 30, f"the import to start ({job.status}: {job.message})")
         broker.restart()
         job.refresh_from_db()
         assert job.status == ImportJob.Status.RUNNING, job.message  # restarted mid-import
