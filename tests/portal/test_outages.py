@@ -10,7 +10,6 @@ import shutil
 import socket
 import sqlite3
 import tempfile
-import time
 from pathlib import Path
 
 import psycopg2
@@ -112,7 +111,7 @@ def manager(stack):
     return browser
 
 
-def pages_answer(browser, path, status, times) -> list[int]:
+def statuses(browser, path, times) -> list[int]:
     return [browser.get(path).status for _ in range(times)]
 
 
@@ -140,23 +139,21 @@ def test_with_postgresql_down_pages_answer_503_and_recover_by_themselves(stack, 
         assert_unavailable_page(reply.status, reply.headers, reply.text)
     finally:
         stack.postgres.start()
-    back = time.monotonic()
+    # Back within seconds, with no restart of gunicorn.
     wait_until(lambda: manager.get("/playbook/").status == 200, 20, "the portal to recover")
-    recovered_in = time.monotonic() - back
-    assert recovered_in < 20
     # Every gunicorn worker is back, not only the one that answered first.
-    assert pages_answer(manager, "/metrics/", 200, 12) == [200] * 12, stack.logs()
-    visitor.log_in("manager")
+    assert statuses(manager, "/metrics/", 12) == [200] * 12, stack.logs()
+    visitor.log_in("manager")  # signing in works again too
 
 
 @pytest.mark.services
 def test_after_a_quick_postgresql_restart_no_request_fails_on_a_stale_connection(stack, manager):
     # Both gunicorn workers keep a connection open (CONN_MAX_AGE) ...
-    assert pages_answer(manager, "/playbook/", 200, 12) == [200] * 12
+    assert statuses(manager, "/playbook/", 12) == [200] * 12
     stack.postgres.stop()  # ... which the restart cuts, with no request in between.
     stack.postgres.start()
     # Health checks replace a dropped connection before the request uses it.
-    assert pages_answer(manager, "/playbook/", 200, 12) == [200] * 12, stack.logs()
+    assert statuses(manager, "/playbook/", 12) == [200] * 12, stack.logs()
 
 
 def run_row(stack, run_id):
