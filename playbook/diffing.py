@@ -88,22 +88,19 @@ def diff_lines(old: str, new: str, *, context: int | None = None) -> Diff:
                 text = old_lines[i1 + offset]
                 rows.append(DiffLine("equal", i1 + offset + 1, j1 + offset + 1, [(text, False)]))
             continue
+        # Paired lines (a replace) get word-level highlights; the rest are wholly removed/added.
         paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         removed, added = [], []
-        for offset in range(i2 - i1):
-            number = i1 + offset + 1
-            if offset < paired:
-                old_segments, _ = _word_segments(old_lines[i1 + offset], new_lines[j1 + offset])
-            else:
-                old_segments = [(old_lines[i1 + offset], True)]
-            removed.append(DiffLine("del", number, None, old_segments))
-        for offset in range(j2 - j1):
-            number = j1 + offset + 1
-            if offset < paired:
-                _, new_segments = _word_segments(old_lines[i1 + offset], new_lines[j1 + offset])
-            else:
-                new_segments = [(new_lines[j1 + offset], True)]
-            added.append(DiffLine("add", None, number, new_segments))
+        for offset in range(paired):
+            old_segments, new_segments = _word_segments(
+                old_lines[i1 + offset], new_lines[j1 + offset]
+            )
+            removed.append(DiffLine("del", i1 + offset + 1, None, old_segments))
+            added.append(DiffLine("add", None, j1 + offset + 1, new_segments))
+        for offset in range(paired, i2 - i1):
+            removed.append(DiffLine("del", i1 + offset + 1, None, [(old_lines[i1 + offset], True)]))
+        for offset in range(paired, j2 - j1):
+            added.append(DiffLine("add", None, j1 + offset + 1, [(new_lines[j1 + offset], True)]))
         rows.extend(removed)
         rows.extend(added)
     return Diff(_collapse(rows, context) if context is not None else rows)
