@@ -17,7 +17,7 @@ from .csv_export import csv_response
 from .models import MetricRun
 from .params import BadRequest
 from .periods import STANDARD_KINDS, Period
-from .permissions import can_read_records, can_recompute
+from .permissions import can_import, can_read_records, can_recompute
 from .services import request_recompute
 
 RECORDS_PER_PAGE = 50
@@ -79,6 +79,7 @@ def scorecard(request):
     context = {
         "card": pages.scorecard(run=run, period=period, cut=cut),
         "can_recompute": can_recompute(request.user),
+        "can_import": can_import(request.user),
         "active_run": active_run,
         "cut_choices": selectors.cut_values(run),
         **_switches(request, period, cut),
@@ -123,6 +124,7 @@ def metric(request, key: str):
     context = {
         "page": page,
         "definition": page.definition,
+        "can_import": can_import(request.user),
         "cut_choices": selectors.cut_values(page.run),
         **_switches(request, page.period, page.cut),
     }

@@ -3,6 +3,7 @@ recompute, bad periods and cuts. Who gets which status on each route is stated o
 tests/portal/test_route_matrix.py."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from metrics.models import MetricRun
@@ -49,12 +50,24 @@ def test_the_empty_scorecard_says_what_to_do(client, who):
     client.force_login(make_persona(who))
     body = client.get(reverse("metrics:scorecard")).content.decode()
     assert "No figures yet" in body
+    # Only importers are offered the import page; the manager persona may recompute only.
+    assert 'href="/metrics/imports/"' not in body
+    assert "Ask a RevOps manager to import CRM data" in body
     if who == "manager":
-        assert 'href="/metrics/imports/"' in body
         assert "Recompute now" in body
     else:
-        assert "Ask a RevOps manager to import CRM data" in body
+        assert "Ask a RevOps manager to run a computation" in body
         assert "Recompute now" not in body
+
+
+@pytest.mark.django_db
+def test_importers_are_offered_the_import_page_on_the_empty_pages(client):
+    importer = make_persona("manager")
+    importer.user_permissions.add(Permission.objects.get(codename="add_importjob"))
+    client.force_login(importer)
+    for url in (reverse("metrics:scorecard"), reverse("metrics:metric", kwargs={"key": "nrr"})):
+        body = client.get(url).content.decode()
+        assert 'href="/metrics/imports/"' in body, url
 
 
 @pytest.mark.django_db
