@@ -8,6 +8,7 @@ from metrics.importing.errors import ImportFileError
 from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
 from metrics.models import ImportJob
 
+DATE_ORDER_CHOICES = [("MDY", "Month first (MM/DD/YY)"), ("DMY", "Day first (DD/MM/YY)")]
 PRESET_CHOICES = [
     ("generic", "Generic: the canonical columns"),
     ("salesforce", "Salesforce export (Data Loader or report)"),
@@ -34,6 +35,13 @@ class ImportForm(forms.Form):
         max_length=2000,
         help_text="For opportunities without a status column: STAGE=STATUS pairs, e.g. "
         "Won=won, Lost=lost, *=open (* is any other stage).",
+    )
+    date_order = forms.ChoiceField(
+        label="Day/month order of ambiguous dates",
+        choices=[("", "As the file shows, else the preset's (month first)"), *DATE_ORDER_CHOICES],
+        required=False,
+        help_text="Only for date columns where every date could be either (02/03/24); a column "
+        "with a day over 12 decides for itself.",
     )
     skip_invalid = forms.BooleanField(
         label="Skip invalid rows (import the valid ones); otherwise all or nothing",
@@ -71,6 +79,7 @@ class ImportForm(forms.Form):
                 mapping=data["mapping"],
                 status_map=data["status_from_stage"],
                 skip_invalid=data["skip_invalid"],
+                date_order=data["date_order"],
             )
         except ImportFileError as exc:  # a mapping to a field the kind does not have
             self.add_error("mapping", str(exc))

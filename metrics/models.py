@@ -275,6 +275,12 @@ class ImportJob(models.Model):
         help_text="Stage value → open/won/lost, '*' for any other value (status derived from the stage).",
     )
     skip_invalid = models.BooleanField(default=False)
+    date_order = models.CharField(
+        max_length=3,
+        blank=True,
+        choices=[("MDY", "Month first"), ("DMY", "Day first")],
+        help_text="The day/month order of date columns the file leaves ambiguous; blank: the preset's.",
+    )
     file = models.FileField(upload_to="imports/")
     original_name = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

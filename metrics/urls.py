@@ -32,6 +32,7 @@ urlpatterns = [
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/new/", import_views.import_new, name="import_new"),
     path("imports/<int:job_id>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/options/", import_views.import_options, name="import_options"),
     path("imports/<int:job_id>/status.json", import_views.import_status, name="import_status"),
     path("imports/<int:job_id>/errors.csv", import_views.import_errors_csv, name="import_errors"),
     # --- end CRM imports ---

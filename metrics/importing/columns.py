@@ -2,15 +2,19 @@
 
 The preset's candidate names are tried first, then the canonical name; a mapping (FIELD=COLUMN)
 overrides both. A required field without a column, or a mapped column that is not in the file,
-is a file error. Opportunity status comes from, in this order: a `status` column; the `stage`
+is a file error. Each date column's day/month order is decided here, from all its cells
+(dates.py). Opportunity status comes from, in this order: a `status` column; the `stage`
 column through the given stage→status map; the Salesforce IsClosed/IsWon flags; the stage
 through the preset's stage map (HubSpot's default pipeline).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
+from .dates import ColumnOrder, decide_orders, read_date
 from .decoding import Table
 from .errors import ImportFileError
 from .options import ImportOptions
@@ -28,6 +32,7 @@ class Plan:
     dates: DateRange  # dates outside it are row errors
     status_source: str | None = None  # "status", "stage" or "flags" (opportunities)
     stage_map: dict[str, str] = field(default_factory=dict)
+    date_orders: dict[str, ColumnOrder] = field(default_factory=dict)  # date field → its column's
 
     @property
     def kind(self) -> str:
@@ -40,6 +45,10 @@ class Plan:
     def column_name(self, fieldname: str) -> str:
         index = self.columns.get(fieldname)
         return self.header[index] if index is not None else fieldname
+
+    def date_reader(self, fieldname: str) -> Callable[[str], date]:
+        column = self.date_orders.get(fieldname)
+        return column.read if column else read_date
 
 
 LISTED_COLUMNS = 20
@@ -117,4 +126,16 @@ def plan_columns(options: ImportOptions, table: Table) -> Plan:
             f"The file's columns are: {_listing(table.header)}. "
             "Map a column with FIELD=COLUMN (e.g. --map external_id=Id)."
         )
+    plan.date_orders = _date_orders(plan, table)
     return plan
+
+
+def _date_orders(plan: Plan, table: Table) -> dict[str, ColumnOrder]:
+    """Each date column's day/month order, decided from all of its cells (dates.py)."""
+    columns = {}
+    for fieldname in plan.record_kind.date_fields:
+        index = plan.columns.get(fieldname)
+        if index is not None:
+            cells = [(line, cells[index]) for line, cells in table.records if index < len(cells)]
+            columns[fieldname] = (plan.header[index], cells)
+    return decide_orders(columns, chosen=plan.options.date_order, preset=plan.options.preset)

@@ -1,6 +1,7 @@
-"""What a person asks of an import: the kind, the preset, a column mapping, a stage→status map.
+"""What a person asks of an import: the kind, the preset, a column mapping, a stage→status map,
+whether to skip invalid rows, the day/month order of ambiguous dates.
 
-They travel together as one `ImportOptions` (a portal ImportJob stores the same five fields), and
+They travel together as one `ImportOptions` (a portal ImportJob stores the same fields), and
 are checked when it is made: an unknown kind, preset or mapped field is a file error.
 """
 
@@ -10,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .dates import DATE_ORDERS
 from .errors import ImportFileError
 from .presets import PRESETS
 from .schema import KINDS, RECORD_KINDS, STATUSES, RecordKind
@@ -22,6 +24,7 @@ class ImportOptions:
     mapping: dict[str, str] = field(default_factory=dict)  # canonical field → column name
     status_map: dict[str, str] = field(default_factory=dict)  # casefolded stage (or *) → status
     skip_invalid: bool = False  # write the valid rows of a file with invalid ones
+    date_order: str = ""  # MDY or DMY for columns whose dates are all ambiguous; "": the preset's
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -29,6 +32,10 @@ class ImportOptions:
         if self.preset not in PRESETS:
             raise ImportFileError(
                 f"Unknown preset “{self.preset}”: use one of {', '.join(PRESETS)}."
+            )
+        if self.date_order not in ("", *DATE_ORDERS):
+            raise ImportFileError(
+                f"Unknown date order “{self.date_order}”: use {' or '.join(DATE_ORDERS)}."
             )
         fields = self.record_kind.columns
         unknown = [name for name in self.mapping if name not in fields]
@@ -51,6 +58,7 @@ class ImportOptions:
             mapping=job.mapping or {},
             status_map=job.status_map or {},
             skip_invalid=job.skip_invalid,
+            date_order=job.date_order,
         )
 
 

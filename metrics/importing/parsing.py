@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import models
 
 from .columns import Plan, plan_columns
+from .dates import ColumnOrder
 from .decoding import Table, read_table
 from .errors import RowError
 from .options import ImportOptions
@@ -72,8 +73,9 @@ def parse(data: bytes, options: ImportOptions) -> Parsed:
 
 def preview(
     data: bytes, options: ImportOptions, *, limit: int = PREVIEW_ROWS
-) -> tuple[list[str], list[dict]]:
-    """The first rows AS MAPPED: (canonical columns, [{"line", "values", "errors"}])."""
+) -> tuple[list[str], list[dict], list[ColumnOrder]]:
+    """The first rows AS MAPPED: (canonical columns, [{"line", "values", "errors"}], and how each
+    date column is read: its day/month order, why, and sample values converted)."""
     table = read_table(data)
     plan = plan_columns(options, table)
     columns = list(options.record_kind.fields)
@@ -88,4 +90,4 @@ def preview(
         rows.append(
             {"line": line, "values": [values.get(n, "") for n in columns], "errors": errors}
         )
-    return columns, rows
+    return columns, rows, list(plan.date_orders.values())

@@ -14,7 +14,8 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
         "opportunities": {
             "external_id": ["Id", "Opportunity ID"],
-            "account": ["AccountId", "Account ID"],
+            # An id when the export has one; a report often carries only the account's name.
+            "account": ["AccountId", "Account ID", "Account Name"],
             "name": ["Name", "Opportunity Name"],
             "amount": ["Amount"],
             "stage": ["StageName", "Stage"],
@@ -24,32 +25,35 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
             "close_date": ["CloseDate", "Close Date"],
             "source": ["LeadSource", "Lead Source"],
             "type": ["Type"],
-            "owner": ["OwnerId", "Opportunity Owner"],
+            # A person's name reads better in the owner cut than an id.
+            "owner": ["Opportunity Owner", "Owner Name", "Owner Full Name", "OwnerId"],
         },
     },
     "hubspot": {
         "accounts": {
-            "external_id": ["Record ID", "Company ID"],
+            "external_id": ["Record ID", "Company ID", "hs_object_id"],
             "name": ["Company name", "Name"],
             "industry": ["Industry"],
             "created_date": ["Create Date"],
         },
+        # Export labels first, then the internal property names (API and some exports).
         "opportunities": {
-            "external_id": ["Record ID", "Deal ID"],
-            "name": ["Deal Name"],
+            "external_id": ["Record ID", "Deal ID", "hs_object_id", "dealId"],
+            "name": ["Deal Name", "dealname"],
             "amount": ["Amount"],
-            "stage": ["Deal Stage"],
-            "created_date": ["Create Date"],
-            "close_date": ["Close Date"],
-            "owner": ["Deal owner"],
-            "type": ["Deal Type"],
+            "stage": ["Deal Stage", "dealstage"],
+            "created_date": ["Create Date", "createdate"],
+            "close_date": ["Close Date", "closedate"],
+            "owner": ["Deal owner", "hubspot_owner_id"],
+            "type": ["Deal Type", "dealtype"],
             "account": [
                 "Associated Company IDs (Primary)",
                 "Associated Company ID",
                 "Associated Company IDs",
                 "Associated Company",
+                "associatedcompanyid",
             ],
-            "source": ["Original Source Type", "Original Source"],
+            "source": ["Original Source Type", "Original Source", "hs_analytics_source"],
         },
     },
 }
@@ -71,7 +75,30 @@ HUBSPOT_STAGES = {
     "closedlost": "lost",
     "closed lost": "lost",
 }
-PRESET_STAGE_MAPS = {"hubspot": HUBSPOT_STAGES}
+# Salesforce's closed stages, and the open ones of its default sales process and of the sample
+# data's (Discovery, Proposal/Quote, Negotiation). Another stage needs --status-from-stage when
+# the file has no IsClosed/IsWon (Closed/Won) columns.
+SALESFORCE_STAGES = {
+    "closed won": "won",
+    "closed lost": "lost",
+    **{
+        stage: "open"
+        for stage in (
+            "prospecting",
+            "qualification",
+            "needs analysis",
+            "value proposition",
+            "id. decision makers",
+            "perception analysis",
+            "proposal/price quote",
+            "negotiation/review",
+            "discovery",
+            "proposal/quote",
+            "negotiation",
+        )
+    },
+}
+PRESET_STAGE_MAPS = {"hubspot": HUBSPOT_STAGES, "salesforce": SALESFORCE_STAGES}
 
 # Opportunity types as CRMs label them (read in every preset): Salesforce's "Existing Customer -
 # ..." types, HubSpot's "Existing Business", and the canonical values.

@@ -22,10 +22,11 @@ from django.db import models
 from metrics.models import Account, Forecast, Opportunity, Spend, Subscription
 
 from .columns import Plan
+from .dates import DateError
 from .errors import RowError
 from .presets import OPPORTUNITY_TYPES
 from .schema import STATUSES
-from .values import BadValue, parse_boolean, parse_date, parse_money, parse_month
+from .values import BadValue, parse_boolean, parse_money, parse_month
 
 MAX_CELL_CHARS = 10_000
 
@@ -67,7 +68,7 @@ class _Row:
             return None
         try:
             return parse(raw)
-        except BadValue as exc:
+        except (BadValue, DateError) as exc:
             self.error(fieldname, raw, str(exc))
             return None
 
@@ -75,10 +76,12 @@ class _Row:
         return self._typed(fieldname, lambda raw: raw, required) or ""
 
     def date(self, fieldname: str, *, required: bool = False) -> date | None:
-        return self._typed(fieldname, lambda raw: self.plan.dates.check(parse_date(raw)), required)
+        read_day, dates = self.plan.date_reader(fieldname), self.plan.dates
+        return self._typed(fieldname, lambda raw: dates.check(read_day(raw)), required)
 
     def month(self, fieldname: str) -> date | None:
-        return self._typed(fieldname, lambda raw: self.plan.dates.check(parse_month(raw)), True)
+        read_day, dates = self.plan.date_reader(fieldname), self.plan.dates
+        return self._typed(fieldname, lambda raw: dates.check(parse_month(raw, read_day)), True)
 
     def money(self, fieldname: str, *, required: bool = False) -> Decimal | None:
         return self._typed(

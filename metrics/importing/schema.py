@@ -31,6 +31,15 @@ class RecordKind:
         return self.fields + self.helper_fields
 
     @property
+    def date_fields(self) -> tuple[str, ...]:
+        """The fields read as dates (their day/month order is decided per column: dates.py)."""
+        return tuple(
+            name
+            for name in self.fields
+            if isinstance(self.model._meta.get_field(name), models.DateField)
+        )
+
+    @property
     def updatable(self) -> tuple[str, ...]:
         """The fields a re-import may overwrite: all but the key."""
         return tuple(name for name in self.fields if name not in self.key)

@@ -153,6 +153,7 @@ def import_job_create(*, upload, options: ImportOptions, created_by=None) -> Imp
         mapping=options.mapping,
         status_map=options.status_map,
         skip_invalid=options.skip_invalid,
+        date_order=options.date_order,
         original_name=(upload.name or "upload.csv")[-255:],
         status=ImportJob.Status.PENDING,
         rows_total=parsed.rows_total,
@@ -167,13 +168,35 @@ def import_job_create(*, upload, options: ImportOptions, created_by=None) -> Imp
     return job
 
 
+@transaction.atomic
+def import_job_change_options(*, job: ImportJob, options: ImportOptions, changed_by) -> ImportJob:
+    """A person changes the options of a job awaiting start (the preview's choices): the file is
+    validated again with them. The kind stays the one uploaded."""
+    if not can_open_import_job(changed_by, job):
+        raise PermissionDenied
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.PENDING:
+        raise ValidationError("This import has already been started.")
+    parsed = parsing.parse(_job_file(job), options)
+    writing.resolve_accounts(parsed)
+    job.preset, job.mapping, job.status_map = options.preset, options.mapping, options.status_map
+    job.skip_invalid, job.date_order = options.skip_invalid, options.date_order
+    job.rows_total = parsed.rows_total
+    job.rows_invalid = len(parsed.invalid_lines)
+    job.errors = _job_errors(parsed.sorted_errors())
+    job.message = ""
+    job.save()
+    return job
+
+
 def _job_file(job: ImportJob) -> bytes:
     with job.file.open("rb") as handle:
         return handle.read()
 
 
-def import_job_preview(*, job: ImportJob) -> tuple[list[str], list[dict]]:
-    """The first rows of the job's file as mapped onto the canonical columns."""
+def import_job_preview(*, job: ImportJob):
+    """The first rows of the job's file as mapped onto the canonical columns, and how its date
+    columns are read (parsing.preview)."""
     return parsing.preview(_job_file(job), ImportOptions.of_job(job))
 
 

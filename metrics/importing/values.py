@@ -1,9 +1,7 @@
 """Cell text → typed values; a cell that cannot be read raises BadValue with the reason.
 
-- Dates: ISO `2024-01-22`, timestamps (`2024-01-22T16:14:25.000+0000`, `2024-01-22 16:14`) → their
-  calendar day as written (no timezone shift); slashes are US order `M/D/YYYY` (Salesforce reports,
-  HubSpot); dots are day first `22.01.2024`; `2024/01/22` too. A spend month is `YYYY-MM`, or any
-  date, which stands for its month.
+- Dates: see dates.py (the forms read, two-digit years, the day/month order of a column). A spend
+  month is `YYYY-MM`, or any date, which stands for its month.
 - Money: currency symbols ($ € £) or codes (USD, EUR, GBP) and spaces are dropped. In a
   semicolon-separated file (the European spreadsheet default) the decimal separator is a comma and
   dots group thousands (`€1.234,50` = 1234.50); in comma- or tab-separated files it is the other way
@@ -20,6 +18,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -28,6 +27,8 @@ from django.conf import settings
 
 from metrics.models import MONEY
 from metrics.periods import plausible_range
+
+from .dates import DateError, read_date
 
 # Money is stored with MONEY's digits: 18 in all, 2 after the point, so 16 before it.
 MONEY_WHOLE_DIGITS = MONEY["max_digits"] - MONEY["decimal_places"]
@@ -44,12 +45,6 @@ BOOLEAN_VALUES = {
     "0": False,
 }
 
-_TIME = (
-    r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?"
-)
-_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME)
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME)
-_DOT_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME)
 _MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
 _CURRENCY = re.compile(r"^(?:[$€£]|USD|EUR|GBP)|(?:[$€£]|USD|EUR|GBP)$", re.IGNORECASE)
 _POINT_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
@@ -62,16 +57,11 @@ class BadValue(ValueError):
 
 
 def parse_date(raw: str) -> date:
-    for pattern, order in ((_ISO_DATE, "ymd"), (_US_DATE, "mdy"), (_DOT_DATE, "dmy")):
-        match = pattern.fullmatch(raw)
-        if match:
-            parts = dict(zip(order, map(int, match.groups()), strict=True))
-            try:
-                return date(parts["y"], parts["m"], parts["d"])
-            except ValueError:
-                hint = " (dates with slashes are read as month/day/year)" if order == "mdy" else ""
-                raise BadValue(f"is not a real calendar date{hint}") from None
-    raise BadValue("is not a date: use YYYY-MM-DD (also read: M/D/YYYY, D.M.YYYY, timestamps)")
+    """A date with no column context (dates.read_date; a file's columns: dates.ColumnOrder)."""
+    try:
+        return read_date(raw)
+    except DateError as exc:
+        raise BadValue(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -94,7 +84,7 @@ class DateRange:
         return day
 
 
-def parse_month(raw: str) -> date:
+def parse_month(raw: str, read_day: Callable[[str], date] = parse_date) -> date:
     match = _MONTH.fullmatch(raw)
     if match:
         year, month = map(int, match.groups())
@@ -102,8 +92,8 @@ def parse_month(raw: str) -> date:
             return date(year, month, 1)
         raise BadValue("is not a real month")
     try:
-        return parse_date(raw).replace(day=1)
-    except BadValue:
+        return read_day(raw).replace(day=1)
+    except (BadValue, DateError):
         raise BadValue("is not a month: use YYYY-MM") from None
 
 

@@ -1,10 +1,12 @@
 """Portal CRM imports: upload → preview → start → progress → error report. RevOps managers only."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from metrics.csv_export import csv_response
 from metrics.forms import ImportForm
@@ -12,7 +14,9 @@ from metrics.models import ImportJob
 from metrics.permissions import can_import, can_open_import_job
 
 from . import services
+from .dates import DATE_ORDERS
 from .errors import ImportFileError
+from .options import ImportOptions
 
 ERRORS_SHOWN = 100
 
@@ -76,10 +80,10 @@ def import_detail(request, job_id: int):
         else:
             return redirect("metrics:import_detail", job_id=job.pk)
         job = _job(job_id, request.user)
-    columns, preview_rows, preview_error = [], [], ""
+    columns, preview_rows, date_columns, preview_error = [], [], [], ""
     if job.status == ImportJob.Status.PENDING:
         try:
-            columns, preview_rows = services.import_job_preview(job=job)
+            columns, preview_rows, date_columns = services.import_job_preview(job=job)
         except (ImportFileError, OSError) as exc:
             preview_error = str(exc)
     report = services.import_job_error_report(job=job)
@@ -87,6 +91,7 @@ def import_detail(request, job_id: int):
         "job": job,
         "columns": columns,
         "preview_rows": preview_rows,
+        "date_columns": date_columns,
         "preview_error": preview_error,
         "start_error": start_error,
         "can_start": services.import_job_can_start(job),
@@ -98,6 +103,22 @@ def import_detail(request, job_id: int):
     return render(
         request, "metrics/imports/detail.html", context, status=400 if start_error else 200
     )
+
+
+@require_POST
+def import_options(request, job_id: int):
+    """The preview's choices (the day/month order of ambiguous dates): validate the file again."""
+    _require_manager(request.user)
+    job = _job(job_id, request.user)
+    date_order = request.POST.get("date_order", "")
+    if date_order not in ("", *DATE_ORDERS):
+        return HttpResponseBadRequest("Unknown date order.")
+    options = replace(ImportOptions.of_job(job), date_order=date_order)
+    try:
+        services.import_job_change_options(job=job, options=options, changed_by=request.user)
+    except (ImportFileError, ValidationError):
+        pass  # the preview shows why (the job, unchanged, still previews)
+    return redirect("metrics:import_detail", job_id=job.pk)
 
 
 @require_GET

@@ -219,14 +219,14 @@ def test_it_keeps_the_first_of_two_duplicates_when_skipping(tmp_path):
 
 
 def test_it_reports_every_bad_row_not_just_the_first(tmp_path):
-    content = "external_id,name,created_date\nA1,,2024-01-01\nA2,Beta,31/12/2024\nA3,Gamma,\n"
+    content = "external_id,name,created_date\nA1,,2024-01-01\nA2,Beta,12/32/2024\nA3,Gamma,\n"
 
     code, out, err = run_import(tmp_path, "accounts", content)
 
     assert code == 1
     assert 'line 2, column name, value "": is required' in err
-    assert 'line 3, column created_date, value "31/12/2024": is not a real calendar date' in err
-    assert "month/day/year" in err
+    assert 'line 3, column created_date, value "12/32/2024": is not a real calendar date' in err
+    assert "read month first" in err
     assert "line 4" not in err
     assert Account.objects.count() == 0
 

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from metrics.importing import services as imports
+from metrics.importing.dates import NOT_A_DATE
 from metrics.importing.options import ImportOptions
 from metrics.models import Account, ImportJob, MetricRun, Opportunity
 from tests.metrics.dashboard_support import make_persona, make_user
@@ -293,7 +294,7 @@ def test_skipping_invalid_rows_writes_the_rest_and_reports_them_neutralised(
             "3",
             "created_date",
             '\'=HYPERLINK("http://evil.example")',
-            "is not a date: use YYYY-MM-DD (also read: M/D/YYYY, D.M.YYYY, timestamps)",
+            NOT_A_DATE,
         ],
         ["4", "name", "", "is required"],
     ]

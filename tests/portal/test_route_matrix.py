@@ -115,6 +115,7 @@ ROUTES = {
     "metrics:import_list": Rule(REVOPS_MANAGERS),
     "metrics:import_new": Rule(REVOPS_MANAGERS),
     "metrics:import_detail": Rule(SUPERUSERS),  # the sample job has no uploader
+    "metrics:import_options": Rule(SUPERUSERS, 302, "POST"),  # the sample job has no uploader
     "metrics:import_status": Rule(SUPERUSERS),  # the sample job has no uploader
     "metrics:import_errors": Rule(SUPERUSERS),  # the sample job has no uploader
 }

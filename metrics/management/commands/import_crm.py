@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from metrics.importing.dates import DATE_ORDERS
 from metrics.importing.errors import ErrorReport, ImportFileError
 from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
 from metrics.importing.presets import PRESETS
@@ -14,6 +15,7 @@ EXAMPLES = """
 examples:
   import_crm accounts Account.csv --preset salesforce
   import_crm opportunities Opportunity.csv --preset salesforce
+  import_crm opportunities report.csv --preset salesforce --date-order DMY
   import_crm opportunities deals.csv --preset hubspot --status-from-stage "Demo booked=open"
   import_crm opportunities pipeline.csv --map external_id=opportunity_id --map stage=deal_stage \\
       --map created_date=engage_date --status-from-stage "Won=won,Lost=lost,*=open" --skip-invalid
@@ -52,6 +54,14 @@ class Command(BaseCommand):
             help='Derive opportunity status from the stage column, e.g. "Won=won,Lost=lost,*=open".',
         )
         parser.add_argument(
+            "--date-order",
+            choices=DATE_ORDERS,
+            default="",
+            help="Day/month order of date columns whose every date is ambiguous (02/03/24); "
+            "default: the preset's (month first). A column with a day or month over 12 "
+            "decides for itself.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Validate and report; write nothing."
         )
         parser.add_argument(
@@ -75,6 +85,7 @@ class Command(BaseCommand):
                     mapping=parse_mapping(options["map"]),
                     status_map=parse_status_map(options["status_from_stage"]),
                     skip_invalid=options["skip_invalid"],
+                    date_order=options["date_order"],
                 ),
                 dry_run=options["dry_run"],
             )
