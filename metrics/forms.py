@@ -43,6 +43,12 @@ class ImportForm(forms.Form):
         help_text="Only for date columns where every date could be either (02/03/24); a column "
         "with a day over 12 decides for itself.",
     )
+    create_accounts = forms.BooleanField(
+        label="Create missing accounts named in the account column",
+        required=False,
+        help_text="Otherwise a record whose account is neither an imported account's external_id "
+        "nor its exact name is an invalid row.",
+    )
     skip_invalid = forms.BooleanField(
         label="Skip invalid rows (import the valid ones); otherwise all or nothing",
         required=False,
@@ -80,6 +86,7 @@ class ImportForm(forms.Form):
                 status_map=data["status_from_stage"],
                 skip_invalid=data["skip_invalid"],
                 date_order=data["date_order"],
+                create_accounts=data["create_accounts"],
             )
         except ImportFileError as exc:  # a mapping to a field the kind does not have
             self.add_error("mapping", str(exc))

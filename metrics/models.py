@@ -281,6 +281,9 @@ class ImportJob(models.Model):
         choices=[("MDY", "Month first"), ("DMY", "Day first")],
         help_text="The day/month order of date columns the file leaves ambiguous; blank: the preset's.",
     )
+    create_accounts = models.BooleanField(
+        default=False, help_text="Create the accounts that records name but none has."
+    )
     file = models.FileField(upload_to="imports/")
     original_name = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

@@ -1,5 +1,6 @@
 """What a person asks of an import: the kind, the preset, a column mapping, a stage→status map,
-whether to skip invalid rows, the day/month order of ambiguous dates.
+whether to skip invalid rows, the day/month order of ambiguous dates, whether to create missing
+accounts.
 
 They travel together as one `ImportOptions` (a portal ImportJob stores the same fields), and
 are checked when it is made: an unknown kind, preset or mapped field is a file error.
@@ -25,6 +26,7 @@ class ImportOptions:
     status_map: dict[str, str] = field(default_factory=dict)  # casefolded stage (or *) → status
     skip_invalid: bool = False  # write the valid rows of a file with invalid ones
     date_order: str = ""  # MDY or DMY for columns whose dates are all ambiguous; "": the preset's
+    create_accounts: bool = False  # create the accounts that references name but none has
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -59,6 +61,7 @@ class ImportOptions:
             status_map=job.status_map or {},
             skip_invalid=job.skip_invalid,
             date_order=job.date_order,
+            create_accounts=job.create_accounts,
         )
 
 

@@ -30,6 +30,8 @@ class Parsed:
     errors: list[RowError]
     rows_total: int
     invalid_lines: set[int] = field(default_factory=set)
+    # References no account has, to be created with the write (options.create_accounts).
+    accounts_to_create: set[str] = field(default_factory=set)
 
     @property
     def options(self) -> ImportOptions:

@@ -44,6 +44,7 @@ class ImportOutcome:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     recompute_requested: bool = False
+    accounts_created: int = 0  # with create_accounts: created, or (dry run) to be created
 
     @property
     def rows_invalid(self) -> int:
@@ -52,14 +53,21 @@ class ImportOutcome:
     def summary(self) -> str:
         invalid = self.rows_invalid
         if self.dry_run:
-            return (
+            text = (
                 f"Dry run: {self.rows_valid} of {self.rows_total} {self.kind} rows are valid, "
                 f"{invalid} invalid. Nothing was written."
             )
+            if self.accounts_created:
+                plural = "s" if self.accounts_created != 1 else ""
+                text += f" {self.accounts_created} missing account{plural} would be created."
+            return text
         if self.rows_written:
             text = f"Imported {self.rows_written} of {self.rows_total} {self.kind} rows."
             if invalid:
                 text += f" Skipped {invalid} invalid rows."
+            if self.accounts_created:
+                plural = "s" if self.accounts_created != 1 else ""
+                text += f" Created {self.accounts_created} account{plural} they name."
             return text
         if invalid:
             return (
@@ -99,6 +107,7 @@ def import_records(
         rows_valid=len(parsed.valid),
         errors=parsed.sorted_errors(),
         dry_run=dry_run,
+        accounts_created=len(parsed.accounts_to_create),
     )
     if dry_run or (outcome.errors and not options.skip_invalid) or not parsed.valid:
         return outcome
@@ -154,6 +163,7 @@ def import_job_create(*, upload, options: ImportOptions, created_by=None) -> Imp
         status_map=options.status_map,
         skip_invalid=options.skip_invalid,
         date_order=options.date_order,
+        create_accounts=options.create_accounts,
         original_name=(upload.name or "upload.csv")[-255:],
         status=ImportJob.Status.PENDING,
         rows_total=parsed.rows_total,
@@ -181,6 +191,7 @@ def import_job_change_options(*, job: ImportJob, options: ImportOptions, changed
     writing.resolve_accounts(parsed)
     job.preset, job.mapping, job.status_map = options.preset, options.mapping, options.status_map
     job.skip_invalid, job.date_order = options.skip_invalid, options.date_order
+    job.create_accounts = options.create_accounts
     job.rows_total = parsed.rows_total
     job.rows_invalid = len(parsed.invalid_lines)
     job.errors = _job_errors(parsed.sorted_errors())

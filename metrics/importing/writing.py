@@ -13,8 +13,7 @@ from itertools import batched
 
 from django.db import models
 
-from metrics.models import Account
-
+from .accounts import Unresolved, create_accounts, find_accounts
 from .errors import RowError
 from .parsing import Parsed
 from .schema import RecordKind
@@ -27,35 +26,30 @@ OnBatch = Callable[[int, int], None]  # (done, total)
 def resolve_accounts(
     parsed: Parsed, *, batch_size: int = BATCH_SIZE, on_batch: OnBatch | None = None
 ) -> None:
-    """Point each valid record at its account: one query per batch; unknown accounts → errors.
-
-    An unknown account is a row error: import accounts first (Account.csv, then Opportunity.csv).
+    """Point each valid record at its account (by external_id, else by a unique name: accounts.py),
+    two queries per batch. An unknown account is a row error (import accounts first: Account.csv,
+    then Opportunity.csv), unless the options create the missing ones with the write.
     """
     if "account" not in parsed.plan.columns:
         return
     kept: list[tuple[int, models.Model, str]] = []
     column = parsed.plan.column_name("account")
+    create = parsed.options.create_accounts
     done = 0
     for batch in batched(parsed.valid, batch_size):
         refs = {ref for _, _, ref in batch if ref}
-        found = (
-            dict(Account.objects.filter(external_id__in=refs).values_list("external_id", "id"))
-            if refs
-            else {}
-        )
+        found = find_accounts(refs) if refs else {}
         for line, instance, ref in batch:
-            if ref and ref not in found:
-                parsed.errors.append(
-                    RowError.make(
-                        line,
-                        column,
-                        ref,
-                        "no account has this external_id: import the accounts first",
-                    )
-                )
-                parsed.invalid_lines.add(line)
-                continue
-            instance.account_id = found.get(ref) if ref else None
+            account = found.get(ref) if ref else None
+            if isinstance(account, Unresolved):
+                if account.creatable and create:
+                    parsed.accounts_to_create.add(ref)
+                    account = None  # set by write() once the account exists
+                else:
+                    parsed.errors.append(RowError.make(line, column, ref, account.reason))
+                    parsed.invalid_lines.add(line)
+                    continue
+            instance.account_id = account
             kept.append((line, instance, ref))
         done += len(batch)
         if on_batch:
@@ -102,7 +96,15 @@ def update_fields(parsed: Parsed) -> list[str]:
 
 
 def write(parsed: Parsed, *, batch_size: int = BATCH_SIZE, on_batch: OnBatch | None = None) -> int:
-    """Upsert a parsed file's valid records in batches; run inside the caller's transaction."""
+    """Upsert a parsed file's valid records in batches; run inside the caller's transaction.
+
+    The accounts to create (resolve_accounts) are created first and the records pointed at them.
+    """
+    if parsed.accounts_to_create:
+        created = create_accounts(parsed.accounts_to_create)
+        for _, instance, ref in parsed.valid:
+            if ref in created:
+                instance.account_id = created[ref]
     return upsert(
         parsed.plan.record_kind,
         [instance for _, instance, _ in parsed.valid],

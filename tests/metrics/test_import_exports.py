@@ -239,3 +239,84 @@ def test_hubspot_export_labels_with_us_dates_and_times(tmp_path):
     rows = {o.external_id: o for o in Opportunity.objects.all()}
     assert {k: o.status for k, o in rows.items()} == {"21": "won", "22": "lost", "23": "open"}
     assert rows["21"].close_date == date(2024, 2, 1)
+
+
+# --- Accounts by name ------------------------------------------------------------------------
+
+NAME_ARGS = ("--preset", "salesforce", "--map", "external_id=Opportunity Name")
+
+
+def test_a_report_with_account_names_only_resolves_them_by_name(tmp_path):
+    AccountFactory(external_id="001HILL", name="Hill Group")
+    AccountFactory(external_id="001PH", name="Patterson-Hansen")
+    text = report_export(without=["Account ID"])
+
+    code, _, err = run_import(tmp_path, "opportunities", text, *NAME_ARGS)
+
+    assert code == 0, err
+    accounts = dict(Opportunity.objects.values_list("external_id", "account__external_id"))
+    assert accounts["Hill - Loans"] == "001HILL"
+    assert accounts["PH - FX"] == "001PH"
+    assert Account.objects.count() == 2
+
+
+def test_a_report_with_unknown_account_names_is_refused_unless_asked_to_create_them(tmp_path):
+    text = report_export(without=["Account ID"])
+
+    code, _, err = run_import(tmp_path, "opportunities", text, *NAME_ARGS)
+
+    assert code == 1
+    assert err.count("no account has this external_id or name") == 7
+    assert 'line 2, column Account Name, value "Hill Group": no account has' in err
+    assert (Account.objects.count(), Opportunity.objects.count()) == (0, 0)
+
+    code, out, err = run_import(
+        tmp_path, "opportunities", text, *NAME_ARGS, "--create-accounts", "--dry-run"
+    )
+    assert code == 0, err
+    assert "2 missing accounts would be created" in out
+    assert Account.objects.count() == 0
+
+    code, out, err = run_import(tmp_path, "opportunities", text, *NAME_ARGS, "--create-accounts")
+    assert code == 0, err
+    assert "Imported 7 of 7 opportunities rows. Created 2 accounts they name." in out
+    assert sorted(Account.objects.values_list("external_id", "name")) == [
+        ("Hill Group", "Hill Group"),
+        ("Patterson-Hansen", "Patterson-Hansen"),
+    ]
+    tally = report_tally(text)
+    assert database_tally() == tally
+    assert_engine_agrees(tally)
+    by_account = Counter(Opportunity.objects.values_list("account__name", flat=True))
+    assert by_account == Counter(row["Account Name"] for row in csv.DictReader(io.StringIO(text)))
+
+    code, out, err = run_import(tmp_path, "opportunities", text, *NAME_ARGS, "--create-accounts")
+    assert code == 0, err
+    assert "Created" not in out
+    assert (Account.objects.count(), Opportunity.objects.count()) == (2, 7)
+
+
+def test_a_name_several_accounts_share_is_a_row_error_even_when_creating(tmp_path):
+    AccountFactory(external_id="001A", name="Hill Group")
+    AccountFactory(external_id="001B", name="Hill Group")
+    content = "external_id,account,status,created_date\nO1,Hill Group,open,2024-01-02\n"
+
+    code, _, err = run_import(tmp_path, "opportunities", content, "--create-accounts")
+
+    assert code == 1
+    assert (
+        'line 2, column account, value "Hill Group": 2 accounts have this name '
+        "(external ids 001A, 001B): use the account's external_id"
+    ) in err
+    assert (Account.objects.count(), Opportunity.objects.count()) == (2, 0)
+
+
+def test_an_external_id_wins_over_another_accounts_name(tmp_path):
+    AccountFactory(external_id="Acme", name="Acme Holdings")
+    AccountFactory(external_id="002", name="Acme")
+    content = "external_id,account,status,created_date\nO1,Acme,open,2024-01-02\n"
+
+    code, _, err = run_import(tmp_path, "opportunities", content)
+
+    assert code == 0, err
+    assert Opportunity.objects.get().account.external_id == "Acme"

@@ -498,3 +498,25 @@ def test_the_admin_shows_no_row_errors_of_an_import(client):
     assert response.status_code == 200
     assert "accounts.csv" in response.content.decode()
     assert "evil.example" not in response.content.decode()
+
+
+def test_the_create_accounts_checkbox_creates_the_named_accounts(
+    client, django_capture_on_commit_callbacks
+):
+    client.force_login(import_manager())
+    content = "external_id,account,status,created_date\nO1,Acme,open,2024-01-02\n"
+    response = client.post(
+        reverse("metrics:import_new"),
+        upload(content, kind="opportunities", create_accounts="on"),
+    )
+    job = ImportJob.objects.get()
+    assert "missing accounts are created" in client.get(response["Location"]).content.decode()
+    assert (job.create_accounts, job.rows_invalid) == (True, 0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("metrics:import_detail", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.message
+    assert "Created 1 account they name." in job.message
+    assert Opportunity.objects.get().account.name == "Acme"

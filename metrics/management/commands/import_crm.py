@@ -15,7 +15,7 @@ EXAMPLES = """
 examples:
   import_crm accounts Account.csv --preset salesforce
   import_crm opportunities Opportunity.csv --preset salesforce
-  import_crm opportunities report.csv --preset salesforce --date-order DMY
+  import_crm opportunities report.csv --preset salesforce --date-order DMY --create-accounts
   import_crm opportunities deals.csv --preset hubspot --status-from-stage "Demo booked=open"
   import_crm opportunities pipeline.csv --map external_id=opportunity_id --map stage=deal_stage \\
       --map created_date=engage_date --status-from-stage "Won=won,Lost=lost,*=open" --skip-invalid
@@ -62,6 +62,12 @@ class Command(BaseCommand):
             "decides for itself.",
         )
         parser.add_argument(
+            "--create-accounts",
+            action="store_true",
+            help="Create the accounts that the account column names but no account has "
+            "(name and external_id = the cell), so one opportunities export is enough to start.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Validate and report; write nothing."
         )
         parser.add_argument(
@@ -86,6 +92,7 @@ class Command(BaseCommand):
                     status_map=parse_status_map(options["status_from_stage"]),
                     skip_invalid=options["skip_invalid"],
                     date_order=options["date_order"],
+                    create_accounts=options["create_accounts"],
                 ),
                 dry_run=options["dry_run"],
             )
