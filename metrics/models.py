@@ -254,6 +254,27 @@ class MetricTarget(models.Model):
         return f"Target {self.key} {self.segment or 'all'}"
 
 
+class ImportPreset(models.Model):
+    """A column mapping a RevOps manager saved for the next import of the same kind of file,
+    used as `import_crm --preset NAME` or chosen in the portal."""
+
+    name = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=16)
+    mapping = models.JSONField(default=dict, help_text="Canonical field → column name.")
+    status_map = models.JSONField(default=dict, blank=True)
+    date_order = models.CharField(max_length=3, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.kind})"
+
+
 class ImportJob(models.Model):
     """A CRM file uploaded in the portal, validated and written in the background."""
 

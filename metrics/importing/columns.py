@@ -23,6 +23,14 @@ from .schema import RecordKind
 from .values import DateRange
 
 
+class MissingColumns(ImportFileError):
+    """The header lacks a required field's column: the file needs a mapping (proposal.py)."""
+
+    def __init__(self, message: str, table: Table):
+        super().__init__(message)
+        self.table = table
+
+
 @dataclass
 class Plan:
     options: ImportOptions
@@ -121,10 +129,11 @@ def plan_columns(options: ImportOptions, table: Table) -> Plan:
                 "or the Salesforce IsClosed and IsWon columns)"
             )
     if missing:
-        raise ImportFileError(
+        raise MissingColumns(
             f"Missing required column(s) for {options.kind}: {', '.join(missing)}. "
             f"The file's columns are: {_listing(table.header)}. "
-            "Map a column with FIELD=COLUMN (e.g. --map external_id=Id)."
+            "Map a column with FIELD=COLUMN (e.g. --map external_id=Id).",
+            table,
         )
     plan.date_orders = _date_orders(plan, table)
     return plan

@@ -28,8 +28,11 @@ from metrics.permissions import can_import, can_open_import_job
 from metrics.services import request_recompute
 
 from . import parsing, writing
+from .columns import MissingColumns
+from .decoding import read_table
 from .errors import ErrorReport, ImportFileError, RowError
 from .options import ImportOptions
+from .proposal import Proposed, propose
 from .writing import BATCH_SIZE
 
 logger = logging.getLogger(__name__)
@@ -154,23 +157,13 @@ def import_job_create(*, upload, options: ImportOptions, created_by=None) -> Imp
             f"The file is larger than {settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
         )
     data = upload.read()
-    parsed = parsing.parse(data, options)
-    writing.resolve_accounts(parsed)
     job = ImportJob(
         kind=options.kind,
-        preset=options.preset,
-        mapping=options.mapping,
-        status_map=options.status_map,
-        skip_invalid=options.skip_invalid,
-        date_order=options.date_order,
-        create_accounts=options.create_accounts,
         original_name=(upload.name or "upload.csv")[-255:],
         status=ImportJob.Status.PENDING,
-        rows_total=parsed.rows_total,
-        rows_invalid=len(parsed.invalid_lines),
-        errors=_job_errors(parsed.sorted_errors()),
         created_by=created_by,
     )
+    _validate(job, data, options)
     # The stored name is ours, never the uploader's.
     job.file.save(f"{uuid.uuid4().hex}.csv", ContentFile(data), save=False)
     job.full_clean()
@@ -187,17 +180,32 @@ def import_job_change_options(*, job: ImportJob, options: ImportOptions, changed
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.PENDING:
         raise ValidationError("This import has already been started.")
-    parsed = parsing.parse(_job_file(job), options)
-    writing.resolve_accounts(parsed)
+    _validate(job, _job_file(job), options)
+    job.save()
+    return job
+
+
+def _validate(job: ImportJob, data: bytes, options: ImportOptions) -> None:
+    """Validate the file with the options and set them, the counts and the errors on the job.
+
+    A header without a required field's column keeps the job, every row counted invalid, so the
+    person can map the columns in the preview (proposal.py); other file errors raise.
+    """
     job.preset, job.mapping, job.status_map = options.preset, options.mapping, options.status_map
     job.skip_invalid, job.date_order = options.skip_invalid, options.date_order
     job.create_accounts = options.create_accounts
+    job.message = ""
+    try:
+        parsed = parsing.parse(data, options)
+    except MissingColumns as exc:
+        job.rows_total = job.rows_invalid = len(exc.table.records)
+        job.errors = []
+        job.message = f"{exc} Choose the columns below."
+        return
+    writing.resolve_accounts(parsed)
     job.rows_total = parsed.rows_total
     job.rows_invalid = len(parsed.invalid_lines)
     job.errors = _job_errors(parsed.sorted_errors())
-    job.message = ""
-    job.save()
-    return job
 
 
 def _job_file(job: ImportJob) -> bytes:
@@ -212,7 +220,18 @@ def import_job_preview(*, job: ImportJob):
 
 
 def import_job_can_start(job: ImportJob) -> bool:
-    return job.status == ImportJob.Status.PENDING and (job.skip_invalid or job.rows_invalid == 0)
+    return (
+        job.status == ImportJob.Status.PENDING
+        and job.rows_invalid < job.rows_total  # something to write (a header unmapped: nothing)
+        and (job.skip_invalid or job.rows_invalid == 0)
+    )
+
+
+def import_job_proposal(*, job: ImportJob) -> tuple[list[str], list[Proposed]]:
+    """The file's header, and a column for each canonical field of the job's kind proposed from
+    the file (proposal.py)."""
+    table = read_table(_job_file(job))
+    return table.header, propose(table, job.kind)
 
 
 def _broker_down(job_id: int) -> None:

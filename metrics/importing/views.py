@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,8 @@ from . import services
 from .dates import DATE_ORDERS
 from .errors import ImportFileError
 from .options import ImportOptions
+from .saved_presets import save_preset
+from .schema import RECORD_KINDS
 
 ERRORS_SHOWN = 100
 
@@ -81,17 +84,22 @@ def import_detail(request, job_id: int):
             return redirect("metrics:import_detail", job_id=job.pk)
         job = _job(job_id, request.user)
     columns, preview_rows, date_columns, preview_error = [], [], [], ""
+    header, proposal = [], []
     if job.status == ImportJob.Status.PENDING:
         try:
             columns, preview_rows, date_columns = services.import_job_preview(job=job)
         except (ImportFileError, OSError) as exc:
             preview_error = str(exc)
+        if preview_error or job.mapping:
+            header, proposal = _mapping_choices(job)
     report = services.import_job_error_report(job=job)
     context = {
         "job": job,
         "columns": columns,
         "preview_rows": preview_rows,
         "date_columns": date_columns,
+        "header": header,
+        "proposal": proposal,
         "preview_error": preview_error,
         "start_error": start_error,
         "can_start": services.import_job_can_start(job),
@@ -107,18 +115,53 @@ def import_detail(request, job_id: int):
 
 @require_POST
 def import_options(request, job_id: int):
-    """The preview's choices (the day/month order of ambiguous dates): validate the file again."""
+    """The preview's choices: the day/month order of ambiguous dates, or the column mapping
+    (confirmed or changed from the proposal, and saved as a named preset if asked). The file is
+    validated again with them."""
     _require_manager(request.user)
     job = _job(job_id, request.user)
-    date_order = request.POST.get("date_order", "")
+    date_order = request.POST.get("date_order", job.date_order)
     if date_order not in ("", *DATE_ORDERS):
         return HttpResponseBadRequest("Unknown date order.")
     options = replace(ImportOptions.of_job(job), date_order=date_order)
+    if "mapping_form" in request.POST:
+        fields = RECORD_KINDS[job.kind].columns
+        mapping = {f: request.POST[f"map_{f}"] for f in fields if request.POST.get(f"map_{f}")}
+        options = replace(options, mapping=mapping)
     try:
         services.import_job_change_options(job=job, options=options, changed_by=request.user)
-    except (ImportFileError, ValidationError):
-        pass  # the preview shows why (the job, unchanged, still previews)
+        if request.POST.get("save_as", "").strip():
+            preset = save_preset(
+                name=request.POST["save_as"], options=options, saved_by=request.user
+            )
+            messages.success(
+                request,
+                f"Saved as the preset “{preset.name}”: import_crm {job.kind} FILE "
+                f"--preset {preset.name}",
+            )
+    except (ImportFileError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     return redirect("metrics:import_detail", job_id=job.pk)
+
+
+def _mapping_choices(job: ImportJob) -> tuple[list[str], list[dict]]:
+    """The file's columns, and per field the column shown as chosen: the job's mapping, else the
+    proposal's, with the proposal's confidence."""
+    try:
+        header, proposal = services.import_job_proposal(job=job)
+    except (ImportFileError, OSError):
+        return [], []
+    return header, [
+        {
+            "field": p.field,
+            "required": p.required,
+            "chosen": job.mapping.get(p.field, "") if job.mapping else (p.column or ""),
+            "proposed": p.column or "",
+            "confidence": p.confidence,
+            "why": p.why,
+        }
+        for p in proposal
+    ]
 
 
 @require_GET

@@ -136,7 +136,12 @@ CASES = {
     "unknown account": (
         "opportunities",
         OPP_HEADER + "BAD,NOPE,won,2024-01-01,2024-02-01,100\n" + GOOD_OPP,
-        (2, "account", "NOPE", "no account has this external_id or name: import the accounts first"),
+        (
+            2,
+            "account",
+            "NOPE",
+            "no account has this external_id or name: import the accounts first",
+        ),
     ),
     "end before start": (
         "subscriptions",

@@ -4,10 +4,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from metrics.importing.columns import MissingColumns
 from metrics.importing.dates import DATE_ORDERS
 from metrics.importing.errors import ErrorReport, ImportFileError
 from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
 from metrics.importing.presets import PRESETS
+from metrics.importing.proposal import command_options, describe, propose
+from metrics.importing.saved_presets import options_with_preset
 from metrics.importing.schema import KINDS
 from metrics.importing.services import import_records
 
@@ -39,7 +42,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=KINDS)
         parser.add_argument("file", help="The CSV file.")
-        parser.add_argument("--preset", choices=PRESETS, default="generic")
+        parser.add_argument(
+            "--preset",
+            default="generic",
+            metavar="NAME",
+            help=f"{', '.join(PRESETS)}, or a preset saved in the portal's import preview.",
+        )
         parser.add_argument(
             "--map",
             action="append",
@@ -76,26 +84,37 @@ class Command(BaseCommand):
             help="Write the valid rows and report the invalid ones (default: all or nothing).",
         )
 
+    def _print_proposal(self, table, kind):
+        proposal = propose(table, kind)
+        self.stdout.write("Proposed mapping (* required; confidence from the header and values):")
+        for line in describe(proposal):
+            self.stdout.write(f"  {line}")
+        self.stdout.write(f"To use it: {command_options(proposal)}")
+
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        preset = options["preset"]
         try:
-            outcome = import_records(
-                data=data,
-                options=ImportOptions(
-                    kind=options["kind"],
-                    preset=options["preset"],
-                    mapping=parse_mapping(options["map"]),
-                    status_map=parse_status_map(options["status_from_stage"]),
-                    skip_invalid=options["skip_invalid"],
-                    date_order=options["date_order"],
-                    create_accounts=options["create_accounts"],
-                ),
-                dry_run=options["dry_run"],
+            import_options = ImportOptions(
+                kind=options["kind"],
+                preset=preset if preset in PRESETS else "generic",
+                mapping=parse_mapping(options["map"]),
+                status_map=parse_status_map(options["status_from_stage"]),
+                skip_invalid=options["skip_invalid"],
+                date_order=options["date_order"],
+                create_accounts=options["create_accounts"],
             )
+            if preset not in PRESETS:
+                import_options = options_with_preset(preset, import_options)
+            outcome = import_records(data=data, options=import_options, dry_run=options["dry_run"])
+        except MissingColumns as exc:
+            if options["dry_run"]:
+                self._print_proposal(exc.table, options["kind"])
+            raise CommandError(f"{path.name}: {exc}") from None
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc}") from None
 
