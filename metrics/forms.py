@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 
 from metrics.importing.errors import ImportFileError
 from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
+from metrics.importing.presets import PRESETS
+from metrics.importing.saved_presets import options_with_preset, saved_preset_names
 from metrics.models import ImportJob
 
 DATE_ORDER_CHOICES = [("MDY", "Month first (MM/DD/YY)"), ("DMY", "Day first (DD/MM/YY)")]
@@ -54,6 +56,12 @@ class ImportForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Mappings managers saved from earlier previews (saved_presets.py), by name.
+        saved = [(name, f"Saved: {name}") for name in saved_preset_names()]
+        self.fields["preset"].choices = [*PRESET_CHOICES, *saved]
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.CSV_UPLOAD_MAX_BYTES:
@@ -78,10 +86,11 @@ class ImportForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        preset = data["preset"]
         try:
-            data["options"] = ImportOptions(
+            options = ImportOptions(
                 kind=data["kind"],
-                preset=data["preset"],
+                preset=preset if preset in PRESETS else "generic",
                 mapping=data["mapping"],
                 status_map=data["status_from_stage"],
                 skip_invalid=data["skip_invalid"],
@@ -90,4 +99,9 @@ class ImportForm(forms.Form):
             )
         except ImportFileError as exc:  # a mapping to a field the kind does not have
             self.add_error("mapping", str(exc))
+            return data
+        try:
+            data["options"] = options if preset in PRESETS else options_with_preset(preset, options)
+        except ImportFileError as exc:  # a saved preset of another kind
+            self.add_error("preset", str(exc))
         return data

@@ -191,3 +191,21 @@ def test_a_saved_preset_cannot_take_a_built_in_name(client, settings, tmp_path):
 
     assert "cannot name a preset" in client.get(response["Location"]).content.decode()
     assert not ImportPreset.objects.exists()
+
+
+def test_the_upload_form_offers_saved_presets(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ImportPreset.objects.create(name="deals", kind="opportunities", mapping=EXPECTED)
+    client.force_login(import_manager())
+
+    assert "Saved: deals" in client.get(reverse("metrics:import_new")).content.decode()
+    refused = client.post(reverse("metrics:import_new"), upload(RENAMED, preset="deals"))
+    response = client.post(
+        reverse("metrics:import_new"), upload(RENAMED, kind="opportunities", preset="deals")
+    )
+
+    assert refused.status_code == 400
+    assert "The preset “deals” is for opportunities, not accounts." in refused.content.decode()
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert (job.preset, job.mapping, job.rows_invalid) == ("generic", EXPECTED, 0)
