@@ -13,7 +13,7 @@ from metrics.importing.proposal import as_mapping, propose
 from metrics.models import ImportJob, ImportPreset, Opportunity
 from tests.metrics.factories import AccountFactory
 from tests.metrics.test_import_command import run_import
-from tests.metrics.test_import_views import import_manager, upload
+from tests.metrics.test_import_views import import_manager, other_import_manager, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +209,18 @@ def test_the_upload_form_offers_saved_presets(client, settings, tmp_path):
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert (job.preset, job.mapping, job.rows_invalid) == ("generic", EXPECTED, 0)
+
+
+def test_another_manager_cannot_change_or_save_the_uploaders_mapping(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(import_manager())
+    client.post(reverse("metrics:import_new"), upload(RENAMED, kind="opportunities"))
+    job = ImportJob.objects.get()
+    client.force_login(other_import_manager())
+
+    response = confirm_mapping(client, job, EXPECTED, save_as="theirs")
+
+    assert response.status_code == 403
+    job.refresh_from_db()
+    assert (job.mapping, job.rows_invalid) == ({}, 4)
+    assert not ImportPreset.objects.exists()
