@@ -1,4 +1,5 @@
-"""Admin for CRM records, metric runs and values (read-only), targets and import jobs."""
+"""Admin for CRM records, metric runs and values (read-only), targets, import jobs and the
+import presets saved from previews (read-only, deletable)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,6 +11,7 @@ from .models import (
     Account,
     Forecast,
     ImportJob,
+    ImportPreset,
     MetricRun,
     MetricTarget,
     MetricValue,
@@ -175,6 +177,14 @@ class MetricTargetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return permissions.can_set_targets(request.user, "delete")
+
+
+@admin.register(ImportPreset)
+class ImportPresetAdmin(ReadOnlyAdmin):
+    """Saved from an import's preview; listed here to see and delete them."""
+
+    list_display = ("name", "kind", "date_order", "created_by", "updated_at")
+    list_filter = ("kind",)
 
 
 @admin.register(ImportJob)

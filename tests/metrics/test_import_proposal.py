@@ -224,3 +224,18 @@ def test_another_manager_cannot_change_or_save_the_uploaders_mapping(client, set
     job.refresh_from_db()
     assert (job.mapping, job.rows_invalid) == ({}, 4)
     assert not ImportPreset.objects.exists()
+
+
+def test_saved_presets_are_listed_in_the_admin_and_not_edited_there(admin_client):
+    preset = ImportPreset.objects.create(name="deals", kind="opportunities", mapping=EXPECTED)
+
+    listing = admin_client.get(reverse("admin:metrics_importpreset_changelist"))
+    add = admin_client.get(reverse("admin:metrics_importpreset_add"))
+    deleted = admin_client.post(
+        reverse("admin:metrics_importpreset_delete", args=[preset.pk]), {"post": "yes"}
+    )
+
+    assert listing.status_code == 200 and "deals" in listing.content.decode()
+    assert add.status_code == 403
+    assert deleted.status_code == 302
+    assert not ImportPreset.objects.exists()
