@@ -7,6 +7,7 @@ production security settings. A bad value stops start-up with a message naming i
 
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Single sign-on sessions go back to the provider every OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS.
+    "revops_portal.sso.SSOSessionRefresh",
 ]
 
 ROOT_URLCONF = "revops_portal.urls"
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "revops_portal.sso.login_options",
             ],
         },
     },
@@ -109,9 +113,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------
+# Axes first: it refuses a locked-out user name before the password is tried. The OIDC backend
+# answers only the /oidc/callback/ request (it needs a code and a state), never a password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "revops_portal.sso.PasswordBackend",
+    "revops_portal.sso.OIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,6 +152,80 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "revops_portal.login_protection.client_address"
 AXES_LOCKOUT_CALLABLE = "revops_portal.login_protection.locked_out_response"
 AXES_VERBOSE = False
+
+# --- Single sign-on (OpenID Connect, revops_portal/sso.py) ------------------------------------
+# Off unless OIDC_RP_CLIENT_ID is set; then the endpoints below are required (the provider's
+# discovery document, <issuer>/.well-known/openid-configuration, lists them).
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_ENABLED = OIDC_RP_CLIENT_ID is not None
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")  # optional: claims beyond the ID token
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT")  # optional: end_session_endpoint
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name, value in {
+            "OIDC_RP_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+            "OIDC_OP_ISSUER": OIDC_OP_ISSUER,
+            "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+            "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+            "OIDC_OP_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+        }.items()
+        if value is None
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set: also set {', '.join(_missing)}.")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your company account")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+if not OIDC_RP_SIGN_ALGO.startswith(("RS", "ES", "PS")):
+    raise ImproperlyConfigured(
+        f"OIDC_RP_SIGN_ALGO must be an RSA or EC algorithm such as RS256 (got {OIDC_RP_SIGN_ALGO!r})."
+    )
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# provider group=portal role, comma-separated; roles: admin, revops-manager, champion, staff,
+# reader, group:<Django group> (a section-owner team). Applied at every login.
+OIDC_GROUP_ROLES: dict[str, str] = {}
+for _pair in env_list("OIDC_GROUP_ROLES", []):
+    _group, _, _role = (part.strip() for part in _pair.partition("="))
+    if (
+        not _group
+        or not _role
+        or not (
+            _role in {"admin", "revops-manager", "champion", "staff", "reader"}
+            or (_role.startswith("group:") and len(_role) > len("group:"))
+        )
+    ):
+        raise ImproperlyConfigured(
+            f"OIDC_GROUP_ROLES: {_pair!r} is not provider-group=role with role one of admin, "
+            "revops-manager, champion, staff, reader, group:<name>."
+        )
+    OIDC_GROUP_ROLES[_group] = _role
+# A user none of whose groups is mapped: "reader" (reads everything) or "deny" (no access).
+OIDC_UNMAPPED_USERS = env_str("OIDC_UNMAPPED_USERS", "deny")
+if OIDC_UNMAPPED_USERS not in {"reader", "deny"}:
+    raise ImproperlyConfigured(
+        f"OIDC_UNMAPPED_USERS must be reader or deny (got {OIDC_UNMAPPED_USERS!r})."
+    )
+# false: only OIDC_BREAK_GLASS_USERNAME (a superuser) may log in with a password.
+OIDC_PASSWORD_LOGIN = env_bool("OIDC_PASSWORD_LOGIN", True)
+OIDC_BREAK_GLASS_USERNAME = env_str("OIDC_BREAK_GLASS_USERNAME")
+# The callback the provider sends the browser back to: registered there, never taken from Host.
+OIDC_REDIRECT_URI = env_str("OIDC_REDIRECT_URI", SITE_URL.rstrip("/") + "/oidc/callback/")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's logout
+OIDC_CREATE_USER = True
+OIDC_USERNAME_ALGO = "revops_portal.sso.username_for"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_CLOCK_LEEWAY_SECONDS = 30
+# An SSO session is re-checked with the provider this often (a leaver is refused there).
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", 900, minimum=60)
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -206,7 +287,13 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # The logout form's redirect to the provider's end-session endpoint is a form action too.
+    "form-action": [CSP.SELF]
+    + (
+        ["{0.scheme}://{0.netloc}".format(urlsplit(OIDC_OP_LOGOUT_ENDPOINT))]
+        if OIDC_ENABLED and OIDC_OP_LOGOUT_ENDPOINT
+        else []
+    ),
     "frame-ancestors": [CSP.NONE],
 }
 if not DEBUG:

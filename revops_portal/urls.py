@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from playbook.views import media as playbook_media
 
+from . import sso
+
 # A database outage anywhere in a request answers 503 "briefly unavailable" (revops_portal.errors).
 handler500 = "revops_portal.errors.server_error"
 
@@ -13,7 +15,10 @@ admin.site.site_title = "RevOps Portal admin"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="playbook:index", permanent=False), name="home"),
+    # Before Django's auth URLs: after an SSO login, logout also ends the provider's session.
+    path("accounts/logout/", sso.PortalLogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/", include(sso.urlpatterns)),
     path("admin/", admin.site.urls),
     path("playbook/", include("playbook.urls")),
     path("metrics/", include("metrics.urls")),

@@ -90,6 +90,10 @@ ROUTES = {
     "password_reset_done": Rule(EVERYONE),
     "password_reset_confirm": Rule(EVERYONE),  # a bad token shows "invalid link"
     "password_reset_complete": Rule(EVERYONE),
+    # --- Single sign-on (revops_portal/sso.py): login-exempt; with SSO off (these settings) they
+    # answer 404 to everyone. tests/portal/test_sso.py drives them against a loopback provider.
+    "oidc_authentication_init": Rule(EVERYONE, 404),
+    "oidc_authentication_callback": Rule(EVERYONE, 404),
     # --- Playbook ---
     "playbook:index": Rule(LOGGED_IN),
     "playbook:search": Rule(LOGGED_IN, query="?q=customer"),

@@ -39,6 +39,10 @@ LOGIN_FREE = {
     "/accounts/password_reset/done/",
     "/accounts/reset/done/",
     "/admin/login/",
+    # Single sign-on (revops_portal/sso.py): where a visitor starts logging in, and where the
+    # provider sends them back. 404 with SSO off (these settings); tests/portal/test_sso.py.
+    "/oidc/authenticate/",
+    "/oidc/callback/",
 }
 
 
