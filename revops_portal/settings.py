@@ -152,6 +152,7 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "revops_portal.login_protection.client_address"
 AXES_LOCKOUT_CALLABLE = "revops_portal.login_protection.locked_out_response"
 AXES_VERBOSE = False
+AXES_WHITELIST_CALLABLE = "revops_portal.sso.is_sso_callback"  # SSO failures are not counted
 
 # --- Single sign-on (OpenID Connect, revops_portal/sso.py) ------------------------------------
 # Off unless OIDC_RP_CLIENT_ID is set; then the endpoints below are required (the provider's

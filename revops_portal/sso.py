@@ -259,6 +259,13 @@ class PortalLogoutView(LogoutView):
         return response
 
 
+def is_sso_callback(request, credentials) -> bool:
+    """AXES_WHITELIST_CALLABLE: the provider checks the password, not us. Counting refused
+    SSO callbacks (no user name: one count per address) would lock a whole office out after
+    a few refused colleagues; a forged callback fails on state, PKCE and signature anyway."""
+    return request.path == reverse("oidc_authentication_callback")
+
+
 def login_options(request):
     """For the log-in page: which ways in to offer."""
     return {

@@ -352,3 +352,12 @@ def test_without_configuration_the_sso_routes_do_not_exist_and_the_page_is_uncha
     assert client.get("/oidc/callback/?code=x&state=y").status_code == 404
     page = client.get("/accounts/login/").content.decode()
     assert "Sign in with" not in page and 'name="password"' in page
+
+
+def test_refused_sso_logins_from_one_office_do_not_lock_out_its_other_people(client, provider):
+    provider.user.groups = ["idp-unrelated"]
+    for _ in range(6):  # more than AXES_FAILURE_LIMIT, all from 127.0.0.1
+        assert refused(sso_login(Client()), client)
+    provider.user = ProviderUser(email="colleague@example.com", groups=["idp-readers"])
+    sso_login(client)
+    assert logged_in_user(client).email == "colleague@example.com"
