@@ -207,6 +207,9 @@ for _pair in env_list("OIDC_GROUP_ROLES", []):
         )
     OIDC_GROUP_ROLES[_group] = _role
 # A user none of whose groups is mapped: "reader" (reads everything) or "deny" (no access).
+# true: a token without an email_verified claim counts as verified (Entra ID sends none for
+# the tenant's own addresses); an explicit false is still refused.
+OIDC_TRUST_PROVIDER_EMAILS = env_bool("OIDC_TRUST_PROVIDER_EMAILS", False)
 OIDC_UNMAPPED_USERS = env_str("OIDC_UNMAPPED_USERS", "deny")
 if OIDC_UNMAPPED_USERS not in {"reader", "deny"}:
     raise ImproperlyConfigured(

@@ -149,8 +149,12 @@ class OIDCBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims):
         if not claims.get("email"):
             return False
-        # Providers send true, some "true"; anything else is unverified.
-        if claims.get("email_verified") not in (True, "true"):
+        # Providers send true, some "true"; anything else is unverified. Some (Entra ID) send no
+        # claim at all for addresses they own: OIDC_TRUST_PROVIDER_EMAILS accepts a missing one.
+        verified = claims.get("email_verified")
+        if verified is None and settings.OIDC_TRUST_PROVIDER_EMAILS:
+            verified = True
+        if verified not in (True, "true"):
             logger.warning("Single sign-on refused: the provider has not verified the e-mail.")
             return False
         if self._roles(claims) or settings.OIDC_UNMAPPED_USERS == ROLE_READER:

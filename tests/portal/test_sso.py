@@ -143,6 +143,25 @@ def test_an_unverified_email_does_not_match_an_existing_local_user(client, provi
     assert User.objects.count() == 1
 
 
+def test_a_missing_email_verified_claim_is_refused_unless_the_provider_is_trusted(
+    client, provider, settings
+):
+    provider.user.email_verified = None  # the claim is left out of the ID token
+    assert refused(sso_login(client), client)
+    settings.OIDC_TRUST_PROVIDER_EMAILS = True
+    sso_login(client)
+    assert logged_in_user(client).username == EMAIL.lower()
+
+
+def test_a_trusted_provider_still_cannot_match_an_explicitly_unverified_email(
+    client, provider, settings
+):
+    settings.OIDC_TRUST_PROVIDER_EMAILS = True
+    User.objects.create_user("riley", email=EMAIL, password=PASSWORD, is_superuser=True)
+    provider.user.email_verified = False
+    assert refused(sso_login(client), client)
+
+
 def test_a_matching_display_name_is_not_enough(client, provider):
     User.objects.create_user("rtest", first_name="Riley", last_name="Test", password=PASSWORD)
     provider.user.email = "someone.else@example.com"
