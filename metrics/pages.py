@@ -13,7 +13,7 @@ from . import catalog, selectors
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
 from .models import MetricRun, MetricTarget
-from .periods import MONTH, QUARTER, YEAR, Period
+from .periods import MONTH, QUARTER, WEEK, YEAR, Period
 from .presentation import (
     Change,
     Figure,
@@ -48,7 +48,7 @@ HEADLINE_KEYS: tuple[str, ...] = (
 MOVEMENT_KEYS: tuple[str, ...] = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
 SPARK_PERIODS = 12
 # How far back a metric page's chart reaches, per period kind.
-SERIES_LENGTH = {MONTH: 24, QUARTER: 12, YEAR: 10}
+SERIES_LENGTH = {WEEK: 26, MONTH: 24, QUARTER: 12, YEAR: 10}
 
 
 def periods_ending(period: Period, count: int) -> list[Period]:

@@ -30,20 +30,21 @@ def _shown(text: str) -> str:
 
 
 def parse_period(code: str | None, *, kind: str | None = None) -> Period | None:
-    """A month/quarter/year code from a URL, or None when absent. Raises BadRequest."""
+    """A week/month/quarter/year code from a URL, or None when absent. Raises BadRequest."""
     if kind and kind not in STANDARD_KINDS:
-        raise BadRequest(f"Unknown period kind {_shown(kind)}: use month, quarter or year.")
+        raise BadRequest(f"Unknown period kind {_shown(kind)}: use week, month, quarter or year.")
     if not code:
         return None
     if len(code) > MAX_PERIOD_CHARS:
-        raise BadRequest(f"{_shown(code)} is not a period. Use 2017-06, 2017-Q2 or 2017.")
+        raise BadRequest(f"{_shown(code)} is not a period. Use 2017-W23, 2017-06, 2017-Q2 or 2017.")
     try:
         period = parse(code)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     if period.kind not in STANDARD_KINDS:
         raise BadRequest(
-            "Figures are stored per month, quarter and year: use 2017-06, 2017-Q2 or 2017."
+            "Figures are stored per week, month, quarter and year: "
+            "use 2017-W23, 2017-06, 2017-Q2 or 2017."
         )
     earliest, latest = plausible_range()
     if period.end <= earliest or period.start > latest:

@@ -1,13 +1,15 @@
-"""Periods: half-open ranges of days [start, end), and the standard month/quarter/year ones."""
+"""Periods: half-open ranges of days [start, end), and the standard ISO week, month, quarter and
+year ones."""
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
-STANDARD_KINDS = (MONTH, QUARTER, YEAR)  # the periods a run computes and stores
+WEEK, MONTH, QUARTER, YEAR, CUSTOM = "week", "month", "quarter", "year", "custom"
+STANDARD_KINDS = (WEEK, MONTH, QUARTER, YEAR)  # the periods a run computes and stores
 _MONTHS_IN = {MONTH: 1, QUARTER: 3, YEAR: 12}
+_WEEK = timedelta(days=7)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -26,6 +28,15 @@ class Period:
             raise ValueError(f"A period must end after it starts ({self.start}..{self.end}).")
 
     @classmethod
+    def week(cls, iso_year: int, week: int) -> "Period":
+        """ISO week `week` of the ISO week-numbering year: Monday to Sunday, so 2026-W01 starts
+        on 29 December 2025. Raises ValueError for a week 53 of a year that has none."""
+        start = date.fromisocalendar(iso_year, week, 1)
+        if start > date.max - _WEEK:
+            raise ValueError("the week ends after the last representable day")
+        return cls(start, start + _WEEK, WEEK)
+
+    @classmethod
     def month(cls, year: int, month: int) -> "Period":
         start = date(year, month, 1)
         return cls(start, _add_months(start, 1), MONTH)
@@ -41,6 +52,9 @@ class Period:
 
     @classmethod
     def containing(cls, day: date, kind: str) -> "Period":
+        if kind == WEEK:
+            start = day - timedelta(days=day.weekday())
+            return cls(start, start + _WEEK, WEEK)
         if kind == MONTH:
             return cls.month(day.year, day.month)
         if kind == QUARTER:
@@ -59,7 +73,8 @@ class Period:
 
     @property
     def months(self) -> Decimal:
-        """Calendar months in the period: 1, 3 or 12; a custom range counts days / 30.4375."""
+        """Calendar months in the period: 1, 3 or 12; a week or a custom range counts its
+        days / 30.4375."""
         if self.kind in _MONTHS_IN:
             return Decimal(_MONTHS_IN[self.kind])
         return Decimal((self.end - self.start).days) / Decimal("30.4375")
@@ -67,15 +82,22 @@ class Period:
     def previous(self) -> "Period":
         if self.kind in _MONTHS_IN:
             return Period(_add_months(self.start, -_MONTHS_IN[self.kind]), self.start, self.kind)
+        if self.kind == WEEK:
+            return Period(self.start - _WEEK, self.start, WEEK)
         length = self.end - self.start
         return Period(self.start - length, self.start, CUSTOM)
 
     def next(self) -> "Period":
         if self.kind in _MONTHS_IN:
             return Period(self.end, _add_months(self.end, _MONTHS_IN[self.kind]), self.kind)
+        if self.kind == WEEK:
+            return Period(self.end, self.end + _WEEK, WEEK)
         return Period(self.end, self.end + (self.end - self.start), CUSTOM)
 
     def label(self) -> str:
+        if self.kind == WEEK:
+            iso_year, week, _ = self.start.isocalendar()
+            return f"W{week:02d} {iso_year}"
         if self.kind == MONTH:
             return f"{self.start:%b %Y}"
         if self.kind == QUARTER:
@@ -86,6 +108,9 @@ class Period:
 
     def code(self) -> str:
         """The text form that parse() reads back."""
+        if self.kind == WEEK:
+            iso_year, week, _ = self.start.isocalendar()
+            return f"{iso_year}-W{week:02d}"
         if self.kind == MONTH:
             return f"{self.start:%Y-%m}"
         if self.kind == QUARTER:
@@ -97,18 +122,21 @@ class Period:
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 def parse(text: str) -> Period:
-    """Read `2017`, `2017-Q2`, `2017-06` or `2017-01-01..2017-07-01` (half-open)."""
+    """Read `2017`, `2017-Q2`, `2017-06`, `2026-W48` or `2017-01-01..2017-07-01` (half-open)."""
     text = (text or "").strip()
     try:
         if m := _YEAR.match(text):
             return Period.year(int(m[1]))
         if m := _QUARTER.match(text):
             return Period.quarter(int(m[1]), int(m[2]))
+        if m := _ISO_WEEK.match(text):
+            return Period.week(int(m[1]), int(m[2]))
         if m := _MONTH.match(text):
             return Period.month(int(m[1]), int(m[2]))
         if m := _RANGE.match(text):
@@ -116,7 +144,7 @@ def parse(text: str) -> Period:
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid period: {exc}") from None
     raise ValueError(
-        f"{text!r} is not a period. Use 2017, 2017-Q2, 2017-06 or 2017-01-01..2017-07-01."
+        f"{text!r} is not a period. Use 2017, 2017-Q2, 2017-06, 2017-W23 or 2017-01-01..2017-07-01."
     )
 
 
@@ -138,7 +166,7 @@ def plausible_range(today: date | None = None) -> tuple[date, date]:
 
 
 def last_complete(kind: str, today: date) -> Period:
-    """The last whole month, quarter or year before the one containing today."""
+    """The last whole week, month, quarter or year before the one containing today."""
     return Period.containing(today, kind).previous()
 
 

@@ -20,11 +20,14 @@ from django.utils import timezone
 from . import calculations, queueing
 from .cuts import Cut
 from .models import Forecast, MetricRun, MetricValue, Opportunity, Spend, Subscription
-from .periods import CUSTOM, MONTH, QUARTER, YEAR, Period, covering, plausible_range
+from .periods import CUSTOM, STANDARD_KINDS, WEEK, Period, covering, plausible_range
 
 logger = logging.getLogger(__name__)
 
 KEEP_SUCCEEDED_RUNS = 3
+# How many ISO weeks, ending with the records' last day, a run computes (half a year).
+WEEKS_COMPUTED = 26
+_A_WEEK = timedelta(days=7)
 _BATCH = 2000
 
 
@@ -93,12 +96,20 @@ def data_range(*, today: date | None = None) -> tuple[date, date] | None:
 
 
 def periods_to_compute(*, today: date | None = None, extra: Period | None = None) -> list[Period]:
-    """Every month, quarter and year the records cover (plus an extra standard period)."""
+    """Every month, quarter and year the records cover, their last WEEKS_COMPUTED ISO weeks
+    (plus an extra standard period)."""
     span = data_range(today=today)
     periods: list[Period] = []
     if span is not None:
-        for kind in (MONTH, QUARTER, YEAR):
-            periods += covering(kind, *span)
+        first, last = span
+        for kind in STANDARD_KINDS:
+            if kind == WEEK:
+                # A run's time grows with its periods: every week of the records would
+                # quadruple it, so runs keep the recent weeks the weekly review and charts use.
+                first_week = Period.containing(last, WEEK).start - (WEEKS_COMPUTED - 1) * _A_WEEK
+                periods += covering(WEEK, max(first, first_week), last)
+            else:
+                periods += covering(kind, first, last)
     if extra is not None and extra.kind != CUSTOM and extra not in periods:
         periods.append(extra)
     return periods

@@ -1,8 +1,8 @@
 """Live metric figures in playbook Markdown: ``{{ metric:win_rate }}``,
 ``{{ metric:cac period=last_quarter channel=Referral }}``.
 
-Arguments: ``period`` = ``last_month`` (the default) | ``last_quarter`` | ``last_year`` | a period
-code (``2017``, ``2017-Q2``, ``2017-06``); ``segment=…`` or ``channel=…`` (quote values with
+Arguments: ``period`` = ``last_month`` (the default) | ``last_week`` | ``last_quarter`` |
+``last_year`` | a period code (``2017``, ``2017-Q2``, ``2017-06``, ``2017-W23``); ``segment=…`` or ``channel=…`` (quote values with
 spaces: ``segment="Mid market"``). ``last_*`` is the last complete period before today; when
 the latest computation has no values there, its latest period of that kind (as the scorecard).
 
@@ -52,7 +52,12 @@ MAX_SHORTCODE_CHARS = 300
 # Distinct shortcodes resolved in one text; later ones become a warning in place, so a text
 # can't make one render read thousands of figures.
 MAX_SHORTCODES_PER_TEXT = 100
-RELATIVE = {"last_month": "month", "last_quarter": "quarter", "last_year": "year"}
+RELATIVE = {
+    "last_week": "week",
+    "last_month": "month",
+    "last_quarter": "quarter",
+    "last_year": "year",
+}
 ARGUMENTS = ("period", "segment", "channel")
 
 
@@ -114,7 +119,8 @@ def parse(inner: str) -> FigureWanted:
         raise ShortcodeError(f"bad period “{code}”: {exc}") from None
     except BadRequest:
         raise ShortcodeError(
-            f"bad period “{code}” (use last_month, last_quarter, last_year, 2017, 2017-Q2 or 2017-06)"
+            f"bad period “{code}” (use last_week, last_month, last_quarter, last_year, "
+            "2017, 2017-Q2, 2017-06 or 2017-W23)"
         ) from None
 
 

@@ -71,14 +71,17 @@ def test_computing_twice_gives_identical_values(small_book):
     assert len(snapshot(first)) == MetricValue.objects.filter(run=first).count() > 0
 
 
-def test_a_run_covers_every_month_quarter_and_year_and_every_cut(small_book):
+def test_a_run_covers_every_week_month_quarter_and_year_and_every_cut(small_book):
     run = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
-    # Records span 2017-01-01 .. 2017-05-01: 5 months, 2 quarters, 1 year.
+    # Records span 2017-01-01 (a Sunday, in 2016-W52) .. 2017-05-01 (the Monday of 2017-W18):
+    # 19 ISO weeks, 5 months, 2 quarters, 1 year.
     periods = set(
         MetricValue.objects.filter(run=run).values_list("period_kind", "period_start").distinct()
     )
-    assert {kind for kind, _ in periods} == {"month", "quarter", "year"}
+    assert {kind for kind, _ in periods} == {"week", "month", "quarter", "year"}
     assert len([1 for kind, _ in periods if kind == "month"]) == 5
+    weeks = sorted(start for kind, start in periods if kind == "week")
+    assert (len(weeks), weeks[0], weeks[-1]) == (19, date(2016, 12, 26), date(2017, 5, 1))
     cuts = set(MetricValue.objects.filter(run=run).values_list("cut_kind", "cut_value").distinct())
     assert cuts == {
         ("all", ""),

@@ -14,7 +14,8 @@ SUMMARY_KEYS = ("mrr", "arr", "customers", "new_customers", "win_rate", "won_amo
 
 class Command(BaseCommand):
     help = (
-        "Compute every metric for every month, quarter and year the records cover, and wait. "
+        "Compute every metric for every month, quarter and year the records cover and their "
+        "last 26 ISO weeks, and wait. "
         "Runs in this process when no Celery broker is configured (or with --in-process); "
         "otherwise a worker computes it."
     )
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--period",
-            help="Also compute this period (2017, 2017-Q2, 2017-06 or 2017-01-01..2017-07-01) "
+            help="Also compute this period (2017, 2017-Q2, 2017-06, 2017-W23 or 2017-01-01..2017-07-01) "
             "and print its headline figures.",
         )
         parser.add_argument(

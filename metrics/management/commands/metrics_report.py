@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--period", required=True, help="2017, 2017-Q2, 2017-06 or 2017-01-01..2017-07-01"
+            "--period",
+            required=True,
+            help="2017, 2017-Q2, 2017-06, 2017-W23 or 2017-01-01..2017-07-01",
         )
         cut = parser.add_mutually_exclusive_group()
         cut.add_argument("--segment", help="An account segment.")
