@@ -266,14 +266,15 @@ def test_a_stray_record_dated_year_1_makes_the_run_compute_no_period_before_the_
     assert min(values.filter(period_kind="month").values_list("period_start", flat=True)) == (
         date(2016, 7, 1)
     )
-    # 2016-07 .. 2017-05, where the other records end: 11 months, 4 quarters and 2 years.
+    # 2016-07 .. 2017-05, where the other records end: 11 months, 4 quarters, 2 years and
+    # the last 26 weeks.
     periods = set(values.values_list("period_kind", "period_start"))
-    assert len(periods) == 11 + 4 + 2
+    assert len(periods) == 11 + 4 + 2 + 26
 
 
 def test_records_dated_only_beyond_the_plausible_range_compute_a_bounded_run(settings):
     settings.METRICS_YEARS_AHEAD = 1
     OpportunityFactory(created_date=date(9999, 1, 1), close_date=date(9999, 2, 1))
     periods = services.periods_to_compute(today=date(2026, 6, 15))
-    assert periods and len(periods) <= 3  # one month, quarter and year at the far end
+    assert periods and len(periods) <= 4  # one week, month, quarter and year at the far end
     assert max(period.start for period in periods) <= date(2027, 6, 15)

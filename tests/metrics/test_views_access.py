@@ -115,7 +115,7 @@ def test_an_unknown_metric_is_not_found(client, path):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "query",
-    ["?period=2017-13", "?period=June", "?period=2017-01-01..2017-02-01", "?kind=week",
+    ["?period=2017-13", "?period=June", "?period=2017-01-01..2017-02-01", "?kind=fortnight",
      "?segment=SMB&channel=Referral"],
 )  # fmt: skip
 @pytest.mark.parametrize("name", ["metrics:scorecard", "metrics:metric", "metrics:records"])
