@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0003_one_queued_run'),
+        ('metrics', '0006_importpreset'),
     ]
 
     operations = [
