@@ -13,6 +13,7 @@ from django.conf import settings
 
 from . import catalog
 from .importing.schema import RECORD_KINDS
+from .periods import WEEKS_COMPUTED
 
 GROUP_TITLES = {
     catalog.PIPELINE: "Pipeline metrics (from opportunities)",
@@ -30,13 +31,13 @@ UNIT_NAMES = {
 }
 DIRECTION = {True: "higher is better", False: "lower is better", None: "neither way is better"}
 
-CONVENTIONS = """\
+CONVENTIONS = f"""\
 ## Conventions
 
 - **Money** is a Decimal in one currency (setting `METRICS_CURRENCY`), never a float.
 - A **period** P is a half-open range of days `[s, e)`: `s-1` is the day before P starts,
   `e-1` its last day. A run stores every calendar month, quarter and year that the records
-  cover, and their last 26 ISO weeks (Monday to Sunday, written `2026-W48` in the ISO
+  cover, and their last {WEEKS_COMPUTED} ISO weeks (Monday to Sunday, written `2026-W48` in the ISO
   week-numbering year, so 2026-W01 starts on 2025-12-29; a week counts its 7 days / 30.4375
   months), within the plausible dates (settings `METRICS_EARLIEST_DATE`, default 1970-01-01, to
   `METRICS_YEARS_AHEAD` years after today); pages also read custom ranges

@@ -10,6 +10,9 @@ WEEK, MONTH, QUARTER, YEAR, CUSTOM = "week", "month", "quarter", "year", "custom
 STANDARD_KINDS = (WEEK, MONTH, QUARTER, YEAR)  # the periods a run computes and stores
 _MONTHS_IN = {MONTH: 1, QUARTER: 3, YEAR: 12}
 _WEEK = timedelta(days=7)
+# How many ISO weeks, ending with the records' last day, a run computes (half a year: every
+# week of the history would double a full recomputation's time).
+WEEKS_COMPUTED = 26
 
 
 def _add_months(day: date, months: int) -> date:

@@ -20,13 +20,19 @@ from django.utils import timezone
 from . import calculations, queueing
 from .cuts import Cut
 from .models import Forecast, MetricRun, MetricValue, Opportunity, Spend, Subscription
-from .periods import CUSTOM, STANDARD_KINDS, WEEK, Period, covering, plausible_range
+from .periods import (
+    CUSTOM,
+    STANDARD_KINDS,
+    WEEK,
+    WEEKS_COMPUTED,
+    Period,
+    covering,
+    plausible_range,
+)
 
 logger = logging.getLogger(__name__)
 
 KEEP_SUCCEEDED_RUNS = 3
-# How many ISO weeks, ending with the records' last day, a run computes (half a year).
-WEEKS_COMPUTED = 26
 _A_WEEK = timedelta(days=7)
 _BATCH = 2000
 

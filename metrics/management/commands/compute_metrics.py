@@ -15,7 +15,7 @@ SUMMARY_KEYS = ("mrr", "arr", "customers", "new_customers", "win_rate", "won_amo
 class Command(BaseCommand):
     help = (
         "Compute every metric for every month, quarter and year the records cover and their "
-        "last 26 ISO weeks, and wait. "
+        f"last {periods.WEEKS_COMPUTED} ISO weeks, and wait. "
         "Runs in this process when no Celery broker is configured (or with --in-process); "
         "otherwise a worker computes it."
     )
