@@ -284,6 +284,7 @@ class ImportJob(models.Model):
         SUBSCRIPTIONS = "subscriptions", "Subscriptions"
         SPEND = "spend", "Spend"
         FORECASTS = "forecasts", "Forecasts"
+        TEAMS = "teams", "Teams"
 
     Status = JobStatus
 
@@ -328,3 +329,20 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"Import {self.pk}: {self.kind} from {self.original_name}"
+
+
+class Team(models.Model):
+    """An opportunity owner's team (the `teams` records): the `team` cut groups owners by it.
+
+    One row per owner, so re-importing an owner moves them to the new team.
+    """
+
+    owner = models.CharField(max_length=255, unique=True, help_text="As in opportunities' owner.")
+    team = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "owner"]
+
+    def __str__(self):
+        return f"{self.owner} ({self.team})"

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from metrics.models import Account, Forecast, Opportunity, Spend, Subscription
+from metrics.models import Account, Forecast, Opportunity, Spend, Subscription, Team
 
 from .columns import Plan
 from .dates import DateError
@@ -214,12 +214,17 @@ def _forecast(row: _Row) -> tuple[Forecast, str]:
     ), ""
 
 
+def _team(row: _Row) -> tuple[Team, str]:
+    return Team(owner=row.text("owner", required=True), team=row.text("team", required=True)), ""
+
+
 BUILDERS = {
     "accounts": _account,
     "opportunities": _opportunity,
     "subscriptions": _subscription,
     "spend": _spend,
     "forecasts": _forecast,
+    "teams": _team,
 }
 
 

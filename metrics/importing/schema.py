@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from metrics.models import Account, Forecast, Opportunity, Spend, Subscription
+from metrics.models import Account, Forecast, Opportunity, Spend, Subscription, Team
 
 STATUSES = ("open", "won", "lost")
 
@@ -96,6 +96,13 @@ RECORD_KINDS: dict[str, RecordKind] = {
             fields=("period_start", "period_end", "amount", "recorded_on"),
             required=("period_start", "period_end", "amount", "recorded_on"),
             key=("period_start", "period_end", "recorded_on"),
+        ),
+        RecordKind(
+            name="teams",
+            model=Team,
+            fields=("owner", "team"),
+            required=("owner", "team"),
+            key=("owner",),
         ),
     )
 }
