@@ -7,6 +7,8 @@
   managers who import). Every one of them sees the job list (who, when, what, outcome); an
   uploaded file and what is read from it (preview, row errors, the error report) are its
   uploader's and superusers'.
+* Weekly reviews (metrics/reviews.py): every logged-in, active user reads them; RevOps managers
+  (who may recompute or import) and the playbook champions open and edit them.
 * Setting targets (in the admin): superusers and staff holding the matching
   ``metrics.<action>_metrictarget`` permission.
 """
@@ -14,6 +16,9 @@
 ADD_METRIC_RUN = "metrics.add_metricrun"
 ADD_IMPORT_JOB = "metrics.add_importjob"
 TARGET_ACTIONS = ("view", "add", "change", "delete")
+# The playbook's champions group (playbook.permissions.CHAMPIONS_GROUP): named here, because the
+# metrics app does not import the playbook; a test checks the two names agree.
+CHAMPIONS_GROUP = "Playbook champions"
 
 
 def _is_active_user(user) -> bool:
@@ -53,3 +58,10 @@ def can_set_targets(user, action: str = "change") -> bool:
     if user.is_superuser or user.has_perm(f"metrics.{action}_metrictarget"):
         return True
     return action == "view" and user.has_perm("metrics.change_metrictarget")
+
+
+def can_run_reviews(user) -> bool:
+    """Open a weekly review and edit it (notes, decisions, action items)."""
+    if can_recompute(user) or can_import(user):
+        return True
+    return _is_active_user(user) and user.groups.filter(name=CHAMPIONS_GROUP).exists()

@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from . import calculations, queueing
 from .cuts import Cut
-from .models import Forecast, MetricRun, MetricValue, Opportunity, Spend, Subscription
+from .models import (
+    Forecast,
+    MetricRun,
+    MetricValue,
+    Opportunity,
+    Spend,
+    Subscription,
+    WeeklyReview,
+)
 from .periods import (
     CUSTOM,
     STANDARD_KINDS,
@@ -245,14 +253,18 @@ def compute_run(
 
 
 def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
-    """Delete the values of all but the last `keep` succeeded runs, and of failed runs."""
+    """Delete the values of failed runs, and of succeeded runs other than the last `keep` and
+    those a weekly review froze."""
     kept = list(
         MetricRun.objects.filter(status=MetricRun.Status.SUCCEEDED)
         .order_by("-finished_at", "-pk")
         .values_list("pk", flat=True)[:keep]
     )
+    # A weekly review shows its frozen run's figures for good: those values stay too.
+    reviewed = WeeklyReview.objects.values("run_id")
     deleted, _ = (
         MetricValue.objects.exclude(run_id__in=kept)
+        .exclude(run_id__in=reviewed)
         .filter(run__status__in=[MetricRun.Status.SUCCEEDED, MetricRun.Status.FAILED])
         .delete()
     )

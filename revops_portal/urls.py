@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("playbook/", include("playbook.urls")),
     path("metrics/", include("metrics.urls")),
+    path("reviews/", include("metrics.review_urls")),
     # Playbook images only, by the names the playbook gives them (playbook.views.media):
     # login required, image content types, nosniff. Nothing else under /media/ exists.
     path("media/playbook/<str:folder>/<str:name>", playbook_media, name="media"),

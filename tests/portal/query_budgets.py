@@ -31,6 +31,8 @@ QUERY_BUDGETS = {
     "/metrics/win_rate/records/?period=2017-06&segment=SMB": 5,
     "/metrics/cac/records/?period=2017-06": 6,
     "/metrics/open_pipeline_count/records/?period=2017-06": 4,
+    # A weekly review (two scorecards from its frozen run), at 1 or 20 decisions and items.
+    "/reviews/2026-W48/": 16,
     # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts.
     "compute_all": 5,
 }

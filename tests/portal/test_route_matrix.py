@@ -20,6 +20,7 @@ tests/metrics/test_views_access.py, tests/metrics/test_import_views.py.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -27,7 +28,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from metrics.models import ImportJob
+from metrics.models import ActionItem, ImportJob, WeeklyReview
 from playbook import services as playbook_services
 from playbook.models import Section
 from playbook.permissions import CHAMPIONS_GROUP
@@ -48,6 +49,7 @@ LOGGED_IN = EVERYONE - {"anonymous"}
 SECTION_EDITORS = frozenset({"owner", "champion", "superuser"})  # of the sample section
 OWNER_ASSIGNERS = frozenset({"champion", "superuser"})
 REVOPS_MANAGERS = frozenset({"revops_manager", "superuser"})
+REVIEW_EDITORS = frozenset({"revops_manager", "champion", "superuser"})
 SUPERUSERS = frozenset({"superuser"})  # and, for an import, the manager who uploaded it
 
 SAMPLE_SECTION = "target-audience"  # owned by "owner"; "other_owner" owns products-and-services
@@ -70,6 +72,11 @@ class Rule:
         if persona in self.allowed:
             return self.status
         return 302 if persona == "anonymous" else 403
+
+
+def _action_item() -> dict:
+    owner = User.objects.get(username="reader")
+    return {"text": "Call back", "owner": owner.pk, "due_date": "2026-12-04"}
 
 
 def _image() -> dict:
@@ -122,6 +129,14 @@ ROUTES = {
     "metrics:import_options": Rule(SUPERUSERS, 302, "POST"),  # the sample job has no uploader
     "metrics:import_status": Rule(SUPERUSERS),  # the sample job has no uploader
     "metrics:import_errors": Rule(SUPERUSERS),  # the sample job has no uploader
+    # --- Weekly reviews (metrics/review_views.py) ---
+    "reviews:list": Rule(LOGGED_IN),
+    "reviews:open": Rule(REVIEW_EDITORS, 302, "POST"),
+    "reviews:detail": Rule(LOGGED_IN),
+    "reviews:notes": Rule(REVIEW_EDITORS, 302, "POST", data=lambda: {"notes": "Thin pipeline"}),
+    "reviews:decision": Rule(REVIEW_EDITORS, 302, "POST", data=lambda: {"text": "Hire"}),
+    "reviews:item": Rule(REVIEW_EDITORS, 302, "POST", data=_action_item),
+    "reviews:item_done": Rule(REVIEW_EDITORS, 302, "POST"),
 }
 
 
@@ -183,16 +198,21 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
     job = ImportJob.objects.create(
         kind="accounts", file="imports/known.csv", original_name="known.csv", status="succeeded"
     )
+    run = MetricRunFactory()
+    review = WeeklyReview.objects.create(week="2026-W48", run=run)
+    item = ActionItem.objects.create(review=review, text="Call back", due_date=date(2026, 12, 4))
     return {
         "folder": "uploads",
         "name": SAMPLE_IMAGE,
         "slug": SAMPLE_SECTION,
         "number": 1,
         "key": "win_rate",
-        "pk": MetricRunFactory().pk,
+        "pk": run.pk,
         "job_id": job.pk,
         "uidb64": "MQ",
         "token": "not-a-valid-token",
+        "week": review.week,
+        "item_id": item.pk,
     }
 
 

@@ -1,0 +1,16 @@
+"""/reviews/: the weekly revenue reviews (metrics/review_views.py)."""
+
+from django.urls import path
+
+from . import review_views
+
+app_name = "reviews"
+urlpatterns = [
+    path("", review_views.review_list, name="list"),
+    path("open/", review_views.review_open, name="open"),
+    path("<str:week>/", review_views.review_detail, name="detail"),
+    path("<str:week>/notes/", review_views.review_notes, name="notes"),
+    path("<str:week>/decisions/", review_views.review_decision, name="decision"),
+    path("<str:week>/items/", review_views.review_item, name="item"),
+    path("<str:week>/items/<int:item_id>/done/", review_views.review_item_done, name="item_done"),
+]
