@@ -1,10 +1,11 @@
 """The query-budget table lists exactly what the query-count tests measure."""
 
 from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
+from tests.metrics.test_reviews import REVIEW_PAGE
 from tests.playbook.test_query_counts import PAGES as PLAYBOOK_PAGES
 from tests.portal.query_budgets import QUERY_BUDGETS
 
 
 def test_every_budget_is_measured_by_a_test():
-    measured = {*PLAYBOOK_PAGES, *PAGES_BY_MONTHS, *PAGES_BY_ACCOUNTS, "compute_all"}
+    measured = {*PLAYBOOK_PAGES, *PAGES_BY_MONTHS, *PAGES_BY_ACCOUNTS, REVIEW_PAGE, "compute_all"}
     assert set(QUERY_BUDGETS) - measured == set(), "budgets no test measures"
