@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce, Round
 
 from . import catalog
 from .cuts import ALL_CUT, Cut
-from .models import Account, Forecast, Opportunity, Spend, Subscription
+from .models import Account, Forecast, Opportunity, Spend, Subscription, Team
 from .periods import Period
 
 ZERO = Decimal(0)
@@ -124,10 +124,19 @@ def _gross_margin() -> Decimal:
 
 
 def opportunities_for(cut: Cut) -> QuerySet:
-    """The opportunities a segment cut covers (the pipeline has no channel cut)."""
+    """The opportunities a pipeline cut covers (the pipeline has no channel cut). An
+    opportunity without an account, or whose owner is on no team, is in "all" only."""
     opportunities = Opportunity.objects.all()
     if cut.kind == catalog.SEGMENT:
         opportunities = opportunities.filter(account__segment=cut.value)
+    elif cut.kind == catalog.INDUSTRY:
+        opportunities = opportunities.filter(account__industry=cut.value)
+    elif cut.kind == catalog.OWNER:
+        opportunities = opportunities.filter(owner=cut.value)
+    elif cut.kind == catalog.TEAM:
+        # A subquery, not a list: the figure stays one query per period and cut.
+        members = Team.objects.filter(team=cut.value).values("owner")
+        opportunities = opportunities.filter(owner__in=Subquery(members))
     return opportunities
 
 
@@ -431,11 +440,13 @@ def compute_all(period: Period, cut: Cut = ALL_CUT) -> dict[str, Figure]:
     available = {m.key for m in catalog.METRICS if cut.kind in m.cuts}
     figures: dict[str, Figure] = {}
     recurring = exact = None
-    if cut.kind != catalog.CHANNEL:
+    if "win_rate" in available:
         figures.update(pipeline_figures(period, cut, with_forecast="forecast_amount" in available))
+    if "mrr" in available:
         recurring, exact = recurring_figures(period, cut)
         figures.update(recurring)
-    figures.update(acquisition_figures(period, cut, recurring, exact))
+    if "new_customers" in available:
+        figures.update(acquisition_figures(period, cut, recurring, exact))
     return {key: figures[key] for key in catalog.KEYS if key in available}
 
 
@@ -453,6 +464,25 @@ def segments() -> list[str]:
     return sorted(
         set(Account.objects.exclude(segment="").values_list("segment", flat=True).distinct())
     )
+
+
+def _distinct(queryset: QuerySet, field: str) -> list[str]:
+    return sorted(set(queryset.exclude(**{field: ""}).values_list(field, flat=True).distinct()))
+
+
+def industries() -> list[str]:
+    """Every account industry (an empty industry belongs to 'all' only)."""
+    return _distinct(Account.objects.all(), "industry")
+
+
+def owners() -> list[str]:
+    """Every opportunity owner (an opportunity without one belongs to 'all' only)."""
+    return _distinct(Opportunity.objects.all(), "owner")
+
+
+def teams() -> list[str]:
+    """Every team of the teams records."""
+    return _distinct(Team.objects.all(), "team")
 
 
 def channels() -> list[str]:

@@ -1,4 +1,5 @@
-"""The cut: which records a figure covers (all of them, one account segment, or one channel).
+"""The cut: which records a figure covers (all of them, or one segment, channel, industry,
+owner or team: docs/metrics.md "Cuts").
 
 The one `Cut` and its one parser (`parse`): calculations, selectors, views, the playbook's
 shortcodes and the management commands all read a cut through here.
@@ -13,10 +14,13 @@ from . import catalog
 # A cut value longer than this can't be stored (MetricValue.cut_value) so it can't match.
 MAX_CUT_VALUE = 100
 
+# The cut kinds a URL, a shortcode or a command names as a keyword (segment=…, team=…).
+FILTER_KINDS = tuple(kind for kind in catalog.CUT_KINDS if kind != catalog.ALL)
+
 
 @dataclass(frozen=True)
 class Cut:
-    """Which records a figure covers: all of them, one account segment, or one channel."""
+    """Which records a figure covers: all of them, or those of one value of a FILTER_KINDS."""
 
     kind: str = catalog.ALL
     value: str = ""
@@ -25,7 +29,7 @@ class Cut:
         if self.kind not in catalog.CUT_KINDS:
             raise ValueError(f"Unknown cut kind {self.kind!r}.")
         if (self.kind == catalog.ALL) != (self.value == ""):
-            raise ValueError("The 'all' cut has no value; a segment or channel cut needs one.")
+            raise ValueError("The 'all' cut has no value; any other cut needs one.")
 
     @classmethod
     def segment(cls, value: str) -> Cut:
@@ -52,16 +56,26 @@ class Cut:
 ALL_CUT = Cut()
 
 
-def parse(*, segment: str | None = None, channel: str | None = None) -> Cut:
-    """The cut a URL, a shortcode or a command asks for. Raises ValueError for both at once."""
-    segment, channel = (segment or "").strip(), (channel or "").strip()
-    if not (segment + channel).isprintable():
+def parse(**values: str | None) -> Cut:
+    """The cut a URL, a shortcode or a command asks for: at most one of FILTER_KINDS as a
+    keyword (``parse(team="Enterprise")``). Raises ValueError for two at once or bad text."""
+    unknown = set(values) - set(FILTER_KINDS)
+    if unknown:
+        raise ValueError(
+            f"Unknown cut {sorted(unknown)[0]!r}: use one of {', '.join(FILTER_KINDS)}."
+        )
+    given = {kind: (value or "").strip() for kind, value in values.items() if (value or "").strip()}
+    if not "".join(given.values()).isprintable():
         # No record can carry one (PostgreSQL refuses NUL in text at all).
-        raise ValueError("A segment or channel has no control characters.")
-    if segment and channel:
-        raise ValueError("Filter by a segment or by a channel, not both.")
-    if segment:
-        return Cut.segment(segment[:MAX_CUT_VALUE])
-    if channel:
-        return Cut.channel(channel[:MAX_CUT_VALUE])
-    return ALL_CUT
+        raise ValueError(f"A {' or '.join(given)} has no control characters.")
+    if len(given) > 1:
+        raise ValueError(f"Filter by one of {', '.join(given)}, not several at once.")
+    if not given:
+        return ALL_CUT
+    [(kind, value)] = given.items()
+    return Cut(kind, value[:MAX_CUT_VALUE])
+
+
+def parse_from(params) -> Cut:
+    """The cut named in a mapping of keywords (URL query, shortcode arguments, options)."""
+    return parse(**{kind: params.get(kind) for kind in FILTER_KINDS})

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from . import catalog, selectors
+from . import catalog, cuts, selectors
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
 from .models import MetricRun, MetricTarget
@@ -218,7 +218,7 @@ def breakdown(
     *, run, definition: MetricDefinition, period: Period
 ) -> dict[str, list[tuple[str, Figure]]]:
     """The figure for each segment (and channel, where the metric allows it) in a period."""
-    kinds = [k for k in (catalog.SEGMENT, catalog.CHANNEL) if k in definition.cuts]
+    kinds = [k for k in cuts.FILTER_KINDS if k in definition.cuts]
     result: dict[str, list[tuple[str, Figure]]] = {k: [] for k in kinds}
     for row in selectors.values_by_cut(run, definition.key, period, kinds):
         result[row.cut_kind].append((row.cut_value, Figure.from_row(definition, period, row)))

@@ -57,7 +57,7 @@ def parse_period(code: str | None, *, kind: str | None = None) -> Period | None:
 
 def parse_cut(params: Mapping[str, str]) -> Cut:
     try:
-        return cuts.parse(segment=params.get("segment"), channel=params.get("channel"))
+        return cuts.parse_from(params)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 

@@ -19,7 +19,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from . import calculations, catalog
-from .cuts import ALL_CUT, Cut
+from .cuts import ALL_CUT, FILTER_KINDS, Cut
 from .models import MetricRun, MetricTarget, MetricValue
 from .periods import CUSTOM, MONTH, Period, last_complete
 
@@ -178,10 +178,7 @@ def period_report(period: Period, *, cut: Cut = ALL_CUT, run: MetricRun | None =
     """
     report = {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "cut": {
-            "segment": cut.value if cut.kind == catalog.SEGMENT else None,
-            "channel": cut.value if cut.kind == catalog.CHANNEL else None,
-        },
+        "cut": {kind: cut.value if cut.kind == kind else None for kind in FILTER_KINDS},
         "computed_at": None,
         "metrics": {},
     }
@@ -234,11 +231,11 @@ def period_report(period: Period, *, cut: Cut = ALL_CUT, run: MetricRun | None =
 
 def cut_values(run: MetricRun | None) -> dict[str, list[str]]:
     """The segments and channels a run has figures for (none without a run)."""
-    found: dict[str, list[str]] = {catalog.SEGMENT: [], catalog.CHANNEL: []}
+    found: dict[str, list[str]] = {kind: [] for kind in FILTER_KINDS}
     if run is None:
         return found
     pairs = (
-        MetricValue.objects.filter(run=run, cut_kind__in=[catalog.SEGMENT, catalog.CHANNEL])
+        MetricValue.objects.filter(run=run, cut_kind__in=FILTER_KINDS)
         .values_list("cut_kind", "cut_value")
         .distinct()
         .order_by("cut_kind", "cut_value")

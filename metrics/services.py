@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import calculations, queueing
+from . import calculations, catalog, queueing
 from .cuts import Cut
 from .models import (
     Forecast,
@@ -134,6 +134,9 @@ def cuts_to_compute() -> list[Cut]:
         [calculations.ALL_CUT]
         + [Cut.segment(s) for s in calculations.segments()]
         + [Cut.channel(c) for c in calculations.channels()]
+        + [Cut(catalog.INDUSTRY, i) for i in calculations.industries()]
+        + [Cut(catalog.OWNER, o) for o in calculations.owners()]
+        + [Cut(catalog.TEAM, t) for t in calculations.teams()]
     )
 
 

@@ -125,7 +125,12 @@ def metric(request, key: str):
         "page": page,
         "definition": page.definition,
         "can_import": can_import(request.user),
-        "cut_choices": selectors.cut_values(page.run),
+        # Only the cuts this metric has are offered (owners and teams: pipeline metrics only).
+        "cut_choices": {
+            kind: values
+            for kind, values in selectors.cut_values(page.run).items()
+            if kind in page.definition.cuts
+        },
         **_switches(request, page.period, page.cut),
     }
     return render(request, "metrics/metric.html", context)

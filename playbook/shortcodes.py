@@ -2,8 +2,9 @@
 ``{{ metric:cac period=last_quarter channel=Referral }}``.
 
 Arguments: ``period`` = ``last_month`` (the default) | ``last_week`` | ``last_quarter`` |
-``last_year`` | a period code (``2017``, ``2017-Q2``, ``2017-06``, ``2017-W23``); ``segment=…`` or ``channel=…`` (quote values with
-spaces: ``segment="Mid market"``). ``last_*`` is the last complete period before today; when
+``last_year`` | a period code (``2017``, ``2017-Q2``, ``2017-06``, ``2017-W23``); one cut of ``segment=…``,
+``channel=…``, ``industry=…``, ``owner=…`` or ``team=…`` (quote values with spaces:
+``segment="Mid market"``), as the metric has it. ``last_*`` is the last complete period before today; when
 the latest computation has no values there, its latest period of that kind (as the scorecard).
 
 How it plugs into ``playbook.markdown.render_markdown`` (two hooks, registered in
@@ -58,7 +59,7 @@ RELATIVE = {
     "last_quarter": "quarter",
     "last_year": "year",
 }
-ARGUMENTS = ("period", "segment", "channel")
+ARGUMENTS = ("period", *cuts.FILTER_KINDS)
 
 
 class ShortcodeError(ValueError):
@@ -95,19 +96,23 @@ def parse(inner: str) -> FigureWanted:
     for word in words[1:]:
         name, equals, value = word.partition("=")
         if not equals or name not in ARGUMENTS:
-            raise ShortcodeError(f"unknown argument “{word}” (use period=, segment= or channel=)")
+            raise ShortcodeError(
+                f"unknown argument “{word}” (use period= or one of "
+                f"{', '.join(k + '=' for k in cuts.FILTER_KINDS)})"
+            )
         if name in arguments:
             raise ShortcodeError(f"{name}= given twice")
         if not value.strip():
             raise ShortcodeError(f"{name}= needs a value")
         arguments[name] = value.strip()
-    if "segment" in arguments and "channel" in arguments:
-        raise ShortcodeError("give a segment or a channel, not both")
-    for cut in ("segment", "channel"):
-        if cut in arguments and cut not in definition.cuts:
+    named = [kind for kind in cuts.FILTER_KINDS if kind in arguments]
+    if len(named) > 1:
+        raise ShortcodeError(f"give a {' or a '.join(named)}, not both")
+    for cut in named:
+        if cut not in definition.cuts:
             raise ShortcodeError(f"{definition.name} can't be cut by {cut}")
     try:
-        cut = cuts.parse(segment=arguments.get("segment"), channel=arguments.get("channel"))
+        cut = cuts.parse_from(arguments)
     except ValueError as exc:
         raise ShortcodeError(str(exc)) from None
     code = arguments.get("period", "last_month")

@@ -57,7 +57,13 @@ def test_metrics_report_json_has_every_key(june_book):
     segment = json.loads(
         run_command("metrics_report", "--period", "2017-Q2", "--segment", "SMB", "--format", "json")
     )
-    assert segment["cut"] == {"segment": "SMB", "channel": None}
+    assert segment["cut"] == {
+        "segment": "SMB",
+        "channel": None,
+        "industry": None,
+        "owner": None,
+        "team": None,
+    }
     assert segment["metrics"]["mrr"]["value"] == "100"
 
 

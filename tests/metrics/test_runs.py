@@ -89,6 +89,9 @@ def test_a_run_covers_every_week_month_quarter_and_year_and_every_cut(small_book
         ("segment", "Enterprise"),
         ("channel", "Events"),
         ("channel", "Referral"),
+        # The factories' one industry and one owner (pipeline metrics only).
+        ("industry", "Software"),
+        ("owner", "Alex Owner"),
     }
     assert run.progress == 100
     assert run.finished_at is not None

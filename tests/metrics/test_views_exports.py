@@ -114,7 +114,7 @@ def test_the_json_endpoint_has_the_period_reports_shape_for_one_metric(reader_cl
     ).json()
     assert data == {
         "period": {"start": "2017-06-01", "end": "2017-07-01"},
-        "cut": {"segment": None, "channel": None},
+        "cut": {"segment": None, "channel": None, "industry": None, "owner": None, "team": None},
         "computed_at": run.finished_at.isoformat(),
         "metrics": {
             "win_rate": {
@@ -132,7 +132,13 @@ def test_the_json_endpoint_honours_a_cut_and_says_why_a_value_is_missing(reader_
     run = MetricRunFactory()
     stored(run, "cac", JUNE, Decimal("850.5"), cut_kind="channel", cut_value="Referral")
     cac = reader_client.get("/metrics/cac.json?period=2017-06&channel=Referral").json()
-    assert cac["cut"] == {"segment": None, "channel": "Referral"}
+    assert cac["cut"] == {
+        "segment": None,
+        "channel": "Referral",
+        "industry": None,
+        "owner": None,
+        "team": None,
+    }
     assert cac["metrics"]["cac"]["value"] == "850.5"
     win_rate = reader_client.get("/metrics/win_rate.json?period=2017-06&channel=Referral").json()
     assert win_rate["metrics"]["win_rate"]["value"] is None

@@ -20,12 +20,15 @@ class Command(BaseCommand):
         cut = parser.add_mutually_exclusive_group()
         cut.add_argument("--segment", help="An account segment.")
         cut.add_argument("--channel", help="An acquisition channel.")
+        cut.add_argument("--industry", help="An account industry.")
+        cut.add_argument("--owner", help="An opportunity owner.")
+        cut.add_argument("--team", help="A team of opportunity owners (the teams records).")
         parser.add_argument("--format", choices=["table", "json"], default="table")
 
     def handle(self, *args, **options):
         try:
             period = periods.parse(options["period"])
-            cut = cuts.parse(segment=options["segment"], channel=options["channel"])
+            cut = cuts.parse_from(options)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         report = period_report(period, cut=cut)
