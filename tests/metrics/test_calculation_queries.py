@@ -65,7 +65,18 @@ def queries_for(cut: Cut) -> int:
     return len(captured.captured_queries)
 
 
-@pytest.mark.parametrize("cut", [Cut(), Cut.segment("SMB"), Cut.channel("Events")], ids=str)
+@pytest.mark.parametrize(
+    "cut",
+    [
+        Cut(),
+        Cut.segment("SMB"),
+        Cut.channel("Events"),
+        Cut("industry", "Retail"),
+        Cut("owner", "Alex"),
+        Cut("team", "Enterprise"),
+    ],
+    ids=str,
+)
 def test_the_query_count_does_not_grow_with_the_accounts(cut):
     make_accounts(10)
     few = queries_for(cut)
@@ -76,3 +87,12 @@ def test_the_query_count_does_not_grow_with_the_accounts(cut):
     assert Account.objects.count() == 200
     assert queries_for(cut) == few
     assert_within_budget("compute_all", few)
+
+
+def test_an_owner_or_team_cut_costs_one_query_the_pipeline_aggregate():
+    """Owner and team cuts have the pipeline metrics only: one aggregate (the team's members
+    are a subquery in it, not a query of their own)."""
+    make_accounts(50)
+    assert queries_for(Cut("owner", "Alex")) == 1
+    assert queries_for(Cut("team", "Enterprise")) == 1
+    assert queries_for(Cut("industry", "Retail")) == 1
