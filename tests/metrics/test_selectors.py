@@ -46,7 +46,8 @@ def test_the_report_has_the_agreed_shape_and_every_key(june_deals):
     report = period_report(JUNE)
     assert set(report) == {"period", "cut", "computed_at", "metrics"}
     assert report["period"] == {"start": "2017-06-01", "end": "2017-07-01"}
-    assert report["cut"] == {"segment": None, "channel": None}
+    # One entry per cut kind a URL can name; only the one asked for has a value.
+    assert report["cut"] == dict.fromkeys(["segment", "channel", "industry", "owner", "team"])
     assert report["computed_at"] == run.finished_at.isoformat()
     assert list(report["metrics"]) == list(catalog.KEYS)
     for entry in report["metrics"].values():
@@ -72,7 +73,13 @@ def test_the_report_has_the_agreed_shape_and_every_key(june_deals):
 def test_cuts_report_their_own_figures_and_mark_what_does_not_exist(june_deals):
     services.compute_now(trigger=MetricRun.Trigger.COMMAND)
     smb = period_report(JUNE, cut=Cut.segment("SMB"))
-    assert smb["cut"] == {"segment": "SMB", "channel": None}
+    assert smb["cut"] == {
+        "segment": "SMB",
+        "channel": None,
+        "industry": None,
+        "owner": None,
+        "team": None,
+    }
     assert smb["metrics"]["win_rate"]["value"] == "0.5"  # 1 won, 1 lost
     assert smb["metrics"]["spend"] == {
         "value": None,
@@ -86,6 +93,9 @@ def test_cuts_report_their_own_figures_and_mark_what_does_not_exist(june_deals):
     assert cut_values(latest_successful_run()) == {
         "segment": ["Enterprise", "SMB"],
         "channel": ["Events", "Referral"],
+        "industry": ["Software"],
+        "owner": ["Alex Owner"],
+        "team": [],  # no teams records
     }
     with pytest.raises(ValueError):
         cuts.parse(segment="SMB", channel="Events")
