@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0008_team'),
+        ('metrics', '0009_weekly_review'),
     ]
 
     operations = [
