@@ -162,6 +162,7 @@ class MetricRun(models.Model):
         IMPORT = "import", "After an import"
         NIGHTLY = "nightly", "Nightly schedule"
         COMMAND = "command", "Command line"
+        SYNC = "sync", "After a CRM sync"
 
     status = models.CharField(max_length=10, choices=RUN_STATUSES, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
@@ -427,3 +428,8 @@ class ReviewChange(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.what[:60]}"
+
+
+# --- CRM sync (metrics/sync/) ---------------------------------------------------------------------
+
+from metrics.sync.models import CrmConnection, SyncCursor, SyncRun, SyncWaiting  # noqa: E402, F401

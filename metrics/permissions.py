@@ -7,6 +7,9 @@
   managers who import). Every one of them sees the job list (who, when, what, outcome); an
   uploaded file and what is read from it (preview, row errors, the error report) are its
   uploader's and superusers'.
+* CRM connections (metrics/sync/): the same managers see them and their sync logs and add them;
+  a connection is edited, tested and synced by its owner and superusers. Its secrets are shown
+  to no one.
 * Weekly reviews (metrics/reviews.py): every logged-in, active user reads them; RevOps managers
   (who may recompute or import) and the playbook champions open and edit them.
 * Setting targets (in the admin): superusers and staff holding the matching
@@ -65,3 +68,13 @@ def can_run_reviews(user) -> bool:
     if can_recompute(user) or can_import(user):
         return True
     return _is_active_user(user) and user.groups.filter(name=CHAMPIONS_GROUP).exists()
+
+
+def can_manage_connections(user) -> bool:
+    """See the CRM connections and their sync logs, add one: the RevOps managers who import."""
+    return can_import(user)
+
+
+def can_edit_connection(user, connection) -> bool:
+    """Edit, test and sync a connection: its owner and superusers."""
+    return can_manage_connections(user) and (user.is_superuser or connection.owner_id == user.pk)

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 # The task names (metrics/tasks.py registers its tasks under these).
 COMPUTE_METRICS_RUN = "metrics.tasks.compute_metrics_run"
 RUN_IMPORT_JOB = "metrics.tasks.run_import_job"
+RUN_CRM_SYNC = "metrics.tasks.run_crm_sync"
 
 
 def broker_errors() -> tuple[type[BaseException], ...]:

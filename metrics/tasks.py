@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from metrics import queueing, services
 from metrics.importing.services import import_job_run
 from metrics.models import MetricRun
+from metrics.sync import services as sync_services
 
 
 @shared_task(name=queueing.RUN_IMPORT_JOB, acks_late=True, reject_on_worker_lost=True)
@@ -42,3 +43,21 @@ def sweep_runs() -> list[int]:
 def nightly_recompute() -> int:
     """Every night: recompute every metric from the current records."""
     return services.request_recompute(trigger=MetricRun.Trigger.NIGHTLY).pk
+
+
+@shared_task(
+    name=queueing.RUN_CRM_SYNC,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def run_crm_sync(run_id: int) -> None:
+    """Sync one CRM connection (a SyncRun); a redelivered task resumes from the cursors."""
+    sync_services.run_sync(run_id=run_id)
+
+
+@shared_task(acks_late=True)
+def queue_due_crm_syncs() -> list[int]:
+    """Every few minutes: queue the connections whose schedule (hourly by default) is due."""
+    return sync_services.queue_due_syncs()

@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from . import catalog, views
 from .importing import views as import_views
+from .sync import views as sync_views
 
 
 class MetricKeyConverter:
@@ -36,4 +37,20 @@ urlpatterns = [
     path("imports/<int:job_id>/status.json", import_views.import_status, name="import_status"),
     path("imports/<int:job_id>/errors.csv", import_views.import_errors_csv, name="import_errors"),
     # --- end CRM imports ---
+    # --- CRM connections and syncs (metrics/sync/views.py) ---
+    path("connections/", sync_views.connection_list, name="connection_list"),
+    path("connections/new/", sync_views.connection_new, name="connection_new"),
+    path(
+        "connections/<int:connection_id>/", sync_views.connection_detail, name="connection_detail"
+    ),
+    path(
+        "connections/<int:connection_id>/edit/", sync_views.connection_edit, name="connection_edit"
+    ),
+    path(
+        "connections/<int:connection_id>/test/", sync_views.connection_test, name="connection_test"
+    ),
+    path(
+        "connections/<int:connection_id>/sync/", sync_views.connection_sync, name="connection_sync"
+    ),
+    # --- end CRM connections ---
 ]

@@ -407,3 +407,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- CRM sync (metrics/sync/) -------------------------------------------------------------------
+# The Fernet key(s) that encrypt CRM connections' secrets; needed once a connection exists.
+CRM_SECRETS_KEY = env_str("CRM_SECRETS_KEY", "")
+# A failing request (429, 5xx, network) is retried this many times, backing off exponentially
+# from CRM_SYNC_BACKOFF_SECONDS and honouring Retry-After (capped at CRM_SYNC_MAX_WAIT_SECONDS).
+CRM_SYNC_RETRIES = env_int("CRM_SYNC_RETRIES", 4, minimum=0)
+CRM_SYNC_BACKOFF_SECONDS = env_decimal("CRM_SYNC_BACKOFF_SECONDS", "1")
+CRM_SYNC_MAX_WAIT_SECONDS = env_int("CRM_SYNC_MAX_WAIT_SECONDS", 120, minimum=0)
+# Syncs that fail this many times in a row stop (no more scheduled runs) and e-mail the owner.
+CRM_SYNC_MAX_FAILURES = env_int("CRM_SYNC_MAX_FAILURES", 3, minimum=1)
+# Records per page read from the CRM (HubSpot's search API allows at most 100).
+CRM_SYNC_PAGE_SIZE = env_int("CRM_SYNC_PAGE_SIZE", 100, minimum=1)
+# HubSpot's search API allows 5 requests per second per account: the least time between two.
+CRM_SYNC_MIN_REQUEST_INTERVAL = env_decimal("CRM_SYNC_MIN_REQUEST_INTERVAL", "0.25")
+# Where the CRMs' APIs are (tests point them at a loopback server).
+CRM_HUBSPOT_API_URL = "https://api.hubapi.com"
+CELERY_BEAT_SCHEDULE["metrics-crm-syncs"] = {
+    "task": "metrics.tasks.queue_due_crm_syncs",
+    "schedule": 300.0,  # every 5 minutes: each connection syncs on its own schedule (hourly)
+}

@@ -20,3 +20,10 @@ def _tasks_inline_without_a_broker(settings):
     # The embedded worker's thread could not see a test's uncommitted rows: tasks run inline.
     # Tests of the embedded worker itself turn it back on (tests/metrics/test_embedded_worker.py).
     settings.EMBEDDED_WORKER = False
+
+
+@pytest.fixture(autouse=True)
+def _no_real_crm(settings):
+    # No test reaches a real CRM: HubSpot's API is a closed loopback port unless a test starts
+    # its fake one (tests/sync/fake_hubspot.py); Salesforce is replayed with `responses`.
+    settings.CRM_HUBSPOT_API_URL = "http://127.0.0.1:9"

@@ -32,6 +32,8 @@ class Parsed:
     invalid_lines: set[int] = field(default_factory=set)
     # References no account has, to be created with the write (options.create_accounts).
     accounts_to_create: set[str] = field(default_factory=set)
+    # Records naming an account no one has yet, held back (resolve_accounts' hold_unknown).
+    held: list[tuple[int, models.Model, str]] = field(default_factory=list)
 
     @property
     def options(self) -> ImportOptions:
@@ -43,7 +45,11 @@ class Parsed:
 
 def parse(data: bytes, options: ImportOptions) -> Parsed:
     """Read and validate every row. Raises ImportFileError for a file that cannot be imported."""
-    table = read_table(data)
+    return parse_table(read_table(data), options)
+
+
+def parse_table(table: Table, options: ImportOptions) -> Parsed:
+    """Validate every record of a table: a decoded file's, or a page of CRM records (metrics/sync)."""
     plan = plan_columns(options, table)
     parsed = Parsed(plan=plan, table=table, valid=[], errors=[], rows_total=len(table.records))
     key_fields = options.record_kind.key

@@ -24,11 +24,16 @@ OnBatch = Callable[[int, int], None]  # (done, total)
 
 
 def resolve_accounts(
-    parsed: Parsed, *, batch_size: int = BATCH_SIZE, on_batch: OnBatch | None = None
+    parsed: Parsed,
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_batch: OnBatch | None = None,
+    hold_unknown: bool = False,
 ) -> None:
     """Point each valid record at its account (by external_id, else by a unique name: accounts.py),
     two queries per batch. An unknown account is a row error (import accounts first: Account.csv,
-    then Opportunity.csv), unless the options create the missing ones with the write.
+    then Opportunity.csv), unless the options create the missing ones with the write, or
+    `hold_unknown` holds the record back in `parsed.held` (a CRM sync tries it again later).
     """
     if "account" not in parsed.plan.columns:
         return
@@ -45,6 +50,9 @@ def resolve_accounts(
                 if account.creatable and create:
                     parsed.accounts_to_create.add(ref)
                     account = None  # set by write() once the account exists
+                elif account.creatable and hold_unknown:
+                    parsed.held.append((line, instance, ref))
+                    continue
                 else:
                     parsed.errors.append(RowError.make(line, column, ref, account.reason))
                     parsed.invalid_lines.add(line)

@@ -33,6 +33,9 @@ QUERY_BUDGETS = {
     "/metrics/open_pipeline_count/records/?period=2017-06": 4,
     # A weekly review (two scorecards from its frozen run), at 1 or 20 decisions and items.
     "/reviews/2026-W48/": 16,
+    # CRM connections and a connection's sync log, at 1 or 40 syncs per connection.
+    "/metrics/connections/": 5,
+    "/metrics/connections/<id>/": 8,
     # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts.
     "compute_all": 5,
 }

@@ -28,7 +28,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from metrics.models import ActionItem, ImportJob, WeeklyReview
+from metrics.models import ActionItem, CrmConnection, ImportJob, WeeklyReview
 from playbook import services as playbook_services
 from playbook.models import Section
 from playbook.permissions import CHAMPIONS_GROUP
@@ -129,6 +129,13 @@ ROUTES = {
     "metrics:import_options": Rule(SUPERUSERS, 302, "POST"),  # the sample job has no uploader
     "metrics:import_status": Rule(SUPERUSERS),  # the sample job has no uploader
     "metrics:import_errors": Rule(SUPERUSERS),  # the sample job has no uploader
+    # --- CRM connections (metrics/sync/views.py) ---
+    "metrics:connection_list": Rule(REVOPS_MANAGERS),
+    "metrics:connection_new": Rule(REVOPS_MANAGERS),
+    "metrics:connection_detail": Rule(REVOPS_MANAGERS),
+    "metrics:connection_edit": Rule(SUPERUSERS),  # the sample connection has no owner
+    "metrics:connection_test": Rule(SUPERUSERS, 302, "POST"),  # a failure is a message
+    "metrics:connection_sync": Rule(SUPERUSERS, 302, "POST"),
     # --- Weekly reviews (metrics/review_views.py) ---
     "reviews:list": Rule(LOGGED_IN),
     "reviews:open": Rule(REVIEW_EDITORS, 302, "POST"),
@@ -201,6 +208,10 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
     run = MetricRunFactory()
     review = WeeklyReview.objects.create(week="2026-W48", run=run)
     item = ActionItem.objects.create(review=review, text="Call back", due_date=date(2026, 12, 4))
+    # No secrets stored: testing it says so and syncing it fails at once, without a CRM.
+    connection = CrmConnection.objects.create(
+        name="sample", crm="hubspot", auth="hubspot_token", kinds=["accounts"]
+    )
     return {
         "folder": "uploads",
         "name": SAMPLE_IMAGE,
@@ -213,6 +224,7 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         "token": "not-a-valid-token",
         "week": review.week,
         "item_id": item.pk,
+        "connection_id": connection.pk,
     }
 
 

@@ -1,0 +1,465 @@
+"""Connections (saved with their secrets encrypted), "Test connection", and the sync itself.
+
+A sync reads each kind in SYNC_ORDER (accounts first) page by page from the CRM (clients.py)
+and sends every page through the importer: the page becomes a table whose header is the CRM's
+property names, validated by `parsing.parse_table` with the CRM's import preset and the
+connection's mapping (one code path for files and APIs), accounts resolved and records upserted
+by `writing`. Each page is one transaction: its records, its deletions, the records held back for
+an unknown account (SyncWaiting, tried again on the next run) and the kind's cursor. A worker
+killed half-way loses at most the page it was writing; the next run starts from the cursor, and
+upserts by key never duplicate a record read twice.
+
+A run that fails (the CRM keeps refusing, credentials expired) keeps what it wrote; after
+CRM_SYNC_MAX_FAILURES failures in a row the connection stops syncing on schedule and its owner
+gets an e-mail. After a run that changed anything, one coalesced metric recomputation.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics import queueing
+from metrics.importing import parsing, writing
+from metrics.importing.decoding import Table
+from metrics.importing.errors import ErrorReport, ImportFileError, RowError
+from metrics.importing.options import ImportOptions
+from metrics.models import MetricRun
+from metrics.services import request_recompute
+
+from . import secrets as secret_store
+from .clients import CredentialsRefused, CrmClient, CrmError, Page, Position, client_for
+from .kinds import SYNC_ORDER, KindSource, kind_source
+from .models import ACTIVE_STATUSES, CrmConnection, SyncCursor, SyncRun, SyncWaiting
+
+logger = logging.getLogger(__name__)
+
+# The secrets each way of signing in needs (stored encrypted, never shown again).
+SECRET_FIELDS = {
+    CrmConnection.Auth.HUBSPOT_TOKEN: ("access_token",),
+    CrmConnection.Auth.SF_CLIENT_CREDENTIALS: ("client_secret",),
+    CrmConnection.Auth.SF_JWT: ("private_key",),
+    CrmConnection.Auth.SF_PASSWORD: ("password", "security_token"),
+}
+NO_CREDENTIALS = "The connection has no credentials yet: edit it and enter them."
+COUNTS = ("read", "created", "updated", "deleted", "rejected", "waiting")
+
+
+# --- Connections --------------------------------------------------------------------------------
+
+
+def connection_secrets(connection: CrmConnection) -> dict[str, str]:
+    """Raises secrets.SecretsUnavailable without a (the right) CRM_SECRETS_KEY."""
+    return secret_store.decrypt(connection.secrets_encrypted)
+
+
+@transaction.atomic
+def save_connection(*, connection: CrmConnection, new_secrets: dict[str, str]) -> CrmConnection:
+    """Save the connection; a secret left blank keeps the stored one. Secrets of another way of
+    signing in are dropped. Raises SecretsUnavailable without CRM_SECRETS_KEY."""
+    wanted = SECRET_FIELDS[connection.auth]
+    stored = connection_secrets(connection) if connection.secrets_encrypted else {}
+    merged = {
+        name: new_secrets.get(name) or stored.get(name, "")
+        for name in wanted
+        if new_secrets.get(name) or stored.get(name)
+    }
+    connection.secrets_encrypted = secret_store.encrypt(merged)
+    connection.secret_names = sorted(merged)
+    connection.full_clean()
+    connection.save()
+    return connection
+
+
+def missing_secrets(connection: CrmConnection) -> list[str]:
+    wanted = SECRET_FIELDS.get(connection.auth, ())
+    return [name for name in wanted if name not in connection.secret_names]
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    kind: str
+    ok: bool
+    text: str
+
+
+def test_connection(*, connection: CrmConnection) -> list[CheckLine]:
+    """What the connection can read: each kind's record count in the CRM, or why not."""
+    if missing_secrets(connection):
+        return [CheckLine("", False, NO_CREDENTIALS)]
+    try:
+        client = client_for(connection, connection_secrets(connection))
+    except (secret_store.SecretsUnavailable, CrmError) as exc:
+        return [CheckLine("", False, str(exc))]
+    lines = []
+    for kind in _kinds(connection, ()):
+        source = _source(connection, kind)
+        try:
+            count = client.count(source)
+        except CrmError as exc:
+            lines.append(CheckLine(kind, False, str(exc)))
+            if isinstance(exc, CredentialsRefused):
+                break
+        else:
+            lines.append(CheckLine(kind, True, f"can read {count} {source.object_name}"))
+    return lines
+
+
+def _kinds(connection: CrmConnection, asked) -> list[str]:
+    chosen = set(asked or connection.kinds)
+    return [kind for kind in SYNC_ORDER if kind in chosen and kind in connection.kinds]
+
+
+def _source(connection: CrmConnection, kind: str) -> KindSource:
+    return kind_source(connection.crm, kind, (connection.mapping or {}).get(kind))
+
+
+def _options(connection: CrmConnection, source: KindSource) -> ImportOptions:
+    return ImportOptions(
+        kind=source.kind,
+        preset=connection.crm,
+        mapping=dict(source.properties),
+        status_map=connection.status_map or {},
+        skip_invalid=True,  # a bad record is rejected and reported; the others are written
+    )
+
+
+# --- Queueing -------------------------------------------------------------------------------------
+
+
+def _broker_down(run_id: int) -> None:
+    SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        message="The task queue could not be reached; nothing was synced. Try again.",
+    )
+
+
+def queue_sync(
+    *, connection: CrmConnection, trigger: str, requested_by=None, kinds=(), full=False
+) -> SyncRun:
+    """The connection's queued or running sync, else a new one sent to the workers on commit
+    (one sync per connection at a time: a database constraint)."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                active = SyncRun.objects.filter(
+                    connection=connection, status__in=ACTIVE_STATUSES
+                ).first()
+                if active is not None:
+                    return active
+                run = SyncRun.objects.create(
+                    connection=connection,
+                    trigger=trigger,
+                    requested_by=requested_by,
+                    kinds=list(kinds),
+                    full=full,
+                )
+                queueing.enqueue_on_commit(
+                    queueing.RUN_CRM_SYNC, SyncRun, run.pk, if_broker_down=_broker_down
+                )
+                return run
+        except IntegrityError:
+            continue  # another request queued one first
+    raise RuntimeError("Could not queue a sync: the queue kept changing.")
+
+
+def _stale_after() -> timedelta:
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
+
+
+def queue_due_syncs(*, now: datetime | None = None) -> list[int]:
+    """Every few minutes (beat): queue each enabled connection whose schedule is due. A sync left
+    running past the task time limit (its worker died) is marked interrupted; the next resumes
+    from the cursor."""
+    now = now or timezone.now()
+    SyncRun.objects.filter(
+        status=SyncRun.Status.RUNNING, started_at__lt=now - _stale_after()
+    ).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=now,
+        message="Interrupted (the worker stopped); the next sync resumes from the cursor.",
+    )
+    queued = []
+    connections = (
+        CrmConnection.objects.filter(enabled=True)
+        .exclude(state=CrmConnection.State.STOPPED)
+        .annotate(last_run=Max("runs__created_at"))
+    )
+    for connection in connections:
+        due = connection.last_run is None or (
+            connection.last_run + timedelta(minutes=connection.schedule_minutes) <= now
+        )
+        if due:
+            queued.append(queue_sync(connection=connection, trigger=SyncRun.Trigger.SCHEDULE).pk)
+    return queued
+
+
+# --- Running a sync -------------------------------------------------------------------------------
+
+
+class _KindSync:
+    """One kind of one run: pages applied through the importer, counts and rejected rows kept."""
+
+    def __init__(self, run: SyncRun, connection: CrmConnection, kind: str):
+        self.run, self.connection, self.kind = run, connection, kind
+        self.source = _source(connection, kind)
+        self.options = _options(connection, self.source)
+        self.model = self.options.record_kind.model
+        self.id_column = self.source.properties["external_id"]
+        self.counts = run.stats.setdefault(kind, dict.fromkeys(COUNTS, 0))
+        self.errors: list[RowError] = []
+        self.line = 0
+        self.cursor, _ = SyncCursor.objects.get_or_create(connection=connection, kind=kind)
+
+    def check_mapping(self) -> None:
+        """Raises ImportFileError when the mapping lacks a required field (as a file would)."""
+        parsing.parse_table(self._table([]), self.options)
+
+    def _table(self, records: list[dict[str, str]]) -> Table:
+        rows = []
+        for record in records:
+            self.line += 1
+            rows.append((self.line, [record.get(name, "") for name in self.source.columns]))
+        return Table(header=self.source.columns, records=rows, delimiter=",", encoding="utf-8")
+
+    def retry_waiting(self) -> None:
+        waiting = [
+            w.record for w in SyncWaiting.objects.filter(connection=self.connection, kind=self.kind)
+        ]
+        if waiting:
+            self.apply(Page(records=waiting, deleted=[], position=None), read=False)
+
+    def apply(self, page: Page, *, read: bool = True) -> None:
+        first_line = self.line + 1
+        parsed = parsing.parse_table(self._table(page.records), self.options)
+        writing.resolve_accounts(parsed, hold_unknown=True)
+        by_line = {first_line + i: record for i, record in enumerate(page.records)}
+        written_ids = [instance.external_id for _, instance, _ in parsed.valid]
+        page_ids = [record.get(self.id_column, "") for record in page.records]
+        with transaction.atomic():
+            existing = set(
+                self.model.objects.filter(external_id__in=written_ids).values_list(
+                    "external_id", flat=True
+                )
+            )
+            written = writing.write(parsed) if parsed.valid else 0
+            SyncWaiting.objects.filter(
+                connection=self.connection,
+                kind=self.kind,
+                external_id__in=[*page_ids, *page.deleted],
+            ).delete()
+            for line, instance, ref in parsed.held:
+                SyncWaiting.objects.create(
+                    connection=self.connection,
+                    kind=self.kind,
+                    external_id=instance.external_id,
+                    account_ref=ref,
+                    record=by_line[line],
+                )
+            deleted = 0
+            if page.deleted:
+                _, per_model = self.model.objects.filter(external_id__in=page.deleted).delete()
+                deleted = per_model.get(self.model._meta.label, 0)
+            if page.position is not None:
+                self.cursor.modified_since = page.position.modified_since
+                self.cursor.last_id = page.position.last_id
+                self.cursor.deleted_since = page.position.deleted_since
+                self.cursor.save()
+            created = len(set(written_ids) - existing)
+            rejected = [self._with_record_id(e, by_line) for e in parsed.errors]
+            self.errors.extend(rejected)
+            counts = self.counts
+            if read:
+                counts["read"] += len(page.records) + len(page.deleted)
+            if page.total is not None:
+                counts["total"] = page.total
+            counts["created"] += created
+            counts["updated"] += written - created
+            counts["deleted"] += deleted
+            counts["rejected"] += len(parsed.invalid_lines)
+            counts["waiting"] = SyncWaiting.objects.filter(
+                connection=self.connection, kind=self.kind
+            ).count()
+            self.run.errors[self.kind] = ErrorReport.of(self.errors).as_json()
+            self.run.save(update_fields=["stats", "errors"])
+
+    def _with_record_id(self, error: RowError, by_line: dict) -> RowError:
+        record_id = by_line.get(error.line, {}).get(self.id_column, "")
+        if not record_id:
+            return error
+        return RowError.make(
+            error.line, error.column, error.value, f"{error.reason} (CRM record {record_id})"
+        )
+
+    def position(self, full: bool) -> Position:
+        if full:
+            return Position()
+        cursor = self.cursor
+        return Position(cursor.modified_since, cursor.last_id, cursor.deleted_since)
+
+
+def _sync_kinds(run: SyncRun, connection: CrmConnection, client: CrmClient) -> None:
+    for kind in _kinds(connection, run.kinds):
+        kind_sync = _KindSync(run, connection, kind)
+        try:
+            kind_sync.check_mapping()
+        except ImportFileError as exc:
+            raise CrmError(f"{kind}: {exc}") from None
+        kind_sync.retry_waiting()  # their accounts may have come in since
+        for page in client.changes(kind_sync.source, kind_sync.position(run.full)):
+            kind_sync.apply(page)
+
+
+def _summary(run: SyncRun) -> str:
+    parts = []
+    for kind, counts in run.stats.items():
+        parts.append(
+            f"{kind}: {counts.get('read', 0)} read, {counts.get('created', 0)} created, "
+            f"{counts.get('updated', 0)} updated, {counts.get('deleted', 0)} deleted, "
+            f"{counts.get('rejected', 0)} rejected, {counts.get('waiting', 0)} waiting"
+        )
+    return "; ".join(parts) or "Nothing to sync."
+
+
+def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
+    """Run the sync; record its outcome on the run and the connection."""
+    connection = run.connection
+    secrets: dict[str, str] = {}
+    failure = ""
+    try:
+        secrets = connection_secrets(connection)
+        if missing_secrets(connection):
+            raise CrmError(NO_CREDENTIALS)
+        _sync_kinds(run, connection, client_for(connection, secrets))
+    except (CrmError, secret_store.SecretsUnavailable) as exc:
+        failure = str(exc)
+    except Exception as exc:
+        failure = "The sync failed unexpectedly; the error is logged."
+        logger.error(
+            "CRM sync %s of connection %s failed:\n%s",
+            run.pk,
+            connection.pk,
+            secret_store.redact("".join(traceback.format_exception(exc)), secrets),
+        )
+    run.finished_at = timezone.now()
+    if failure:
+        run.status = SyncRun.Status.FAILED
+        run.message = secret_store.redact(failure, secrets)
+        if run.changed:
+            run.message += f" Kept what was synced before the failure ({_summary(run)})."
+    else:
+        run.status = SyncRun.Status.SUCCEEDED
+        run.message = ("Dry run, nothing was written: " if dry_run else "") + _summary(run)
+    run.save(update_fields=["status", "finished_at", "message", "stats", "errors"])
+    if not dry_run:
+        _record_outcome(connection, run)
+        if run.changed:
+            request_recompute(trigger=MetricRun.Trigger.SYNC, requested_by=run.requested_by)
+    return run
+
+
+def _record_outcome(connection: CrmConnection, run: SyncRun) -> None:
+    if run.status == SyncRun.Status.SUCCEEDED:
+        CrmConnection.objects.filter(pk=connection.pk).update(
+            state=CrmConnection.State.OK, consecutive_failures=0
+        )
+        return
+    failures = connection.consecutive_failures + 1
+    stopping = failures >= settings.CRM_SYNC_MAX_FAILURES
+    state = CrmConnection.State.STOPPED if stopping else CrmConnection.State.FAILING
+    CrmConnection.objects.filter(pk=connection.pk).update(
+        state=state, consecutive_failures=failures
+    )
+    was_stopped = connection.state == CrmConnection.State.STOPPED
+    connection.state, connection.consecutive_failures = state, failures
+    if stopping and not was_stopped:
+        _tell_owner(connection, run)
+
+
+def _tell_owner(connection: CrmConnection, run: SyncRun) -> None:
+    owner = connection.owner
+    if owner is None or not owner.email:
+        logger.warning("CRM connection %s stopped syncing; it has no owner to tell.", connection.pk)
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "metrics:connection_detail", args=[connection.pk]
+    )
+    body = (
+        f"The CRM connection “{connection.name}” failed {connection.consecutive_failures} "
+        f"times in a row and no longer syncs on its schedule.\n\nThe last error: {run.message}\n\n"
+        f"Fix it, then press “Sync now”: {link}\n"
+    )
+    message = EmailMessage(
+        f"CRM sync stopped: {connection.name}", body, settings.DEFAULT_FROM_EMAIL, [owner.email]
+    )
+    mailers.default.send_messages([message])
+
+
+def run_sync(*, run_id: int) -> SyncRun:
+    """The background part. Safe to run again (a redelivered task resumes from the cursors)."""
+    with transaction.atomic():
+        run = SyncRun.objects.select_for_update().select_related("connection").get(pk=run_id)
+        # RUNNING too: a worker killed mid-sync left it so; its cursors say where it got to.
+        if run.status not in ACTIVE_STATUSES:
+            return run
+        run.status = SyncRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    return _execute(run)
+
+
+def sync_now(
+    *, connection: CrmConnection, kinds=(), full: bool = False, dry_run: bool = False
+) -> SyncRun:
+    """The `sync_crm` command: sync here and now. A dry run reads and validates every page, then
+    rolls everything back (records, cursors, the run itself)."""
+    if not dry_run:
+        run = queue_sync_inline(connection=connection, kinds=kinds, full=full)
+        return run_sync(run_id=run.pk)
+    with transaction.atomic():
+        run = queue_sync_inline(connection=connection, kinds=kinds, full=full)
+        _execute(run, dry_run=True)
+        transaction.set_rollback(True)
+    return run
+
+
+class SyncBusy(Exception):
+    """Another sync of the connection is queued or running."""
+
+
+def queue_sync_inline(*, connection: CrmConnection, kinds=(), full=False) -> SyncRun:
+    """A run for the command, without sending it to the workers (it runs in this process)."""
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(
+                connection=connection, trigger=SyncRun.Trigger.COMMAND, kinds=list(kinds), full=full
+            )
+    except IntegrityError:
+        raise SyncBusy(
+            f"A sync of “{connection.name}” is already queued or running; try again later."
+        ) from None
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+RUNS_LISTED = 20
+
+
+def connection_list() -> list[CrmConnection]:
+    return list(
+        CrmConnection.objects.select_related("owner").annotate(last_run=Max("runs__created_at"))
+    )
+
+
+def connection_runs(connection: CrmConnection, *, limit: int = RUNS_LISTED) -> list[SyncRun]:
+    return list(connection.runs.select_related("requested_by")[:limit])
