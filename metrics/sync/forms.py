@@ -13,7 +13,7 @@ from metrics.importing.options import ImportOptions, parse_mapping, parse_status
 from .clients import PROPERTY_NAME
 from .kinds import SYNCABLE_KINDS, default_properties
 from .models import CrmConnection
-from .services import SECRET_FIELDS
+from .services import SECRET_FIELDS, mapping_problem
 
 CRM_AUTHS = {
     "hubspot": {CrmConnection.Auth.HUBSPOT_TOKEN},
@@ -139,6 +139,8 @@ class ConnectionForm(forms.ModelForm):
             self.add_error("auth", "This way of signing in is for the other CRM.")
         if crm == "salesforce":
             data["domain"] = data.get("domain") or "login"
+            if auth == "sf_client_credentials" and data["domain"] in ("login", "test"):
+                self.add_error("domain", "The client credentials flow needs your My Domain.")
             if auth in ("sf_client_credentials", "sf_jwt") and not data.get("client_id"):
                 self.add_error("client_id", "The connected app's consumer key is required.")
             if auth in ("sf_jwt", "sf_password") and not data.get("username"):
@@ -161,7 +163,13 @@ class ConnectionForm(forms.ModelForm):
                 self.add_error(
                     f"mapping_{kind}", f"Not a CRM property name: {', '.join(bad)[:200]}."
                 )
-            elif kind_mapping:
+                continue
+            if crm and kind in data.get("kinds", []):
+                problem = mapping_problem(crm, kind, kind_mapping)
+                if problem:
+                    self.add_error(f"mapping_{kind}", f"{problem} Map it: FIELD=PROPERTY.")
+                    continue
+            if kind_mapping:
                 mapping[kind] = kind_mapping
         data["mapping"] = mapping
         return data

@@ -21,6 +21,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
@@ -121,6 +122,17 @@ def _kinds(connection: CrmConnection, asked) -> list[str]:
 
 def _source(connection: CrmConnection, kind: str) -> KindSource:
     return kind_source(connection.crm, kind, (connection.mapping or {}).get(kind))
+
+
+def mapping_problem(crm: str, kind: str, mapping: dict[str, str]) -> str:
+    """Why the kind cannot be read with this mapping (a required field unmapped), or ""."""
+    source = kind_source(crm, kind, mapping)
+    options = ImportOptions(kind=kind, preset=crm, mapping=dict(source.properties))
+    try:
+        parsing.parse_table(Table(source.columns, [], ",", "utf-8"), options)
+    except ImportFileError as exc:
+        return str(exc).split(" The file's columns are:")[0]
+    return ""
 
 
 def _options(connection: CrmConnection, source: KindSource) -> ImportOptions:
@@ -343,6 +355,11 @@ def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
         _sync_kinds(run, connection, client_for(connection, secrets))
     except (CrmError, secret_store.SecretsUnavailable) as exc:
         failure = str(exc)
+    except SoftTimeLimitExceeded:
+        failure = (
+            "Stopped at the background task time limit (CELERY_TASK_SOFT_TIME_LIMIT); "
+            "the next sync resumes from the cursors."
+        )
     except Exception as exc:
         failure = "The sync failed unexpectedly; the error is logged."
         logger.error(
@@ -361,6 +378,9 @@ def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
         run.status = SyncRun.Status.SUCCEEDED
         run.message = ("Dry run, nothing was written: " if dry_run else "") + _summary(run)
     run.save(update_fields=["status", "finished_at", "message", "stats", "errors"])
+    logger.info(
+        "CRM sync %s of connection %s %s: %s", run.pk, connection.pk, run.status, run.message
+    )
     if not dry_run:
         _record_outcome(connection, run)
         if run.changed:

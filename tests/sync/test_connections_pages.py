@@ -204,3 +204,17 @@ def test_the_connection_pages_cost_the_same_queries_for_few_or_many_runs(runs):
     assert_within_budget("/metrics/connections/", page_queries(client, "/metrics/connections/"))
     detail = f"/metrics/connections/{connections[0].pk}/"
     assert_within_budget("/metrics/connections/<id>/", page_queries(client, detail))
+
+
+def test_a_kind_whose_required_field_has_no_default_property_must_be_mapped():
+    form = {**NEW_HUBSPOT, "kinds": ["accounts", "subscriptions"]}
+    response = client_for(manager()).post(reverse("metrics:connection_new"), form)
+    assert response.status_code == 400
+    assert (
+        "Missing required column(s) for subscriptions: mrr, start_date."
+        in response.content.decode()
+    )
+    form["mapping_subscriptions"] = "mrr=hs_mrr\nstart_date=hs_recurring_billing_start_date"
+    assert (
+        client_for(manager("m2")).post(reverse("metrics:connection_new"), form).status_code == 302
+    )

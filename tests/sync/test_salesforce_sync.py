@@ -14,7 +14,7 @@ import responses
 from metrics.calculations import compute_all
 from metrics.importing.options import ImportOptions
 from metrics.importing.services import import_records
-from metrics.models import Account, Opportunity
+from metrics.models import Account, Opportunity, Subscription
 from metrics.periods import Period
 from metrics.sync import services
 from metrics.sync.models import SyncRun
@@ -195,3 +195,31 @@ def test_the_figures_after_a_sync_equal_those_after_importing_the_same_records_f
     )
     assert _figures() == synced
     assert any(value[0] for value in synced.values())  # figures, not all empty
+
+
+def test_subscriptions_sync_from_salesforce_cpq_with_mrr_mapped(org, owner):
+    seed(org)
+    org.put(
+        "SBQQ__Subscription__c",
+        "a1B5g000000AbCdEAK",
+        SBQQ__Account__c="0015g00000A1AAAAA1",
+        SBQQ__ProductName__c="Platform Pro",
+        SBQQ__StartDate__c="2026-04-01",
+        SBQQ__EndDate__c=None,
+        MRR__c=1250.0,
+    )
+    connection = make_connection(
+        "salesforce",
+        owner=owner,
+        kinds=["accounts", "subscriptions"],
+        mapping={"subscriptions": {"mrr": "MRR__c"}},
+    )
+    run = services.sync_now(connection=connection)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    subscription = Subscription.objects.get()
+    assert (subscription.plan, str(subscription.mrr), subscription.account.name) == (
+        "Platform Pro",
+        "1250.00",
+        "Edge Communications",
+    )
+    assert any("FROM SBQQ__Subscription__c" in q and "MRR__c" in q for q in org.queries)
