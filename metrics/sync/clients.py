@@ -35,6 +35,7 @@ from .kinds import HUBSPOT_COMPANY, KindSource
 from .secrets import redact
 
 HUBSPOT_MODIFIED = "hs_lastmodifieddate"
+HUBSPOT_OWNER = "hubspot_owner_id"  # read as the owner's name (the owners API)
 HUBSPOT_SEARCH_WINDOW = 10_000
 MAX_IDS_AT_CURSOR = 200  # records modified at the cursor's millisecond remembered by id  # the search API pages through at most this many results
 SALESFORCE_API_VERSION = "62.0"
@@ -164,6 +165,7 @@ class HubSpotClient(CrmClient):
             host=settings.CRM_HUBSPOT_API_URL,
         )
         self._last_call = 0.0
+        self._owners: dict[str, str] | None = None
 
     def _call(self, what: str, function: Callable, *args, **kwargs):
         # The search API's limit is a few requests per second per account.
@@ -229,8 +231,30 @@ class HubSpotClient(CrmClient):
                 companies[result._from.id] = str(result.to[0].to_object_id)
         return companies
 
+    def _owner_names(self) -> dict[str, str]:
+        """Owner id → "First Last" (or e-mail): the owner cut groups deals by a person's name,
+        as a HubSpot export's "Deal owner" column has it. Read once per sync."""
+        if self._owners is None:
+            self._owners, after = {}, None
+            while True:
+                response = self._call(
+                    "reading owners",
+                    self.api.crm.owners.owners_api.get_page,
+                    limit=100,
+                    after=after,
+                )
+                for owner in response.results or []:
+                    name = " ".join(filter(None, [owner.first_name, owner.last_name]))
+                    self._owners[str(owner.id)] = name or owner.email or str(owner.id)
+                paging = response.paging
+                after = paging.next.after if paging and paging.next else None
+                if not after:
+                    break
+        return self._owners
+
     def changes(self, source: KindSource, position: Position) -> Iterator[Page]:
         limit = min(settings.CRM_SYNC_PAGE_SIZE, 100)
+        owners = self._owner_names() if HUBSPOT_OWNER in source.columns else {}
         # One search keeps its filter while it pages; `since` follows the records read.
         searched_since = since = position.modified_since
         cursor_moment, seen_at_cursor = since, set(filter(None, position.last_id.split(",")))
@@ -249,6 +273,9 @@ class HubSpotClient(CrmClient):
                 if moment == cursor_moment and result.id in seen_at_cursor:
                     continue  # read by the previous sync (the search's filter is ≥ the cursor)
                 properties[HUBSPOT_COMPANY] = companies.get(result.id, "")
+                owner = properties.get(HUBSPOT_OWNER)
+                if owner:
+                    properties[HUBSPOT_OWNER] = owners.get(str(owner), owner)
                 records.append({name: _text(properties.get(name)) for name in source.columns})
                 if since is None or moment > since:
                     since, last_ids = moment, []

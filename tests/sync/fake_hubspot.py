@@ -49,6 +49,10 @@ class FakeHubSpot:
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, body)
         self.clock = START
         self.token = TOKEN
+        self.owners = {
+            "48213901": ("Ana", "Ruiz", "ana.ruiz@example.com"),
+            "48213902": ("", "", "sam@example.com"),
+        }
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -161,6 +165,25 @@ class FakeHubSpot:
             answer["paging"] = {"next": {"after": str(offset + limit)}}
         return answer
 
+    def _owners(self) -> dict:
+        return {
+            "results": [
+                {
+                    "id": pk,
+                    "email": email,
+                    "type": "PERSON",
+                    "firstName": first,
+                    "lastName": last,
+                    "userId": 9000 + n,
+                    "userIdIncludingInactive": 9000 + n,
+                    "createdAt": iso(START),
+                    "updatedAt": iso(START),
+                    "archived": False,
+                }
+                for n, (pk, (first, last, email)) in enumerate(self.owners.items())
+            ]
+        }
+
     def _associations(self, object_type: str, body: dict) -> dict:
         records = self.objects.get(object_type, {})
         results = []
@@ -201,6 +224,8 @@ class FakeHubSpot:
                         "category": "INVALID_AUTHENTICATION",
                     },
                 )
+            if path == "/crm/v3/owners/":
+                return 200, {}, self._owners()
             if match := re.fullmatch(r"/crm/v3/objects/(\w+)/search", path):
                 return 200, {}, self._search(match[1], body)
             if match := re.fullmatch(r"/crm/v3/objects/(\w+)", path):

@@ -61,6 +61,7 @@ def seed(hubspot):
         dealname="Initech upsell",
         amount="800",
         dealtype="existingbusiness",
+        hubspot_owner_id="48213901",
         **deal,
     )
 
@@ -90,7 +91,8 @@ def test_first_sync_backfills_accounts_first_and_holds_deals_whose_company_is_un
     assert "CRM record 203" in rejected["reason"]
     won = Opportunity.objects.get(external_id="201")
     assert (won.status, won.account.name, str(won.amount)) == ("won", "Acme", "1200.50")
-    assert Opportunity.objects.get(external_id="204").type == "expansion"
+    initech = Opportunity.objects.get(external_id="204")
+    assert (initech.type, initech.owner) == ("expansion", "Ana Ruiz")  # the owner's name, not id
     assert SyncWaiting.objects.get().external_id == "202"
     # Three pages of two companies (page size 2) would be two; accounts are read before deals.
     paths = [path for _, path, _ in hubspot.requests]
