@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,7 +33,7 @@ from django.utils import timezone
 from metrics import queueing
 from metrics.importing import parsing, writing
 from metrics.importing.decoding import Table
-from metrics.importing.errors import ErrorReport, ImportFileError, RowError
+from metrics.importing.errors import MAX_ERRORS_LISTED, ErrorReport, ImportFileError, RowError
 from metrics.importing.options import ImportOptions
 from metrics.models import MetricRun
 from metrics.services import request_recompute
@@ -230,6 +231,7 @@ class _KindSync:
         self.id_column = self.source.properties["external_id"]
         self.counts = run.stats.setdefault(kind, dict.fromkeys(COUNTS, 0))
         self.errors: list[RowError] = []
+        self.unlisted: Counter[str] = Counter()  # rejected rows past MAX_ERRORS_LISTED, by column
         self.line = 0
         self.cursor, _ = SyncCursor.objects.get_or_create(connection=connection, kind=kind)
 
@@ -288,8 +290,12 @@ class _KindSync:
                 self.cursor.deleted_since = page.position.deleted_since
                 self.cursor.save()
             created = len(set(written_ids) - existing)
-            rejected = [self._with_record_id(e, by_line) for e in parsed.errors]
-            self.errors.extend(rejected)
+            for error in parsed.errors:
+                # A long backfill's rejected rows are reported capped, like an import's.
+                if len(self.errors) < MAX_ERRORS_LISTED:
+                    self.errors.append(self._with_record_id(error, by_line))
+                else:
+                    self.unlisted[error.column] += 1
             counts = self.counts
             if read:
                 counts["read"] += len(page.records) + len(page.deleted)
@@ -302,7 +308,10 @@ class _KindSync:
             counts["waiting"] = SyncWaiting.objects.filter(
                 connection=self.connection, kind=self.kind
             ).count()
-            self.run.errors[self.kind] = ErrorReport.of(self.errors).as_json()
+            report = ErrorReport.of(self.errors)
+            for column, count in self.unlisted.items():
+                report.more_by_column[column] = report.more_by_column.get(column, 0) + count
+            self.run.errors[self.kind] = report.as_json()
             self.run.save(update_fields=["stats", "errors"])
 
     def _with_record_id(self, error: RowError, by_line: dict) -> RowError:
