@@ -285,7 +285,9 @@ class HubSpotClient(CrmClient):
             position = replace(
                 position, modified_since=since, last_id=",".join(last_ids[-MAX_IDS_AT_CURSOR:])
             )
-            yield Page(records=records, deleted=[], position=position, total=response.total)
+            # The total is a backfill's progress; an incremental search's counts the cursor's own.
+            total = response.total if cursor_moment is None else None
+            yield Page(records=records, deleted=[], position=position, total=total)
             paging = response.paging
             following = paging.next.after if paging and paging.next else None
             if not following:

@@ -71,7 +71,14 @@ class ConnectionForm(forms.ModelForm):
             "schedule_minutes",
             "enabled",
         ]
-        labels = {"schedule_minutes": "Sync every (minutes)", "client_id": "Consumer key"}
+        labels = {
+            "crm": "CRM",
+            "auth": "Sign in with",
+            "domain": "Salesforce domain",
+            "username": "Salesforce user name",
+            "schedule_minutes": "Sync every (minutes)",
+            "client_id": "Consumer key (Salesforce connected app)",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
