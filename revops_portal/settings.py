@@ -422,8 +422,7 @@ CRM_SYNC_MAX_FAILURES = env_int("CRM_SYNC_MAX_FAILURES", 3, minimum=1)
 CRM_SYNC_PAGE_SIZE = env_int("CRM_SYNC_PAGE_SIZE", 100, minimum=1)
 # HubSpot's search API allows 5 requests per second per account: the least time between two.
 CRM_SYNC_MIN_REQUEST_INTERVAL = env_decimal("CRM_SYNC_MIN_REQUEST_INTERVAL", "0.25")
-# Where the CRMs' APIs are (tests point them at a loopback server).
-CRM_HUBSPOT_API_URL = "https://api.hubapi.com"
+CRM_HUBSPOT_API_URL = env_str("CRM_HUBSPOT_API_URL", "https://api.hubapi.com")
 CELERY_BEAT_SCHEDULE["metrics-crm-syncs"] = {
     "task": "metrics.tasks.queue_due_crm_syncs",
     "schedule": 300.0,  # every 5 minutes: each connection syncs on its own schedule (hourly)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +55,7 @@ class FakeHubSpot:
             "48213902": ("", "", "sam@example.com"),
         }
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds each answer takes (a slow CRM, for a sync caught half-way)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -239,6 +241,8 @@ class FakeHubSpot:
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self, method: str):
+                if fake.delay:
+                    time.sleep(fake.delay)
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}") if length else {}
