@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from metrics import queueing
 from metrics.importing import parsing, writing
@@ -64,6 +65,7 @@ def connection_secrets(connection: CrmConnection) -> dict[str, str]:
     return secret_store.decrypt(connection.secrets_encrypted)
 
 
+@sensitive_variables("new_secrets", "stored", "merged")
 @transaction.atomic
 def save_connection(*, connection: CrmConnection, new_secrets: dict[str, str]) -> CrmConnection:
     """Save the connection; a secret left blank keeps the stored one. Secrets of another way of
@@ -352,6 +354,7 @@ def _summary(run: SyncRun) -> str:
     return "; ".join(parts) or "Nothing to sync."
 
 
+@sensitive_variables("secrets")
 def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
     """Run the sync; record its outcome on the run and the connection."""
     connection = run.connection

@@ -4,13 +4,14 @@ a connection is edited, tested and synced by its owner and superusers."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from metrics.importing.errors import ErrorReport
 from metrics.permissions import can_edit_connection, can_manage_connections
 
 from . import services
-from .forms import ConnectionForm
+from .forms import SECRET_LABELS, ConnectionForm
 from .models import CrmConnection, SyncRun
 from .secrets import SecretsUnavailable
 
@@ -49,6 +50,8 @@ def _save(request, form: ConnectionForm):
     return redirect("metrics:connection_detail", connection_id=connection.pk)
 
 
+# An error report (500 e-mail, debug page) shows a request's POST data: never the secrets.
+@sensitive_post_parameters(*SECRET_LABELS)
 @require_http_methods(["GET", "POST"])
 def connection_new(request):
     _require_manager(request.user)
@@ -61,6 +64,7 @@ def connection_new(request):
     return render(request, "metrics/connections/form.html", {"form": form}, status=status)
 
 
+@sensitive_post_parameters(*SECRET_LABELS)
 @require_http_methods(["GET", "POST"])
 def connection_edit(request, connection_id: int):
     connection = _editable(request, connection_id)

@@ -218,3 +218,18 @@ def test_a_kind_whose_required_field_has_no_default_property_must_be_mapped():
     assert (
         client_for(manager("m2")).post(reverse("metrics:connection_new"), form).status_code == 302
     )
+
+
+def test_an_error_report_of_the_connection_form_hides_the_secrets():
+    from django.test import RequestFactory
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from metrics.sync.views import connection_new
+
+    request = RequestFactory().post(reverse("metrics:connection_new"), NEW_HUBSPOT)
+    request.user = manager()
+    request._dont_enforce_csrf_checks = True
+    connection_new(request)
+    shown = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert shown["access_token"] != TOKEN and "*" in shown["access_token"]
+    assert shown["name"] == "HubSpot production"
