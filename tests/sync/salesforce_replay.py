@@ -48,6 +48,7 @@ class SalesforceOrg:
         self.faults: list[tuple[int, dict, list]] = []  # (status, headers, body) for next queries
         self.queries: list[str] = []
         self.logins = 0
+        self.on_token = lambda form: None  # sees each token request's form
 
     def put(self, sobject: str, record_id: str, **fields) -> None:
         self.clock += timedelta(seconds=1)
@@ -70,6 +71,9 @@ class SalesforceOrg:
 
     def _token(self, request):
         self.logins += 1
+        self.on_token(
+            parse_qs(request.body if isinstance(request.body, str) else request.body.decode())
+        )
         return 200, {}, json.dumps(TOKEN_ANSWER)
 
     def _query(self, request):

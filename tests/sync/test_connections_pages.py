@@ -233,3 +233,14 @@ def test_an_error_report_of_the_connection_form_hides_the_secrets():
     shown = SafeExceptionReporterFilter().get_post_parameters(request)
     assert shown["access_token"] != TOKEN and "*" in shown["access_token"]
     assert shown["name"] == "HubSpot production"
+
+
+def test_the_page_of_a_connection_being_synced_refreshes_itself_until_the_sync_ends():
+    user = manager()
+    connection = make_connection("hubspot", owner=user)
+    run = SyncRun.objects.create(connection=connection, trigger="manual", status="running")
+    url = reverse("metrics:connection_detail", args=[connection.pk])
+    page = client_for(user).get(url).content.decode()
+    assert '<meta http-equiv="refresh" content="5">' in page and "A sync is running" in page
+    SyncRun.objects.filter(pk=run.pk).update(status="succeeded")
+    assert "http-equiv" not in client_for(user).get(url).content.decode()

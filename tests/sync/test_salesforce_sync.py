@@ -223,3 +223,42 @@ def test_subscriptions_sync_from_salesforce_cpq_with_mrr_mapped(org, owner):
         "Edge Communications",
     )
     assert any("FROM SBQQ__Subscription__c" in q and "MRR__c" in q for q in org.queries)
+
+
+def test_the_jwt_bearer_flow_signs_in_with_the_stored_private_key(org, owner, caplog):
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    caplog.set_level(logging.DEBUG)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    seed(org)
+    connection = make_connection(
+        "salesforce",
+        owner=owner,
+        auth="sf_jwt",
+        username="integration@acme.example",
+        kinds=["accounts"],
+        secrets={"private_key": pem},
+    )
+    sent = []
+    org.on_token = sent.append
+    run = services.sync_now(connection=connection)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    [form] = sent
+    assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+    claims = jwt.decode(
+        form["assertion"][0],
+        key.public_key(),
+        algorithms=["RS256"],
+        audience="https://acme.my.salesforce.com",
+    )
+    assert (claims["iss"], claims["sub"]) == ("3MVG9consumer-key", "integration@acme.example")
+    assert Account.objects.count() == 3
+    body_line = pem.splitlines()[1]
+    assert body_line not in caplog.text and body_line not in run.message
