@@ -300,6 +300,7 @@ class HubSpotClient(CrmClient):
                         "at the same millisecond: the search API cannot page through them."
                     )
                 searched_since, after = since, None
+                cursor_moment, seen_at_cursor = since, set(last_ids)
             else:
                 after = following
         yield from self._archived(source, position)

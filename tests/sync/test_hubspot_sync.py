@@ -228,3 +228,22 @@ def test_the_schedule_queues_a_connection_once_its_interval_has_passed(hubspot, 
     assert services.queue_due_syncs() == []  # not due yet: hourly
     later = timezone.now() + timedelta(minutes=61)
     assert len(services.queue_due_syncs(now=later)) == 1
+
+
+def test_a_backfill_longer_than_the_search_window_searches_again_from_the_last_date(
+    hubspot, hubspot_connection, monkeypatch
+):
+    from metrics.sync import clients
+
+    monkeypatch.setattr(clients, "HUBSPOT_SEARCH_WINDOW", 6)  # HubSpot's is 10,000 results
+    for number in range(11):
+        hubspot.put("companies", str(400 + number), name=f"Company {number}")
+    hubspot_connection.kinds = ["accounts"]
+    hubspot_connection.save()
+    run = services.sync_now(connection=hubspot_connection)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    searches = hubspot.searches("companies")
+    restarts = [body for body in searches[1:] if "after" not in body]
+    assert restarts and restarts[0]["filterGroups"]  # a new search from the last page's date
+    assert max(int(body.get("after", 0)) for body in searches) <= 4
+    assert (run.stats["accounts"]["read"], Account.objects.count()) == (11, 11)  # none twice
