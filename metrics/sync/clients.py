@@ -35,6 +35,8 @@ from .kinds import HUBSPOT_COMPANY, KindSource
 from .secrets import redact
 
 HUBSPOT_MODIFIED = "hs_lastmodifieddate"
+# Contacts keep their last change in a property of another name.
+HUBSPOT_MODIFIED_BY_OBJECT = {"contacts": "lastmodifieddate"}
 HUBSPOT_OWNER = "hubspot_owner_id"  # read as the owner's name (the owners API)
 HUBSPOT_SEARCH_WINDOW = 10_000
 MAX_IDS_AT_CURSOR = 200  # records modified at the cursor's millisecond remembered by id  # the search API pages through at most this many results
@@ -150,6 +152,10 @@ def client_for(connection, secrets: dict[str, str]) -> CrmClient:
 # --- HubSpot ------------------------------------------------------------------------------------
 
 
+def _modified_property(source: KindSource) -> str:
+    return HUBSPOT_MODIFIED_BY_OBJECT.get(source.object_name, HUBSPOT_MODIFIED)
+
+
 def _millis(moment: datetime) -> str:
     return str(int(moment.timestamp() * 1000))
 
@@ -182,19 +188,18 @@ class HubSpotClient(CrmClient):
     def _search(self, source: KindSource, since: datetime | None, after: str | None, limit: int):
         from hubspot.crm.objects import Filter, FilterGroup, PublicObjectSearchRequest
 
+        modified = _modified_property(source)
         groups = []
         if since is not None:
             groups = [
                 FilterGroup(
-                    filters=[
-                        Filter(property_name=HUBSPOT_MODIFIED, operator="GTE", value=_millis(since))
-                    ]
+                    filters=[Filter(property_name=modified, operator="GTE", value=_millis(since))]
                 )
             ]
         request = PublicObjectSearchRequest(
             filter_groups=groups,
-            sorts=[{"propertyName": HUBSPOT_MODIFIED, "direction": "ASCENDING"}],
-            properties=[*source.fetched, HUBSPOT_MODIFIED],
+            sorts=[{"propertyName": modified, "direction": "ASCENDING"}],
+            properties=[*source.fetched, modified],
             limit=limit,
             after=after,
         )
@@ -268,7 +273,7 @@ class HubSpotClient(CrmClient):
             records = []
             for result in results:
                 properties = {**(result.properties or {}), "hs_object_id": result.id}
-                modified = properties.get(HUBSPOT_MODIFIED)
+                modified = properties.get(_modified_property(source))
                 moment = _parse_time(modified) if modified else result.updated_at
                 if moment == cursor_moment and result.id in seen_at_cursor:
                     continue  # read by the previous sync (the search's filter is ≥ the cursor)

@@ -5,6 +5,7 @@ The default property of a canonical field is the import preset's API name for it
 a file exported with API names; a connection's mapping (field → property) overrides it, with the
 import's rules (options.ImportOptions). Subscriptions have no standard object in either CRM: the
 defaults are Salesforce CPQ's and HubSpot's commerce subscriptions; MRR has to be mapped.
+Leads (where the `leads` record kind exists) are Salesforce Leads and HubSpot contacts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from metrics.importing.presets import PRESET_COLUMNS
 from metrics.importing.schema import RECORD_KINDS
 
 # Accounts first: the records that follow name them.
-SYNC_ORDER = ("accounts", "opportunities", "subscriptions")
+SYNC_ORDER = ("accounts", "opportunities", "subscriptions", "leads")
 SYNCABLE_KINDS = tuple(kind for kind in SYNC_ORDER if kind in RECORD_KINDS)
 
 # The synthetic column that carries a HubSpot record's associated company (read from the
@@ -32,11 +33,13 @@ OBJECTS = {
         "accounts": "Account",
         "opportunities": "Opportunity",
         "subscriptions": "SBQQ__Subscription__c",
+        "leads": "Lead",
     },
 }
 EXTRA_DEFAULTS = {
     "hubspot": {
         "accounts": {"created_date": "createdate"},
+        "leads": {"account": HUBSPOT_COMPANY},
         "subscriptions": {
             "external_id": "hs_object_id",
             "account": HUBSPOT_COMPANY,
@@ -46,6 +49,7 @@ EXTRA_DEFAULTS = {
     "salesforce": {
         # The owner's name reads better in the owner cut than an id.
         "opportunities": {"owner": "Owner.Name"},
+        "leads": {"owner": "Owner.Name"},
         "subscriptions": {
             "external_id": "Id",
             "account": "SBQQ__Account__c",

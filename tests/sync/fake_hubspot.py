@@ -105,13 +105,14 @@ class FakeHubSpot:
     # --- The API ---
 
     def _search(self, object_type: str, body: dict) -> dict:
+        modified = "lastmodifieddate" if object_type == "contacts" else "hs_lastmodifieddate"
         since = None
         for group in body.get("filterGroups", []):
             for condition in group["filters"]:
-                assert condition["propertyName"] == "hs_lastmodifieddate"
+                assert condition["propertyName"] == modified
                 assert condition["operator"] == "GTE"
                 since = datetime.fromtimestamp(int(condition["value"]) / 1000, UTC)
-        assert body["sorts"] == [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]
+        assert body["sorts"] == [{"propertyName": modified, "direction": "ASCENDING"}]
         live = [
             r
             for r in self.objects.get(object_type, {}).values()
@@ -129,7 +130,7 @@ class FakeHubSpot:
                     "properties": {
                         **{name: r.properties.get(name) for name in wanted},
                         "hs_object_id": r.id,
-                        "hs_lastmodifieddate": iso(r.modified),
+                        modified: iso(r.modified),
                         "createdate": r.properties.get("createdate"),
                     },
                     "createdAt": iso(START),
