@@ -420,6 +420,8 @@ class SalesforceClient(CrmClient):
         limit = min(settings.CRM_SYNC_PAGE_SIZE, 2000)
         fields = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", *source.fetched]))
         since, last_id = position.modified_since, position.last_id
+        # A backfill's progress: how many records there are to read.
+        total = self.count(source) if since is None else None
         while True:
             where = ""
             if since is not None:
@@ -445,7 +447,7 @@ class SalesforceClient(CrmClient):
                     records.append({name: _text(_field(row, name)) for name in source.columns})
             since, last_id = _parse_time(rows[-1]["SystemModstamp"]), rows[-1]["Id"]
             position = replace(position, modified_since=since, last_id=last_id)
-            yield Page(records=records, deleted=deleted, position=position)
+            yield Page(records=records, deleted=deleted, position=position, total=total)
             if len(rows) < limit:
                 break
 
