@@ -45,3 +45,13 @@ def test_an_unknown_connection_and_a_failing_sync_exit_non_zero(hubspot, hubspot
     hubspot.token = "revoked"
     with pytest.raises(CommandError, match="A sync failed"):
         sync_crm()
+
+
+def test_a_kind_the_connection_does_not_sync_is_an_error(hubspot, hubspot_connection):
+    with pytest.raises(CommandError):
+        sync_crm(str(hubspot_connection.pk), "--kind", "subscriptions")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("sync_crm", "--kind", "subscriptions", stdout=out, stderr=out)
+    assert "hubspot production: does not sync subscriptions." in out.getvalue()
+    assert not SyncRun.objects.exists()

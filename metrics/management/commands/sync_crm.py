@@ -45,6 +45,11 @@ class Command(BaseCommand):
             connections = connections.filter(enabled=True)
         failed = False
         for each in connections:
+            not_synced = sorted(set(kind) - set(each.kinds))
+            if not_synced:
+                self.stderr.write(f"{each.name}: does not sync {', '.join(not_synced)}.")
+                failed = True
+                continue
             try:
                 run = sync_now(connection=each, kinds=kind, full=full, dry_run=dry_run)
             except SyncBusy as exc:
