@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "playbook",
     "metrics",
+    "revops_portal.notifications",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +359,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "playbook.tasks.send_review_reminders_task",
         "schedule": crontab(hour=7, minute=0, day_of_week=1),
     },
+    # Notifications: the daily digest, and instant ones the broker never got.
+    "notifications-daily-digest": {
+        "task": "revops_portal.notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "notifications-send-again-unsent": {
+        "task": "revops_portal.notifications.tasks.send_again_unsent",
+        "schedule": 300.0,
+    },
 }
 
 # --- E-mail (review reminders) -----------------------------------------------
@@ -378,6 +388,19 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RevOps Portal <revops-portal@localhost>")
+
+# --- Notifications (revops_portal/notifications) -------------------------------
+# Users' chat webhooks may point only at these hosts (https; fnmatch patterns), or at loopback.
+NOTIFICATION_WEBHOOK_HOSTS = env_list(
+    "NOTIFICATION_WEBHOOK_HOSTS", ["hooks.slack.com", "*.webhook.office.com"]
+)
+NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS = env_decimal("NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS", "5")
+if not (0 < NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS <= 60):
+    raise ImproperlyConfigured(
+        "NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS must be above 0 and at most 60."
+    )
+NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS = float(NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS)
+NOTIFICATION_RETRIES = env_int("NOTIFICATION_RETRIES", 3, minimum=0)
 
 # --- Metrics ----------------------------------------------------------------
 METRICS_CURRENCY = env_str("METRICS_CURRENCY", "USD")

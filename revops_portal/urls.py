@@ -23,6 +23,7 @@ urlpatterns = [
     path("playbook/", include("playbook.urls")),
     path("metrics/", include("metrics.urls")),
     path("reviews/", include("metrics.review_urls")),
+    path("notifications/", include("revops_portal.notifications.urls")),
     # Playbook images only, by the names the playbook gives them (playbook.views.media):
     # login required, image content types, nosniff. Nothing else under /media/ exists.
     path("media/playbook/<str:folder>/<str:name>", playbook_media, name="media"),

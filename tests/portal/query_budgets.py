@@ -36,6 +36,8 @@ QUERY_BUDGETS = {
     # CRM connections and a connection's sync log, at 1 or 40 syncs per connection.
     "/metrics/connections/": 5,
     "/metrics/connections/<id>/": 8,
+    # A user's notification settings, at 1 or 40 notifications sent to them.
+    "/notifications/": 6,
     # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts.
     "compute_all": 5,
 }

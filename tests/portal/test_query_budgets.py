@@ -2,12 +2,20 @@
 
 from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
 from tests.metrics.test_reviews import REVIEW_PAGE
+from tests.notifications.test_settings_page import SETTINGS_PAGE
 from tests.playbook.test_query_counts import PAGES as PLAYBOOK_PAGES
 from tests.portal.query_budgets import QUERY_BUDGETS
 from tests.sync.test_connections_pages import CONNECTION_PAGES
 
 
 def test_every_budget_is_measured_by_a_test():
-    measured = {*PLAYBOOK_PAGES, *PAGES_BY_MONTHS, *PAGES_BY_ACCOUNTS, REVIEW_PAGE, "compute_all"}
+    measured = {
+        *PLAYBOOK_PAGES,
+        *PAGES_BY_MONTHS,
+        *PAGES_BY_ACCOUNTS,
+        REVIEW_PAGE,
+        SETTINGS_PAGE,
+        "compute_all",
+    }
     measured |= set(CONNECTION_PAGES)
     assert set(QUERY_BUDGETS) - measured == set(), "budgets no test measures"

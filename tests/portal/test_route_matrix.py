@@ -144,6 +144,8 @@ ROUTES = {
     "reviews:decision": Rule(REVIEW_EDITORS, 302, "POST", data=lambda: {"text": "Hire"}),
     "reviews:item": Rule(REVIEW_EDITORS, 302, "POST", data=_action_item),
     "reviews:item_done": Rule(REVIEW_EDITORS, 302, "POST"),
+    # --- Notifications (revops_portal/notifications): each user's own settings ---
+    "notifications:settings": Rule(LOGGED_IN),
 }
 
 
