@@ -8,7 +8,7 @@ class PlaybookConfig(AppConfig):
     def ready(self):
         # Live metric figures in Markdown ({{ metric:key period=… segment=…|channel=… }}): the
         # shortcodes become inert tokens before Markdown and escaped HTML after nh3.
-        from . import markdown, shortcodes
+        from . import markdown, shortcodes, signals  # noqa: F401 (signals: owners who leave)
 
         markdown.register_preprocessor(shortcodes.protect)
         markdown.register_postprocessor(shortcodes.expand)

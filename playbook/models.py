@@ -53,6 +53,8 @@ class Section(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Its owner left (deactivated): the champion holds it until someone is assigned.
+    needs_reassignment = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]
@@ -108,6 +110,76 @@ class Revision(models.Model):
         if self.author_id is None:
             return "System"
         return self.author.get_full_name() or self.author.get_username()
+
+
+class Flag(models.Model):
+    """A reader's report that a section is outdated or wrong; shown on it until resolved."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="flags")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(max_length=2000)
+    quote = models.TextField(max_length=1000, blank=True, help_text="The passage, if any.")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.CharField(max_length=500, blank=True)
+    fixed_in_revision = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["section", "resolved_at"])]
+
+    def __str__(self):
+        return f"Flag on {self.section_id} by {self.raised_by_id}"
+
+
+class OwnershipChange(models.Model):
+    """Every change of a section's owner: who changed it, when, from whom, to whom, why."""
+
+    class Reason(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        OWNER_DEACTIVATED = "owner_deactivated", "Owner deactivated: fell back to the champion"
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="ownership_changes")
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    new_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.ASSIGNED)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.section_id}: {self.previous_owner_id} -> {self.new_owner_id}"
+
+
+class FreshnessSnapshot(models.Model):
+    """How many sections were fresh on a day (written daily): the queue's trend."""
+
+    day = models.DateField(unique=True)
+    fresh = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"{self.day}: {self.fresh}/{self.total}"
+
+    @property
+    def share(self) -> float:
+        return self.fresh / self.total if self.total else 0.0
 
 
 class SectionUserObjectPermission(UserObjectPermissionBase):

@@ -9,10 +9,14 @@
 * Restoring an old revision and marking a section reviewed: the section's
   owner, champions, superusers.
 * Assigning owners: champions and superusers.
+* Flagging a section outdated or wrong: every active signed-in user (all are staff).
+  Resolving a flag: the section's owner, champions, superusers.
+* The champion's review queue (/playbook/reviews/), reminding owners: champions, superusers.
 """
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Section
@@ -77,3 +81,20 @@ def can_mark_reviewed(user, section: Section) -> bool:
 
 def can_assign_owner(user) -> bool:
     return _is_active_user(user) and _edits_everything(user)
+
+
+def active_champions():
+    """The active members of the champions group (they are told about flags and owners)."""
+    return list(get_user_model().objects.filter(groups__name=CHAMPIONS_GROUP, is_active=True))
+
+
+def can_flag(user) -> bool:
+    return _is_active_user(user)
+
+
+def can_resolve_flag(user, section: Section) -> bool:
+    return can_restore(user, section)
+
+
+def can_run_review_queue(user) -> bool:
+    return can_assign_owner(user)

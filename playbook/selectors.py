@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Revision, Section
+from .models import Flag, OwnershipChange, Revision, Section
 from .permissions import editable_section_ids
 
 DUE_SOON = timedelta(days=14)
@@ -48,6 +48,11 @@ def _sections() -> QuerySet[Section]:
     return Section.objects.select_related(
         "owner", "last_reviewed_by", "current_revision", "current_revision__author"
     )
+
+
+def sections_with_people() -> QuerySet[Section]:
+    """Sections with their owner, last reviewer and current revision joined (one query)."""
+    return _sections()
 
 
 @dataclass
@@ -227,3 +232,21 @@ def search_sections(*, query: str) -> list[SearchResult]:
     if connection.vendor == "postgresql":
         return _search_postgres(query)
     return _search_fallback(query)
+
+
+def open_flags(*, section: Section) -> list[Flag]:
+    """The section's unresolved flags, oldest first, with who raised them (one query)."""
+    return list(
+        Flag.objects.filter(section=section, resolved_at__isnull=True)
+        .select_related("raised_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def ownership_history(*, section: Section) -> list[OwnershipChange]:
+    """Every change of the section's owner, newest first (one query)."""
+    return list(
+        OwnershipChange.objects.filter(section=section)
+        .select_related("previous_owner", "new_owner", "changed_by")
+        .order_by("-created_at", "-pk")
+    )

@@ -3,11 +3,16 @@
 import logging
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from .models import Revision, Section
-from .permissions import CHANGE_SECTION
+from revops_portal.notifications import kinds
+from revops_portal.notifications.services import notify
+
+from .models import OwnershipChange, Revision, Section
+from .permissions import CHANGE_SECTION, active_champions
+from .templatetags.playbook_people import person as _name
 
 logger = logging.getLogger(__name__)
 
@@ -118,18 +123,52 @@ def restore_revision(*, section: Section, revision: Revision, author) -> Revisio
 
 
 @transaction.atomic
-def assign_owner(*, section: Section, owner, assigned_by) -> Section:
-    """Make ``owner`` (or nobody) the section's owner; edit rights follow the ownership."""
+def assign_owner(
+    *,
+    section: Section,
+    owner,
+    assigned_by,
+    reason: str = OwnershipChange.Reason.ASSIGNED,
+) -> Section:
+    """Make ``owner`` (or nobody) the section's owner; edit rights follow the ownership.
+
+    Every change is recorded (OwnershipChange) and told to the new owner and the champions.
+    An owner left by a deactivation marks the section for reassignment; any other clears it.
+    """
     locked, _ = _lock(section)
     previous = locked.owner
     if previous is not None and (owner is None or previous.pk != owner.pk):
         remove_perm(CHANGE_SECTION, previous, locked)
     if owner is not None:
         assign_perm(CHANGE_SECTION, owner, locked)
+    changed = (previous.pk if previous else None) != (owner.pk if owner else None)
     locked.owner = owner
+    locked.needs_reassignment = reason == OwnershipChange.Reason.OWNER_DEACTIVATED
     locked.full_clean()
-    locked.save(update_fields=["owner"])
+    locked.save(update_fields=["owner", "needs_reassignment"])
     section.owner = owner
+    section.needs_reassignment = locked.needs_reassignment
+    if changed:
+        change = OwnershipChange.objects.create(
+            section=locked,
+            previous_owner=previous,
+            new_owner=owner,
+            changed_by=assigned_by,
+            reason=reason,
+        )
+        why = (
+            f" because {_name(previous)} was deactivated; it needs a new owner"
+            if reason == OwnershipChange.Reason.OWNER_DEACTIVATED
+            else f" (by {_name(assigned_by) if assigned_by else 'the portal'})"
+        )
+        notify(
+            recipients=[owner, *active_champions()],
+            kind=kinds.OWNERSHIP,
+            key=f"ownership:{change.pk}",
+            subject=f"Playbook: {locked.title} is now owned by {_name(owner)}",
+            body=f"{locked.title}: owner {_name(previous)} → {_name(owner)}{why}.",
+            url=reverse("playbook:history", args=[locked.slug]),
+        )
     logger.info(
         "Playbook section %s: owner %s -> %s (by %s)",
         locked.slug,

@@ -1,11 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import review_views, views
 
 app_name = "playbook"
 urlpatterns = [
     path("", views.index, name="index"),
     path("search/", views.search, name="search"),
+    # The living playbook (review_views): before <slug>/, so these names are never sections.
+    path("reviews/", review_views.reviews, name="reviews"),
+    path("mine/", review_views.mine, name="mine"),
+    path("flags/<int:flag_id>/resolve/", review_views.resolve_flag, name="resolve_flag"),
+    path("<slug:slug>/flag/", review_views.flag, name="flag"),
+    path("<slug:slug>/remind/", review_views.remind, name="remind"),
     path("<slug:slug>/", views.section, name="section"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
     path("<slug:slug>/history/", views.history, name="history"),

@@ -12,6 +12,7 @@ from . import permissions, selectors, services
 from .diffing import diff_lines
 from .forms import OwnerForm, RevisionForm
 from .markdown import render_markdown
+from .review_views import back
 from .uploads import UploadRejected, image_storage, served_image, store_image
 
 DIFF_CONTEXT = 3  # unchanged lines shown around each change
@@ -44,6 +45,7 @@ def index(request):
 def section(request, slug):
     section = selectors.section_detail(slug=slug)
     user = request.user
+    maintains = permissions.can_mark_reviewed(user, section)  # the owner, champions, superusers
     context = {
         "section": section,
         "revision": section.current_revision,
@@ -51,8 +53,11 @@ def section(request, slug):
         "due_at": selectors.review_due_at(section),
         "status_labels": selectors.ReviewStatus.LABELS,
         "can_edit": permissions.can_edit(user, section),
-        "can_mark_reviewed": permissions.can_mark_reviewed(user, section),
+        "can_mark_reviewed": maintains,
         "can_assign_owner": permissions.can_assign_owner(user),
+        "open_flags": selectors.open_flags(section=section),
+        "can_flag": permissions.can_flag(user),
+        "can_resolve_flags": maintains,  # permissions.can_resolve_flag: the same people
     }
     if section.slug == "success-metrics":  # dashboards: live metric cards (a fixed few queries)
         from metrics.pages import success_cards
@@ -125,6 +130,7 @@ def history(request, slug):
         "section": section,
         "revisions": revisions,
         "can_restore": permissions.can_restore(request.user, section),
+        "ownership_changes": selectors.ownership_history(section=section),
         "default_from": revisions[1].number if len(revisions) > 1 else section.current_number,
         "default_to": section.current_number,
     }
@@ -184,7 +190,7 @@ def change_owner(request, slug):
         owner = form.cleaned_data["owner"]
         who = (owner.get_full_name() or owner.get_username()) if owner else "nobody"
         messages.success(request, f"{section.title} is now owned by {who}.")
-        return redirect("playbook:section", slug=section.slug)
+        return back(request, section)  # the review queue's one-click reassign returns there
     return render(request, "playbook/owner.html", {"section": section, "form": form})
 
 

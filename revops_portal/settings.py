@@ -359,6 +359,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "playbook.tasks.send_review_reminders_task",
         "schedule": crontab(hour=7, minute=0, day_of_week=1),
     },
+    # Playbook: sections of deactivated owners fall back to a champion; freshness for the trend.
+    "playbook-release-inactive-owners": {
+        "task": "playbook.tasks.release_sections_of_inactive_owners_task",
+        "schedule": crontab(hour=6, minute=15),
+    },
+    "playbook-record-freshness": {
+        "task": "playbook.tasks.record_freshness_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Notifications: the daily digest, and instant ones the broker never got.
     "notifications-daily-digest": {
         "task": "revops_portal.notifications.tasks.send_daily_digests",

@@ -4,6 +4,7 @@ from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MON
 from tests.metrics.test_reviews import REVIEW_PAGE
 from tests.notifications.test_settings_page import SETTINGS_PAGE
 from tests.playbook.test_query_counts import PAGES as PLAYBOOK_PAGES
+from tests.playbook.test_review_queue_queries import QUEUE_PAGES
 from tests.portal.query_budgets import QUERY_BUDGETS
 from tests.sync.test_connections_pages import CONNECTION_PAGES
 
@@ -15,6 +16,7 @@ def test_every_budget_is_measured_by_a_test():
         *PAGES_BY_ACCOUNTS,
         REVIEW_PAGE,
         SETTINGS_PAGE,
+        *QUEUE_PAGES,
         "compute_all",
     }
     measured |= set(CONNECTION_PAGES)

@@ -30,7 +30,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from metrics.models import ActionItem, CrmConnection, ImportJob, WeeklyReview
 from playbook import services as playbook_services
-from playbook.models import Section
+from playbook.models import Flag, Section
 from playbook.permissions import CHAMPIONS_GROUP
 from tests.metrics.factories import MetricRunFactory
 from tests.playbook.images import png_bytes
@@ -113,6 +113,13 @@ ROUTES = {
     "playbook:restore": Rule(SECTION_EDITORS, 302, "POST"),
     "playbook:review": Rule(SECTION_EDITORS, 302, "POST"),
     "playbook:owner": Rule(OWNER_ASSIGNERS),
+    # The living playbook (issue 12): anyone flags; the owner or a champion resolves; the
+    # champions run the review queue and remind; everyone has their own /playbook/mine/.
+    "playbook:flag": Rule(LOGGED_IN),
+    "playbook:resolve_flag": Rule(SECTION_EDITORS, 302, "POST", data=lambda: {"note": "Done"}),
+    "playbook:reviews": Rule(OWNER_ASSIGNERS),
+    "playbook:mine": Rule(LOGGED_IN),
+    "playbook:remind": Rule(OWNER_ASSIGNERS, 302, "POST"),
     # --- Metrics dashboards ---
     "metrics:scorecard": Rule(LOGGED_IN),
     "metrics:recompute": Rule(REVOPS_MANAGERS, 302, "POST"),
@@ -214,6 +221,7 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
     connection = CrmConnection.objects.create(
         name="sample", crm="hubspot", auth="hubspot_token", kinds=["accounts"]
     )
+    flag = Flag.objects.create(section=Section.objects.get(slug=SAMPLE_SECTION), comment="Old")
     return {
         "folder": "uploads",
         "name": SAMPLE_IMAGE,
@@ -227,6 +235,7 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         "week": review.week,
         "item_id": item.pk,
         "connection_id": connection.pk,
+        "flag_id": flag.pk,
     }
 
 

@@ -1,0 +1,101 @@
+"""The living playbook's pages: flags, the champion's review queue, an owner's own queue.
+Thin: parse, ask ``permissions``, call one service or selector, render."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import flags, permissions, review_queue, selectors
+from .flag_forms import FlagForm, ResolveFlagForm
+from .models import Flag
+
+RETURN_TO = {"queue": "playbook:reviews", "mine": "playbook:mine"}
+
+
+def back(request, section):
+    """Where a queue action returns: the queue it came from, else the section."""
+    name = RETURN_TO.get(request.POST.get("return_to", ""))
+    return redirect(name) if name else redirect("playbook:section", slug=section.slug)
+
+
+def _owner_choices():
+    return list(get_user_model().objects.filter(is_active=True).order_by("first_name", "username"))
+
+
+@require_GET
+def reviews(request):
+    if not permissions.can_run_review_queue(request.user):
+        raise PermissionDenied("The review queue is for the playbook champions.")
+    context = {
+        "queue": review_queue.review_queue(),
+        "people": _owner_choices(),
+        "is_champion_queue": True,
+        "return_to": "queue",
+    }
+    return render(request, "playbook/reviews.html", context)
+
+
+@require_GET
+def mine(request):
+    context = {
+        "queue": review_queue.review_queue(owner=request.user),
+        "is_champion_queue": False,
+        "return_to": "mine",
+    }
+    return render(request, "playbook/reviews.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def flag(request, slug):
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_flag(request.user):
+        raise PermissionDenied("You may not flag sections.")
+    form = FlagForm(request.POST or None, initial={"quote": request.GET.get("quote", "")[:1000]})
+    if request.method == "POST" and form.is_valid():
+        flags.raise_flag(
+            section=section,
+            user=request.user,
+            comment=form.cleaned_data["comment"],
+            quote=form.cleaned_data["quote"],
+        )
+        messages.success(request, "Thank you: the section is flagged and its owner told.")
+        return redirect("playbook:section", slug=section.slug)
+    return render(request, "playbook/flag.html", {"section": section, "form": form})
+
+
+@require_POST
+def resolve_flag(request, flag_id):
+    flag = get_object_or_404(Flag.objects.select_related("section__current_revision"), pk=flag_id)
+    section = flag.section
+    if not permissions.can_resolve_flag(request.user, section):
+        raise PermissionDenied("The section's owner or a champion resolves its flags.")
+    form = ResolveFlagForm(request.POST, current_number=section.current_number)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("__all__", [])) or "Check the form.")
+        return back(request, section)
+    try:
+        flags.resolve_flag(
+            flag=flag,
+            user=request.user,
+            note=form.cleaned_data["note"],
+            fixed_in_revision=form.cleaned_data["fixed_in_revision"],
+        )
+    except flags.AlreadyResolved as done:
+        messages.info(request, str(done))
+    else:
+        messages.success(request, f"Flag on “{section.title}” resolved.")
+    return back(request, section)
+
+
+@require_POST
+def remind(request, slug):
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_run_review_queue(request.user):
+        raise PermissionDenied("Only the playbook champions remind owners.")
+    if review_queue.remind_owner(section=section, reminded_by=request.user):
+        messages.success(request, f"Reminded the owner of “{section.title}”.")
+    else:
+        messages.error(request, f"“{section.title}” has no active owner to remind: reassign it.")
+    return back(request, section)
