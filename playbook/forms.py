@@ -25,6 +25,11 @@ class RevisionForm(forms.Form):
     change_note = forms.CharField(
         max_length=300, required=False, help_text="What changed, and why (shown in the history)."
     )
+    minor = forms.BooleanField(
+        required=False,
+        label="Minor change",
+        help_text="A typo fix or the like: watchers are not notified.",
+    )
     base_number = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, preview_url: str, upload_url: str, **kwargs):

@@ -87,6 +87,8 @@ class Revision(models.Model):
     restored_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A typo fix: watchers are not told.
+    minor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["section", "-number"]
@@ -162,6 +164,41 @@ class OwnershipChange(models.Model):
 
     def __str__(self):
         return f"{self.section_id}: {self.previous_owner_id} -> {self.new_owner_id}"
+
+
+class Watch(models.Model):
+    """Someone who is told about every (non-minor) new revision of a section."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playbook_watches"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["section", "user"], name="playbook_watch_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} watches {self.section_id}"
+
+
+class SectionVisit(models.Model):
+    """The revision a user last read of a section: "changed since you last read it"."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    revision_number = models.PositiveIntegerField()
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["section", "user"], name="playbook_visit_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.section_id} #{self.revision_number}"
 
 
 class FreshnessSnapshot(models.Model):

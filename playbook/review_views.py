@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import flags, permissions, review_queue, selectors
+from . import flags, permissions, review_queue, selectors, watching
 from .flag_forms import FlagForm, ResolveFlagForm
 from .models import Flag
 
@@ -87,6 +87,19 @@ def resolve_flag(request, flag_id):
     else:
         messages.success(request, f"Flag on “{section.title}” resolved.")
     return back(request, section)
+
+
+@require_POST
+def watch(request, slug):
+    """Watch (watch=1) or stop watching (watch=0) a section; everyone signed in may."""
+    section = selectors.section_detail(slug=slug)
+    if request.POST.get("watch") == "0":
+        watching.unwatch(section=section, user=request.user)
+        messages.success(request, f"You no longer watch “{section.title}”.")
+    else:
+        watching.watch(section=section, user=request.user)
+        messages.success(request, f"You watch “{section.title}”: each change is sent to you.")
+    return redirect("playbook:section", slug=section.slug)
 
 
 @require_POST

@@ -61,6 +61,11 @@ class SectionRow:
     status: str
     due_at: datetime
     can_edit: bool
+    last_read: int | None = None  # the revision the viewer last read (None: never read it)
+
+    @property
+    def changed_since_read(self) -> bool:
+        return self.last_read is not None and self.last_read < self.section.current_number
 
     @property
     def status_label(self) -> str:

@@ -10,6 +10,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
 
+from . import watching
 from .models import OwnershipChange, Revision, Section
 from .permissions import CHANGE_SECTION, active_champions
 from .templatetags.playbook_people import person as _name
@@ -49,6 +50,7 @@ def _append_revision(
     body: str,
     change_note: str,
     restored_from: Revision | None = None,
+    minor: bool = False,
 ) -> Revision:
     revision = Revision(
         section=locked,
@@ -58,6 +60,7 @@ def _append_revision(
         change_note=change_note.strip(),
         author=author,
         restored_from=restored_from,
+        minor=minor,
     )
     revision.full_clean()
     try:
@@ -69,6 +72,8 @@ def _append_revision(
     locked.current_revision = revision
     locked.full_clean()
     locked.save(update_fields=["current_revision"])
+    if not minor:  # a typo fix tells nobody
+        watching.tell_watchers(revision=revision)
     return revision
 
 
@@ -81,6 +86,7 @@ def save_revision(
     body: str,
     change_note: str,
     base_number: int,
+    minor: bool = False,
 ) -> Revision:
     """Append a revision edited from revision ``base_number``.
 
@@ -98,6 +104,7 @@ def save_revision(
         title=title,
         body=body,
         change_note=change_note,
+        minor=minor,
     )
     section.current_revision = revision
     return revision
@@ -141,6 +148,7 @@ def assign_owner(
         remove_perm(CHANGE_SECTION, previous, locked)
     if owner is not None:
         assign_perm(CHANGE_SECTION, owner, locked)
+        watching.watch(section=locked, user=owner)  # owners watch their sections
     changed = (previous.pk if previous else None) != (owner.pk if owner else None)
     locked.owner = owner
     locked.needs_reassignment = reason == OwnershipChange.Reason.OWNER_DEACTIVATED

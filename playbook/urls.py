@@ -12,6 +12,7 @@ urlpatterns = [
     path("flags/<int:flag_id>/resolve/", review_views.resolve_flag, name="resolve_flag"),
     path("<slug:slug>/flag/", review_views.flag, name="flag"),
     path("<slug:slug>/remind/", review_views.remind, name="remind"),
+    path("<slug:slug>/watch/", review_views.watch, name="watch"),
     path("<slug:slug>/", views.section, name="section"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
     path("<slug:slug>/history/", views.history, name="history"),

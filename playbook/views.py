@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import permissions, selectors, services
+from . import permissions, selectors, services, watching
 from .diffing import diff_lines
 from .forms import OwnerForm, RevisionForm
 from .markdown import render_markdown
@@ -38,6 +38,9 @@ def _revision_form(section, *args, **kwargs):
 def index(request):
     rows = selectors.table_of_contents(user=request.user)
     recent = selectors.recent_revisions()
+    last_read = watching.last_read_numbers(user=request.user)
+    for row in rows:  # "changed since you last read it": sections read before, changed since
+        row.last_read = last_read.get(row.section.pk)
     return render(request, "playbook/index.html", {"rows": rows, "recent": recent})
 
 
@@ -56,6 +59,8 @@ def section(request, slug):
         "can_mark_reviewed": maintains,
         "can_assign_owner": permissions.can_assign_owner(user),
         "open_flags": selectors.open_flags(section=section),
+        "last_read": watching.record_visit(section=section, user=user),
+        "watching": watching.is_watching(section=section, user=user),
         "can_flag": permissions.can_flag(user),
         "can_resolve_flags": maintains,  # permissions.can_resolve_flag: the same people
     }
@@ -81,6 +86,7 @@ def edit(request, slug):
                     body=data["body"],
                     change_note=data["change_note"],
                     base_number=data["base_number"],
+                    minor=data["minor"],
                 )
             except services.StaleEditError as conflict:
                 return _conflict(request, section, data, conflict.current)

@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from playbook.models import Section
+from playbook.models import OwnershipChange, Revision, Section
 from playbook.reminders import send_review_reminders
 
 
@@ -23,14 +23,16 @@ def everything_fresh(db):
 
 
 def test_owners_of_due_or_overdue_sections_and_the_champions_are_e_mailed(
-    everything_fresh, personas
+    everything_fresh, personas, django_capture_on_commit_callbacks
 ):
-    personas["other_owner"].email = ""  # an owner without an address is left out
+    personas["other_owner"].email = ""  # an owner without an address gets no e-mail
     personas["other_owner"].save()
     reviewed_days_ago("target-audience", 120)  # owner's: overdue
     reviewed_days_ago("products-and-services", 80)  # other_owner's: due
 
-    assert send_review_reminders() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_review_reminders() == 3  # owner, other_owner (webhook only), champion
+        assert send_review_reminders() == 0  # once a week
     by_recipient = {message.to[0]: message for message in mail.outbox}
     assert set(by_recipient) == {"owner@example.com", "champion@example.com"}
     to_owner = by_recipient["owner@example.com"]
@@ -41,15 +43,23 @@ def test_owners_of_due_or_overdue_sections_and_the_champions_are_e_mailed(
     assert "Target audience: Overdue" in summary and "Products and services: Review due" in summary
 
 
-def test_nothing_is_sent_when_every_section_is_fresh(everything_fresh, personas):
+def test_nothing_is_sent_when_every_section_is_fresh_and_nothing_happened(
+    everything_fresh, personas
+):
+    # the seeded revisions and the personas' assignment happened "this week" in a test database
+    Revision.objects.update(created_at=timezone.now() - timedelta(days=30))
+    OwnershipChange.objects.all().delete()
     assert send_review_reminders() == 0
     assert mail.outbox == []
 
 
-def test_the_command_can_show_the_e_mails_without_sending(everything_fresh, personas, capsys):
+def test_the_command_can_show_the_e_mails_without_sending(
+    everything_fresh, personas, capsys, django_capture_on_commit_callbacks
+):
     reviewed_days_ago("target-audience", 100)
     call_command("send_review_reminders", "--dry-run")
     assert "To: owner@example.com" in capsys.readouterr().out
     assert mail.outbox == []
-    call_command("send_review_reminders")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_review_reminders")
     assert sorted(m.to[0] for m in mail.outbox) == ["champion@example.com", "owner@example.com"]

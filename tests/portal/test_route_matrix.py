@@ -120,6 +120,7 @@ ROUTES = {
     "playbook:reviews": Rule(OWNER_ASSIGNERS),
     "playbook:mine": Rule(LOGGED_IN),
     "playbook:remind": Rule(OWNER_ASSIGNERS, 302, "POST"),
+    "playbook:watch": Rule(LOGGED_IN, 302, "POST"),
     # --- Metrics dashboards ---
     "metrics:scorecard": Rule(LOGGED_IN),
     "metrics:recompute": Rule(REVOPS_MANAGERS, 302, "POST"),

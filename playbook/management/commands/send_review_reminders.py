@@ -12,8 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, **options):
         if dry_run:
             for reminder in review_reminders():
-                self.stdout.write(f"To: {reminder.recipient}\nSubject: {reminder.subject}\n")
+                self.stdout.write(f"To: {reminder.recipient.email}\nSubject: {reminder.subject}\n")
                 self.stdout.write(reminder.body + "\n")
             return
         sent = send_review_reminders()
-        self.stdout.write(f"Sent {sent} review reminder(s).")
+        self.stdout.write(f"Sent {sent} review reminder(s) (each once a week).")

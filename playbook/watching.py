@@ -1,0 +1,81 @@
+"""Watching sections and what changed: watchers are told about each new revision (after
+commit; minor changes skipped); each reader's last-read revision gives the "changed since you
+last read it" badge and its diff link."""
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from revops_portal.notifications import kinds
+from revops_portal.notifications.services import notify
+
+from .models import Revision, Section, SectionVisit, Watch
+from .templatetags.playbook_people import person
+
+
+def watch(*, section: Section, user) -> None:
+    try:
+        with transaction.atomic():
+            Watch.objects.get_or_create(section=section, user=user)
+    except IntegrityError:  # a double click: watched already
+        pass
+
+
+def unwatch(*, section: Section, user) -> None:
+    Watch.objects.filter(section=section, user=user).delete()
+
+
+def is_watching(*, section: Section, user) -> bool:
+    return Watch.objects.filter(section=section, user=user).exists()
+
+
+def diff_path(section: Section, from_number: int, to_number: int) -> str:
+    return reverse("playbook:diff", args=[section.slug]) + f"?from={from_number}&to={to_number}"
+
+
+def tell_watchers(*, revision: Revision) -> int:
+    """One notification per watcher (not the author) for this revision; sent after commit."""
+    section = revision.section
+    watchers = [
+        w.user
+        for w in Watch.objects.filter(section=section).select_related("user")
+        if w.user_id != revision.author_id
+    ]
+    path = (
+        diff_path(section, revision.number - 1, revision.number)
+        if revision.number > 1
+        else reverse("playbook:section", args=[section.slug])
+    )
+    body = f"{person(revision.author, 'The portal')} saved revision {revision.number}"
+    body += f": {revision.change_note}" if revision.change_note else " (no change note)."
+    return len(
+        notify(
+            recipients=watchers,
+            kind=kinds.SECTION_CHANGED,
+            key=f"revision:{revision.pk}",
+            subject=f"Playbook: “{section.title}” changed (revision {revision.number})",
+            body=body,
+            url=path,
+        )
+    )
+
+
+def record_visit(*, section: Section, user) -> int | None:
+    """Remember that ``user`` read the current revision; returns the number they had read
+    before (None on a first visit)."""
+    current = section.current_number
+    visit = SectionVisit.objects.filter(section=section, user=user).first()
+    if visit is None:
+        try:
+            with transaction.atomic():
+                SectionVisit.objects.create(section=section, user=user, revision_number=current)
+        except IntegrityError:  # two tabs at once
+            pass
+        return None
+    if visit.revision_number != current:
+        SectionVisit.objects.filter(pk=visit.pk).update(revision_number=current)
+    return visit.revision_number
+
+
+def last_read_numbers(*, user) -> dict[int, int]:
+    """section id → the revision number ``user`` last read (one query)."""
+    return dict(SectionVisit.objects.filter(user=user).values_list("section_id", "revision_number"))
