@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import calculations, catalog, queueing
+from . import calculations, catalog, queueing, signals
 from .cuts import Cut
 from .models import (
     Forecast,
@@ -252,6 +252,10 @@ def compute_run(
             logger.exception("Could not record the failure of metric run %s.", run_id)
         raise
     prune_old_runs()
+    # Listeners (playbook.metric_reviews) must not undo a succeeded run: their faults are logged.
+    for receiver, result in signals.run_succeeded.send_robust(sender=MetricRun, run=run):
+        if isinstance(result, Exception):
+            logger.error("After metric run %s, %s failed: %r", run_id, receiver, result)
     return True
 
 

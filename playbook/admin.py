@@ -4,11 +4,14 @@ Ownership changes go through ``services.assign_owner`` so edit permissions follo
 Revisions are history: shown read-only, never edited or deleted here.
 """
 
+from django import forms
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from metrics.catalog import METRICS
+
 from . import permissions, services
-from .models import Revision, Section
+from .models import MetricLink, Revision, Section
 
 
 class RevisionInline(admin.TabularInline):
@@ -33,6 +36,29 @@ class RevisionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("author", "restored_from")
 
 
+class MetricLinkForm(forms.ModelForm):
+    metric_key = forms.ChoiceField(
+        choices=[(m.key, f"{m.name} ({m.key})") for m in METRICS], label="Metric"
+    )
+
+    class Meta:
+        model = MetricLink
+        fields = ("metric_key", "threshold")
+
+
+class MetricLinkInline(admin.TabularInline):
+    """The metrics a section depends on: a move past the threshold makes it due for review."""
+
+    model = MetricLink
+    form = MetricLinkForm
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_assign_owner(request.user)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
 @admin.register(Section)
 class SectionAdmin(GuardedModelAdmin):
     list_display = (
@@ -49,7 +75,7 @@ class SectionAdmin(GuardedModelAdmin):
     fields = ("title", "slug", "position", "team", "owner", "review_interval_days",
               "last_reviewed_at", "last_reviewed_by")  # fmt: skip
     readonly_fields = ("slug", "position", "last_reviewed_at", "last_reviewed_by")
-    inlines = [RevisionInline]
+    inlines = [MetricLinkInline, RevisionInline]
 
     # The ten sections come from a migration: nobody adds or deletes them here.
     def has_add_permission(self, request):

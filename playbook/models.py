@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from metrics.catalog import BY_KEY
+
 
 class Team(models.TextChoices):
     SALES = "sales", "Sales"
@@ -55,6 +57,9 @@ class Section(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Its owner left (deactivated): the champion holds it until someone is assigned.
     needs_reassignment = models.BooleanField(default=False)
+    # A metric it depends on moved past its threshold: due until reviewed after this time.
+    review_requested_at = models.DateTimeField(null=True, blank=True)
+    review_request_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -199,6 +204,57 @@ class SectionVisit(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read {self.section_id} #{self.revision_number}"
+
+
+class MetricLink(models.Model):
+    """A metric the section depends on: a move past the threshold between the last complete
+    month and the one before makes the section due for review (playbook.metric_reviews)."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="metric_links")
+    metric_key = models.CharField(max_length=40)
+    threshold = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Rates: points (default 5); other metrics: percent change (default 10).",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["section", "metric_key"], name="playbook_metric_link"),
+        ]
+
+    def __str__(self):
+        return f"{self.section_id} depends on {self.metric_key}"
+
+    def clean(self):
+        if self.metric_key not in BY_KEY:
+            raise ValidationError({"metric_key": f"No metric {self.metric_key!r}."})
+
+
+class MetricTrigger(models.Model):
+    """A metric's move that made a section due: once per link and period, whichever run saw it."""
+
+    link = models.ForeignKey(MetricLink, on_delete=models.CASCADE, related_name="triggers")
+    run_id = models.PositiveBigIntegerField(help_text="The metric run that saw the move.")
+    period_start = models.DateField()
+    previous = models.DecimalField(max_digits=30, decimal_places=10)
+    current = models.DecimalField(max_digits=30, decimal_places=10)
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "period_start"], name="playbook_metric_trigger_once"
+            ),
+        ]
+
+    def __str__(self):
+        return self.reason
 
 
 class FreshnessSnapshot(models.Model):

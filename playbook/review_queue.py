@@ -12,7 +12,13 @@ from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
 
 from .models import Flag, FreshnessSnapshot, Section
-from .selectors import ReviewStatus, review_due_at, review_status, sections_with_people
+from .selectors import (
+    ReviewStatus,
+    review_due_at,
+    review_requested,
+    review_status,
+    sections_with_people,
+)
 
 TREND_DAYS = (7, 30, 90)  # freshness compared with this many days ago
 
@@ -27,6 +33,10 @@ class DueRow:
     @property
     def status_label(self) -> str:
         return ReviewStatus.LABELS[self.status]
+
+    @property
+    def review_requested(self) -> bool:
+        return review_requested(self.section)
 
     @property
     def owner_inactive(self) -> bool:

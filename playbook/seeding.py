@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .models import Revision, Section
+from .models import MetricLink, Revision, Section
 from .permissions import CHAMPIONS_GROUP
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -55,6 +55,12 @@ OWNERS = {
 # Days since the last review, so the table of contents shows every review state.
 DEMO_REVIEW_AGES = {"tone-of-voice": 120, "processes-and-workflows": 80, "content-assets": 95}
 DEFAULT_REVIEW_AGE = 20
+# Metrics sections depend on (default thresholds): a move makes them due (metric_reviews).
+DEMO_METRIC_LINKS = {
+    "processes-and-workflows": ["win_rate", "sales_cycle_days"],
+    "target-audience": ["customer_churn_rate"],
+    "products-and-services": ["avg_deal_size"],
+}
 # Days between two demo revisions of a section, so the history reads like months of use.
 DEMO_REVISION_SPACING = 23
 
@@ -225,6 +231,10 @@ def seed_playbook(*, content_dir: Path = DEMO_DIR, media_root: Path) -> SeedRepo
             section.last_reviewed_by = section.owner
             section.save(update_fields=["last_reviewed_at", "last_reviewed_by"])
             report.reviews_set.append(f"{slug} ({age} days ago)")
+
+    for slug, keys in DEMO_METRIC_LINKS.items():
+        for key in keys:
+            MetricLink.objects.get_or_create(section=sections[slug], metric_key=key)
 
     _copy_images(content_dir, media_root, report)
     return report

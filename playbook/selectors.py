@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Flag, OwnershipChange, Revision, Section
+from .models import Flag, MetricLink, OwnershipChange, Revision, Section
 from .permissions import editable_section_ids
 
 DUE_SOON = timedelta(days=14)
@@ -34,12 +34,19 @@ def review_due_at(section: Section) -> datetime:
     return since + timedelta(days=section.review_interval_days)
 
 
+def review_requested(section: Section) -> bool:
+    """A metric it depends on moved (playbook.metric_reviews) and nobody reviewed it since."""
+    requested = section.review_requested_at
+    reviewed = section.last_reviewed_at
+    return requested is not None and (reviewed is None or reviewed < requested)
+
+
 def review_status(section: Section, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     due_at = review_due_at(section)
     if now >= due_at:
         return ReviewStatus.OVERDUE
-    if now >= due_at - DUE_SOON:
+    if now >= due_at - DUE_SOON or review_requested(section):
         return ReviewStatus.DUE
     return ReviewStatus.FRESH
 
@@ -255,3 +262,8 @@ def ownership_history(*, section: Section) -> list[OwnershipChange]:
         .select_related("previous_owner", "new_owner", "changed_by")
         .order_by("-created_at", "-pk")
     )
+
+
+def metric_links(*, section: Section) -> list[MetricLink]:
+    """The metrics the section depends on, in name order of their keys (one query)."""
+    return list(MetricLink.objects.filter(section=section).order_by("metric_key"))

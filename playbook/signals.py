@@ -12,3 +12,18 @@ def release_sections_of_deactivated_owner(sender, instance, created, raw=False, 
     from .leavers import release_sections_of_inactive_owners
 
     release_sections_of_inactive_owners(owner=instance)
+
+
+def review_sections_after_metric_run(sender, run, **kwargs):
+    from .metric_reviews import review_sections_after_run
+
+    review_sections_after_run(run=run)
+
+
+def connect_metric_runs():
+    from metrics.signals import run_succeeded
+
+    run_succeeded.connect(review_sections_after_metric_run, dispatch_uid="playbook-metric-reviews")
+
+
+connect_metric_runs()

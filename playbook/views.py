@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import permissions, selectors, services, watching
+from . import metric_reviews, permissions, selectors, services, watching
 from .diffing import diff_lines
 from .forms import OwnerForm, RevisionForm
 from .markdown import render_markdown
@@ -61,6 +61,11 @@ def section(request, slug):
         "open_flags": selectors.open_flags(section=section),
         "last_read": watching.record_visit(section=section, user=user),
         "watching": watching.is_watching(section=section, user=user),
+        "review_requested": selectors.review_requested(section),
+        "metric_links": [
+            (metric_reviews.metric_name(link), metric_reviews.threshold_text(link))
+            for link in selectors.metric_links(section=section)
+        ],
         "can_flag": permissions.can_flag(user),
         "can_resolve_flags": maintains,  # permissions.can_resolve_flag: the same people
     }

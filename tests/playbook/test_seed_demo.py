@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from playbook import permissions
-from playbook.models import Revision, Section
+from playbook.models import MetricLink, MetricTrigger, Revision, Section
 
 from .images import png_bytes
 
@@ -136,3 +136,8 @@ def test_the_real_demo_content_loads(settings):
     settings.DEBUG = True
     call_command("seed_demo", stdout=StringIO())
     assert Revision.objects.filter(author__isnull=False).exists()
+    # metric-triggered reviews: three sections depend on metrics; the demo data moves one
+    assert MetricLink.objects.values("section").distinct().count() >= 3
+    triggered = MetricTrigger.objects.select_related("link__section").first()
+    assert triggered is not None
+    assert triggered.link.section.review_request_reason == triggered.reason
