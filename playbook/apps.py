@@ -8,7 +8,7 @@ class PlaybookConfig(AppConfig):
     def ready(self):
         # Live metric figures in Markdown ({{ metric:key period=… segment=…|channel=… }}): the
         # shortcodes become inert tokens before Markdown and escaped HTML after nh3.
-        from . import markdown, shortcodes, signals  # noqa: F401 (signals: owners who leave)
+        from . import markdown, shortcodes, signals, tasks  # noqa: F401 (signals, tasks: registered)
 
         markdown.register_preprocessor(shortcodes.protect)
         markdown.register_postprocessor(shortcodes.expand)

@@ -12,6 +12,8 @@
 * Flagging a section outdated or wrong: every active signed-in user (all are staff).
   Resolving a flag: the section's owner, champions, superusers.
 * The champion's review queue (/playbook/reviews/), reminding owners: champions, superusers.
+* The print page: everyone who reads. PDF / Markdown exports: champions and superusers make
+  them; an export is downloaded by whoever asked for it, the champions and superusers.
 """
 
 from collections.abc import Iterable
@@ -98,3 +100,13 @@ def can_resolve_flag(user, section: Section) -> bool:
 
 def can_run_review_queue(user) -> bool:
     return can_assign_owner(user)
+
+
+def can_export(user) -> bool:
+    return can_assign_owner(user)
+
+
+def can_download_export(user, export) -> bool:
+    if not _is_active_user(user):
+        return False
+    return export.requested_by_id == user.pk or _edits_everything(user)

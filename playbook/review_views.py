@@ -42,6 +42,7 @@ def mine(request):
     context = {
         "queue": review_queue.review_queue(owner=request.user),
         "is_champion_queue": False,
+        "can_run_review_queue": permissions.can_run_review_queue(request.user),
         "return_to": "mine",
     }
     return render(request, "playbook/reviews.html", context)

@@ -22,3 +22,11 @@ def record_freshness_task() -> None:
     from .review_queue import record_freshness
 
     record_freshness()
+
+
+@shared_task(name="playbook.tasks.build_export", acks_late=True, reject_on_worker_lost=True)
+def build_export(export_id: int) -> None:
+    """Build a PDF or Markdown archive of the playbook (safe to run again on redelivery)."""
+    from .printing import build_export as build
+
+    build(export_id=export_id)

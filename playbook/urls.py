@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import review_views, views
+from . import print_views, review_views, views
 
 app_name = "playbook"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     # The living playbook (review_views): before <slug>/, so these names are never sections.
     path("reviews/", review_views.reviews, name="reviews"),
     path("mine/", review_views.mine, name="mine"),
+    path("print/", print_views.print_page, name="print"),
+    path("print/export/", print_views.export, name="export"),
+    path("exports/<int:export_id>/", print_views.export_detail, name="export_detail"),
+    path("exports/<int:export_id>/download/", print_views.export_download, name="export_download"),
     path("flags/<int:flag_id>/resolve/", review_views.resolve_flag, name="resolve_flag"),
     path("<slug:slug>/flag/", review_views.flag, name="flag"),
     path("<slug:slug>/remind/", review_views.remind, name="remind"),

@@ -47,6 +47,7 @@ PAGES_BY_MONTHS = [
     "/metrics/win_rate.csv",
     "/metrics/win_rate.json?period=2017-06",
     "/playbook/success-metrics/",
+    "/playbook/print/",  # every section, the success metrics' figures among them
 ]
 PAGES_BY_ACCOUNTS = [
     "/metrics/nrr/records/?period=2017-06",

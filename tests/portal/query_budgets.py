@@ -20,7 +20,9 @@ QUERY_BUDGETS = {
     "/playbook/reviews/": 8,
     "/playbook/mine/": 6,
     # A playbook page with metric shortcodes, at 1 or 36 months of stored figures.
-    "/playbook/success-metrics/": 23,  # 19, + the same four as any section (issue 12)
+    "/playbook/success-metrics/": 23,
+    # The whole playbook on one page: ten sections, the figures of their shortcodes (issue 12).
+    "/playbook/print/": 13,  # 19, + the same four as any section (issue 12)
     # Dashboards, at 1 or 36 months of stored figures and at 10 or 1,000 accounts.
     "/metrics/": 11,
     "/metrics/?period=2017-Q4": 9,

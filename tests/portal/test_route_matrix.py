@@ -24,13 +24,14 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from metrics.models import ActionItem, CrmConnection, ImportJob, WeeklyReview
 from playbook import services as playbook_services
-from playbook.models import Flag, Section
+from playbook.models import Flag, PlaybookExport, Section
 from playbook.permissions import CHAMPIONS_GROUP
 from tests.metrics.factories import MetricRunFactory
 from tests.playbook.images import png_bytes
@@ -121,6 +122,11 @@ ROUTES = {
     "playbook:mine": Rule(LOGGED_IN),
     "playbook:remind": Rule(OWNER_ASSIGNERS, 302, "POST"),
     "playbook:watch": Rule(LOGGED_IN, 302, "POST"),
+    # The whole playbook: everyone prints; champions export (a Celery task) and download.
+    "playbook:print": Rule(LOGGED_IN),
+    "playbook:export": Rule(OWNER_ASSIGNERS, 302, "POST", data=lambda: {"kind": "markdown"}),
+    "playbook:export_detail": Rule(OWNER_ASSIGNERS),  # the sample export has no requester
+    "playbook:export_download": Rule(OWNER_ASSIGNERS),
     # --- Metrics dashboards ---
     "metrics:scorecard": Rule(LOGGED_IN),
     "metrics:recompute": Rule(REVOPS_MANAGERS, 302, "POST"),
@@ -223,6 +229,8 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         name="sample", crm="hubspot", auth="hubspot_token", kinds=["accounts"]
     )
     flag = Flag.objects.create(section=Section.objects.get(slug=SAMPLE_SECTION), comment="Old")
+    export = PlaybookExport.objects.create(kind="markdown", status="succeeded")
+    export.file.save("sample.zip", ContentFile(b"PK"), save=True)
     return {
         "folder": "uploads",
         "name": SAMPLE_IMAGE,
@@ -237,6 +245,7 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         "item_id": item.pk,
         "connection_id": connection.pk,
         "flag_id": flag.pk,
+        "export_id": export.pk,
     }
 
 

@@ -1,0 +1,182 @@
+"""The whole playbook on paper and in files: the print page's content, its PDF (WeasyPrint,
+server-side, no network: images and styles are read from disk), and a Markdown archive (one
+file per section and its images). Exports are built by a Celery task (playbook.tasks)."""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from metrics import queueing
+from metrics.selectors import latest_successful_run
+from revops_portal.notifications import kinds
+from revops_portal.notifications.services import notify
+
+from .markdown import render_markdown
+from .models import PlaybookExport, Section
+from .selectors import review_due_at, sections_with_people
+from .templatetags.playbook_people import person
+from .uploads import image_storage, served_image
+
+BUILD_EXPORT = "playbook.tasks.build_export"
+IMAGE_LINK = re.compile(r"/media/playbook/(?P<folder>[a-z]+)/(?P<name>[A-Za-z0-9._-]+)")
+
+
+@dataclass
+class PrintedSection:
+    section: Section
+    html: SafeString
+    due_at: datetime
+
+
+def printed_sections() -> list[PrintedSection]:
+    """Every section in order with its current text rendered (live figures included)."""
+    return [
+        PrintedSection(
+            section=section,
+            html=render_markdown(section.current_revision.body if section.current_revision else ""),
+            due_at=review_due_at(section),
+        )
+        for section in sections_with_people().order_by("position")
+    ]
+
+
+def print_context() -> dict:
+    run = latest_successful_run()
+    return {
+        "printed": printed_sections(),
+        "figures_as_of": run.finished_at if run else None,
+        "printed_at": timezone.now(),
+    }
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def _local_file(url: str) -> tuple[str, str] | None:
+    """(path on disk, content type) for the print page's own static files and images."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", url).split("?")[0]
+    if path.startswith(settings.STATIC_URL):
+        name = path[len(settings.STATIC_URL) :]
+        found = finders.find(name)
+        if not found and staticfiles_storage.exists(name):
+            found = staticfiles_storage.path(name)
+        kind = "text/css" if name.endswith(".css") else "image/svg+xml"
+        return (found, kind) if found else None
+    match = IMAGE_LINK.fullmatch(path)
+    served = served_image(match["folder"], match["name"]) if match else None
+    if served and image_storage().exists(served[0]):
+        return image_storage().path(served[0]), served[1]
+    return None
+
+
+def _local_fetcher():
+    """WeasyPrint's fetcher for our PDFs: our own files from disk, nothing from the network."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class LocalFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            found = _local_file(url)
+            if found is None:
+                raise ValueError(f"Not fetched for the PDF: {url}")
+            path, content_type = found
+            with open(path, "rb") as handle:
+                body = handle.read()
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
+
+    return LocalFilesOnly()
+
+
+def pdf_bytes() -> bytes:
+    from weasyprint import HTML  # imported here: Pango is loaded only by what makes PDFs
+
+    html = render_to_string("playbook/print.html", {**print_context(), "for_pdf": True})
+    return HTML(string=html, base_url=settings.SITE_URL, url_fetcher=_local_fetcher()).write_pdf()
+
+
+# --- Markdown archive ------------------------------------------------------------------------
+
+
+def _front_matter(section: Section) -> str:
+    revision = section.current_revision
+    reviewed = f"{section.last_reviewed_at:%Y-%m-%d}" if section.last_reviewed_at else "never"
+    return (
+        f"---\ntitle: {section.title}\nowner: {person(section.owner)}\n"
+        f"revision: {revision.number if revision else 0}\nlast_reviewed: {reviewed}\n"
+        f"review_due: {review_due_at(section):%Y-%m-%d}\n---\n\n"
+    )
+
+
+def markdown_zip_bytes() -> bytes:
+    """One ``NN-slug.md`` per section (front matter + its Markdown, image links pointing into
+    ``images/``) and the images it shows."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        added = set()
+        for section in sections_with_people().order_by("position"):
+            body = section.current_revision.body if section.current_revision else ""
+            for match in IMAGE_LINK.finditer(body):
+                found = _local_file(match.group(0))
+                name = PurePosixPath(match["name"]).name
+                if found and name not in added:
+                    archive.write(found[0], f"images/{name}")
+                    added.add(name)
+            body = IMAGE_LINK.sub(lambda m: f"images/{m['name']}", body)
+            archive.writestr(
+                f"{section.position:02d}-{section.slug}.md", _front_matter(section) + body
+            )
+    return buffer.getvalue()
+
+
+# --- Exports (a Celery task builds them) -----------------------------------------------------
+
+
+def request_export(*, kind: str, requested_by) -> PlaybookExport:
+    """Queue an export; the task starts once this transaction commits."""
+    export = PlaybookExport(kind=kind, requested_by=requested_by)
+    export.full_clean()
+    export.save()
+    queueing.enqueue_on_commit(BUILD_EXPORT, PlaybookExport, export.pk)
+    return export
+
+
+def build_export(*, export_id: int) -> None:
+    """Build the file and tell the requester; a built export is never built again."""
+    with transaction.atomic():
+        export = PlaybookExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None or export.status == PlaybookExport.Status.SUCCEEDED:
+            return
+        PlaybookExport.objects.filter(pk=export_id).update(status=PlaybookExport.Status.RUNNING)
+    try:
+        data = pdf_bytes() if export.kind == PlaybookExport.Kind.PDF else markdown_zip_bytes()
+    except Exception as exc:
+        PlaybookExport.objects.filter(pk=export_id).update(
+            status=PlaybookExport.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        raise
+    export.file.save(export.download_name, ContentFile(data), save=False)
+    PlaybookExport.objects.filter(pk=export_id).update(
+        file=export.file.name, status=PlaybookExport.Status.SUCCEEDED, finished_at=timezone.now()
+    )
+    notify(
+        recipients=[export.requested_by],
+        kind=kinds.EXPORT_READY,
+        key=f"export:{export.pk}",
+        subject=f"Playbook: your {export.get_kind_display()} is ready",
+        body="Download it from the portal (the link works for you and the champions).",
+        url=reverse("playbook:export_detail", args=[export.pk]),
+    )
