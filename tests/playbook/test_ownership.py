@@ -1,5 +1,7 @@
 """Owners, champions and object permissions, including the admin path."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -131,10 +133,19 @@ def test_changing_the_owner_in_the_admin_moves_the_edit_permission(client_as, se
             "revisions-MAX_NUM_FORMS": "0",
             "revisions-0-id": section.current_revision_id,
             "revisions-0-section": section.pk,
+            "metric_links-TOTAL_FORMS": "1",  # and a metric the section depends on
+            "metric_links-INITIAL_FORMS": "0",
+            "metric_links-MIN_NUM_FORMS": "0",
+            "metric_links-MAX_NUM_FORMS": "1000",
+            "metric_links-0-metric_key": "win_rate",
+            "metric_links-0-threshold": "3",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     saved = Section.objects.get(pk=section.pk)
+    assert list(saved.metric_links.values_list("metric_key", "threshold")) == [
+        ("win_rate", Decimal("3.00"))
+    ]
     assert (saved.owner, saved.title, saved.review_interval_days) == (
         new_owner,
         "Target audience (ICP)",
