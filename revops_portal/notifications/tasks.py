@@ -21,7 +21,8 @@ def deliver_notification(self, notification_id: int):
         services.deliver(notification_id=notification_id)
     except services.DeliveryFailed as failure:
         if self.request.retries < self.max_retries:
-            return self.retry(countdown=min(600, 10 * 2**self.request.retries), throw=False)
+            backoff = settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**self.request.retries
+            return self.retry(countdown=min(600, backoff), throw=False)
         services.record_failure(notification_id=notification_id, error=str(failure))
     return None
 
