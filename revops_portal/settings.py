@@ -413,7 +413,9 @@ NOTIFICATION_RETRIES = env_int("NOTIFICATION_RETRIES", 3, minimum=0)
 # The first retry waits this long, each next one twice as long (at most 10 minutes).
 NOTIFICATION_RETRY_BACKOFF_SECONDS = env_decimal("NOTIFICATION_RETRY_BACKOFF_SECONDS", "10")
 if not (0 < NOTIFICATION_RETRY_BACKOFF_SECONDS <= 600):
-    raise ImproperlyConfigured("NOTIFICATION_RETRY_BACKOFF_SECONDS must be above 0 and at most 600.")
+    raise ImproperlyConfigured(
+        "NOTIFICATION_RETRY_BACKOFF_SECONDS must be above 0 and at most 600."
+    )
 NOTIFICATION_RETRY_BACKOFF_SECONDS = float(NOTIFICATION_RETRY_BACKOFF_SECONDS)
 
 # --- Metrics ----------------------------------------------------------------
