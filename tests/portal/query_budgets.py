@@ -17,7 +17,7 @@ QUERY_BUDGETS = {
     # it depends on (issue 12)
     "/playbook/target-audience/": 11,
     # The champion's review queue and an owner's own, at 2 or 40 open flags.
-    "/playbook/reviews/": 8,
+    "/playbook/reviews/": 7,
     "/playbook/mine/": 6,
     # A playbook page with metric shortcodes, at 1 or 36 months of stored figures.
     "/playbook/success-metrics/": 23,
@@ -44,7 +44,7 @@ QUERY_BUDGETS = {
     "/metrics/connections/": 5,
     "/metrics/connections/<id>/": 8,
     # A user's notification settings, at 1 or 40 notifications sent to them.
-    "/notifications/": 6,
+    "/notifications/": 4,
     # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts.
     "compute_all": 5,
 }
