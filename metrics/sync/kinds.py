@@ -28,6 +28,7 @@ OBJECTS = {
         "accounts": "companies",
         "opportunities": "deals",
         "subscriptions": "subscriptions",
+        "leads": "contacts",
     },
     "salesforce": {
         "accounts": "Account",
