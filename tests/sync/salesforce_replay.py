@@ -48,6 +48,7 @@ class SalesforceOrg:
         self.faults: list[tuple[int, dict, list]] = []  # (status, headers, body) for next queries
         self.queries: list[str] = []
         self.logins = 0
+        self.refuse_login = False
         self.on_token = lambda form: None  # sees each token request's form
 
     def put(self, sobject: str, record_id: str, **fields) -> None:
@@ -70,6 +71,9 @@ class SalesforceOrg:
         self.put(sobject, record_id, IsDeleted=True)
 
     def _token(self, request):
+        if self.refuse_login:
+            refused = {"error": "invalid_client", "error_description": "invalid client credentials"}
+            return 400, {}, json.dumps(refused)
         self.logins += 1
         self.on_token(
             parse_qs(request.body if isinstance(request.body, str) else request.body.decode())

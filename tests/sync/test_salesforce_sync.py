@@ -262,3 +262,13 @@ def test_the_jwt_bearer_flow_signs_in_with_the_stored_private_key(org, owner, ca
     assert Account.objects.count() == 3
     body_line = pem.splitlines()[1]
     assert body_line not in caplog.text and body_line not in run.message
+
+
+def test_refused_client_credentials_fail_with_a_clear_status_and_no_secret(org, connection):
+    org.refuse_login = True
+    run = services.sync_now(connection=connection)
+    assert run.status == SyncRun.Status.FAILED
+    assert run.message.startswith("Salesforce refused the connection's credentials")
+    assert SECRET not in run.message
+    lines = services.test_connection(connection=connection)
+    assert len(lines) == 1 and not lines[0].ok and "refused" in lines[0].text
