@@ -430,6 +430,39 @@ class ReviewChange(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.what[:60]}"
 
 
+class ReviewSubscription(models.Model):
+    """A user's choice about the Monday review e-mail. Without a row, RevOps managers get it
+    (review_email.subscribers); a row records a choice either way."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_subscription"
+    )
+    subscribed = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user}: {'subscribed' if self.subscribed else 'unsubscribed'}"
+
+
+class ReviewEmail(models.Model):
+    """The Monday e-mail about one week to one user: at most one row per week and user, so a
+    job that runs twice sends nothing twice. `sent_at` is set once the mail server took it."""
+
+    week = models.CharField(max_length=8, help_text="ISO week code the e-mail is about.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(MetricRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "user"], name="review_email_once_per_week")
+        ]
+
+    def __str__(self):
+        return f"Review e-mail {self.week} to {self.user}"
+
+
 # --- CRM sync (metrics/sync/) ---------------------------------------------------------------------
 
 from metrics.sync.models import CrmConnection, SyncCursor, SyncRun, SyncWaiting  # noqa: E402, F401

@@ -16,6 +16,9 @@
   ``metrics.<action>_metrictarget`` permission.
 """
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
 ADD_METRIC_RUN = "metrics.add_metricrun"
 ADD_IMPORT_JOB = "metrics.add_importjob"
 TARGET_ACTIONS = ("view", "add", "change", "delete")
@@ -45,6 +48,24 @@ def can_import(user) -> bool:
     if not _is_active_user(user):
         return False
     return user.is_superuser or (user.is_staff and user.has_perm(ADD_IMPORT_JOB))
+
+
+def _holds(permission: str) -> Q:
+    """Users holding `permission` ("app.codename") directly or through a group."""
+    app_label, codename = permission.split(".")
+    direct = Q(user_permissions__codename=codename)
+    direct &= Q(user_permissions__content_type__app_label=app_label)
+    grouped = Q(groups__permissions__codename=codename)
+    grouped &= Q(groups__permissions__content_type__app_label=app_label)
+    return direct | grouped
+
+
+def revops_managers() -> QuerySet:
+    """The active users `can_recompute` or `can_import` say yes to, as one query."""
+    who = Q(is_superuser=True) | _holds(ADD_METRIC_RUN)
+    who |= Q(is_staff=True) & _holds(ADD_IMPORT_JOB)
+    matching = get_user_model().objects.filter(who).values("pk")
+    return get_user_model().objects.filter(is_active=True, pk__in=matching)
 
 
 def can_open_import_job(user, job) -> bool:

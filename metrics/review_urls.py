@@ -8,6 +8,7 @@ app_name = "reviews"
 urlpatterns = [
     path("", review_views.review_list, name="list"),
     path("open/", review_views.review_open, name="open"),
+    path("email/", review_views.review_email_choice, name="email_choice"),
     path("<str:week>/", review_views.review_detail, name="detail"),
     path("<str:week>/notes/", review_views.review_notes, name="notes"),
     path("<str:week>/decisions/", review_views.review_decision, name="decision"),

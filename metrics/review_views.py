@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import reviews
+from . import review_email, reviews
 from .models import ActionItem, WeeklyReview
 from .params import BadRequest, parse_period
 from .periods import WEEK
@@ -46,8 +46,16 @@ def review_list(request):
         "reviews": reviews.review_list(),
         "this_week": reviews.this_week(),
         "can_run_reviews": can_run_reviews(request.user),
+        "subscribed": review_email.is_subscribed(request.user),
     }
     return render(request, "metrics/review_list.html", context)
+
+
+@require_POST
+def review_email_choice(request):
+    """Every reader chooses whether to get the Monday e-mail."""
+    review_email.set_subscribed(user=request.user, subscribed=request.POST.get("subscribed") == "1")
+    return redirect("reviews:list")
 
 
 @require_POST

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from metrics import queueing, services
+from metrics import queueing, review_email, services
 from metrics.importing.services import import_job_run
 from metrics.models import MetricRun
 from metrics.sync import services as sync_services
@@ -61,3 +61,9 @@ def run_crm_sync(run_id: int) -> None:
 def queue_due_crm_syncs() -> list[int]:
     """Every few minutes: queue the connections whose schedule (hourly by default) is due."""
     return sync_services.queue_due_syncs()
+
+
+@shared_task(acks_late=True)
+def send_weekly_review_email() -> int:
+    """Monday mornings: last week's summary to the subscribers (once per week and recipient)."""
+    return len(review_email.send_weekly_review().recipients)

@@ -354,6 +354,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=2, minute=30),
     },
     "metrics-sweep-runs": {"task": "metrics.tasks.sweep_runs", "schedule": 300.0},
+    # The weekly review e-mail, Monday mornings after the nightly recompute.
+    "metrics-weekly-review-email": {
+        "task": "metrics.tasks.send_weekly_review_email",
+        "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    },
     # Playbook: chase sections due or overdue for review, Monday mornings.
     "playbook-review-reminders": {
         "task": "playbook.tasks.send_review_reminders_task",

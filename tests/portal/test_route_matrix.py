@@ -153,6 +153,8 @@ ROUTES = {
     # --- Weekly reviews (metrics/review_views.py) ---
     "reviews:list": Rule(LOGGED_IN),
     "reviews:open": Rule(REVIEW_EDITORS, 302, "POST"),
+    # Everyone chooses for themselves whether to get the Monday e-mail.
+    "reviews:email_choice": Rule(LOGGED_IN, 302, "POST", data=lambda: {"subscribed": "1"}),
     "reviews:detail": Rule(LOGGED_IN),
     "reviews:notes": Rule(REVIEW_EDITORS, 302, "POST", data=lambda: {"notes": "Thin pipeline"}),
     "reviews:decision": Rule(REVIEW_EDITORS, 302, "POST", data=lambda: {"text": "Hire"}),
