@@ -12,7 +12,7 @@ from decimal import Decimal
 from . import catalog, cuts, selectors
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
-from .models import MetricRun, MetricTarget
+from .models import MetricRun, MetricTarget, MetricValue
 from .periods import MONTH, QUARTER, WEEK, YEAR, Period
 from .presentation import (
     Change,
@@ -21,6 +21,7 @@ from .presentation import (
     chart_number,
     currency,
     metric_url,
+    scorecard_url,
     sparkline,
     target_status,
 )
@@ -149,6 +150,48 @@ def scorecard(*, run: MetricRun | None, period: Period, cut: Cut) -> Scorecard:
     return card
 
 
+# The "by team" view: the pipeline figures a sales team is judged by, one row per team.
+TEAM_VIEW_KEYS: tuple[str, ...] = (
+    "won_count",
+    "won_amount",
+    "win_rate",
+    "avg_deal_size",
+    "sales_cycle_days",
+    "open_pipeline_amount",
+    "pipeline_velocity",
+)
+
+
+@dataclass
+class TeamRow:
+    team: str
+    url: str  # the scorecard cut to this team
+    figures: list[Figure]
+
+
+@dataclass
+class TeamView:
+    definitions: list[MetricDefinition]
+    rows: list[TeamRow]
+
+
+def team_view(*, run: MetricRun | None, period: Period) -> TeamView:
+    """Each team's pipeline figures for the period (the `team` cut; one query)."""
+    definitions = [catalog.BY_KEY[key] for key in TEAM_VIEW_KEYS]
+    by_team: dict[str, dict[str, MetricValue]] = {}
+    for row in selectors.values_by_cut(run, TEAM_VIEW_KEYS, period, [catalog.TEAM]):
+        by_team.setdefault(row.cut_value, {})[row.key] = row
+    rows = [
+        TeamRow(
+            team=team,
+            url=scorecard_url(period=period, cut=Cut(catalog.TEAM, team)),
+            figures=[Figure.from_row(d, period, values.get(d.key)) for d in definitions],
+        )
+        for team, values in sorted(by_team.items())
+    ]
+    return TeamView(definitions=definitions, rows=rows)
+
+
 def success_cards(*, today: date | None = None) -> list[ScorecardRow]:
     """The live metric cards of the playbook's Success metrics section (a fixed few queries)."""
     run = selectors.latest_successful_run()
@@ -220,7 +263,7 @@ def breakdown(
     """The figure for each segment (and channel, where the metric allows it) in a period."""
     kinds = [k for k in cuts.FILTER_KINDS if k in definition.cuts]
     result: dict[str, list[tuple[str, Figure]]] = {k: [] for k in kinds}
-    for row in selectors.values_by_cut(run, definition.key, period, kinds):
+    for row in selectors.values_by_cut(run, [definition.key], period, kinds):
         result[row.cut_kind].append((row.cut_value, Figure.from_row(definition, period, row)))
     return result
 

@@ -134,6 +134,10 @@ def metric_url(key: str, *, period: Period | None = None, cut: Cut | None = None
     return f"{url}?{urlencode(params)}" if params else url
 
 
+def scorecard_url(*, period: Period, cut: Cut) -> str:
+    return f"{reverse('metrics:scorecard')}?{urlencode({'period': period.code(), **cut.params()})}"
+
+
 def currency() -> str:
     return settings.METRICS_CURRENCY
 

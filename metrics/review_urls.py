@@ -13,5 +13,21 @@ urlpatterns = [
     path("<str:week>/notes/", review_views.review_notes, name="notes"),
     path("<str:week>/decisions/", review_views.review_decision, name="decision"),
     path("<str:week>/items/", review_views.review_item, name="item"),
+    path(
+        "<str:week>/decisions/<int:decision_id>/",
+        review_views.review_decision_edit,
+        name="decision_edit",
+    ),
+    path(
+        "<str:week>/decisions/<int:decision_id>/delete/",
+        review_views.review_decision_delete,
+        name="decision_delete",
+    ),
+    path("<str:week>/items/<int:item_id>/", review_views.review_item_edit, name="item_edit"),
+    path(
+        "<str:week>/items/<int:item_id>/delete/",
+        review_views.review_item_delete,
+        name="item_delete",
+    ),
     path("<str:week>/items/<int:item_id>/done/", review_views.review_item_done, name="item_done"),
 ]

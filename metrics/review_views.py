@@ -4,15 +4,14 @@ logged-in user's; opening and editing is `can_run_reviews`'s (403 otherwise, not
 from datetime import date
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import review_email, reviews
-from .models import ActionItem, WeeklyReview
+from .models import ActionItem, Decision, WeeklyReview
 from .params import BadRequest, parse_period
 from .periods import WEEK
 from .permissions import can_run_reviews
@@ -36,8 +35,34 @@ def _back(review: WeeklyReview):
     return redirect("reviews:detail", week=review.week)
 
 
-def _refused(message: str):
-    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+def _edited(request, week: str, change) -> HttpResponse:
+    """Call `change(review)` on the week's review, for editors only (checked first, so others
+    get 403 whatever they sent). A ReviewError or BadRequest answers 400 with its message
+    (through answers_bad_request); success goes back to the review."""
+    review = _editable_review(request, week)
+    try:
+        change(review)
+    except reviews.ReviewError as exc:
+        raise BadRequest(str(exc)) from None
+    return _back(review)
+
+
+def _due_date(request) -> date:
+    try:
+        return date.fromisoformat(request.POST.get("due_date", "")[:10])
+    except ValueError:
+        raise BadRequest("Give a due date as YYYY-MM-DD.") from None
+
+
+def _item(item_id: int) -> ActionItem:
+    return get_object_or_404(ActionItem.objects.select_related("review"), pk=item_id)
+
+
+def _owner(request):
+    owner = reviews.find_owner(request.POST.get("owner", ""))
+    if owner is None:
+        raise BadRequest("Choose the action item's owner (an active user).")
+    return owner
 
 
 @require_GET
@@ -59,13 +84,17 @@ def review_email_choice(request):
 
 
 @require_POST
+@answers_bad_request()
 def review_open(request):
+    """This week's review, or the past week the form names."""
     if not can_run_reviews(request.user):
         raise PermissionDenied("Only RevOps managers and playbook champions open reviews.")
+    code = request.POST.get("week", "").strip()
     try:
-        review = reviews.open_review(week=reviews.this_week(), by=request.user)
+        week = reviews.week_to_open(_week(code) if code else None)
+        review = reviews.open_review(week=week, by=request.user)
     except reviews.ReviewError as exc:
-        return _refused(str(exc))
+        raise BadRequest(str(exc)) from None
     return _back(review)
 
 
@@ -77,14 +106,14 @@ def review_detail(request, week: str):
         raise Http404("No review for that week.")
     page = reviews.review_page(review)
     live = f"{reverse('metrics:scorecard')}?{urlencode({'period': page.week.code()})}"
+    editor = can_run_reviews(request.user)
     context = {
         "page": page,
         "review": review,
         "live_url": live,
-        "can_run_reviews": can_run_reviews(request.user),
-        "owners": get_user_model().objects.filter(is_active=True).order_by("username")
-        if can_run_reviews(request.user)
-        else [],
+        "can_run_reviews": editor,
+        "owners": list(reviews.owner_choices()) if editor else [],
+        "statuses": ActionItem.Status.choices,
     }
     return render(request, "metrics/review_detail.html", context)
 
@@ -92,61 +121,103 @@ def review_detail(request, week: str):
 @require_POST
 @answers_bad_request()
 def review_notes(request, week: str):
-    review = _editable_review(request, week)
-    try:
-        reviews.save_notes(review=review, notes=request.POST.get("notes", ""), by=request.user)
-    except reviews.ReviewError as exc:
-        return _refused(str(exc))
-    return _back(review)
+    notes = request.POST.get("notes", "")
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.save_notes(review=review, notes=notes, by=request.user),
+    )
 
 
 @require_POST
 @answers_bad_request()
 def review_decision(request, week: str):
-    review = _editable_review(request, week)
-    try:
-        reviews.add_decision(review=review, text=request.POST.get("text", ""), by=request.user)
-    except reviews.ReviewError as exc:
-        return _refused(str(exc))
-    return _back(review)
+    text = request.POST.get("text", "")
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.add_decision(review=review, text=text, by=request.user),
+    )
+
+
+@require_POST
+@answers_bad_request()
+def review_decision_edit(request, week: str, decision_id: int):
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.edit_decision(
+            review=review,
+            decision=get_object_or_404(Decision, pk=decision_id),
+            text=request.POST.get("text", ""),
+            by=request.user,
+        ),
+    )
+
+
+@require_POST
+@answers_bad_request()
+def review_decision_delete(request, week: str, decision_id: int):
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.delete_decision(
+            review=review, decision=get_object_or_404(Decision, pk=decision_id), by=request.user
+        ),
+    )
 
 
 @require_POST
 @answers_bad_request()
 def review_item(request, week: str):
-    review = _editable_review(request, week)
-    owner_id = request.POST.get("owner", "")
-    owner = (
-        get_user_model().objects.filter(pk=owner_id, is_active=True).first()
-        if owner_id.isdigit()
-        else None
-    )
-    if owner is None:
-        return _refused("Choose the action item's owner.")
-    try:
-        due = date.fromisoformat(request.POST.get("due_date", "")[:10])
-    except ValueError:
-        return _refused("Give a due date as YYYY-MM-DD.")
-    try:
-        reviews.add_action_item(
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.add_action_item(
             review=review,
             text=request.POST.get("text", ""),
-            owner=owner,
-            due_date=due,
+            owner=_owner(request),
+            due_date=_due_date(request),
             by=request.user,
-        )
-    except reviews.ReviewError as exc:
-        return _refused(str(exc))
-    return _back(review)
+        ),
+    )
+
+
+@require_POST
+@answers_bad_request()
+def review_item_edit(request, week: str, item_id: int):
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.edit_action_item(
+            review=review,
+            item=_item(item_id),
+            text=request.POST.get("text", ""),
+            owner=_owner(request),
+            due_date=_due_date(request),
+            status=request.POST.get("status", ""),
+            by=request.user,
+        ),
+    )
+
+
+@require_POST
+@answers_bad_request()
+def review_item_delete(request, week: str, item_id: int):
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.delete_action_item(
+            review=review, item=_item(item_id), by=request.user
+        ),
+    )
 
 
 @require_POST
 @answers_bad_request()
 def review_item_done(request, week: str, item_id: int):
-    review = _editable_review(request, week)
-    item = get_object_or_404(ActionItem, pk=item_id)
-    try:
-        reviews.mark_done(review=review, item=item, by=request.user)
-    except reviews.ReviewError as exc:
-        return _refused(str(exc))
-    return _back(review)
+    return _edited(
+        request,
+        week,
+        lambda review: reviews.mark_done(review=review, item=_item(item_id), by=request.user),
+    )

@@ -10,8 +10,9 @@ fixed number of queries whatever the number of decisions and items.
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Max, Min, Prefetch, Q
 from django.utils import timezone
 
 from . import pages, selectors
@@ -29,6 +30,17 @@ class ReviewError(ValueError):
 
 def this_week(today: date | None = None) -> Period:
     return Period.containing(today or timezone.localdate(), WEEK)
+
+
+def week_to_open(week: Period | None, *, today: date | None = None) -> Period:
+    """The week a manager asks to open: this one by default, or a past one (a meeting recorded
+    afterwards); not one that has not started."""
+    current = this_week(today)
+    if week is None:
+        return current
+    if current < week:
+        raise ReviewError(f"{week.code()} has not started yet: open this week's or a past one.")
+    return week
 
 
 def _record(review: WeeklyReview, user, what: str) -> None:
@@ -86,11 +98,62 @@ def add_action_item(*, review: WeeklyReview, text: str, owner, due_date: date, b
     return item
 
 
+def _check_on(review: WeeklyReview, item: ActionItem) -> None:
+    """An item is handled in its own review or a later one that carried it forward."""
+    if item.review_id != review.pk and not item.review.week < review.week:
+        raise ReviewError("That action item is not on this review.")
+
+
+def _check_decision_on(review: WeeklyReview, decision: Decision) -> None:
+    if decision.review_id != review.pk:
+        raise ReviewError("That decision is not on this review.")
+
+
+@transaction.atomic
+def edit_decision(*, review: WeeklyReview, decision: Decision, text: str, by) -> None:
+    _check_decision_on(review, decision)
+    before, decision.text = decision.text, _text(text)
+    decision.save(update_fields=["text"])
+    _record(review, by, f"Edited a decision: {before} → {decision.text}")
+
+
+@transaction.atomic
+def delete_decision(*, review: WeeklyReview, decision: Decision, by) -> None:
+    _check_decision_on(review, decision)
+    decision.delete()
+    _record(review, by, f"Deleted a decision: {decision.text}")
+
+
+@transaction.atomic
+def edit_action_item(
+    *, review: WeeklyReview, item: ActionItem, text: str, owner, due_date: date, status: str, by
+) -> None:
+    _check_on(review, item)
+    if status not in ActionItem.Status.values:
+        raise ReviewError("The status is open or done.")
+    item.text, item.owner, item.due_date = _text(text), owner, due_date
+    if status != item.status:
+        item.status = status
+        item.done_at = timezone.now() if status == ActionItem.Status.DONE else None
+    item.save(update_fields=["text", "owner", "due_date", "status", "done_at"])
+    _record(
+        review,
+        by,
+        f"Edited an action item ({owner}, due {due_date:%Y-%m-%d}, {item.status}): {item.text}",
+    )
+
+
+@transaction.atomic
+def delete_action_item(*, review: WeeklyReview, item: ActionItem, by) -> None:
+    _check_on(review, item)
+    item.delete()
+    _record(review, by, f"Deleted an action item: {item.text}")
+
+
 @transaction.atomic
 def mark_done(*, review: WeeklyReview, item: ActionItem, by) -> None:
     """Done in `review` (the item's own or a later one that carried it forward)."""
-    if item.review_id != review.pk and not item.review.week < review.week:
-        raise ReviewError("That action item is not on this review.")
+    _check_on(review, item)
     if item.status == ActionItem.Status.DONE:
         return
     item.status = ActionItem.Status.DONE
@@ -113,6 +176,27 @@ def review_list():
     return WeeklyReview.objects.select_related("opened_by")
 
 
+# Who can own an action item: any active account (every account is a member of staff; Django's
+# is_staff only opens the admin, and the sales, marketing and CS owners who get action items
+# don't have it). The picker lists the first few hundred by name: its bound.
+MAX_OWNER_CHOICES = 200
+
+
+def owner_choices():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("first_name", "last_name", "username")[:MAX_OWNER_CHOICES]
+    )
+
+
+def find_owner(owner_id: str):
+    """The active user `owner_id` names, or None."""
+    if not (owner_id.isascii() and owner_id.isdigit() and len(owner_id) <= 18):
+        return None
+    return get_user_model().objects.filter(pk=owner_id, is_active=True).first()
+
+
 @dataclass
 class ReviewPage:
     review: WeeklyReview
@@ -122,6 +206,8 @@ class ReviewPage:
     month_card: pages.Scorecard
     items: list[ActionItem]
     carried: list[ActionItem]
+    previous_week: str | None  # the nearest earlier and later reviews' weeks, if any
+    next_week: str | None
 
 
 def find_review(week: Period) -> WeeklyReview | None:
@@ -150,4 +236,13 @@ def review_page(review: WeeklyReview) -> ReviewPage:
         month_card=pages.scorecard(run=review.run, period=month, cut=ALL_CUT),
         items=list(review.action_items.all()),
         carried=list(carried_items(review)),
+        **_neighbours(review),
+    )
+
+
+def _neighbours(review: WeeklyReview) -> dict[str, str | None]:
+    """The nearest earlier and later reviews' weeks (one query; week codes sort as weeks do)."""
+    return WeeklyReview.objects.aggregate(
+        previous_week=Max("week", filter=Q(week__lt=review.week)),
+        next_week=Min("week", filter=Q(week__gt=review.week)),
     )

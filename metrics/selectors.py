@@ -65,15 +65,15 @@ def stored_values(
 
 
 def values_by_cut(
-    run: MetricRun | None, key: str, period: Period, cut_kinds: Collection[str]
+    run: MetricRun | None, keys: Collection[str], period: Period, cut_kinds: Collection[str]
 ) -> list[MetricValue]:
-    """One metric's stored values for a period under every cut of these kinds (one query)."""
-    if run is None or not cut_kinds:
+    """Some metrics' stored values for a period under every cut of these kinds (one query)."""
+    if run is None or not cut_kinds or not keys:
         return []
     return list(
         MetricValue.objects.filter(
             run=run,
-            key=key,
+            key__in=list(keys),
             period_start=period.start,
             period_end=period.end,
             cut_kind__in=list(cut_kinds),

@@ -78,6 +78,7 @@ def scorecard(request):
     active_run = MetricRun.objects.filter(pk=run_id).first() if run_id else None
     context = {
         "card": pages.scorecard(run=run, period=period, cut=cut),
+        "team_view": pages.team_view(run=run, period=period) if cut.is_all else None,
         "can_recompute": can_recompute(request.user),
         "can_import": can_import(request.user),
         "active_run": active_run,

@@ -73,6 +73,7 @@ def section(request, slug):
         from metrics.pages import success_cards
 
         context["metric_cards"] = success_cards()
+        context["links_to_reviews"] = True  # where the weekly meeting records its decisions
     return render(request, "playbook/section.html", context)
 
 

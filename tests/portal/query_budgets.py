@@ -24,13 +24,15 @@ QUERY_BUDGETS = {
     # The whole playbook on one page: ten sections, the figures of their shortcodes (issue 12).
     "/playbook/print/": 13,  # 19, + the same four as any section (issue 12)
     # Dashboards, at 1 or 36 months of stored figures and at 10 or 1,000 accounts.
-    "/metrics/": 11,
-    "/metrics/?period=2017-Q4": 9,
+    "/metrics/": 12,
+    "/metrics/?period=2017-Q4": 10,
     "/metrics/?segment=SMB": 11,
     "/metrics/win_rate/": 9,
     "/metrics/arr/?period=2017": 7,
     "/metrics/cac/?channel=Referral": 8,
     "/metrics/nrr/": 9,
+    # The scorecard's "by team" view (a week, the all cut), at 2 or 30 teams.
+    "/metrics/?period=2026-W48": 10,
     "/metrics/win_rate.csv": 8,
     "/metrics/win_rate.json?period=2017-06": 4,
     # Drill-downs (paginated), at 10 or 1,000 accounts.
@@ -39,7 +41,9 @@ QUERY_BUDGETS = {
     "/metrics/cac/records/?period=2017-06": 6,
     "/metrics/open_pipeline_count/records/?period=2017-06": 4,
     # A weekly review (two scorecards from its frozen run), at 1 or 20 decisions and items.
-    "/reviews/2026-W48/": 16,
+    "/reviews/2026-W48/": 17,
+    # The list of reviews and the Monday e-mail choice, at 3 or 30 reviews.
+    "/reviews/": 6,
     # CRM connections and a connection's sync log, at 1 or 40 syncs per connection.
     "/metrics/connections/": 5,
     "/metrics/connections/<id>/": 8,

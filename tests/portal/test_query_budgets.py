@@ -1,6 +1,7 @@
 """The query-budget table lists exactly what the query-count tests measure."""
 
 from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
+from tests.metrics.test_review_edits import REVIEW_LIST, SCORECARD_BY_TEAM
 from tests.metrics.test_reviews import REVIEW_PAGE
 from tests.notifications.test_settings_page import SETTINGS_PAGE
 from tests.playbook.test_query_counts import PAGES as PLAYBOOK_PAGES
@@ -20,4 +21,5 @@ def test_every_budget_is_measured_by_a_test():
         "compute_all",
     }
     measured |= set(CONNECTION_PAGES)
+    measured |= {REVIEW_LIST, SCORECARD_BY_TEAM}
     assert set(QUERY_BUDGETS) - measured == set(), "budgets no test measures"

@@ -29,7 +29,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from metrics.models import ActionItem, CrmConnection, ImportJob, WeeklyReview
+from metrics.models import ActionItem, CrmConnection, Decision, ImportJob, WeeklyReview
 from playbook import services as playbook_services
 from playbook.models import Flag, PlaybookExport, Section
 from playbook.permissions import CHAMPIONS_GROUP
@@ -78,6 +78,32 @@ class Rule:
 def _action_item() -> dict:
     owner = User.objects.get(username="reader")
     return {"text": "Call back", "owner": owner.pk, "due_date": "2026-12-04"}
+
+
+def _action_item_edit() -> dict:
+    return {**_action_item(), "status": "open"}
+
+
+# Deleting routes: each request puts the sample row back first (same id), so every persona
+# allowed deletes it rather than finding it gone.
+SAMPLE_REVIEW_WEEK, SAMPLE_DECISION_ID, SAMPLE_ITEM_ID = "2026-W48", 4242, 4343
+
+
+def _sample_decision_back() -> dict:
+    review = WeeklyReview.objects.get(week=SAMPLE_REVIEW_WEEK)
+    Decision.objects.get_or_create(
+        pk=SAMPLE_DECISION_ID, defaults={"review": review, "text": "Hire"}
+    )
+    return {}
+
+
+def _sample_item_back() -> dict:
+    review = WeeklyReview.objects.get(week=SAMPLE_REVIEW_WEEK)
+    ActionItem.objects.get_or_create(
+        pk=SAMPLE_ITEM_ID,
+        defaults={"review": review, "text": "Call back", "due_date": date(2026, 12, 4)},
+    )
+    return {}
 
 
 def _image() -> dict:
@@ -160,6 +186,10 @@ ROUTES = {
     "reviews:decision": Rule(REVIEW_EDITORS, 302, "POST", data=lambda: {"text": "Hire"}),
     "reviews:item": Rule(REVIEW_EDITORS, 302, "POST", data=_action_item),
     "reviews:item_done": Rule(REVIEW_EDITORS, 302, "POST"),
+    "reviews:decision_edit": Rule(REVIEW_EDITORS, 302, "POST", data=lambda: {"text": "Hire 2"}),
+    "reviews:decision_delete": Rule(REVIEW_EDITORS, 302, "POST", data=_sample_decision_back),
+    "reviews:item_edit": Rule(REVIEW_EDITORS, 302, "POST", data=_action_item_edit),
+    "reviews:item_delete": Rule(REVIEW_EDITORS, 302, "POST", data=_sample_item_back),
     # --- Notifications (revops_portal/notifications): each user's own settings ---
     "notifications:settings": Rule(LOGGED_IN),
 }
@@ -224,8 +254,8 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         kind="accounts", file="imports/known.csv", original_name="known.csv", status="succeeded"
     )
     run = MetricRunFactory()
-    review = WeeklyReview.objects.create(week="2026-W48", run=run)
-    item = ActionItem.objects.create(review=review, text="Call back", due_date=date(2026, 12, 4))
+    review = WeeklyReview.objects.create(week=SAMPLE_REVIEW_WEEK, run=run)
+    _sample_decision_back(), _sample_item_back()
     # No secrets stored: testing it says so and syncing it fails at once, without a CRM.
     connection = CrmConnection.objects.create(
         name="sample", crm="hubspot", auth="hubspot_token", kinds=["accounts"]
@@ -244,7 +274,8 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         "uidb64": "MQ",
         "token": "not-a-valid-token",
         "week": review.week,
-        "item_id": item.pk,
+        "item_id": SAMPLE_ITEM_ID,
+        "decision_id": SAMPLE_DECISION_ID,
         "connection_id": connection.pk,
         "flag_id": flag.pk,
         "export_id": export.pk,
