@@ -3,19 +3,21 @@ action items, who may edit, the change record, bad week codes and bounded querie
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from metrics import permissions, reviews
 from metrics.models import ActionItem, Decision, MetricValue, ReviewChange, WeeklyReview
 from metrics.periods import MONTH, Period
-from metrics.services import prune_old_runs
+from metrics.services import compute_now, prune_old_runs
 from playbook.permissions import CHAMPIONS_GROUP
 from tests.metrics.dashboard_support import make_persona, make_user, store_figures
-from tests.metrics.factories import MetricRunFactory
+from tests.metrics.factories import AccountFactory, MetricRunFactory, SubscriptionFactory
 from tests.portal.query_budgets import assert_within_budget, page_queries
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +284,25 @@ def test_the_review_page_queries_do_not_grow_with_decisions_and_items(review, ma
     large = page_queries(client, url)
     assert small == large
     assert_within_budget(url, large)
+
+
+def test_an_import_and_recompute_after_opening_leave_the_review_as_it_was(manager, tmp_path):
+    """The real path: records → run → review opened → a CSV import → a new run."""
+    account = AccountFactory(external_id="ACC-FROZEN")
+    SubscriptionFactory(account=account, mrr=Decimal(100), start_date=date(2026, 11, 2))
+    compute_now(trigger="command", period=W48)  # the records end before W48: ask for it
+    review = reviews.open_review(week=W48, by=manager)
+
+    csv = tmp_path / "subscriptions.csv"
+    csv.write_text("external_id,account,mrr,start_date\nSUB-NEW,ACC-FROZEN,50,2026-11-10\n")
+    call_command("import_crm", "subscriptions", str(csv), stdout=StringIO())
+    newer = compute_now(trigger="command", period=W48)
+    assert newer.pk != review.run_id
+
+    client = logged_in(make_persona("reader"))
+    page = client.get(f"/reviews/{W48.code()}/")
+    assert arr_on(page.context["page"].week_card) == Decimal(1200)  # 100 MRR × 12
+    assert arr_on(page.context["page"].month_card) == Decimal(1200)
+    live = client.get(page.context["live_url"])
+    assert live.context["card"].run == newer
+    assert arr_on(live.context["card"]) == Decimal(1800)  # (100 + 50) × 12
