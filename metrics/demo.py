@@ -18,10 +18,21 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from . import catalog, reviews
 from .importing.schema import RECORD_KINDS
 from .importing.writing import upsert
-from .models import Account, Forecast, Opportunity, Spend, Subscription
-from .periods import Period, covering, last_complete
+from .models import (
+    Account,
+    Forecast,
+    MetricRun,
+    MetricTarget,
+    MetricValue,
+    Opportunity,
+    Spend,
+    Subscription,
+    Team,
+)
+from .periods import WEEK, Period, covering, last_complete
 
 SEED = 20260101
 ACCOUNTS = 200
@@ -403,3 +414,153 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
         first_day=first_day,
         last_day=last_day,
     )
+
+
+# --- Teams, targets and past weekly reviews (the weekly revenue review) --------------------------
+
+# Dana Kowalski, the RevOps manager, has no team: her few deals count in "all" only.
+DEMO_TEAMS = {
+    "Avery Chen": "New Business",
+    "Jordan Blake": "New Business",
+    "Sam Rivera": "New Business",
+    "Priya Nair": "Expansion",
+    "Lee Morgan": "Expansion",
+}
+
+# Targets only for levels and ratios: a flow (new MRR, won amount) is four times smaller in a
+# week than in a month, and a target holds for every period kind. Each target sits where the
+# demo's last complete month lands it on the right side, within the amber band or beyond it.
+TARGET_PLACES = {
+    "arr": "green",
+    "nrr": "amber",
+    "customer_churn_rate": "red",
+    "ltv_cac": "green",
+    "cac_payback_months": "amber",
+    "win_rate": "red",
+    "avg_deal_size": "green",
+    "sales_cycle_days": "amber",
+    "pipeline_velocity": "green",
+    "renewal_rate": "red",
+    "forecast_accuracy": "green",
+}
+
+
+def seed_demo_teams() -> int:
+    """The demo owners' teams (upserted by owner, as `import_crm teams` does)."""
+    upsert(RECORD_KINDS["teams"], [Team(owner=o, team=t) for o, t in DEMO_TEAMS.items()])
+    return len(DEMO_TEAMS)
+
+
+def _round(value: Decimal) -> Decimal:
+    """Three significant digits: targets people would set."""
+    return Decimal(f"{value:.3g}") if value else value
+
+
+@transaction.atomic
+def seed_demo_targets(run: MetricRun, *, today: date | None = None) -> int:
+    """Whole-business targets for TARGET_PLACES, placed against `run`'s last complete month."""
+    month = last_complete("month", today or timezone.localdate())
+    stored = {
+        row.key: row.value
+        for row in MetricValue.objects.filter(
+            run=run, key__in=list(TARGET_PLACES), period_start=month.start, cut_kind="all"
+        ).exclude(value=None)
+    }
+    for key, place in TARGET_PLACES.items():
+        value = stored.get(key)
+        if value is None:
+            continue
+        higher = catalog.BY_KEY[key].higher_is_better
+        band = abs(value) * Decimal("0.1")
+        # green: 5 % on the good side; amber: 5 % on the bad side (inside the 10 % band); red:
+        # 20 % on the bad side.
+        shift = {"green": Decimal("-0.05"), "amber": Decimal("0.05"), "red": Decimal("0.2")}
+        factor = 1 + shift[place] if higher else 1 - shift[place]
+        MetricTarget.objects.update_or_create(
+            key=key,
+            segment="",
+            defaults={
+                "value": _round(value * factor),
+                "direction": "higher" if higher else "lower",
+                "amber_band": _round(band),
+            },
+        )
+    return len(stored)
+
+
+def demo_review_weeks(run: MetricRun, *, today: date | None = None) -> list[Period]:
+    """The last two weeks `run` holds figures for that end with the demo's records (the last
+    complete month before `today`): the demo's past meetings."""
+    data_end = last_complete("month", today or timezone.localdate()).end
+    weeks = sorted(
+        Period(start, end, WEEK)
+        for start, end in MetricValue.objects.filter(
+            run=run, cut_kind="all", period_kind=WEEK, period_end__lte=data_end
+        )
+        .values_list("period_start", "period_end")
+        .distinct()
+    )
+    return weeks[-2:]
+
+
+@transaction.atomic
+def seed_demo_reviews(*, run: MetricRun, chair, sales, marketing, today: date | None = None) -> int:
+    """Two past weekly reviews with notes, decisions and action items (one done, one carried
+    forward); a review that already has decisions is left as it is."""
+    seeded = 0
+    weeks = demo_review_weeks(run, today=today)
+    if len(weeks) < 2:
+        return 0
+    first, second = weeks
+    review = reviews.open_review(week=first, by=chair)
+    if not review.decisions.exists():
+        reviews.save_notes(
+            review=review,
+            notes="Win rate slipped in Mid-Market; Paid Search leads are cheap but few convert.",
+            by=chair,
+        )
+        reviews.add_decision(
+            review=review,
+            text="Move 20 % of the Paid Search budget to Events next month.",
+            by=chair,
+        )
+        reviews.add_decision(
+            review=review, text="Sales reviews every Mid-Market deal over 30 days old.", by=chair
+        )
+        done = reviews.add_action_item(
+            review=review,
+            text="List the Mid-Market deals open for more than 30 days, with next steps.",
+            owner=sales,
+            due_date=first.last_day + timedelta(days=3),
+            by=chair,
+        )
+        reviews.mark_done(review=review, item=done, by=chair)
+        reviews.add_action_item(
+            review=review,
+            text="Brief the events agency on the Q-end campaign and its lead targets.",
+            owner=marketing,
+            due_date=second.last_day + timedelta(days=7),
+            by=chair,
+        )
+        seeded += 1
+    review = reviews.open_review(week=second, by=chair)
+    if not review.decisions.exists():
+        reviews.save_notes(
+            review=review,
+            notes="Churn is above target for the second week: three SMB accounts left.",
+            by=chair,
+        )
+        reviews.add_decision(
+            review=review,
+            text="Customer success calls every SMB account with falling usage this month.",
+            by=chair,
+        )
+        reviews.add_action_item(
+            review=review,
+            text="Call the SMB accounts whose usage fell by half, and log why.",
+            owner=sales,
+            due_date=second.last_day + timedelta(days=5),
+            by=chair,
+        )
+        seeded += 1
+    return seeded

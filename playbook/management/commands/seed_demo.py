@@ -1,11 +1,15 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics.demo import seed_demo_crm
+from metrics.demo import seed_demo_crm, seed_demo_reviews, seed_demo_targets, seed_demo_teams
 from metrics.services import compute_now
 from playbook.seeding import DEMO_DIR, DemoContentError, seed_playbook
+
+# The demo users (playbook.seeding) who chair the demo's weekly reviews and own its actions.
+DEMO_ROLES = ("manager", "sales", "marketing")
 
 
 class Command(BaseCommand):
@@ -40,6 +44,16 @@ class Command(BaseCommand):
             f"{crm.opportunities} opportunities, {crm.subscriptions} subscriptions, "
             f"{crm.spend} spend rows, {crm.forecasts} forecasts."
         )
+        teams = seed_demo_teams()
         run = compute_now(trigger="command")
         self.stdout.write(f"Metrics computed: run {run.pk} {run.status}.")
+        users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_ROLES)}
+        targets = seed_demo_targets(run)
+        reviews = seed_demo_reviews(
+            run=run, chair=users["manager"], sales=users["sales"], marketing=users["marketing"]
+        )
+        self.stdout.write(
+            f"Weekly review demo data: {teams} owners on teams, {targets} targets, "
+            f"{reviews} past review(s) seeded."
+        )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,0 +1,113 @@
+"""The demo's weekly review data: teams for its owners, targets that show red, amber and green,
+two past reviews with decisions and action items (one carried forward); idempotent."""
+
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import User
+
+from metrics import catalog, pages, reviews
+from metrics.cuts import Cut
+from metrics.demo import (
+    DEMO_TEAMS,
+    OWNERS,
+    TARGET_PLACES,
+    seed_demo_crm,
+    seed_demo_reviews,
+    seed_demo_targets,
+    seed_demo_teams,
+)
+from metrics.models import ActionItem, Decision, MetricTarget, MetricValue, Team, WeeklyReview
+from metrics.periods import Period, last_complete
+from metrics.services import compute_now
+
+TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo seeded and computed once for the module (a recomputation takes seconds)."""
+    with django_db_blocker.unblock():
+        seed_demo_crm(today=TODAY)
+        seed_demo_teams()
+        run = compute_now(trigger="command")
+        people = {
+            name: User.objects.create_user(name, f"{name}@example.com", "x" * 16)
+            for name in ("manager", "sales", "marketing")
+        }
+        seed_demo_targets(run, today=TODAY)
+        seeded = seed_demo_reviews(
+            run=run,
+            chair=people["manager"],
+            sales=people["sales"],
+            marketing=people["marketing"],
+            today=TODAY,
+        )
+        yield {"run": run, "people": people, "seeded": seeded}
+        for model in (WeeklyReview, MetricTarget, Team, User):
+            model.objects.all().delete()
+        MetricValue.objects.all().delete()
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_owner_but_the_revops_manager_is_on_a_team(demo):
+    assert dict(Team.objects.values_list("owner", "team")) == DEMO_TEAMS
+    assert set(OWNERS) - set(DEMO_TEAMS) == {"Dana Kowalski"}
+    stored_teams = set(
+        MetricValue.objects.filter(run=demo["run"], cut_kind="team").values_list(
+            "cut_value", flat=True
+        )
+    )
+    assert stored_teams == {"New Business", "Expansion"}
+    month = last_complete("month", TODAY)
+    view = pages.team_view(run=demo["run"], period=month)
+    assert [row.team for row in view.rows] == ["Expansion", "New Business"]
+    win_rate = [d.key for d in view.definitions].index("win_rate")
+    assert all(row.figures[win_rate].value is not None for row in view.rows)
+
+
+def test_the_targets_show_red_amber_and_green_on_the_scorecard(demo):
+    month = last_complete("month", TODAY)
+    card = pages.scorecard(run=demo["run"], period=month, cut=Cut())
+    statuses = {row.definition.key: row.status for row in card.rows if row.status}
+    assert set(statuses.values()) == {"red", "amber", "green"}
+    for key, status in statuses.items():
+        assert status == TARGET_PLACES[key], key
+    assert all(catalog.BY_KEY[key].higher_is_better is not None for key in TARGET_PLACES)
+
+
+def test_two_past_reviews_with_decisions_and_a_carried_item(demo):
+    assert demo["seeded"] == 2
+    first, second = WeeklyReview.objects.order_by("week")
+    assert first.run == second.run == demo["run"]
+    # The demo's records end with February 2026: the last two whole weeks in it.
+    assert (first.week, second.week) == (Period.week(2026, 7).code(), Period.week(2026, 8).code())
+    assert first.decisions.count() == 2 and second.decisions.count() == 1
+    assert first.notes and second.notes
+    sales = demo["people"]["sales"]
+    carried = reviews.review_page(second).carried
+    assert [item.owner.username for item in carried] == ["marketing"]
+    assert ActionItem.objects.filter(owner=sales, status="done").count() == 1
+    assert ActionItem.objects.filter(status="open").count() == 2
+    page = reviews.review_page(second)
+    assert page.week_card.has_values and page.month_card.has_values
+
+
+def test_seeding_the_reviews_again_adds_nothing(demo):
+    before = (Decision.objects.count(), ActionItem.objects.count(), WeeklyReview.objects.count())
+    again = seed_demo_reviews(
+        run=demo["run"],
+        chair=demo["people"]["manager"],
+        sales=demo["people"]["sales"],
+        marketing=demo["people"]["marketing"],
+        today=TODAY,
+    )
+    assert again == 0
+    assert (Decision.objects.count(), ActionItem.objects.count(), WeeklyReview.objects.count()) == (
+        before
+    )
+    targets = list(MetricTarget.objects.order_by("key").values_list("key", "value"))
+    seed_demo_targets(demo["run"], today=TODAY)
+    assert list(MetricTarget.objects.order_by("key").values_list("key", "value")) == targets
