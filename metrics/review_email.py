@@ -58,10 +58,10 @@ def subscribers():
 
 
 def is_subscribed(user) -> bool:
+    """The user's choice, or the default: RevOps managers get it (as `subscribers` says)."""
     choice = ReviewSubscription.objects.filter(user=user).values_list("subscribed", flat=True)
-    for subscribed in choice:
-        return subscribed
-    return can_recompute(user) or can_import(user)
+    subscribed = choice.first()
+    return subscribed if subscribed is not None else (can_recompute(user) or can_import(user))
 
 
 def set_subscribed(*, user, subscribed: bool) -> None:
