@@ -24,35 +24,31 @@ from metrics.services import compute_now
 TODAY = date(2026, 3, 15)
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo seeded and computed once for the module (a recomputation takes seconds)."""
-    with django_db_blocker.unblock():
-        seed_demo_crm(today=TODAY)
-        seed_demo_teams()
-        run = compute_now(trigger="command")
-        people = {
-            name: User.objects.create_user(name, f"{name}@example.com", "x" * 16)
-            for name in ("manager", "sales", "marketing")
-        }
-        seed_demo_targets(run, today=TODAY)
-        seeded = seed_demo_reviews(
-            run=run,
-            chair=people["manager"],
-            sales=people["sales"],
-            marketing=people["marketing"],
-            today=TODAY,
-        )
-        yield {"run": run, "people": people, "seeded": seeded}
-        for model in (WeeklyReview, MetricTarget, Team, User):
-            model.objects.all().delete()
-        MetricValue.objects.all().delete()
+@pytest.fixture
+def demo(db):
+    """The demo seeded, computed (the slow part: one test holds every check), reviewed."""
+    seed_demo_crm(today=TODAY)
+    seed_demo_teams()
+    run = compute_now(trigger="command")
+    people = {
+        name: User.objects.create_user(name, f"{name}@example.com", "x" * 16)
+        for name in ("manager", "sales", "marketing")
+    }
+    seed_demo_targets(run, today=TODAY)
+    seeded = seed_demo_reviews(
+        run=run,
+        chair=people["manager"],
+        sales=people["sales"],
+        marketing=people["marketing"],
+        today=TODAY,
+    )
+    return {"run": run, "people": people, "seeded": seeded}
 
 
 pytestmark = pytest.mark.django_db
 
 
-def test_every_owner_but_the_revops_manager_is_on_a_team(demo):
+def check_every_owner_but_the_revops_manager_is_on_a_team(demo):
     assert dict(Team.objects.values_list("owner", "team")) == DEMO_TEAMS
     assert set(OWNERS) - set(DEMO_TEAMS) == {"Dana Kowalski"}
     stored_teams = set(
@@ -68,7 +64,7 @@ def test_every_owner_but_the_revops_manager_is_on_a_team(demo):
     assert all(row.figures[win_rate].value is not None for row in view.rows)
 
 
-def test_the_targets_show_red_amber_and_green_on_the_scorecard(demo):
+def check_the_targets_show_red_amber_and_green_on_the_scorecard(demo):
     month = last_complete("month", TODAY)
     card = pages.scorecard(run=demo["run"], period=month, cut=Cut())
     statuses = {row.definition.key: row.status for row in card.rows if row.status}
@@ -78,7 +74,7 @@ def test_the_targets_show_red_amber_and_green_on_the_scorecard(demo):
     assert all(catalog.BY_KEY[key].higher_is_better is not None for key in TARGET_PLACES)
 
 
-def test_two_past_reviews_with_decisions_and_a_carried_item(demo):
+def check_two_past_reviews_with_decisions_and_a_carried_item(demo):
     assert demo["seeded"] == 2
     first, second = WeeklyReview.objects.order_by("week")
     assert first.run == second.run == demo["run"]
@@ -95,7 +91,7 @@ def test_two_past_reviews_with_decisions_and_a_carried_item(demo):
     assert page.week_card.has_values and page.month_card.has_values
 
 
-def test_seeding_the_reviews_again_adds_nothing(demo):
+def check_seeding_the_reviews_again_adds_nothing(demo):
     before = (Decision.objects.count(), ActionItem.objects.count(), WeeklyReview.objects.count())
     again = seed_demo_reviews(
         run=demo["run"],
@@ -111,3 +107,11 @@ def test_seeding_the_reviews_again_adds_nothing(demo):
     targets = list(MetricTarget.objects.order_by("key").values_list("key", "value"))
     seed_demo_targets(demo["run"], today=TODAY)
     assert list(MetricTarget.objects.order_by("key").values_list("key", "value")) == targets
+
+
+def test_the_demo_has_teams_targets_and_two_past_reviews(demo):
+    """One test over one computed demo (each check is a function above)."""
+    check_every_owner_but_the_revops_manager_is_on_a_team(demo)
+    check_the_targets_show_red_amber_and_green_on_the_scorecard(demo)
+    check_two_past_reviews_with_decisions_and_a_carried_item(demo)
+    check_seeding_the_reviews_again_adds_nothing(demo)
