@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -142,11 +143,16 @@ def weekly_summary(week: Period, run: MetricRun) -> WeeklySummary:
     )
 
 
+def _plain_text(name: str, context: dict) -> str:
+    """A text/plain part: not HTML, so not escaped (escaping would show &amp; and &#x27;)."""
+    return engines["django"].get_template(name).template.render(Context(context, autoescape=False))
+
+
 def message(summary: WeeklySummary, recipient) -> EmailMultiAlternatives:
     context = {"summary": summary, "recipient": recipient, "today": timezone.localdate()}
     email = EmailMultiAlternatives(
         subject=f"Weekly revenue review: {summary.week.label()}",
-        body=render_to_string("metrics/email/weekly_review.txt", context),
+        body=_plain_text("metrics/email/weekly_review.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
     )

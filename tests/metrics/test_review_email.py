@@ -161,7 +161,7 @@ def test_the_email_has_the_figures_changes_targets_items_and_links(people, setti
     manager = people["manager"]
     review = reviews.open_review(week=W48, by=manager)
     reviews.add_action_item(
-        review=review, text="Call the churned accounts", owner=manager,
+        review=review, text="Call the churned accounts & O'Brien's", owner=manager,
         due_date=date(2026, 11, 27), by=manager,
     )  # fmt: skip
     done = reviews.add_action_item(
@@ -182,6 +182,8 @@ def test_the_email_has_the_figures_changes_targets_items_and_links(people, setti
         assert "https://revops.example.com/reviews/2026-W48/" in body
         assert "https://revops.example.com/metrics/?period=2026-W48" in body
     assert "[RED: target 50.0%]" in text and "(overdue)" in text
+    assert "Call the churned accounts & O'Brien's" in text  # plain text: not HTML-escaped
+    assert "Call the churned accounts &amp; O&#x27;Brien&#x27;s" in html
     assert 'class="status-red"' in html and "overdue" in html
     assert "<script" not in html
 
