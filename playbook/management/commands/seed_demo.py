@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from metrics import queueing
 from metrics.demo import seed_demo_crm, seed_demo_reviews, seed_demo_targets, seed_demo_teams
 from metrics.services import compute_now
 from playbook.seeding import DEMO_DIR, DemoContentError, seed_playbook
@@ -47,6 +48,10 @@ class Command(BaseCommand):
         teams = seed_demo_teams()
         run = compute_now(trigger="command")
         self.stdout.write(f"Metrics computed: run {run.pk} {run.status}.")
+        if queueing.uses_embedded_worker():
+            # The run's follow-ups (notifications) write from the embedded worker's thread: on
+            # SQLite our writes below would wait for its lock, so let it finish first.
+            queueing.embedded_worker().wait_until_idle()
         users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_ROLES)}
         targets = seed_demo_targets(run)
         reviews = seed_demo_reviews(
