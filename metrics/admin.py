@@ -12,6 +12,7 @@ from .models import (
     Forecast,
     ImportJob,
     ImportPreset,
+    Lead,
     MetricRun,
     MetricTarget,
     MetricValue,
@@ -73,6 +74,25 @@ class SpendAdmin(admin.ModelAdmin):
     list_display = ("month", "channel", "category", "amount")
     list_filter = ("category", "channel")
     date_hierarchy = "month"
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = (
+        "external_id",
+        "created_date",
+        "source",
+        "status",
+        "qualified_date",
+        "converted_date",
+        "account",
+        "owner",
+    )
+    list_filter = ("source", "status")
+    search_fields = ("external_id", "owner", "account__name", "account__external_id")
+    list_select_related = ("account",)
+    autocomplete_fields = ("account",)
+    date_hierarchy = "created_date"
 
 
 @admin.register(Forecast)

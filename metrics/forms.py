@@ -5,7 +5,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from metrics.importing.errors import ImportFileError
-from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
+from metrics.importing.options import (
+    ImportOptions,
+    parse_mapping,
+    parse_qualified_statuses,
+    parse_status_map,
+)
 from metrics.importing.presets import PRESETS
 from metrics.importing.saved_presets import options_with_preset, saved_preset_names
 from metrics.models import ImportJob
@@ -37,6 +42,13 @@ class ImportForm(forms.Form):
         max_length=2000,
         help_text="For opportunities without a status column: STAGE=STATUS pairs, e.g. "
         "Won=won, Lost=lost, *=open (* is any other stage).",
+    )
+    qualified_statuses = forms.CharField(
+        label="Qualified statuses (optional, leads)",
+        required=False,
+        max_length=2000,
+        help_text="The lead statuses that mean qualified when a lead has no qualified date, "
+        "comma-separated, e.g. Working - Contacted, Qualified. Replaces the preset's.",
     )
     date_order = forms.ChoiceField(
         label="Day/month order of ambiguous dates",
@@ -82,6 +94,9 @@ class ImportForm(forms.Form):
         except ImportFileError as exc:
             raise ValidationError(str(exc)) from None
 
+    def clean_qualified_statuses(self):
+        return parse_qualified_statuses(self.cleaned_data["qualified_statuses"])
+
     def clean(self):
         data = super().clean()
         if self.errors:
@@ -92,13 +107,13 @@ class ImportForm(forms.Form):
                 kind=data["kind"],
                 preset=preset if preset in PRESETS else "generic",
                 mapping=data["mapping"],
-                status_map=data["status_from_stage"],
+                status_map={**data["status_from_stage"], **data["qualified_statuses"]},
                 skip_invalid=data["skip_invalid"],
                 date_order=data["date_order"],
                 create_accounts=data["create_accounts"],
             )
-        except ImportFileError as exc:  # a mapping to a field the kind does not have
-            self.add_error("mapping", str(exc))
+        except ImportFileError as exc:  # a mapping or status map the kind does not have
+            self.add_error(None, str(exc))
             return data
         try:
             data["options"] = options if preset in PRESETS else options_with_preset(preset, options)

@@ -286,6 +286,7 @@ class ImportJob(models.Model):
         SPEND = "spend", "Spend"
         FORECASTS = "forecasts", "Forecasts"
         TEAMS = "teams", "Teams"
+        LEADS = "leads", "Leads"
 
     Status = JobStatus
 
@@ -347,6 +348,53 @@ class Team(models.Model):
 
     def __str__(self):
         return f"{self.owner} ({self.team})"
+
+
+class Lead(models.Model):
+    """A lead (the `leads` records): the funnel metrics count it in the period it was created in.
+
+    Neither `qualified_date` nor `converted_date` may be before `created_date` (refused at import,
+    and a database constraint).
+    """
+
+    external_id = models.CharField(max_length=255, unique=True)
+    created_date = models.DateField()
+    source = models.CharField(max_length=100, blank=True, help_text="The channel cut.")
+    owner = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=100, blank=True, help_text="As the CRM says it.")
+    qualified_date = models.DateField(null=True, blank=True)
+    converted_date = models.DateField(null=True, blank=True)
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        help_text="The account the lead became.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_date"]),
+            models.Index(fields=["converted_date"]),
+            models.Index(fields=["source", "created_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(qualified_date__isnull=True)
+                | Q(qualified_date__gte=models.F("created_date")),
+                name="lead_qualified_not_before_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(converted_date__isnull=True)
+                | Q(converted_date__gte=models.F("created_date")),
+                name="lead_converted_not_before_created",
+            ),
+        ]
+
+    def __str__(self):
+        return self.external_id
 
 
 # --- The weekly revenue review (metrics/reviews.py) ---------------------------------------------

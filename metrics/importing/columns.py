@@ -18,7 +18,7 @@ from .dates import ColumnOrder, decide_orders, read_date
 from .decoding import Table
 from .errors import ImportFileError
 from .options import ImportOptions
-from .presets import PRESET_COLUMNS, PRESET_STAGE_MAPS
+from .presets import PRESET_COLUMNS, PRESET_QUALIFIED_STATUSES, PRESET_STAGE_MAPS
 from .schema import RecordKind
 from .values import DateRange
 
@@ -40,6 +40,7 @@ class Plan:
     dates: DateRange  # dates outside it are row errors
     status_source: str | None = None  # "status", "stage" or "flags" (opportunities)
     stage_map: dict[str, str] = field(default_factory=dict)
+    qualified_statuses: dict[str, str] = field(default_factory=dict)  # leads: status → qualified
     date_orders: dict[str, ColumnOrder] = field(default_factory=dict)  # date field → its column's
 
     @property
@@ -128,6 +129,11 @@ def plan_columns(options: ImportOptions, table: Table) -> Plan:
                 "status (or a stage column with --status-from-stage, "
                 "or the Salesforce IsClosed and IsWon columns)"
             )
+    if options.kind == "leads":
+        # The person's list replaces the preset's: they say exactly which statuses qualify.
+        plan.qualified_statuses = options.status_map or PRESET_QUALIFIED_STATUSES.get(
+            options.preset, {}
+        )
     if missing:
         raise MissingColumns(
             f"Missing required column(s) for {options.kind}: {', '.join(missing)}. "

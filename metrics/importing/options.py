@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .dates import DATE_ORDERS
 from .errors import ImportFileError
 from .presets import PRESETS
-from .schema import KINDS, RECORD_KINDS, STATUSES, RecordKind
+from .schema import KINDS, QUALIFIED, RECORD_KINDS, STATUSES, RecordKind
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class ImportOptions:
     kind: str
     preset: str = "generic"
     mapping: dict[str, str] = field(default_factory=dict)  # canonical field → column name
-    status_map: dict[str, str] = field(default_factory=dict)  # casefolded stage (or *) → status
+    # Opportunities: casefolded stage (or *) → status. Leads: casefolded status → "qualified".
+    status_map: dict[str, str] = field(default_factory=dict)
     skip_invalid: bool = False  # write the valid rows of a file with invalid ones
     date_order: str = ""  # MDY or DMY for columns whose dates are all ambiguous; "": the preset's
     create_accounts: bool = False  # create the accounts that references name but none has
@@ -39,6 +40,7 @@ class ImportOptions:
             raise ImportFileError(
                 f"Unknown date order “{self.date_order}”: use {' or '.join(DATE_ORDERS)}."
             )
+        self._check_status_map()
         fields = self.record_kind.columns
         unknown = [name for name in self.mapping if name not in fields]
         if unknown:
@@ -46,6 +48,16 @@ class ImportOptions:
                 f"Unknown field(s) in the mapping for {self.kind}: {', '.join(unknown)}. "
                 f"The fields are: {', '.join(fields)}."
             )
+
+    def _check_status_map(self) -> None:
+        values = set(self.status_map.values())
+        if self.kind == "leads" and values - {QUALIFIED}:
+            raise ImportFileError(
+                "Leads have no stage map: say which statuses mean qualified with "
+                "--qualified-status (the portal's “Qualified statuses”)."
+            )
+        if self.kind == "opportunities" and QUALIFIED in values:
+            raise ImportFileError("Qualified statuses are for leads, not opportunities.")
 
     @property
     def record_kind(self) -> RecordKind:
@@ -97,3 +109,13 @@ def parse_status_map(text: str) -> dict[str, str]:
             )
         result[stage.strip().casefold()] = status
     return result
+
+
+def parse_qualified_statuses(text: str) -> dict[str, str]:
+    """ "Qualified, Closed - Converted" → {"qualified": "qualified", "closed - converted": ...}:
+    the lead statuses that mean qualified (stored as a lead import's status map)."""
+    return {
+        status.strip().casefold(): QUALIFIED
+        for status in re.split(r"[,\n]", text or "")
+        if status.strip()
+    }

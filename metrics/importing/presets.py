@@ -28,6 +28,17 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
             # A person's name reads better in the owner cut than an id.
             "owner": ["Opportunity Owner", "Owner Name", "Owner Full Name", "OwnerId"],
         },
+        # Lead exports: no qualification date on the standard object; a custom one is mapped
+        # (--map qualified_date=MQL_Date__c), else the Status says it (SALESFORCE_QUALIFIED).
+        "leads": {
+            "external_id": ["Id", "Lead ID"],
+            "created_date": ["CreatedDate", "Create Date", "Created Date"],
+            "source": ["LeadSource", "Lead Source"],
+            "owner": ["Lead Owner", "Owner Name", "Owner Full Name", "OwnerId"],
+            "status": ["Status", "Lead Status"],
+            "converted_date": ["ConvertedDate", "Converted Date"],
+            "account": ["ConvertedAccountId", "Converted Account ID", "Converted Account"],
+        },
     },
     "hubspot": {
         "accounts": {
@@ -54,6 +65,26 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
                 "associatedcompanyid",
             ],
             "source": ["Original Source Type", "Original Source", "hs_analytics_source"],
+        },
+        # Contact exports: the lifecycle stage is the status; its "Became a …" dates say when the
+        # contact qualified (marketing-qualified) and converted (customer).
+        "leads": {
+            "external_id": ["Record ID", "Contact ID", "hs_object_id", "vid"],
+            "created_date": ["Create Date", "createdate"],
+            "source": ["Original Source", "Original Source Type", "hs_analytics_source"],
+            "owner": ["Contact owner", "hubspot_owner_id"],
+            "status": ["Lifecycle Stage", "lifecyclestage"],
+            "qualified_date": [
+                "Became a Marketing Qualified Lead Date",
+                "hs_lifecyclestage_marketingqualifiedlead_date",
+            ],
+            "converted_date": ["Became a Customer Date", "hs_lifecyclestage_customer_date"],
+            "account": [
+                "Associated Company IDs (Primary)",
+                "Associated Company ID",
+                "Associated Company IDs",
+                "associatedcompanyid",
+            ],
         },
     },
 }
@@ -116,4 +147,24 @@ OPPORTUNITY_TYPES = {
     "renewal": "renewal",
     "existing customer - replacement": "renewal",
     "existing customer - downgrade": "renewal",
+}
+
+# The lead statuses that mean "qualified" when a lead's qualified_date cell is blank (rows.py),
+# casefolded. Salesforce: the default Lead Status values of Lightning orgs (Qualified) and of
+# classic ones (Closed - Converted). HubSpot: every lifecycle stage from marketing-qualified on,
+# as internal names and labels (a contact that skipped the MQL stage has no MQL date).
+# --qualified-status replaces these.
+SALESFORCE_QUALIFIED = ("qualified", "closed - converted", "converted")
+HUBSPOT_QUALIFIED = (
+    "marketingqualifiedlead",
+    "marketing qualified lead",
+    "salesqualifiedlead",
+    "sales qualified lead",
+    "opportunity",
+    "customer",
+    "evangelist",
+)
+PRESET_QUALIFIED_STATUSES = {
+    "salesforce": dict.fromkeys(SALESFORCE_QUALIFIED, "qualified"),
+    "hubspot": dict.fromkeys(HUBSPOT_QUALIFIED, "qualified"),
 }

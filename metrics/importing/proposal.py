@@ -54,6 +54,8 @@ SYNONYMS = {
     "period_start": ["period start", "from", "start"],
     "period_end": ["period end", "to", "end"],
     "recorded_on": ["recorded on", "recorded", "as of", "date"],
+    "qualified_date": ["qualified date", "qualified on", "mql date", "sql date", "qualified"],
+    "converted_date": ["converted date", "converted on", "conversion date", "converted"],
 }
 KNOWN_STAGES = {*HUBSPOT_STAGES, *SALESFORCE_STAGES, "won", "lost"}
 MONEY_FIELDS = {"amount", "mrr"}
@@ -115,7 +117,7 @@ def _value_check(kind: str, fieldname: str):
         return _is_date, "dates"
     if fieldname in MONEY_FIELDS:
         return _is_money, "amounts"
-    if fieldname == "status":
+    if fieldname == "status" and kind == "opportunities":  # a lead's status is the CRM's own
         return (lambda raw: raw.casefold() in STATUSES), "open/won/lost"
     if fieldname == "stage":
         return (lambda raw: raw.casefold() in KNOWN_STAGES), "known stage names"

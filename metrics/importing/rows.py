@@ -19,13 +19,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from metrics.models import Account, Forecast, Opportunity, Spend, Subscription, Team
+from metrics.models import Account, Forecast, Lead, Opportunity, Spend, Subscription, Team
 
 from .columns import Plan
 from .dates import DateError
 from .errors import RowError
 from .presets import OPPORTUNITY_TYPES
-from .schema import STATUSES
+from .schema import QUALIFIED, STATUSES
 from .values import BadValue, parse_boolean, parse_money, parse_month
 
 MAX_CELL_CHARS = 10_000
@@ -218,6 +218,38 @@ def _team(row: _Row) -> tuple[Team, str]:
     return Team(owner=row.text("owner", required=True), team=row.text("team", required=True)), ""
 
 
+def _not_before_created(row: _Row, fieldname: str, created: date | None) -> date | None:
+    day = row.date(fieldname)
+    if day and created and day < created:
+        row.error(fieldname, row.raw(fieldname), f"is before created_date ({created.isoformat()})")
+    return day
+
+
+def _lead(row: _Row) -> tuple[Lead, str]:
+    """A lead. With a status map (--qualified-status, the presets' own), a lead whose status is a
+    qualified one and whose qualified_date cell is blank is qualified on its converted_date, else
+    on its created_date: the funnel counts a qualified lead in its creation cohort, so only whether
+    it has a date matters, and a lead export has no date of the status change."""
+    created = row.date("created_date", required=True)
+    status = row.text("status")
+    qualified = _not_before_created(row, "qualified_date", created)
+    converted = _not_before_created(row, "converted_date", created)
+    qualified_status = row.plan.qualified_statuses and (
+        row.plan.qualified_statuses.get(status.casefold()) == QUALIFIED
+    )
+    if qualified is None and qualified_status and not row.is_bad("qualified_date"):
+        qualified = converted or created
+    return Lead(
+        external_id=row.text("external_id", required=True),
+        created_date=created,
+        source=row.text("source"),
+        owner=row.text("owner"),
+        status=status,
+        qualified_date=qualified,
+        converted_date=converted,
+    ), row.text("account")
+
+
 BUILDERS = {
     "accounts": _account,
     "opportunities": _opportunity,
@@ -225,6 +257,7 @@ BUILDERS = {
     "spend": _spend,
     "forecasts": _forecast,
     "teams": _team,
+    "leads": _lead,
 }
 
 

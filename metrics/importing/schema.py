@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from metrics.models import Account, Forecast, Opportunity, Spend, Subscription, Team
+from metrics.models import Account, Forecast, Lead, Opportunity, Spend, Subscription, Team
 
 STATUSES = ("open", "won", "lost")
+# A lead's status map (--qualified-status) says which CRM statuses mean "qualified" (rows.py).
+QUALIFIED = "qualified"
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,22 @@ RECORD_KINDS: dict[str, RecordKind] = {
             fields=("owner", "team"),
             required=("owner", "team"),
             key=("owner",),
+        ),
+        RecordKind(
+            name="leads",
+            model=Lead,
+            fields=(
+                "external_id",
+                "created_date",
+                "source",
+                "owner",
+                "status",
+                "qualified_date",
+                "converted_date",
+                "account",
+            ),
+            required=("external_id", "created_date"),
+            key=("external_id",),
         ),
     )
 }

@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from metrics.importing.columns import MissingColumns
 from metrics.importing.dates import DATE_ORDERS
 from metrics.importing.errors import ErrorReport, ImportFileError
-from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
+from metrics.importing.options import (
+    ImportOptions,
+    parse_mapping,
+    parse_qualified_statuses,
+    parse_status_map,
+)
 from metrics.importing.presets import PRESETS
 from metrics.importing.proposal import command_options, describe, propose
 from metrics.importing.saved_presets import options_with_preset
@@ -20,6 +25,8 @@ examples:
   import_crm opportunities Opportunity.csv --preset salesforce
   import_crm opportunities report.csv --preset salesforce --date-order DMY --create-accounts
   import_crm opportunities deals.csv --preset hubspot --status-from-stage "Demo booked=open"
+  import_crm leads Lead.csv --preset salesforce --qualified-status "Working - Contacted,Qualified"
+  import_crm leads contacts.csv --preset hubspot
   import_crm opportunities pipeline.csv --map external_id=opportunity_id --map stage=deal_stage \\
       --map created_date=engage_date --status-from-stage "Won=won,Lost=lost,*=open" --skip-invalid
 
@@ -60,6 +67,13 @@ class Command(BaseCommand):
             default="",
             metavar="STAGE=STATUS,...",
             help='Derive opportunity status from the stage column, e.g. "Won=won,Lost=lost,*=open".',
+        )
+        parser.add_argument(
+            "--qualified-status",
+            default="",
+            metavar="STATUS,...",
+            help="Leads: the statuses that mean qualified when a lead has no qualified_date "
+            '(replaces the preset\'s), e.g. "Working - Contacted,Qualified".',
         )
         parser.add_argument(
             "--date-order",
@@ -103,7 +117,10 @@ class Command(BaseCommand):
                 kind=options["kind"],
                 preset=preset if preset in PRESETS else "generic",
                 mapping=parse_mapping(options["map"]),
-                status_map=parse_status_map(options["status_from_stage"]),
+                status_map={
+                    **parse_status_map(options["status_from_stage"]),
+                    **parse_qualified_statuses(options["qualified_status"]),
+                },
                 skip_invalid=options["skip_invalid"],
                 date_order=options["date_order"],
                 create_accounts=options["create_accounts"],
