@@ -447,6 +447,10 @@ def compute_all(period: Period, cut: Cut = ALL_CUT) -> dict[str, Figure]:
         figures.update(recurring)
     if "new_customers" in available:
         figures.update(acquisition_figures(period, cut, recurring, exact))
+    if "leads_created" in available:
+        from .funnel import funnel_figures  # funnel.py builds on this module's helpers
+
+        figures.update(funnel_figures(period, cut))
     return {key: figures[key] for key in catalog.KEYS if key in available}
 
 

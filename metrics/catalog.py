@@ -16,7 +16,8 @@ TEAM = "team"  # the opportunity owner's team (the `teams` records)
 CUT_KINDS = (ALL, SEGMENT, CHANNEL, INDUSTRY, OWNER, TEAM)
 
 PIPELINE, RECURRING, ACQUISITION = "pipeline", "recurring", "acquisition"
-GROUPS = (PIPELINE, RECURRING, ACQUISITION)
+FUNNEL = "funnel"
+GROUPS = (PIPELINE, RECURRING, ACQUISITION, FUNNEL)
 UNITS = ("ratio", "money", "count", "days", "months", "money_per_day", "multiple")
 
 ALL_ONLY = (ALL,)
@@ -529,6 +530,96 @@ METRICS: tuple[MetricDefinition, ...] = (
         why="Cash efficiency: a long payback ties up cash and makes growth expensive to fund.",
     ),
 )
+
+# --- Funnel (leads; metrics/funnel.py): a lead counts in the period it was created in ---
+FUNNEL_METRICS: tuple[MetricDefinition, ...] = (
+    MetricDefinition(
+        key="leads_created",
+        name="Leads",
+        group=FUNNEL,
+        unit="count",
+        higher_is_better=True,
+        cuts=ALL_AND_CHANNEL,
+        formula="leads with created_date in P",
+        what="How many leads came in during the period (by channel: the leads' source).",
+        why="The top of the funnel: marketing's volume, and the cohort the funnel rates follow.",
+    ),
+    MetricDefinition(
+        key="qualified_leads",
+        name="Qualified leads",
+        group=FUNNEL,
+        unit="count",
+        higher_is_better=True,
+        cuts=ALL_AND_CHANNEL,
+        formula="leads created in P that have a qualified_date",
+        what="How many of the leads created in the period have qualified so far.",
+        why="The leads worth sales' time: the hand-over from marketing to sales.",
+    ),
+    MetricDefinition(
+        key="lead_qualification_rate",
+        name="Lead qualification rate",
+        group=FUNNEL,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_CHANNEL,
+        formula="qualified leads / leads created",
+        what="The share of the leads created in the period that have qualified so far.",
+        why=(
+            "Lead quality: a channel that brings many leads but few qualified ones costs sales "
+            "time without filling the pipeline."
+        ),
+    ),
+    MetricDefinition(
+        key="converted_leads",
+        name="Converted leads",
+        group=FUNNEL,
+        unit="count",
+        higher_is_better=True,
+        cuts=ALL_AND_CHANNEL,
+        formula="leads created in P that have a converted_date",
+        what="How many of the leads created in the period have converted so far.",
+        why="The leads that became business: what the funnel is for.",
+    ),
+    MetricDefinition(
+        key="lead_conversion_rate",
+        name="Lead conversion rate",
+        group=FUNNEL,
+        unit="ratio",
+        higher_is_better=True,
+        cuts=ALL_AND_CHANNEL,
+        formula="converted leads / leads created",
+        what="The share of the leads created in the period that have converted so far.",
+        why=(
+            "The funnel's yield end to end; compared by channel it says where the next "
+            "marketing dollar works hardest. A recent cohort is still young: its rate rises."
+        ),
+    ),
+    MetricDefinition(
+        key="lead_conversion_days",
+        name="Lead conversion time",
+        group=FUNNEL,
+        unit="days",
+        higher_is_better=False,
+        cuts=ALL_AND_CHANNEL,
+        formula="mean(converted_date − created_date) over the leads whose converted_date is in P",
+        what="The average number of days from a lead's creation to its conversion, over the "
+        "leads converted in the period.",
+        why="A slow funnel delays revenue and makes marketing's results show up late.",
+    ),
+    MetricDefinition(
+        key="cost_per_lead",
+        name="Cost per lead",
+        group=FUNNEL,
+        unit="money",
+        higher_is_better=False,
+        cuts=ALL_AND_CHANNEL,
+        formula="marketing spend in P / leads created in P",
+        what="Marketing spend per lead created in the period (by channel: that channel's spend "
+        "and leads).",
+        why="What a lead costs, per channel: read with the qualification and conversion rates.",
+    ),
+)
+METRICS = METRICS + FUNNEL_METRICS
 
 BY_KEY: dict[str, MetricDefinition] = {m.key: m for m in METRICS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)

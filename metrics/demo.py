@@ -24,6 +24,7 @@ from .importing.writing import upsert
 from .models import (
     Account,
     Forecast,
+    Lead,
     MetricRun,
     MetricTarget,
     MetricValue,
@@ -111,6 +112,7 @@ class DemoSummary:
     forecasts: int
     first_day: date
     last_day: date
+    leads: int = 0
 
 
 def _weighted(rng: random.Random, choices):
@@ -367,6 +369,63 @@ def _forecast_rows(rng: random.Random, builder: _Builder, periods: list[Period])
     return rows
 
 
+# The lead funnel per channel: leads a month, the share that qualifies, the share of the
+# qualified that converts, and the typical days from creation to conversion. Paid channels bring
+# volume of modest quality; referrals and partners few leads that convert well.
+LEAD_FUNNEL = {
+    "Paid Search": (160, 0.25, 0.14, 45),
+    "Events": (55, 0.45, 0.20, 60),
+    "Referral": (22, 0.65, 0.40, 30),
+    "Outbound": (45, 0.35, 0.18, 55),
+    "Partner": (18, 0.55, 0.35, 40),
+    "Organic": (85, 0.22, 0.12, 50),
+}
+LEAD_STATUSES = ("New", "Working", "Disqualified")
+
+
+def _lead_rows(rng: random.Random, months: list[Period], last_day: date) -> list[Lead]:
+    """Leads created in each month by channel; a qualification or conversion after the data's
+    last day has not happened yet, so the latest cohorts are still filling up."""
+    rows = []
+    for period in months:
+        for channel, (per_month, qualify, convert, days) in LEAD_FUNNEL.items():
+            for _ in range(round(per_month * rng.uniform(0.8, 1.2))):
+                created = _day_between(rng, period.start, period.last_day)
+                qualified = converted = None
+                status = rng.choice(LEAD_STATUSES)
+                if rng.random() < qualify:
+                    qualified = created + timedelta(days=rng.randint(1, 14))
+                    status = "Qualified"
+                    if rng.random() < convert:
+                        converted = qualified + timedelta(days=max(1, int(rng.gauss(days, 15))))
+                        status = "Converted"
+                if converted and converted > last_day:
+                    converted, status = None, "Qualified"
+                if qualified and qualified > last_day:
+                    qualified, status = None, "Working"
+                rows.append(
+                    Lead(
+                        external_id=f"NWL-LEAD-{len(rows) + 1:05d}",
+                        created_date=created,
+                        source=channel,
+                        owner=rng.choice(OWNERS),
+                        status=status,
+                        qualified_date=qualified,
+                        converted_date=converted,
+                    )
+                )
+    return rows
+
+
+def seed_demo_leads(first_day: date, last_day: date) -> int:
+    """Upsert Northwind Ledger's leads (their own seeded generator: the other records stay the
+    same whether or not leads are seeded)."""
+    rng = random.Random(SEED + 1)
+    leads = _lead_rows(rng, covering("month", first_day, last_day), last_day)
+    upsert(RECORD_KINDS["leads"], leads)
+    return len(leads)
+
+
 def _without_account(row: dict) -> dict:
     return {key: value for key, value in row.items() if key != "account"}
 
@@ -405,6 +464,7 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
     forecast_periods = months + covering("quarter", first_day, last_day)
     forecasts = _forecast_rows(rng, builder, forecast_periods)
     upsert(RECORD_KINDS["forecasts"], forecasts)
+    leads = seed_demo_leads(first_day, last_day)
     return DemoSummary(
         accounts=len(builder.accounts),
         opportunities=len(opportunities),
@@ -413,6 +473,7 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
         forecasts=len(forecasts),
         first_day=first_day,
         last_day=last_day,
+        leads=leads,
     )
 
 

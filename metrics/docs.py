@@ -19,6 +19,7 @@ GROUP_TITLES = {
     catalog.PIPELINE: "Pipeline metrics (from opportunities)",
     catalog.RECURRING: "Recurring revenue metrics (from subscriptions)",
     catalog.ACQUISITION: "Acquisition metrics (opportunities, accounts, spend)",
+    catalog.FUNNEL: "Funnel metrics (from leads)",
 }
 UNIT_NAMES = {
     "ratio": "ratio (shown as a percentage)",
@@ -61,6 +62,10 @@ CONVENTIONS = f"""\
   (`METRICS_GROSS_MARGIN`, 0 < gm ≤ 1, default 1).
 - A **forecast is for P** when its `period_start` is `s` and its `period_end` is `e-1`; F is
   the latest recorded on or before `s`, else the earliest recorded for P.
+- A **lead** counts in the period it was **created** in (a cohort): the funnel's counts and
+  rates answer "of the leads that came in during P, how many have qualified, and how many have
+  converted, so far"; conversion time averages over the leads converted in P. Cost per lead
+  divides the **marketing** spend in P.
 - A ratio whose denominator is zero is **undefined**: stored as null and shown as "—" with the
   reason, never 0 or ∞. A sum or a count over no records is 0.
 - **Cuts**, one at a time: `segment` (the record's account's segment; records without an
@@ -79,7 +84,8 @@ onto these columns, and a mapping can name any other column. Dates are ISO `YYYY
 plain decimal; spend's `month` is `YYYY-MM`. Importing a record whose key exists updates it:
 imports are idempotent. Opportunities also need a status (`open`, `won` or `lost`): a
 `status` column, a stage → status map, or the Salesforce closed/won flags; a closed one
-needs a `close_date`. A subscription's `end_date` is not before its `start_date`.
+needs a `close_date`. A subscription's `end_date` is not before its `start_date`. A lead's
+`qualified_date` and `converted_date` are not before its `created_date`.
 """
 
 

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from . import calculations, catalog
+from . import calculations, catalog, funnel
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
 from .models import Account, Opportunity, Subscription
@@ -114,6 +114,16 @@ _CUSTOMER_COLUMNS = [
     ("first_won_id", "First won deal"),
     ("first_won_close", "Closed"),
     ("first_won_amount", "Amount"),
+]
+_LEAD_COLUMNS = [
+    ("external_id", "ID"),
+    ("created_date", "Created"),
+    ("source", "Source"),
+    ("owner", "Owner"),
+    ("status", "Status"),
+    ("qualified_date", "Qualified"),
+    ("converted_date", "Converted"),
+    ("account.name", "Account"),
 ]
 _ACCOUNT_COLUMNS = [
     ("external_id", "ID"),
@@ -232,6 +242,8 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
             return [customers]
         spend = calculations.spend_in(period, cut).order_by("month", "channel", "category")
         return [RecordTable("spend", f"Spend in {label}", _SPEND_COLUMNS, spend), customers]
+    if key in funnel.FUNNEL_KEYS:
+        return _funnel_tables(key, period, cut)
     # The recurring revenue metrics.
     title = (
         f"Accounts with MRR in {label}: opening (on {period.day_before}) "
@@ -239,3 +251,17 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
     )
     movements = account_movements(period, cut, first=MOVEMENT_OF_KEY.get(key))
     return [RecordTable("accounts", title, _ACCOUNT_COLUMNS, movements)]
+
+
+def _funnel_tables(key: str, period: Period, cut: Cut) -> list[RecordTable]:
+    label = period.label()
+    title = {
+        "qualified_leads": f"Leads created in {label} that have qualified",
+        "converted_leads": f"Leads created in {label} that have converted",
+        "lead_conversion_days": f"Leads converted in {label}",
+    }.get(key, f"Leads created in {label}")
+    leads = RecordTable("leads", title, _LEAD_COLUMNS, funnel.cohort(period, cut, key))
+    if key != "cost_per_lead":
+        return [leads]
+    spend = funnel.marketing_spend_in(period, cut).order_by("month", "channel")
+    return [RecordTable("spend", f"Marketing spend in {label}", _SPEND_COLUMNS, spend), leads]

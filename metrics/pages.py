@@ -46,6 +46,13 @@ HEADLINE_KEYS: tuple[str, ...] = (
     "forecast_accuracy",
     "renewal_rate",
 )
+# The scorecard's funnel row: the top of the funnel (metrics/funnel.py).
+FUNNEL_ROW_KEYS: tuple[str, ...] = (
+    "leads_created",
+    "lead_qualification_rate",
+    "lead_conversion_rate",
+    "cost_per_lead",
+)
 MOVEMENT_KEYS: tuple[str, ...] = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
 SPARK_PERIODS = 12
 # How far back a metric page's chart reaches, per period kind.
@@ -80,12 +87,17 @@ class Scorecard:
     period: Period
     cut: Cut
     rows: list[ScorecardRow] = field(default_factory=list)
+    funnel_rows: list[ScorecardRow] = field(default_factory=list)
     movements_chart: dict = field(default_factory=dict)
     movements_table: list[tuple[str, list[Decimal | None]]] = field(default_factory=list)
 
     @property
     def has_values(self) -> bool:
-        return any(row.figure.stored for row in self.rows)
+        return any(row.figure.stored for row in self.rows + self.funnel_rows)
+
+    @property
+    def funnel_available(self) -> bool:
+        return any(self.cut.allows(row.definition) for row in self.funnel_rows)
 
 
 def _rows(run, keys, period: Period, cut: Cut) -> list[ScorecardRow]:
@@ -118,7 +130,15 @@ def _rows(run, keys, period: Period, cut: Cut) -> list[ScorecardRow]:
 
 def scorecard(*, run: MetricRun | None, period: Period, cut: Cut) -> Scorecard:
     """The headline metrics for a period and cut, each with change, sparkline and target status."""
-    card = Scorecard(run=run, period=period, cut=cut, rows=_rows(run, HEADLINE_KEYS, period, cut))
+    # One read for the headline and the funnel rows: the funnel row costs no extra query.
+    rows = _rows(run, HEADLINE_KEYS + FUNNEL_ROW_KEYS, period, cut)
+    card = Scorecard(
+        run=run,
+        period=period,
+        cut=cut,
+        rows=rows[: len(HEADLINE_KEYS)],
+        funnel_rows=rows[len(HEADLINE_KEYS) :],
+    )
     periods = periods_ending(period, SPARK_PERIODS)
     allowed = [k for k in MOVEMENT_KEYS if cut.allows(catalog.BY_KEY[k])]
     movements = selectors.stored_values(run, allowed, periods, cut)

@@ -17,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import calculations, catalog, queueing, signals
+from . import calculations, catalog, funnel, queueing, signals
 from .cuts import Cut
 from .models import (
     Forecast,
+    Lead,
     MetricRun,
     MetricValue,
     Opportunity,
@@ -96,6 +97,7 @@ def data_range(*, today: date | None = None) -> tuple[date, date] | None:
         (Subscription, ["start_date", "end_date"]),
         (Spend, ["month"]),
         (Forecast, ["period_start", "period_end"]),
+        (Lead, ["created_date", "converted_date"]),
     ]:
         aggregates = {}
         for field in fields:
@@ -133,7 +135,8 @@ def cuts_to_compute() -> list[Cut]:
     return (
         [calculations.ALL_CUT]
         + [Cut.segment(s) for s in calculations.segments()]
-        + [Cut.channel(c) for c in calculations.channels()]
+        # Channels: the accounts' acquisition channels, spend's and the leads' sources.
+        + [Cut.channel(c) for c in sorted({*calculations.channels(), *funnel.lead_sources()})]
         + [Cut(catalog.INDUSTRY, i) for i in calculations.industries()]
         + [Cut(catalog.OWNER, o) for o in calculations.owners()]
         + [Cut(catalog.TEAM, t) for t in calculations.teams()]

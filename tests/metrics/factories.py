@@ -9,6 +9,7 @@ from django.utils import timezone
 from metrics.models import (
     Account,
     Forecast,
+    Lead,
     MetricRun,
     MetricTarget,
     MetricValue,
@@ -74,6 +75,19 @@ class SpendFactory(factory.django.DjangoModelFactory):
     channel = factory.Sequence(lambda n: f"Channel {n}")
     category = Spend.Category.MARKETING
     amount = Decimal("500.00")
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A new lead by default: neither qualified nor converted."""
+
+    class Meta:
+        model = Lead
+
+    external_id = factory.Sequence(lambda n: f"LEAD-{n:06d}")
+    created_date = date(2017, 1, 1)
+    source = "Webinar"
+    owner = "Alex Owner"
+    status = "New"
 
 
 class ForecastFactory(factory.django.DjangoModelFactory):

@@ -7,6 +7,7 @@ from metrics.models import Opportunity
 from .factories import (
     AccountFactory,
     ForecastFactory,
+    LeadFactory,
     MetricRunFactory,
     MetricValueFactory,
     OpportunityFactory,
@@ -26,6 +27,7 @@ def test_every_factory_builds_a_record_that_passes_model_validation():
         SubscriptionFactory(),
         SpendFactory(),
         ForecastFactory(),
+        LeadFactory(),
         MetricRunFactory(),
         MetricValueFactory(),
     ]:

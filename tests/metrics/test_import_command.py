@@ -356,7 +356,7 @@ def test_the_command_exits_non_zero_with_a_message_not_a_traceback(tmp_path):
         timeout=60,
     )
     unknown_kind = subprocess.run(
-        [sys.executable, str(manage), "import_crm", "leads", str(empty)],
+        [sys.executable, str(manage), "import_crm", "prospects", str(empty)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -366,7 +366,7 @@ def test_the_command_exits_non_zero_with_a_message_not_a_traceback(tmp_path):
     assert "empty.csv: The file is empty." in result.stderr
     assert "Traceback" not in result.stderr
     assert unknown_kind.returncode == 2
-    assert "invalid choice: 'leads'" in unknown_kind.stderr
+    assert "invalid choice: 'prospects'" in unknown_kind.stderr
 
 
 # --- Idempotency: importing a record again updates it ---------------------------------------------

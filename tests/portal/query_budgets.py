@@ -40,6 +40,11 @@ QUERY_BUDGETS = {
     "/metrics/win_rate/records/?period=2017-06&segment=SMB": 5,
     "/metrics/cac/records/?period=2017-06": 6,
     "/metrics/open_pipeline_count/records/?period=2017-06": 4,
+    # Funnel pages and drill-downs, at 10 or 1,000 leads.
+    "/metrics/lead_conversion_rate/?channel=Referral": 9,
+    "/metrics/leads_created/records/?period=2017-06": 5,
+    "/metrics/cost_per_lead/records/?period=2017-06&channel=Referral": 7,
+    "/metrics/lead_conversion_days/records/?period=2017-06": 5,
     # A weekly review (two scorecards from its frozen run), at 1 or 20 decisions and items.
     "/reviews/2026-W48/": 17,
     # The list of reviews and the Monday e-mail choice, at 3 or 30 reviews.
@@ -49,8 +54,9 @@ QUERY_BUDGETS = {
     "/metrics/connections/<id>/": 8,
     # A user's notification settings, at 1 or 40 notifications sent to them.
     "/notifications/": 4,
-    # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts.
-    "compute_all": 5,
+    # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts
+    # (7: the funnel adds one aggregate over the leads and one over the marketing spend).
+    "compute_all": 7,
 }
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         )
         cut = parser.add_mutually_exclusive_group()
         cut.add_argument("--segment", help="An account segment.")
-        cut.add_argument("--channel", help="An acquisition channel.")
+        cut.add_argument("--channel", help="An acquisition channel (or a lead source: the funnel).")
         cut.add_argument("--industry", help="An account industry.")
         cut.add_argument("--owner", help="An opportunity owner.")
         cut.add_argument("--team", help="A team of opportunity owners (the teams records).")

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"CRM demo data ({crm.first_day} to {crm.last_day}): {crm.accounts} accounts, "
             f"{crm.opportunities} opportunities, {crm.subscriptions} subscriptions, "
-            f"{crm.spend} spend rows, {crm.forecasts} forecasts."
+            f"{crm.spend} spend rows, {crm.forecasts} forecasts, {crm.leads} leads."
         )
         teams = seed_demo_teams()
         run = compute_now(trigger="command")
