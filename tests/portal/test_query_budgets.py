@@ -1,5 +1,6 @@
 """The query-budget table lists exactly what the query-count tests measure."""
 
+from tests.metrics.test_dashboard_funnel import FUNNEL_PAGES
 from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
 from tests.metrics.test_review_edits import REVIEW_LIST, SCORECARD_BY_TEAM
 from tests.metrics.test_reviews import REVIEW_PAGE
@@ -15,6 +16,7 @@ def test_every_budget_is_measured_by_a_test():
         *PLAYBOOK_PAGES,
         *PAGES_BY_MONTHS,
         *PAGES_BY_ACCOUNTS,
+        *FUNNEL_PAGES,
         REVIEW_PAGE,
         SETTINGS_PAGE,
         *QUEUE_PAGES,
