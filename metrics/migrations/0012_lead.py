@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0010_cut_kinds_industry_owner_team'),
+        ('metrics', '0011_crm_sync'),
     ]
 
     operations = [
