@@ -370,15 +370,15 @@ def _forecast_rows(rng: random.Random, builder: _Builder, periods: list[Period])
 
 
 # The lead funnel per channel: leads a month, the share that qualifies, the share of the
-# qualified that converts, and the typical days from creation to conversion. Paid channels bring
+# qualified that converts, and the typical days from qualification to conversion. Paid channels bring
 # volume of modest quality; referrals and partners few leads that convert well.
 LEAD_FUNNEL = {
-    "Paid Search": (160, 0.25, 0.14, 45),
-    "Events": (55, 0.45, 0.20, 60),
-    "Referral": (22, 0.65, 0.40, 30),
-    "Outbound": (45, 0.35, 0.18, 55),
-    "Partner": (18, 0.55, 0.35, 40),
-    "Organic": (85, 0.22, 0.12, 50),
+    "Paid Search": (160, 0.25, 0.14, 21),
+    "Events": (55, 0.45, 0.20, 30),
+    "Referral": (22, 0.65, 0.40, 14),
+    "Outbound": (45, 0.35, 0.18, 28),
+    "Partner": (18, 0.55, 0.35, 20),
+    "Organic": (85, 0.22, 0.12, 25),
 }
 LEAD_STATUSES = ("New", "Working", "Disqualified")
 
@@ -397,7 +397,9 @@ def _lead_rows(rng: random.Random, months: list[Period], last_day: date) -> list
                     qualified = created + timedelta(days=rng.randint(1, 14))
                     status = "Qualified"
                     if rng.random() < convert:
-                        converted = qualified + timedelta(days=max(1, int(rng.gauss(days, 15))))
+                        converted = qualified + timedelta(
+                            days=max(1, int(rng.gauss(days, days / 3)))
+                        )
                         status = "Converted"
                 if converted and converted > last_day:
                     converted, status = None, "Qualified"

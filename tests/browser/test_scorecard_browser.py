@@ -117,6 +117,7 @@ def test_a_reader_browses_the_scorecard_a_metric_and_its_records(live_server, br
 
     assert page.locator("h1").first.inner_text().startswith("Scorecard")
     assert page.locator(".metric-card").count() >= 17
+    assert page.locator(".funnel-row .metric-card").count() == 4  # leads, rates, cost per lead
     assert page.locator("svg.sparkline polyline").count() > 0
     assert_chart_drawn(page, "#movements-chart")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
