@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0011_crm_sync'),
+        ('metrics', '0012_review_email'),
     ]
 
     operations = [
