@@ -47,6 +47,9 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "scope"},
     "ol": {"start"},
 }
+# A fenced ```mermaid block keeps its language class: static/js/diagrams.js draws it from the
+# (escaped) text; every other class is dropped.
+ALLOWED_CLASSES = {"code": {"language-mermaid"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer"
 MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
@@ -88,6 +91,7 @@ def sanitize_html(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,

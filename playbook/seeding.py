@@ -1,18 +1,18 @@
-"""Demo data for the playbook: users, owners, revisions from ``playbook/demo/``, images.
+"""Demo data for the playbook: users, owners, revisions from ``playbook/demo/``.
 
 Content format (written by hand, see ``playbook/demo/``)::
 
     playbook/demo/<slug>/<NN>-<username>.md   NN orders the files; username is the author
         first line:  <!-- change: <change note> -->
         the rest:    the Markdown body (the section title stays the section's title)
-    playbook/demo/images/*.png                copied to MEDIA_ROOT/playbook/demo/
+
+Diagrams are Mermaid source in the bodies (```mermaid blocks), so the champion edits them.
 
 Idempotent: users are found by username, owners only reassigned when they differ,
 and a file whose revision (same author, change note and body) exists is skipped.
 """
 
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -75,7 +75,6 @@ class SeedReport:
     owners_assigned: list[str] = field(default_factory=list)
     revisions_added: list[str] = field(default_factory=list)
     revisions_skipped: int = 0
-    images_copied: int = 0
     reviews_set: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -85,7 +84,6 @@ class SeedReport:
             f"Revisions added: {len(self.revisions_added)}"
             + (f" ({', '.join(self.revisions_added)})" if self.revisions_added else ""),
             f"Revisions already present, skipped: {self.revisions_skipped}",
-            f"Images copied to media: {self.images_copied}",
             f"Review dates set: {', '.join(self.reviews_set) or 'none (already reviewed)'}",
         ]
 
@@ -104,8 +102,6 @@ def read_demo_files(content_dir: Path) -> list[DemoFile]:
     """Every ``<slug>/<NN>-<username>.md`` under ``content_dir``, in section then NN order."""
     files = []
     for section_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
-        if section_dir.name == "images":
-            continue
         for path in sorted(section_dir.glob("*.md")):
             match = FILE_NAME.match(path.name)
             if not match:
@@ -148,20 +144,6 @@ def _ensure_users(report: SeedReport) -> dict:
     return users
 
 
-def _copy_images(content_dir: Path, media_root: Path, report: SeedReport) -> None:
-    source = content_dir / "images"
-    if not source.is_dir():
-        return
-    target = media_root / "playbook" / "demo"
-    target.mkdir(parents=True, exist_ok=True)
-    for image in sorted(source.glob("*.png")):
-        destination = target / image.name
-        if destination.exists() and destination.read_bytes() == image.read_bytes():
-            continue
-        shutil.copyfile(image, destination)
-        report.images_copied += 1
-
-
 def _spread_over_time(sections: dict, added: dict[str, list[Revision]]) -> None:
     """Date the demo revisions weeks apart (and revision 1 before them), newest a few days ago.
 
@@ -182,7 +164,7 @@ def _spread_over_time(sections: dict, added: dict[str, list[Revision]]) -> None:
 
 
 @transaction.atomic
-def seed_playbook(*, content_dir: Path = DEMO_DIR, media_root: Path) -> SeedReport:
+def seed_playbook(*, content_dir: Path = DEMO_DIR) -> SeedReport:
     report = SeedReport()
     users = _ensure_users(report)
     manager = users["manager"]
@@ -236,5 +218,4 @@ def seed_playbook(*, content_dir: Path = DEMO_DIR, media_root: Path) -> SeedRepo
         for key in keys:
             MetricLink.objects.get_or_create(section=sections[slug], metric_key=key)
 
-    _copy_images(content_dir, media_root, report)
     return report

@@ -32,7 +32,9 @@ MAX_DIMENSION = 2000
 # The names the playbook writes, per folder under MEDIA_ROOT/playbook/: nothing else is served.
 SERVED_NAMES = {
     "uploads": re.compile(r"[0-9a-f]{32}\.(png|jpg|gif|webp)"),  # store_image: uuid4 hex
-    "demo": re.compile(r"[a-z0-9][a-z0-9-]{0,63}\.(png)"),  # playbook/demo/images (seed_demo)
+    # Demo PNGs that seed_demo copied before the demo drew its diagrams in Mermaid: old
+    # revisions of installs seeded then still show them.
+    "demo": re.compile(r"[a-z0-9][a-z0-9-]{0,63}\.(png)"),
 }
 
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             "--content-dir",
             type=Path,
             default=DEMO_DIR,
-            help="Folder of <slug>/<NN>-<username>.md files and images/ (default: playbook/demo).",
+            help="Folder of <slug>/<NN>-<username>.md files (default: playbook/demo).",
         )
 
     def handle(self, *args, content_dir: Path, **options):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 "seed_demo creates users with a published password: it only runs with DEBUG on."
             )
         try:
-            report = seed_playbook(content_dir=content_dir, media_root=Path(settings.MEDIA_ROOT))
+            report = seed_playbook(content_dir=content_dir)
         except DemoContentError as error:
             raise CommandError(str(error)) from None
         self.stdout.write("Playbook demo data:")
