@@ -10,8 +10,8 @@ from guardian.admin import GuardedModelAdmin
 
 from metrics.catalog import METRICS
 
-from . import permissions, services
-from .models import MetricLink, Revision, Section
+from . import asset_library, permissions, services
+from .models import Asset, AssetTag, MetricLink, Revision, Section
 
 
 class RevisionInline(admin.TabularInline):
@@ -102,3 +102,26 @@ class SectionAdmin(GuardedModelAdmin):
             services.assign_owner(section=obj, owner=new_owner, assigned_by=request.user)
         else:
             super().save_model(request, obj, form, change)
+
+
+@admin.register(AssetTag)
+class AssetTagAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    """The content-asset library for RevOps managers; files are replaced on the portal's own form
+    (/playbook/assets/), which checks their type: here they are shown, not uploaded."""
+
+    list_display = ("title", "kind", "stage", "owner", "last_reviewed_on")
+    list_filter = ("stage", "kind", "tags")
+    list_select_related = ("owner",)
+    search_fields = ("title", "summary")
+    filter_horizontal = ("tags",)
+    readonly_fields = ("file", "file_name", "file_type")
+
+    def delete_model(self, request, obj):
+        asset_library.delete_asset(asset=obj)

@@ -14,6 +14,8 @@
 * The champion's review queue (/playbook/reviews/), reminding owners: champions, superusers.
 * The print page: everyone who reads. PDF / Markdown exports: champions and superusers make
   them; an export is downloaded by whoever asked for it, the champions and superusers.
+* The content-asset library: everyone reads; champions, superusers and the owners of the
+  Marketing team's sections add, change and delete assets.
 """
 
 from collections.abc import Iterable
@@ -21,7 +23,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Section
+from .models import Section, Team
 
 CHAMPIONS_GROUP = "Playbook champions"
 CHANGE_SECTION = "playbook.change_section"
@@ -110,3 +112,11 @@ def can_download_export(user, export) -> bool:
     if not _is_active_user(user):
         return False
     return export.requested_by_id == user.pk or _edits_everything(user)
+
+
+def can_manage_assets(user) -> bool:
+    if not _is_active_user(user):
+        return False
+    if _edits_everything(user):
+        return True
+    return Section.objects.filter(team=Team.MARKETING, owner=user).exists()

@@ -12,6 +12,7 @@ Idempotent: users are found by username, owners only reassigned when they differ
 and a file whose revision (same author, change note and body) exists is skipped.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,8 +23,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
-from .models import MetricLink, Revision, Section
+from . import asset_library, services
+from .models import Asset, MetricLink, Revision, Section
 from .permissions import CHAMPIONS_GROUP
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -75,6 +76,7 @@ class SeedReport:
     owners_assigned: list[str] = field(default_factory=list)
     revisions_added: list[str] = field(default_factory=list)
     revisions_skipped: int = 0
+    assets_added: int = 0
     reviews_set: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -84,6 +86,7 @@ class SeedReport:
             f"Revisions added: {len(self.revisions_added)}"
             + (f" ({', '.join(self.revisions_added)})" if self.revisions_added else ""),
             f"Revisions already present, skipped: {self.revisions_skipped}",
+            f"Content assets added: {self.assets_added}",
             f"Review dates set: {', '.join(self.reviews_set) or 'none (already reviewed)'}",
         ]
 
@@ -163,6 +166,30 @@ def _spread_over_time(sections: dict, added: dict[str, list[Revision]]) -> None:
             Revision.objects.filter(pk=pk).update(created_at=created_at)
 
 
+DEMO_ASSET_LINK = "https://www.example.com/northwind/{}"
+
+
+def _seed_assets(content_dir: Path, owner, report: SeedReport) -> None:
+    """The content-asset library from ``assets.json`` (links to example.com), by title."""
+    listing = content_dir / "assets.json"
+    if not listing.is_file():
+        return
+    existing = set(Asset.objects.values_list("title", flat=True))
+    for entry in json.loads(listing.read_text(encoding="utf-8")):
+        if entry["title"] in existing:
+            continue
+        slug = re.sub(r"[^a-z0-9]+", "-", entry["title"].lower()).strip("-")
+        asset = Asset(
+            title=entry["title"], summary=entry["summary"], kind=entry["kind"],
+            stage=entry["stage"], link=DEMO_ASSET_LINK.format(slug), owner=owner,
+            last_reviewed_on=timezone.localdate() - timedelta(days=40),
+        )  # fmt: skip
+        asset_library.save_asset(
+            asset=asset, personas=entry["personas"], pain_points=entry["pain_points"]
+        )
+        report.assets_added += 1
+
+
 @transaction.atomic
 def seed_playbook(*, content_dir: Path = DEMO_DIR) -> SeedReport:
     report = SeedReport()
@@ -213,6 +240,7 @@ def seed_playbook(*, content_dir: Path = DEMO_DIR) -> SeedReport:
             section.last_reviewed_by = section.owner
             section.save(update_fields=["last_reviewed_at", "last_reviewed_by"])
             report.reviews_set.append(f"{slug} ({age} days ago)")
+    _seed_assets(content_dir, users["marketing"], report)
 
     for slug, keys in DEMO_METRIC_LINKS.items():
         for key in keys:

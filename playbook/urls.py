@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import print_views, review_views, views
+from . import asset_views, print_views, review_views, views
 
 app_name = "playbook"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
     path("<slug:slug>/flag/", review_views.flag, name="flag"),
     path("<slug:slug>/remind/", review_views.remind, name="remind"),
     path("<slug:slug>/watch/", review_views.watch, name="watch"),
+    # The content-asset library: before "<slug>/" ("assets" is no section's slug).
+    path("assets/", asset_views.asset_list, name="assets"),
+    path("assets/new/", asset_views.asset_new, name="asset_new"),
+    path("assets/<int:asset_id>/edit/", asset_views.asset_edit, name="asset_edit"),
+    path("assets/<int:asset_id>/delete/", asset_views.asset_delete, name="asset_delete"),
+    path("assets/<int:asset_id>/file/", asset_views.asset_download, name="asset_download"),
     path("<slug:slug>/", views.section, name="section"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
     path("<slug:slug>/history/", views.history, name="history"),

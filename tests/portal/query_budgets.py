@@ -19,6 +19,8 @@ QUERY_BUDGETS = {
     # The champion's review queue and an owner's own, at 2 or 40 open flags.
     "/playbook/reviews/": 7,
     "/playbook/mine/": 6,
+    # The content-asset library, at 3 or 40 assets.
+    "/playbook/assets/": 7,
     # A playbook page with metric shortcodes, at 1 or 36 months of stored figures.
     "/playbook/success-metrics/": 23,
     # The whole playbook on one page: ten sections, the figures of their shortcodes (issue 12).

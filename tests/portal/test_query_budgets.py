@@ -5,6 +5,7 @@ from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MON
 from tests.metrics.test_review_edits import REVIEW_LIST, SCORECARD_BY_TEAM
 from tests.metrics.test_reviews import REVIEW_PAGE
 from tests.notifications.test_settings_page import SETTINGS_PAGE
+from tests.playbook.test_assets import LIST_PAGE as ASSET_LIST_PAGE
 from tests.playbook.test_query_counts import PAGES as PLAYBOOK_PAGES
 from tests.playbook.test_review_queue_queries import QUEUE_PAGES
 from tests.portal.query_budgets import QUERY_BUDGETS
@@ -20,6 +21,7 @@ def test_every_budget_is_measured_by_a_test():
         REVIEW_PAGE,
         SETTINGS_PAGE,
         *QUEUE_PAGES,
+        ASSET_LIST_PAGE,
         "compute_all",
     }
     measured |= set(CONNECTION_PAGES)

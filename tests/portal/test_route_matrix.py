@@ -25,13 +25,14 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from metrics.models import ActionItem, CrmConnection, Decision, ImportJob, WeeklyReview
 from playbook import services as playbook_services
-from playbook.models import Flag, PlaybookExport, Section
+from playbook.models import Asset, Flag, PlaybookExport, Section
 from playbook.permissions import CHAMPIONS_GROUP
 from tests.metrics.factories import MetricRunFactory
 from tests.playbook.images import png_bytes
@@ -52,6 +53,9 @@ OWNER_ASSIGNERS = frozenset({"champion", "superuser"})
 REVOPS_MANAGERS = frozenset({"revops_manager", "superuser"})
 REVIEW_EDITORS = frozenset({"revops_manager", "champion", "superuser"})
 SUPERUSERS = frozenset({"superuser"})  # and, for an import, the manager who uploaded it
+# The content-asset library: champions, superusers, owners of Marketing's sections ("owner" owns
+# Target audience, a Marketing section; "other_owner" a Sales one).
+ASSET_MANAGERS = frozenset({"owner", "champion", "superuser"})
 
 SAMPLE_SECTION = "target-audience"  # owned by "owner"; "other_owner" owns products-and-services
 SAMPLE_IMAGE = "0123456789abcdef0123456789abcdef.png"  # a name playbook.uploads could give
@@ -153,6 +157,11 @@ ROUTES = {
     "playbook:export": Rule(OWNER_ASSIGNERS, 302, "POST", data=lambda: {"kind": "markdown"}),
     "playbook:export_detail": Rule(OWNER_ASSIGNERS),  # the sample export has no requester
     "playbook:export_download": Rule(OWNER_ASSIGNERS),
+    "playbook:assets": Rule(LOGGED_IN, query="?stage=decision&group=persona"),
+    "playbook:asset_new": Rule(ASSET_MANAGERS),
+    "playbook:asset_edit": Rule(ASSET_MANAGERS),
+    "playbook:asset_delete": Rule(ASSET_MANAGERS, 302, "POST"),
+    "playbook:asset_download": Rule(LOGGED_IN),
     # --- Metrics dashboards ---
     "metrics:scorecard": Rule(LOGGED_IN),
     "metrics:recompute": Rule(REVOPS_MANAGERS, 302, "POST"),
@@ -263,6 +272,11 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
     flag = Flag.objects.create(section=Section.objects.get(slug=SAMPLE_SECTION), comment="Old")
     export = PlaybookExport.objects.create(kind="markdown", status="succeeded")
     export.file.save("sample.zip", ContentFile(b"PK"), save=True)
+    default_storage.save("playbook/assets/sample.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    asset = Asset.objects.create(
+        title="Case study", kind="case_study", stage="decision", file="playbook/assets/sample.pdf",
+        file_name="case-study.pdf", file_type="application/pdf",
+    )  # fmt: skip
     return {
         "folder": "uploads",
         "name": SAMPLE_IMAGE,
@@ -279,6 +293,7 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         "connection_id": connection.pk,
         "flag_id": flag.pk,
         "export_id": export.pk,
+        "asset_id": asset.pk,
     }
 
 
