@@ -73,7 +73,7 @@ class SectionAdmin(GuardedModelAdmin):
     list_select_related = ("owner",)
     list_filter = ("team",)
     fields = ("title", "slug", "position", "team", "owner", "review_interval_days",
-              "last_reviewed_at", "last_reviewed_by")  # fmt: skip
+              "last_reviewed_at", "last_reviewed_by", "guiding_questions")  # fmt: skip
     readonly_fields = ("slug", "position", "last_reviewed_at", "last_reviewed_by")
     inlines = [MetricLinkInline, RevisionInline]
 

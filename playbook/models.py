@@ -35,6 +35,11 @@ class Section(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_playbook_sections",
     )
+    guiding_questions = models.TextField(
+        blank=True,
+        help_text="What the section should answer (Markdown): shown beside the editor and on "
+        "the page while the section is empty.",
+    )
     review_interval_days = models.PositiveIntegerField(
         default=90, validators=[MinValueValidator(1)], help_text="Days between reviews."
     )
@@ -66,6 +71,12 @@ class Section(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing written by a person yet: no revision, a blank one, or only the seeded one."""
+        revision = self.current_revision
+        return revision is None or revision.author_id is None or not revision.body.strip()
 
     @property
     def current_number(self) -> int:

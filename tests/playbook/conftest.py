@@ -72,3 +72,6 @@ def restored_sections(transactional_db):
     from django.apps import apps
 
     import_module("playbook.migrations.0002_seed_sections").create_sections(apps, None)
+    import_module("playbook.migrations.0008_section_guiding_questions").fill_guiding_questions(
+        apps, None
+    )
