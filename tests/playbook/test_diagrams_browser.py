@@ -1,7 +1,8 @@
 """Mermaid diagrams in a real headless Chromium, under the portal's Content-Security-Policy:
-an SVG for every diagram of the demo with no console error and no CSP violation, Mermaid fetched
-only by pages that show a diagram, diagrams in the editor's live preview, a broken diagram
-showing its error and source, and the XSS corpus inside diagram sources running nothing."""
+an SVG for every diagram of the demo (on its section's page and on the print page) with no
+console error and no CSP violation, Mermaid fetched only by pages that show a diagram, diagrams
+in the editor's live preview, a broken diagram showing its error and source, and the XSS corpus
+inside diagram sources running nothing."""
 
 import pytest
 
@@ -88,6 +89,13 @@ def test_every_demo_diagram_draws_as_an_svg_under_the_csp(live_server, browser, 
     assert drawn == {slug: n for slug, n in demo.items() if n}
     assert sum(drawn.values()) >= 8
     assert any(MERMAID_FILE in url for url in page.fetched)
+    assert page.evaluate("window.__cspViolations") == []
+    # The whole playbook on one page, for printing: every diagram again.
+    page.goto(f"{live_server.url}/playbook/print/")
+    wait_for_diagrams(page, sum(drawn.values()))
+    assert page.locator(".diagram.diagram-rendered .diagram-svg > svg").count() == sum(
+        drawn.values()
+    )
     assert page.evaluate("window.__cspViolations") == []
     assert page.problems == []
 
