@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from .catalog import CUT_KINDS
+from .names import normalised_company_name, website_domain
 from .periods import STANDARD_KINDS
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -28,19 +29,53 @@ PeriodKind = models.TextChoices("PeriodKind", [(kind.upper(), kind) for kind in 
 CutKind = models.TextChoices("CutKind", [(kind.upper(), kind) for kind in CUT_KINDS])
 
 
+class AccountQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, update_fields=None, **kwargs):
+        """Imports and the demo write accounts here: their match keys are set with them."""
+        objs = list(objs)
+        for account in objs:
+            account.set_match_keys()
+        if update_fields is not None:
+            update_fields = list(update_fields)
+            for source, key in Account.MATCH_KEYS.items():
+                if source in update_fields and key not in update_fields:
+                    update_fields.append(key)
+        return super().bulk_create(objs, *args, update_fields=update_fields, **kwargs)
+
+
 class Account(models.Model):
     external_id = models.CharField(max_length=255, unique=True)
     name = models.CharField(max_length=255)
     segment = models.CharField(max_length=100, blank=True, db_index=True)
     industry = models.CharField(max_length=100, blank=True)
+    website = models.CharField(max_length=255, blank=True)
     created_date = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Match keys (metrics/names.py), derived from name and website on every save and bulk write,
+    # so the data-quality check finds probable duplicates with a GROUP BY.
+    name_key = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    website_domain = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+
+    MATCH_KEYS = {"name": "name_key", "website": "website_domain"}
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.set_match_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.MATCH_KEYS.values()}
+        super().save(*args, **kwargs)
+
+    def set_match_keys(self) -> None:
+        self.name_key = normalised_company_name(self.name)[:255]
+        self.website_domain = website_domain(self.website)[:255]
 
 
 class Opportunity(models.Model):
@@ -243,6 +278,16 @@ class MetricTarget(models.Model):
         default=0,
         help_text="How far on the wrong side of the target still counts as amber, in the metric's unit.",
     )
+    # Who set the target and when (the admin records them on every save).
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    set_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -509,6 +554,128 @@ class ReviewEmail(models.Model):
 
     def __str__(self):
         return f"Review e-mail {self.week} to {self.user}"
+
+
+# --- Data you can trust: freshness, data-quality findings, metric owners (issue 11) -------------
+
+
+class RecordImport(models.Model):
+    """One import that wrote records of a kind (the portal's, the command's or the demo's):
+    the Data page's "last imported when, by whom, how many rows" (metrics/freshness.py)."""
+
+    class Via(models.TextChoices):
+        PORTAL = "portal", "Portal upload"
+        COMMAND = "command", "import_crm command"
+        DEMO = "demo", "Demo data"
+
+    kind = models.CharField(max_length=16)
+    rows_written = models.PositiveIntegerField()
+    via = models.CharField(max_length=8, choices=Via.choices)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+    job = models.ForeignKey(
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "imported_at"])]
+
+    def __str__(self):
+        return f"{self.kind}: {self.rows_written} rows at {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+class QualityCheck(models.Model):
+    """One run of the data-quality check (metrics/quality.py): after every import, or on demand."""
+
+    Status = JobStatus
+
+    class Trigger(models.TextChoices):
+        IMPORT = "import", "After an import"
+        MANUAL = "manual", "Check now"
+        COMMAND = "command", "Command line"
+
+    status = models.CharField(max_length=10, choices=RUN_STATUSES, default=Status.QUEUED)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Quality check {self.pk} ({self.status})"
+
+
+class DataFinding(models.Model):
+    """What the latest check found for one kind of problem (`code`, metrics/quality.py).
+
+    One row per kind, updated by every check, so a manager's acceptance outlives the checks:
+    it holds while the count stays at or under the count accepted, and lapses when it grows.
+    """
+
+    code = models.CharField(max_length=40, unique=True)
+    title = models.CharField(max_length=200)
+    explanation = models.TextField(help_text="Why it matters, for which metrics.")
+    metric_keys = models.JSONField(default=list, help_text="The metrics it touches.")
+    count = models.PositiveIntegerField(default=0)
+    impact = models.CharField(max_length=300, blank=True, help_text="How much of a metric.")
+    quality_check = models.ForeignKey(
+        QualityCheck, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    accepted_count = models.PositiveIntegerField(null=True, blank=True)
+    accepted_note = models.TextField(blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.title}: {self.count}"
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_count is not None and self.count <= self.accepted_count
+
+    @property
+    def open(self) -> bool:
+        """Found and not accepted: what a metric page's badge counts."""
+        return self.count > 0 and not self.accepted
+
+
+class MetricOwner(models.Model):
+    """The person who answers for a metric's definition and approves a change of it or its target."""
+
+    key = models.CharField(max_length=40, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return f"{self.key}: {self.owner}"
 
 
 # --- CRM sync (metrics/sync/) ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
             "external_id": ["Id", "Account ID"],
             "name": ["Name", "Account Name"],
             "industry": ["Industry"],
+            "website": ["Website"],
             "created_date": ["CreatedDate", "Created Date"],
         },
         "opportunities": {
@@ -45,6 +46,7 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
             "external_id": ["Record ID", "Company ID", "hs_object_id"],
             "name": ["Company name", "Name"],
             "industry": ["Industry"],
+            "website": ["Website URL", "Company Domain Name", "website", "domain"],
             "created_date": ["Create Date"],
         },
         # Export labels first, then the internal property names (API and some exports).

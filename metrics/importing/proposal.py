@@ -44,6 +44,7 @@ SYNONYMS = {
     "type": ["type", "deal type", "opportunity type"],
     "segment": ["segment", "sector", "tier", "size"],
     "industry": ["industry", "vertical", "sector"],
+    "website": ["website", "web site", "domain", "url", "company domain"],
     "plan": ["plan", "product", "tier"],
     "mrr": ["mrr", "monthly revenue", "monthly recurring revenue", "monthly amount"],
     "start_date": ["start", "start date", "begins", "from"],

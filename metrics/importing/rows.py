@@ -113,6 +113,7 @@ def _account(row: _Row) -> tuple[Account, str]:
         name=row.text("name", required=True),
         segment=row.text("segment"),
         industry=row.text("industry"),
+        website=row.text("website"),
         created_date=row.date("created_date"),
     ), ""
 

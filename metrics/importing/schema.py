@@ -53,7 +53,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
         RecordKind(
             name="accounts",
             model=Account,
-            fields=("external_id", "name", "segment", "industry", "created_date"),
+            fields=("external_id", "name", "segment", "industry", "website", "created_date"),
             required=("external_id", "name"),
             key=("external_id",),
         ),

@@ -23,8 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics import queueing
-from metrics.models import ImportJob
+from metrics.freshness import record_import
+from metrics.models import ImportJob, QualityCheck, RecordImport
 from metrics.permissions import can_import, can_open_import_job
+from metrics.quality_checks import request_check
 from metrics.services import request_recompute
 
 from . import parsing, writing
@@ -80,11 +82,6 @@ class ImportOutcome:
         return "Nothing was written."
 
 
-@transaction.atomic
-def _write(parsed: parsing.Parsed, *, batch_size: int, on_batch=None) -> int:
-    return writing.write(parsed, batch_size=batch_size, on_batch=on_batch)
-
-
 def import_records(
     *,
     data: bytes,
@@ -93,8 +90,13 @@ def import_records(
     requested_by=None,
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[int], None] | None = None,
+    job: ImportJob | None = None,
 ) -> ImportOutcome:
-    """Validate a whole file, then write it (or not). Raises ImportFileError for file problems."""
+    """Validate a whole file, then write it (or not). Raises ImportFileError for file problems.
+
+    A write is recorded for the Data page's freshness (a portal `job`'s, or the command's) and
+    followed by a metrics recomputation and a data-quality check.
+    """
     progress = on_progress or (lambda percent: None)
     parsed = parsing.parse(data, options)
     progress(20)
@@ -114,12 +116,21 @@ def import_records(
     )
     if dry_run or (outcome.errors and not options.skip_invalid) or not parsed.valid:
         return outcome
-    outcome.rows_written = _write(
-        parsed,
-        batch_size=batch_size,
-        on_batch=lambda done, total: progress(50 + 50 * done // max(total, 1)),
-    )
+    with transaction.atomic():  # the records and the note of their import, or neither
+        outcome.rows_written = writing.write(
+            parsed,
+            batch_size=batch_size,
+            on_batch=lambda done, total: progress(50 + 50 * done // max(total, 1)),
+        )
+        record_import(
+            kind=options.kind,
+            rows_written=outcome.rows_written,
+            via=RecordImport.Via.PORTAL if job else RecordImport.Via.COMMAND,
+            imported_by=requested_by,
+            job=job,
+        )
     request_recompute(trigger="import", requested_by=requested_by)
+    request_check(trigger=QualityCheck.Trigger.IMPORT, requested_by=requested_by)
     outcome.recompute_requested = True
     return outcome
 
@@ -288,6 +299,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
             options=ImportOptions.of_job(job),
             requested_by=job.created_by,
             on_progress=partial(_set_progress, job.pk),
+            job=job,
         )
     except ImportFileError as exc:
         job.status, job.message = ImportJob.Status.FAILED, str(exc)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from metrics import quality_checks
 from metrics.csv_export import csv_response
 from metrics.forms import ImportForm
 from metrics.models import ImportJob
@@ -107,6 +108,8 @@ def import_detail(request, job_id: int):
         "errors_hidden": max(len(report.listed) - ERRORS_SHOWN, 0),
         "errors_not_listed": report.notes(),
         "in_progress": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+        # The data-quality check that follows every import: its findings, summarised.
+        "findings": quality_checks.findings() if job.status == ImportJob.Status.SUCCEEDED else [],
     }
     return render(
         request, "metrics/imports/detail.html", context, status=400 if start_error else 200
