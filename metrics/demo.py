@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import catalog, reviews
+from .freshness import record_import
 from .importing.schema import RECORD_KINDS
 from .importing.writing import upsert
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     MetricTarget,
     MetricValue,
     Opportunity,
+    RecordImport,
     Spend,
     Subscription,
     Team,
@@ -467,6 +469,16 @@ def seed_demo_crm(*, today: date | None = None) -> DemoSummary:
     forecasts = _forecast_rows(rng, builder, forecast_periods)
     upsert(RECORD_KINDS["forecasts"], forecasts)
     leads = seed_demo_leads(first_day, last_day)
+    written = {
+        "accounts": len(builder.accounts),
+        "opportunities": len(opportunities),
+        "subscriptions": len(builder.subscriptions),
+        "spend": len(spend),
+        "forecasts": len(forecasts),
+        "leads": leads,
+    }
+    for kind, rows in written.items():
+        record_import(kind=kind, rows_written=rows, via=RecordImport.Via.DEMO)
     return DemoSummary(
         accounts=len(builder.accounts),
         opportunities=len(opportunities),

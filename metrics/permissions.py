@@ -14,6 +14,9 @@
   (who may recompute or import) and the playbook champions open and edit them.
 * Setting targets (in the admin): superusers and staff holding the matching
   ``metrics.<action>_metrictarget`` permission.
+* Data quality (metrics/quality_checks.py): every logged-in, active user reads the Data page, the
+  findings and their records; RevOps managers (who may recompute or import) start a check,
+  accept a finding with a note, and name each metric's owner (on the metric page or the admin).
 """
 
 from django.contrib.auth import get_user_model
@@ -99,3 +102,19 @@ def can_manage_connections(user) -> bool:
 def can_edit_connection(user, connection) -> bool:
     """Edit, test and sync a connection: its owner and superusers."""
     return can_manage_connections(user) and (user.is_superuser or connection.owner_id == user.pk)
+
+
+def is_revops_manager(user) -> bool:
+    return can_recompute(user) or can_import(user)
+
+
+def can_run_quality_check(user) -> bool:
+    return is_revops_manager(user)
+
+
+def can_accept_findings(user) -> bool:
+    return is_revops_manager(user)
+
+
+def can_set_metric_owner(user) -> bool:
+    return is_revops_manager(user)

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from metrics import queueing, review_email, services
+from metrics import quality_checks, queueing, review_email, services
 from metrics.importing.services import import_job_run
 from metrics.models import MetricRun
 from metrics.sync import services as sync_services
@@ -31,6 +31,18 @@ def run_import_job(job_id: int) -> None:
 def compute_metrics_run(run_id: int) -> bool:
     """Compute one metric run (idempotent: a redelivered or retried run takes effect once)."""
     return services.compute_run(run_id=run_id)
+
+
+@shared_task(
+    name=quality_checks.RUN_QUALITY_CHECK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def run_quality_check(check_id: int) -> None:
+    """Find the data-quality problems after an import or on demand (metrics/quality.py)."""
+    quality_checks.run_check(check_id=check_id)
 
 
 @shared_task(acks_late=True)

@@ -445,6 +445,12 @@ except ValueError:
     ) from None
 if _earliest.year < 1900:
     raise ImproperlyConfigured("METRICS_EARLIEST_DATE must be in 1900 or later.")
+# Data you can trust (metrics/freshness.py, metrics/quality.py): a record kind not imported for
+# longer than this is stale, and the figures that use it say so.
+METRICS_STALE_AFTER_DAYS = env_int("METRICS_STALE_AFTER_DAYS", 8, minimum=1)
+# A won new-business deal whose account has no subscription this many days after the close is a
+# data-quality finding (once subscriptions are imported).
+METRICS_SUBSCRIPTION_WITHIN_DAYS = env_int("METRICS_SUBSCRIPTION_WITHIN_DAYS", 30, minimum=1)
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
