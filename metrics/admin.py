@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 
 from . import catalog, permissions, services
 from .models import (
@@ -13,6 +14,7 @@ from .models import (
     ImportJob,
     ImportPreset,
     Lead,
+    MetricOwner,
     MetricRun,
     MetricTarget,
     MetricValue,
@@ -182,9 +184,16 @@ class MetricTargetForm(forms.ModelForm):
 @admin.register(MetricTarget)
 class MetricTargetAdmin(admin.ModelAdmin):
     form = MetricTargetForm
-    list_display = ("key", "segment", "value", "direction", "amber_band")
     list_filter = ("direction", "segment")
     search_fields = ("key", "segment")
+
+    list_display = ("key", "segment", "value", "direction", "amber_band", "set_by", "set_at")
+    readonly_fields = ("set_by", "set_at")
+
+    def save_model(self, request, obj, form, change):
+        # Who set a target and when: the metric page shows it beside the target.
+        obj.set_by, obj.set_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
 
     def has_view_permission(self, request, obj=None):
         return permissions.can_set_targets(request.user, "view")
@@ -224,3 +233,40 @@ class ImportJobAdmin(ReadOnlyAdmin):
     search_fields = ("original_name",)
     list_select_related = ("created_by",)
     exclude = ("file", "errors")  # what a file holds: its uploader's and superusers' (import pages)
+
+
+class MetricOwnerForm(forms.ModelForm):
+    key = forms.ChoiceField(choices=[(m.key, f"{m.name} ({m.key})") for m in catalog.METRICS])
+
+    class Meta:
+        model = MetricOwner
+        fields = ["key", "owner"]
+
+
+@admin.register(MetricOwner)
+class MetricOwnerAdmin(admin.ModelAdmin):
+    """The person who answers for each metric's definition (also set on the metric page)."""
+
+    form = MetricOwnerForm
+    list_display = ("key", "owner", "set_by", "set_at")
+    list_select_related = ("owner", "set_by")
+    readonly_fields = ("set_by", "set_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.set_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_module_permission(self, request):
+        return permissions.can_set_metric_owner(request.user) and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)

@@ -1,7 +1,8 @@
-"""Forms of the metrics pages: the CRM import upload."""
+"""Forms of the metrics pages: the CRM import upload, a metric's owner."""
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from metrics.importing.errors import ImportFileError
@@ -120,3 +121,11 @@ class ImportForm(forms.Form):
         except ImportFileError as exc:  # a saved preset of another kind
             self.add_error("preset", str(exc))
         return data
+
+
+class MetricOwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+        empty_label="(nobody)",
+    )

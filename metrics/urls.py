@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import catalog, views
+from . import catalog, data_views, views
 from .importing import views as import_views
 from .sync import views as sync_views
 
@@ -29,6 +29,14 @@ urlpatterns = [
     path("<metric_key:key>.json", views.metric_json, name="metric_json"),
     path("<metric_key:key>/records/", views.records, name="records"),
     path("<metric_key:key>/records.csv", views.records_csv, name="records_csv"),
+    # --- Data you can trust (metrics/data_views.py) ---
+    path("<metric_key:key>/owner/", data_views.metric_owner, name="metric_owner"),
+    path("data/", data_views.data_page, name="data"),
+    path("data/check/", data_views.data_check, name="data_check"),
+    path("data/<slug:code>/", data_views.finding_records, name="finding"),
+    path("data/<slug:code>.csv", data_views.finding_csv, name="finding_csv"),
+    path("data/<slug:code>/accept/", data_views.finding_accept, name="finding_accept"),
+    # --- end data you can trust ---
     # --- CRM imports (metrics/importing/views.py) ---
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/new/", import_views.import_new, name="import_new"),

@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import catalog, drilldown, pages, params, selectors
+from . import catalog, drilldown, pages, params, selectors, trust
 from .csv_export import csv_response
+from .forms import MetricOwnerForm
 from .models import MetricRun
 from .params import BadRequest
 from .periods import STANDARD_KINDS, Period
-from .permissions import can_import, can_read_records, can_recompute
+from .permissions import can_import, can_read_records, can_recompute, can_set_metric_owner
 from .services import request_recompute
 
 RECORDS_PER_PAGE = 50
@@ -69,6 +70,12 @@ def _switches(request, period, cut, *, extra=None):
     }
 
 
+def _trust_context(run, keys) -> dict:
+    """The as-of line and, per metric, its owner, stale kinds and open findings (issue 11)."""
+    summary = trust.trust()
+    return {"trust": summary, "trust_run": run, "card_trust": summary.by_key(keys)}
+
+
 @require_GET
 @answers_bad_request()
 def scorecard(request):
@@ -76,14 +83,16 @@ def scorecard(request):
     period, cut = params.period_and_cut(request.GET, run)
     run_id = params.followed_run_id(request.GET)
     active_run = MetricRun.objects.filter(pk=run_id).first() if run_id else None
+    card = pages.scorecard(run=run, period=period, cut=cut)
     context = {
-        "card": pages.scorecard(run=run, period=period, cut=cut),
+        "card": card,
         "team_view": pages.team_view(run=run, period=period) if cut.is_all else None,
         "can_recompute": can_recompute(request.user),
         "can_import": can_import(request.user),
         "active_run": active_run,
         "cut_choices": selectors.cut_values(run),
         **_switches(request, period, cut),
+        **_trust_context(run, [row.definition.key for row in card.rows]),
     }
     return render(request, "metrics/scorecard.html", context)
 
@@ -133,7 +142,13 @@ def metric(request, key: str):
             if kind in page.definition.cuts
         },
         **_switches(request, page.period, page.cut),
+        **_trust_context(page.run, [key]),
     }
+    if can_set_metric_owner(request.user):
+        owner = context["card_trust"][key].owner
+        context["owner_form"] = MetricOwnerForm(
+            initial={"owner": owner.owner_id if owner else None}
+        )
     return render(request, "metrics/metric.html", context)
 
 

@@ -3,6 +3,7 @@
 from tests.metrics.test_dashboard_funnel import FUNNEL_PAGES
 from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
 from tests.metrics.test_review_edits import REVIEW_LIST, SCORECARD_BY_TEAM
+from tests.metrics.test_data_trust_pages import DATA_PAGES
 from tests.metrics.test_reviews import REVIEW_PAGE
 from tests.notifications.test_settings_page import SETTINGS_PAGE
 from tests.playbook.test_assets import LIST_PAGE as ASSET_LIST_PAGE
@@ -26,4 +27,5 @@ def test_every_budget_is_measured_by_a_test():
     }
     measured |= set(CONNECTION_PAGES)
     measured |= {REVIEW_LIST, SCORECARD_BY_TEAM}
+    measured |= {*DATA_PAGES, "quality.evaluate"}
     assert set(QUERY_BUDGETS) - measured == set(), "budgets no test measures"

@@ -30,7 +30,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from metrics.models import ActionItem, CrmConnection, Decision, ImportJob, WeeklyReview
+from metrics.models import (
+    ActionItem,
+    CrmConnection,
+    DataFinding,
+    Decision,
+    ImportJob,
+    WeeklyReview,
+)
 from playbook import services as playbook_services
 from playbook.models import Asset, Flag, PlaybookExport, Section
 from playbook.permissions import CHAMPIONS_GROUP
@@ -171,6 +178,13 @@ ROUTES = {
     "metrics:metric_json": Rule(LOGGED_IN, query="?period=2017-06"),
     "metrics:records": Rule(LOGGED_IN, query="?period=2017-06"),
     "metrics:records_csv": Rule(LOGGED_IN, query="?period=2017-06"),
+    # --- Data you can trust (metrics/data_views.py): everyone reads; managers check and accept ---
+    "metrics:data": Rule(LOGGED_IN),
+    "metrics:data_check": Rule(REVOPS_MANAGERS, 302, "POST"),
+    "metrics:finding": Rule(LOGGED_IN),
+    "metrics:finding_csv": Rule(LOGGED_IN),
+    "metrics:finding_accept": Rule(REVOPS_MANAGERS, 302, "POST", data=lambda: {"note": "Known"}),
+    "metrics:metric_owner": Rule(REVOPS_MANAGERS, 302, "POST", data=lambda: {"owner": ""}),
     # --- Metrics CRM imports ---
     "metrics:import_list": Rule(REVOPS_MANAGERS),
     "metrics:import_new": Rule(REVOPS_MANAGERS),
@@ -277,6 +291,7 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         title="Case study", kind="case_study", stage="decision", file="playbook/assets/sample.pdf",
         file_name="case-study.pdf", file_type="application/pdf",
     )  # fmt: skip
+    finding = DataFinding.objects.create(code="closed_before_created", title="t", explanation="e")
     return {
         "folder": "uploads",
         "name": SAMPLE_IMAGE,
@@ -294,6 +309,7 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         "flag_id": flag.pk,
         "export_id": export.pk,
         "asset_id": asset.pk,
+        "code": finding.code,
     }
 
 
