@@ -96,7 +96,7 @@ def main() -> None:
     add_book(quarter, args.opportunities - quarter, rng)
     large = measure()
     print(f"database: {connection.vendor}")
-    for label, (elapsed, queries, counts) in (
+    for label, (elapsed, queries, _counts) in (
         (f"{quarter:,} opportunities", small),
         (f"{args.opportunities:,} opportunities", large),
     ):

@@ -331,3 +331,14 @@ def test_a_check_requested_while_one_waits_shares_it():
     second = quality_checks.request_check(trigger="manual")
     assert first.pk == second.pk
     assert QualityCheck.objects.count() == 1
+
+
+def test_the_command_runs_a_check_and_prints_the_findings():
+    from io import StringIO
+
+    OpportunityFactory(source="")
+    out = StringIO()
+    call_command("check_data_quality", stdout=out)
+
+    assert "       1  Opportunities without a source" in out.getvalue()
+    assert QualityCheck.objects.get().trigger == "command"
