@@ -560,12 +560,14 @@ class ReviewEmail(models.Model):
 
 
 class RecordImport(models.Model):
-    """One import that wrote records of a kind (the portal's, the command's or the demo's):
+    """One import that wrote records of a kind (the portal's, the command's, a CRM sync's or the
+    demo's):
     the Data page's "last imported when, by whom, how many rows" (metrics/freshness.py)."""
 
     class Via(models.TextChoices):
         PORTAL = "portal", "Portal upload"
         COMMAND = "command", "import_crm command"
+        SYNC = "sync", "CRM sync"
         DEMO = "demo", "Demo data"
 
     kind = models.CharField(max_length=16)
@@ -594,6 +596,7 @@ class QualityCheck(models.Model):
 
     class Trigger(models.TextChoices):
         IMPORT = "import", "After an import"
+        SYNC = "sync", "After a CRM sync"
         MANUAL = "manual", "Check now"
         COMMAND = "command", "Command line"
 

@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('trigger', models.CharField(choices=[('import', 'After an import'), ('manual', 'Check now'), ('command', 'Command line')], max_length=10)),
+                ('trigger', models.CharField(choices=[('import', 'After an import'), ('sync', 'After a CRM sync'), ('manual', 'Check now'), ('command', 'Command line')], max_length=10)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('enqueued_at', models.DateTimeField(blank=True, null=True)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
@@ -131,7 +131,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(max_length=16)),
                 ('rows_written', models.PositiveIntegerField()),
-                ('via', models.CharField(choices=[('portal', 'Portal upload'), ('command', 'import_crm command'), ('demo', 'Demo data')], max_length=8)),
+                ('via', models.CharField(choices=[('portal', 'Portal upload'), ('command', 'import_crm command'), ('sync', 'CRM sync'), ('demo', 'Demo data')], max_length=8)),
                 ('imported_at', models.DateTimeField()),
                 ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='metrics.importjob')),

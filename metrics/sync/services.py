@@ -32,11 +32,13 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from metrics import queueing
+from metrics.freshness import record_import
 from metrics.importing import parsing, writing
 from metrics.importing.decoding import Table
 from metrics.importing.errors import MAX_ERRORS_LISTED, ErrorReport, ImportFileError, RowError
 from metrics.importing.options import ImportOptions
-from metrics.models import MetricRun
+from metrics.models import MetricRun, QualityCheck, RecordImport
+from metrics.quality_checks import request_check
 from metrics.services import request_recompute
 
 from . import secrets as secret_store
@@ -395,9 +397,22 @@ def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
     )
     if not dry_run:
         _record_outcome(connection, run)
+        _record_freshness(run)
         if run.changed:
             request_recompute(trigger=MetricRun.Trigger.SYNC, requested_by=run.requested_by)
+            request_check(trigger=QualityCheck.Trigger.SYNC, requested_by=run.requested_by)
     return run
+
+
+def _record_freshness(run: SyncRun) -> None:
+    """A kind synced in full is as fresh as an import of it: the Data page says so (issue 11)."""
+    if run.status != SyncRun.Status.SUCCEEDED:
+        return
+    for kind, counts in run.stats.items():
+        written = sum(counts.get(name, 0) for name in ("created", "updated", "deleted"))
+        record_import(
+            kind=kind, rows_written=written, via=RecordImport.Via.SYNC, imported_by=run.requested_by
+        )
 
 
 def _record_outcome(connection: CrmConnection, run: SyncRun) -> None:

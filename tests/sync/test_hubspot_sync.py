@@ -247,3 +247,23 @@ def test_a_backfill_longer_than_the_search_window_searches_again_from_the_last_d
     assert restarts and restarts[0]["filterGroups"]  # a new search from the last page's date
     assert max(int(body.get("after", 0)) for body in searches) <= 4
     assert (run.stats["accounts"]["read"], Account.objects.count()) == (11, 11)  # none twice
+
+
+def test_a_sync_is_recorded_for_freshness_and_queues_a_data_quality_check(
+    hubspot, hubspot_connection
+):
+    from metrics.freshness import freshness
+    from metrics.models import QualityCheck, RecordImport
+
+    seed(hubspot)
+    services.sync_now(connection=hubspot_connection)
+
+    synced = {entry.kind: entry for entry in RecordImport.objects.filter(via="sync")}
+    assert synced["accounts"].rows_written == 3
+    assert not freshness().kinds["accounts"].stale
+    assert QualityCheck.objects.filter(trigger="sync").count() == 1
+    # A sync that changes nothing still says the data is fresh, and checks nothing new.
+    QualityCheck.objects.all().delete()
+    services.sync_now(connection=hubspot_connection)
+    assert RecordImport.objects.filter(via="sync", kind="accounts").count() == 2
+    assert not QualityCheck.objects.exists()
