@@ -26,11 +26,15 @@ NOTE_MAX_CHARS = 2000
 def request_check(*, trigger: str, requested_by=None) -> QualityCheck:
     """The queued check that will look at the records as they are when it starts; sent on commit.
 
-    A check already waiting covers this request too (it has not read the records yet).
+    A check already waiting covers this request too (it has not read the records yet); one the
+    broker never got is sent again with it.
     """
     waiting = QualityCheck.objects.filter(status=QualityCheck.Status.QUEUED).first()
     if waiting is not None:
-        queueing.send_again_if_lost(RUN_QUALITY_CHECK, QualityCheck, waiting.pk)
+        if waiting.enqueued_at is None:  # the broker was down when it was queued: send it now
+            queueing.enqueue_on_commit(RUN_QUALITY_CHECK, QualityCheck, waiting.pk)
+        else:
+            queueing.send_again_if_lost(RUN_QUALITY_CHECK, QualityCheck, waiting.pk)
         return waiting
     check = QualityCheck.objects.create(trigger=trigger, requested_by=requested_by)
     queueing.enqueue_on_commit(RUN_QUALITY_CHECK, QualityCheck, check.pk)

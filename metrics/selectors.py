@@ -86,7 +86,12 @@ def targets(keys: Collection[str], cut: Cut) -> dict[str, MetricTarget]:
     if cut.kind == catalog.CHANNEL:
         return {}
     segment = cut.value if cut.kind == catalog.SEGMENT else ""
-    return {t.key: t for t in MetricTarget.objects.filter(key__in=list(keys), segment=segment)}
+    return {
+        t.key: t
+        for t in MetricTarget.objects.select_related("set_by").filter(
+            key__in=list(keys), segment=segment
+        )
+    }
 
 
 # How many (period, cut) places one query of `stored_figures` asks for.

@@ -41,5 +41,5 @@ class Trust:
 
 
 def trust(*, now: datetime | None = None) -> Trust:
-    owners = {o.key: o for o in MetricOwner.objects.select_related("owner")}
+    owners = {o.key: o for o in MetricOwner.objects.select_related("owner", "set_by")}
     return Trust(freshness=freshness(now=now), findings=quality_checks.findings(), owners=owners)
