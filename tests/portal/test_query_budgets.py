@@ -2,8 +2,8 @@
 
 from tests.metrics.test_dashboard_funnel import FUNNEL_PAGES
 from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
-from tests.metrics.test_review_edits import REVIEW_LIST, SCORECARD_BY_TEAM
 from tests.metrics.test_data_trust_pages import DATA_PAGES
+from tests.metrics.test_review_edits import REVIEW_LIST, SCORECARD_BY_TEAM
 from tests.metrics.test_reviews import REVIEW_PAGE
 from tests.notifications.test_settings_page import SETTINGS_PAGE
 from tests.playbook.test_assets import LIST_PAGE as ASSET_LIST_PAGE
