@@ -24,6 +24,7 @@ KINDS_OF_GROUP = {
     catalog.PIPELINE: ("opportunities",),
     catalog.RECURRING: ("subscriptions",),
     catalog.ACQUISITION: ("opportunities", "spend"),
+    catalog.FUNNEL: ("leads",),
 }
 KINDS_OF_METRIC = {
     "forecast_amount": ("forecasts",),
@@ -31,6 +32,7 @@ KINDS_OF_METRIC = {
     "new_customers": ("opportunities",),
     "ltv_cac": ("opportunities", "spend", "subscriptions"),
     "cac_payback_months": ("spend", "subscriptions"),
+    "cost_per_lead": ("leads", "spend"),
 }
 
 

@@ -43,7 +43,7 @@ def record_past_portal_imports(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0012_review_email'),
+        ('metrics', '0013_lead'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
