@@ -31,13 +31,13 @@ def january_funnel():
     ):
         created = date(2026, 1, 5 + n)
         LeadFactory(
-            external_id=f"W{n}",
+            external_id=f"webinar-lead-{n}",
             created_date=created,
             source="Webinar",
             qualified_date=created + timedelta(days=2) if qualified else None,
             converted_date=created + timedelta(days=10) if converted else None,
         )
-    LeadFactory(external_id="P0", created_date=date(2026, 1, 20), source="Partner")
+    LeadFactory(external_id="partner-lead-0", created_date=date(2026, 1, 20), source="Partner")
     for channel, amount in (("Webinar", 800), ("Partner", 100)):
         SpendFactory(
             month=date(2026, 1, 1),
@@ -109,7 +109,7 @@ def test_a_funnel_metric_page_shows_the_definition_numerator_denominator_and_cha
 
 def test_an_undefined_funnel_figure_shows_its_reason(client, reader, january_funnel):
     days = client.get("/metrics/lead_conversion_days/?period=2026-01").content.decode()
-    assert series_row(days, "Jan 2026")[1:3] == [["10"], ["1"]]  # W0: 10 days
+    assert series_row(days, "Jan 2026")[1:3] == [["10"], ["1"]]  # webinar-lead-0: 10 days
 
     week = client.get("/metrics/lead_conversion_rate/?period=2026-W03").content.decode()
     assert "no leads created in this period" in " ".join(series_row(week, "W03 2026")[0])
@@ -117,21 +117,21 @@ def test_an_undefined_funnel_figure_shows_its_reason(client, reader, january_fun
 
 def test_the_drill_down_lists_the_leads_behind_the_figure(client, reader, january_funnel):
     qualified = client.get("/metrics/qualified_leads/records/?period=2026-01").content.decode()
-    assert "W0" in qualified and "W1" in qualified
-    assert "W2" not in qualified and "P0" not in qualified
+    assert "webinar-lead-0" in qualified and "webinar-lead-1" in qualified
+    assert "webinar-lead-2" not in qualified and "partner-lead-0" not in qualified
 
     rate = client.get(
         "/metrics/lead_conversion_rate/records/?period=2026-01&channel=Webinar"
     ).content.decode()
-    assert all(f"W{n}" in rate for n in range(4)) and "P0" not in rate
+    assert all(f"webinar-lead-{n}" in rate for n in range(4)) and "partner-lead-0" not in rate
 
     cost = client.get("/metrics/cost_per_lead/records/?period=2026-01").content.decode()
-    assert "Marketing spend in" in cost and "P0" in cost
+    assert "Marketing spend in" in cost and "partner-lead-0" in cost
 
     response = client.get("/metrics/converted_leads/records.csv?period=2026-01&table=leads")
     csv = b"".join(response.streaming_content).decode()
     assert csv.splitlines()[0].startswith("ID,Created,Source")
-    assert [line.split(",")[0] for line in csv.splitlines()[1:]] == ["W0"]
+    assert [line.split(",")[0] for line in csv.splitlines()[1:]] == ["webinar-lead-0"]
 
 
 def test_the_funnel_drill_down_refuses_a_segment_cut(client, reader, january_funnel):
