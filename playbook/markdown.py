@@ -21,11 +21,17 @@ Hook points for later steps (e.g. the dashboards' ``{{ metric:key ... }}`` short
   it unchanged inside the sanitised HTML (braces are plain text to Markdown).
 """
 
+import hashlib
 import re
+import sys
 from collections.abc import Callable
+from functools import cache as _once
+from importlib import metadata
+from pathlib import Path
 
 import markdown as _markdown
 import nh3
+from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
 Processor = Callable[[str], str]
@@ -99,8 +105,9 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def render_markdown(text: str | None) -> SafeString:
-    """Render user Markdown to sanitised HTML, safe to insert into a page."""
+def _sanitised_html(text: str | None) -> str:
+    """The first half of the pipeline: pre-processors, Markdown, nh3. Its output depends on
+    the text alone (shortcodes are inert tokens here), so it can be kept."""
     source = text or ""
     for step in _preprocessors:
         source = step(source)
@@ -110,7 +117,51 @@ def render_markdown(text: str | None) -> SafeString:
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
         output_format="html",
     )
-    html = sanitize_html(html)
+    return sanitize_html(html)
+
+
+def _finished(html: str) -> SafeString:
+    """The second half: post-processors (live figures, read at each render)."""
     for step in _postprocessors:
         html = step(html)
-    return mark_safe(html)  # noqa: S308 - sanitised by nh3 above; the one allowed place
+    return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _sanitised_html; the one allowed place
+
+
+def render_markdown(text: str | None) -> SafeString:
+    """Render user Markdown to sanitised HTML, safe to insert into a page."""
+    return _finished(_sanitised_html(text))
+
+
+@_once
+def _code_version(module_name: str) -> str:
+    return hashlib.sha256(Path(sys.modules[module_name].__file__).read_bytes()).hexdigest()
+
+
+@_once
+def _library_versions() -> str:
+    return f"markdown {_markdown.__version__}, nh3 {metadata.version('nh3')}"
+
+
+def _pipeline_fingerprint() -> str:
+    """What the kept HTML depends on besides the text: the code of this module and of every
+    registered step, and the library versions. A change to any of them renders every revision
+    anew (with a shared cache, old processes and new ones keep apart)."""
+    steps = (*_preprocessors, *_postprocessors)
+    parts = [_code_version(__name__), _library_versions()]
+    parts += [f"{fn.__module__}.{fn.__qualname__}:{_code_version(fn.__module__)}" for fn in steps]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def render_revision(revision) -> SafeString:
+    """A playbook revision's body as ``render_markdown`` renders it, without re-rendering its
+    Markdown on every request: revisions never change once saved, so the sanitised HTML is
+    kept in the cache by revision id (a new revision has a new id) and a digest of its text (a
+    deleted row's id may come back on SQLite). The post-processors still run at each render,
+    so shortcodes show the latest figures."""
+    digest = hashlib.sha256((revision.body or "").encode()).hexdigest()[:32]
+    key = f"playbook:revision-html:{_pipeline_fingerprint()}:{revision.pk}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = _sanitised_html(revision.body)
+        cache.set(key, html, timeout=None)
+    return _finished(html)
