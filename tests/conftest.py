@@ -27,3 +27,25 @@ def _no_real_crm(settings):
     # No test reaches a real CRM: HubSpot's API is a closed loopback port unless a test starts
     # its fake one (tests/sync/fake_hubspot.py); Salesforce is replayed with `responses`.
     settings.CRM_HUBSPOT_API_URL = "http://127.0.0.1:9"
+
+
+# Fixtures that give a test the database (pytest-django's own, and those built on them).
+_DATABASE_FIXTURES = {"_django_db_helper", "db", "transactional_db", "live_server"}
+
+
+def reaches_the_database(item: pytest.Item) -> bool:
+    """Whether pytest-django lets this test query the test database. A test it doesn't is
+    blocked from every query ("Database access not allowed"), so its outcome can't depend on
+    the database engine."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return bool(_DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on the markers
+def pytest_collection_modifyitems(items):
+    # bin/test's PostgreSQL pass runs `-m "(database or services) and not browser"`: the tests
+    # that issue SQL (or start real services) run on both engines, the rest only on SQLite.
+    for item in items:
+        if reaches_the_database(item):
+            item.add_marker(pytest.mark.database)
