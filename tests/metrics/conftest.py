@@ -1,14 +1,17 @@
-"""Fixtures for the metrics tests: the Maven CRM dataset loaded as opportunities."""
+"""Fixtures and helpers for the metrics tests: the Maven CRM dataset loaded as opportunities,
+import_crm on a file, a run's stored figures, Celery pointed at a real broker."""
 
 import csv
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
-from metrics.models import Account, Opportunity
+from metrics.models import Account, MetricValue, Opportunity
 
 MAVEN_DIR = Path("/work/shared/datasets/maven_crm")
 _STATUS = {"Won": Opportunity.Status.WON, "Lost": Opportunity.Status.LOST}
@@ -77,3 +80,37 @@ def celery_pointed_at(url: str):
     finally:
         forget_connections()
         app.conf.task_always_eager, app.conf.broker_url = saved
+
+
+def run_import(tmp_path, kind, content, *args) -> tuple[int, str, str]:
+    """`import_crm KIND FILE ARGS` on a file (a Path) or on text/bytes written to one:
+    (exit status, stdout, stderr)."""
+    if isinstance(content, Path):
+        path = content
+    else:
+        path = tmp_path / "upload.csv"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_crm", kind, str(path), *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        err.write(f"CommandError: {exc}")
+        return 1, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def snapshot(run) -> set:
+    """A run's stored figures, comparable between runs."""
+    return set(
+        MetricValue.objects.filter(run=run).values_list(
+            "key",
+            "period_start",
+            "period_end",
+            "cut_kind",
+            "cut_value",
+            "value",
+            "numerator",
+            "denominator",
+            "undefined_reason",
+        )
+    )

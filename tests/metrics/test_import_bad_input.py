@@ -2,29 +2,15 @@
 writes nothing, unless skipping invalid rows was asked for; never a traceback."""
 
 from datetime import date, timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from metrics.importing.errors import ErrorReport, RowError
 from metrics.models import Account, Opportunity, Spend, Subscription
+from tests.metrics.conftest import run_import
 from tests.metrics.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def run_import(tmp_path, kind, content, *args):
-    path = tmp_path / "upload.csv"
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_crm", kind, str(path), *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        err.write(f"CommandError: {exc}")
-        return 1, out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -4,13 +4,10 @@ import subprocess
 import sys
 from datetime import date
 from decimal import Decimal
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -27,6 +24,7 @@ from metrics.models import (
     Subscription,
 )
 from metrics.periods import Period
+from tests.metrics.conftest import run_import
 from tests.metrics.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,21 +32,6 @@ pytestmark = pytest.mark.django_db
 DATASETS = Path("/work/shared/datasets")
 SALESFORCE = DATASETS / "salesforce_sample"
 MAVEN = DATASETS / "maven_crm"
-
-
-def run_import(tmp_path, kind, content, *args):
-    if isinstance(content, Path):
-        path = content
-    else:
-        path = tmp_path / "upload.csv"
-        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_crm", kind, str(path), *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        err.write(f"CommandError: {exc}")
-        return 1, out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 # --- Encodings, delimiters, formats --------------------------------------------------------

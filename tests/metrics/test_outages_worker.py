@@ -20,10 +20,10 @@ from metrics import services
 from metrics.importing import services as imports
 from metrics.importing.options import ImportOptions
 from metrics.models import Account, ImportJob, MetricRun, MetricValue, Opportunity, Subscription
-from tests.portal.stack import free_port, start_redis
+from tests.portal.stack import free_port, start_redis, wait_until
 
-from .conftest import celery_pointed_at
-from .test_worker import Workers, snapshot, wait_for_status, wait_until
+from .conftest import celery_pointed_at, snapshot
+from .test_worker import Workers, wait_for_status
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

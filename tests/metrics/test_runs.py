@@ -14,7 +14,7 @@ from metrics.models import MetricRun, MetricValue
 from metrics.periods import parse
 from metrics.selectors import latest_successful_run, period_report
 
-from .conftest import celery_pointed_at
+from .conftest import celery_pointed_at, snapshot
 from .factories import (
     AccountFactory,
     MetricRunFactory,
@@ -45,22 +45,6 @@ def small_book():
         account=ent, mrr=Decimal(500), start_date=date(2017, 3, 4), end_date=date(2017, 5, 1)
     )
     SpendFactory(month=date(2017, 2, 1), channel="Events", amount=Decimal("250.00"))
-
-
-def snapshot(run) -> set:
-    return set(
-        MetricValue.objects.filter(run=run).values_list(
-            "key",
-            "period_start",
-            "period_end",
-            "cut_kind",
-            "cut_value",
-            "value",
-            "numerator",
-            "denominator",
-            "undefined_reason",
-        )
-    )
 
 
 def test_computing_twice_gives_identical_values(small_book):

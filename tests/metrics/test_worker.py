@@ -6,9 +6,7 @@ end; test 16 also starts and stops its own redis-server.
 """
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,8 +24,9 @@ from metrics.models import MetricRun, MetricValue, Opportunity, Subscription
 from metrics.periods import parse
 from metrics.selectors import latest_successful_run, period_report
 from metrics.tasks import compute_metrics_run
+from tests.portal.stack import free_port, start_redis, wait_until
 
-from .conftest import celery_pointed_at
+from .conftest import celery_pointed_at, snapshot
 from .factories import AccountFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -57,16 +56,6 @@ def database_url() -> str:
 def queued_messages(url: str) -> int:
     client = redis.Redis.from_url(url)
     return sum(client.llen(key) for key in client.keys("celery*") if client.type(key) == b"list")
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"Timed out after {timeout} s waiting for {what}.")
 
 
 def wait_for_status(run, status, timeout=30):
@@ -175,22 +164,6 @@ def book(transactional_db):
         )
 
 
-def snapshot(run) -> set:
-    return set(
-        MetricValue.objects.filter(run=run).values_list(
-            "key",
-            "period_start",
-            "period_end",
-            "cut_kind",
-            "cut_value",
-            "value",
-            "numerator",
-            "denominator",
-            "undefined_reason",
-        )
-    )
-
-
 def test_15_a_rolled_back_request_enqueues_nothing_and_a_committed_one_once(workers, book):
     url = broker_url()
     with celery_pointed_at(url):
@@ -208,42 +181,6 @@ def test_15_a_rolled_back_request_enqueues_nothing_and_a_committed_one_once(work
     assert run.attempts == 1
     assert MetricRun.objects.count() == 1
     assert MetricValue.objects.filter(run=run).exists()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_redis(port: int, directory: Path) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_connect_timeout=0.2)
-
-    def answers():
-        try:
-            return client.ping()
-        except redis.ConnectionError:
-            return False
-
-    wait_until(answers, 10, "redis-server")
-    return server
 
 
 def stop_redis(server: subprocess.Popen) -> None:
