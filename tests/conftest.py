@@ -1,6 +1,9 @@
 """Shared fixtures. App-specific fixtures (personas, factories) live in tests/<app>/."""
 
+from contextlib import contextmanager
+
 import pytest
+from django.db import transaction
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +30,17 @@ def _no_real_crm(settings):
     # No test reaches a real CRM: HubSpot's API is a closed loopback port unless a test starts
     # its fake one (tests/sync/fake_hubspot.py); Salesforce is replayed with `responses`.
     settings.CRM_HUBSPOT_API_URL = "http://127.0.0.1:9"
+
+
+@contextmanager
+def rows_kept_for_a_group_of_tests(django_db_blocker):
+    """In a class- or module-scoped fixture: the rows written inside stay while that group of
+    tests runs (each test's own changes roll back to them, as with Django's setUpTestData),
+    and roll back after the group. For expensive set-ups that tests only read. Not for
+    transactional tests (their flush would empty the tables)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 # Fixtures that give a test the database (pytest-django's own, and those built on them).
