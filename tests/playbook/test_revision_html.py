@@ -49,7 +49,7 @@ def revision_with(body: str) -> Revision:
     section = Section.objects.get(slug="success-metrics")
     return services.save_revision(
         section=section,
-        author=None,
+        author=UserFactory(),  # a person's revision: the section is no longer "empty"
         title=section.title,
         body=body,
         change_note="test",
