@@ -11,7 +11,16 @@ from guardian.admin import GuardedModelAdmin
 from metrics.catalog import METRICS
 
 from . import asset_library, permissions, services
-from .models import Asset, AssetTag, MetricLink, Revision, Section
+from .models import (
+    Asset,
+    AssetTag,
+    MetricLink,
+    Reader,
+    ReadingPath,
+    ReadingPathStep,
+    Revision,
+    Section,
+)
 
 
 class RevisionInline(admin.TabularInline):
@@ -125,3 +134,26 @@ class AssetAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         asset_library.delete_asset(asset=obj)
+
+
+class ReadingPathStepInline(admin.TabularInline):
+    model = ReadingPathStep
+    fields = ("position", "section")
+    ordering = ("position",)
+    extra = 1
+
+
+@admin.register(ReadingPath)
+class ReadingPathAdmin(admin.ModelAdmin):
+    """Onboarding paths by role: the sections each role reads, in order."""
+
+    list_display = ("name", "description")
+    inlines = [ReadingPathStepInline]
+
+
+@admin.register(Reader)
+class ReaderAdmin(admin.ModelAdmin):
+    list_display = ("user", "path", "started_on")
+    list_filter = ("path",)
+    list_select_related = ("user", "path")
+    autocomplete_fields = ("user",)

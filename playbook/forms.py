@@ -31,6 +31,17 @@ class RevisionForm(forms.Form):
         help_text="A typo fix or the like: watchers are not notified.",
     )
     base_number = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    significant = forms.BooleanField(
+        required=False,
+        label="Significant change",
+        help_text="Everyone whose reading path lists this section must read it again.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("minor") and data.get("significant"):
+            raise forms.ValidationError("A change is minor or significant, not both.")
+        return data
 
     def __init__(self, *args, preview_url: str, upload_url: str, **kwargs):
         super().__init__(*args, **kwargs)

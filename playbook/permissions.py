@@ -120,3 +120,8 @@ def can_manage_assets(user) -> bool:
     if _edits_everything(user):
         return True
     return Section.objects.filter(team=Team.MARKETING, owner=user).exists()
+
+
+def can_see_reading_coverage(user) -> bool:
+    """Who has read what: the champions and the RevOps managers (superusers)."""
+    return can_assign_owner(user)

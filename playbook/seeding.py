@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import asset_library, services
-from .models import Asset, MetricLink, Revision, Section
+from .models import Asset, MetricLink, Reader, ReadingPath, ReadingPathStep, Revision, Section
 from .permissions import CHAMPIONS_GROUP
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -166,6 +166,34 @@ def _spread_over_time(sections: dict, added: dict[str, list[Revision]]) -> None:
             Revision.objects.filter(pk=pk).update(created_at=created_at)
 
 
+# Onboarding paths by role: the sections each reads, in order; the demo reader is a new SDR.
+DEMO_READING_PATHS = {
+    "SDR": ["revops-overview", "company-essentials", "target-audience", "tone-of-voice",
+            "processes-and-workflows"],
+    "Account executive": ["company-essentials", "target-audience", "products-and-services",
+                          "processes-and-workflows", "success-metrics"],
+    "Customer success manager": ["company-essentials", "products-and-services",
+                                 "processes-and-workflows", "tone-of-voice"],
+    "Marketing ops": ["revops-overview", "target-audience", "content-assets", "tech-stack",
+                      "success-metrics"],
+}  # fmt: skip
+DEMO_NEW_HIRE = ("reader", "SDR")
+
+
+def _seed_reading_paths(sections: dict, users: dict) -> None:
+    for name, slugs in DEMO_READING_PATHS.items():
+        path, created = ReadingPath.objects.get_or_create(name=name)
+        if created:
+            ReadingPathStep.objects.bulk_create(
+                ReadingPathStep(path=path, section=sections[slug], position=position)
+                for position, slug in enumerate(slugs)
+            )
+    username, path_name = DEMO_NEW_HIRE
+    Reader.objects.get_or_create(
+        user=users[username], defaults={"path": ReadingPath.objects.get(name=path_name)}
+    )
+
+
 DEMO_ASSET_LINK = "https://www.example.com/northwind/{}"
 
 
@@ -241,6 +269,7 @@ def seed_playbook(*, content_dir: Path = DEMO_DIR) -> SeedReport:
             section.save(update_fields=["last_reviewed_at", "last_reviewed_by"])
             report.reviews_set.append(f"{slug} ({age} days ago)")
     _seed_assets(content_dir, users["marketing"], report)
+    _seed_reading_paths(sections, users)
 
     for slug, keys in DEMO_METRIC_LINKS.items():
         for key in keys:

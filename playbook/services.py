@@ -51,6 +51,7 @@ def _append_revision(
     change_note: str,
     restored_from: Revision | None = None,
     minor: bool = False,
+    significant: bool = False,
 ) -> Revision:
     revision = Revision(
         section=locked,
@@ -61,6 +62,7 @@ def _append_revision(
         author=author,
         restored_from=restored_from,
         minor=minor,
+        significant=significant,
     )
     revision.full_clean()
     try:
@@ -87,8 +89,10 @@ def save_revision(
     change_note: str,
     base_number: int,
     minor: bool = False,
+    significant: bool = False,
 ) -> Revision:
-    """Append a revision edited from revision ``base_number``.
+    """Append a revision edited from revision ``base_number``; a ``significant`` one makes the
+    section unread again for the reading paths that list it (``playbook.reading``).
 
     Raises ``StaleEditError`` (carrying the current revision) and writes nothing
     when someone else saved since ``base_number``.
@@ -105,6 +109,7 @@ def save_revision(
         body=body,
         change_note=change_note,
         minor=minor,
+        significant=significant,
     )
     section.current_revision = revision
     return revision

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import asset_views, print_views, review_views, views
+from . import asset_views, print_views, reading_views, review_views, views
 
 app_name = "playbook"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     path("<slug:slug>/flag/", review_views.flag, name="flag"),
     path("<slug:slug>/remind/", review_views.remind, name="remind"),
     path("<slug:slug>/watch/", review_views.watch, name="watch"),
+    # Onboarding paths: before "<slug>/" too.
+    path("reading/", reading_views.my_reading, name="reading"),
+    path("reading/coverage/", reading_views.coverage, name="reading_coverage"),
     # The content-asset library: before "<slug>/" ("assets" is no section's slug).
     path("assets/", asset_views.asset_list, name="assets"),
     path("assets/new/", asset_views.asset_new, name="asset_new"),
@@ -32,4 +35,5 @@ urlpatterns = [
     path("<slug:slug>/owner/", views.change_owner, name="owner"),
     path("<slug:slug>/preview/", views.preview, name="preview"),
     path("<slug:slug>/upload/", views.upload, name="upload"),
+    path("<slug:slug>/read/", reading_views.mark_read, name="mark_read"),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import metric_reviews, permissions, selectors, services, watching
+from . import metric_reviews, permissions, reading, selectors, services, watching
 from .diffing import diff_lines
 from .forms import OwnerForm, RevisionForm
 from .markdown import render_markdown
@@ -68,6 +68,7 @@ def section(request, slug):
         ],
         "can_flag": permissions.can_flag(user),
         "can_resolve_flags": maintains,  # permissions.can_resolve_flag: the same people
+        "reading": reading.reading_of(user=user, section=section),
     }
     if section.slug == "success-metrics":  # dashboards: live metric cards (a fixed few queries)
         from metrics.pages import success_cards
@@ -93,6 +94,7 @@ def edit(request, slug):
                     change_note=data["change_note"],
                     base_number=data["base_number"],
                     minor=data["minor"],
+                    significant=data["significant"],
                 )
             except services.StaleEditError as conflict:
                 return _conflict(request, section, data, conflict.current)

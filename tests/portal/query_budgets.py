@@ -15,10 +15,13 @@ QUERY_BUDGETS = {
     "/playbook/": 7,  # 6, + the revisions the reader last read (issue 12)
     # 7, + its open flags, the reader's last-read revision, whether they watch it, the metrics
     # it depends on (issue 12)
-    "/playbook/target-audience/": 11,
+    "/playbook/target-audience/": 12,  # and the reader's "I have read this" (issue 13)
     # The champion's review queue and an owner's own, at 2 or 40 open flags.
     "/playbook/reviews/": 7,
     "/playbook/mine/": 6,
+    # Onboarding paths, at 2 or 27 people on a path.
+    "/playbook/reading/": 8,
+    "/playbook/reading/coverage/": 10,
     # The content-asset library, at 3 or 40 assets.
     "/playbook/assets/": 7,
     # A playbook page with metric shortcodes, at 1 or 36 months of stored figures.

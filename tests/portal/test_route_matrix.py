@@ -164,6 +164,9 @@ ROUTES = {
     "playbook:export": Rule(OWNER_ASSIGNERS, 302, "POST", data=lambda: {"kind": "markdown"}),
     "playbook:export_detail": Rule(OWNER_ASSIGNERS),  # the sample export has no requester
     "playbook:export_download": Rule(OWNER_ASSIGNERS),
+    "playbook:reading": Rule(LOGGED_IN),
+    "playbook:reading_coverage": Rule(OWNER_ASSIGNERS),  # the champions and managers
+    "playbook:mark_read": Rule(LOGGED_IN, 302, "POST"),
     "playbook:assets": Rule(LOGGED_IN, query="?stage=decision&group=persona"),
     "playbook:asset_new": Rule(ASSET_MANAGERS),
     "playbook:asset_edit": Rule(ASSET_MANAGERS),
