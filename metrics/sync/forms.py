@@ -11,9 +11,9 @@ from metrics.importing.errors import ImportFileError
 from metrics.importing.options import ImportOptions, parse_mapping, parse_status_map
 
 from .clients import PROPERTY_NAME
+from .connections import SECRET_FIELDS, mapping_problem
 from .kinds import SYNCABLE_KINDS, default_properties
 from .models import CrmConnection
-from .services import SECRET_FIELDS, mapping_problem
 
 CRM_AUTHS = {
     "hubspot": {CrmConnection.Auth.HUBSPOT_TOKEN},

@@ -1,4 +1,4 @@
-"""Connections (saved with their secrets encrypted), "Test connection", and the sync itself.
+"""The sync: queueing it, running it page by page, and what a run that fails tells the owner.
 
 A sync reads each kind in SYNC_ORDER (accounts first) page by page from the CRM (clients.py)
 and sends every page through the importer: the page becomes a table whose header is the CRM's
@@ -19,12 +19,10 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -36,118 +34,27 @@ from metrics.freshness import record_import
 from metrics.importing import parsing, writing
 from metrics.importing.decoding import Table
 from metrics.importing.errors import MAX_ERRORS_LISTED, ErrorReport, ImportFileError, RowError
-from metrics.importing.options import ImportOptions
 from metrics.models import MetricRun, QualityCheck, RecordImport
 from metrics.quality_checks import request_check
 from metrics.services import request_recompute
+from revops_portal.notifications.kinds import SYNC_STOPPED
+from revops_portal.notifications.services import notify
 
 from . import secrets as secret_store
-from .clients import CredentialsRefused, CrmClient, CrmError, Page, Position, client_for
-from .kinds import SYNC_ORDER, KindSource, kind_source
+from .clients import CrmClient, CrmError, Page, Position, client_for
+from .connections import (
+    NO_CREDENTIALS,
+    connection_secrets,
+    import_options,
+    kind_source_of,
+    kinds_to_sync,
+    missing_secrets,
+)
 from .models import ACTIVE_STATUSES, CrmConnection, SyncCursor, SyncRun, SyncWaiting
 
 logger = logging.getLogger(__name__)
 
-# The secrets each way of signing in needs (stored encrypted, never shown again).
-SECRET_FIELDS = {
-    CrmConnection.Auth.HUBSPOT_TOKEN: ("access_token",),
-    CrmConnection.Auth.SF_CLIENT_CREDENTIALS: ("client_secret",),
-    CrmConnection.Auth.SF_JWT: ("private_key",),
-    CrmConnection.Auth.SF_PASSWORD: ("password", "security_token"),
-}
-NO_CREDENTIALS = "The connection has no credentials yet: edit it and enter them."
 COUNTS = ("read", "created", "updated", "deleted", "rejected", "waiting")
-
-
-# --- Connections --------------------------------------------------------------------------------
-
-
-def connection_secrets(connection: CrmConnection) -> dict[str, str]:
-    """Raises secrets.SecretsUnavailable without a (the right) CRM_SECRETS_KEY."""
-    return secret_store.decrypt(connection.secrets_encrypted)
-
-
-@sensitive_variables("new_secrets", "stored", "merged")
-@transaction.atomic
-def save_connection(*, connection: CrmConnection, new_secrets: dict[str, str]) -> CrmConnection:
-    """Save the connection; a secret left blank keeps the stored one. Secrets of another way of
-    signing in are dropped. Raises SecretsUnavailable without CRM_SECRETS_KEY."""
-    wanted = SECRET_FIELDS[connection.auth]
-    stored = connection_secrets(connection) if connection.secrets_encrypted else {}
-    merged = {
-        name: new_secrets.get(name) or stored.get(name, "")
-        for name in wanted
-        if new_secrets.get(name) or stored.get(name)
-    }
-    connection.secrets_encrypted = secret_store.encrypt(merged)
-    connection.secret_names = sorted(merged)
-    connection.full_clean()
-    connection.save()
-    return connection
-
-
-def missing_secrets(connection: CrmConnection) -> list[str]:
-    wanted = SECRET_FIELDS.get(connection.auth, ())
-    return [name for name in wanted if name not in connection.secret_names]
-
-
-@dataclass(frozen=True)
-class CheckLine:
-    kind: str
-    ok: bool
-    text: str
-
-
-def test_connection(*, connection: CrmConnection) -> list[CheckLine]:
-    """What the connection can read: each kind's record count in the CRM, or why not."""
-    if missing_secrets(connection):
-        return [CheckLine("", False, NO_CREDENTIALS)]
-    try:
-        client = client_for(connection, connection_secrets(connection))
-    except (secret_store.SecretsUnavailable, CrmError) as exc:
-        return [CheckLine("", False, str(exc))]
-    lines = []
-    for kind in _kinds(connection, ()):
-        source = _source(connection, kind)
-        try:
-            count = client.count(source)
-        except CrmError as exc:
-            lines.append(CheckLine(kind, False, str(exc)))
-            if isinstance(exc, CredentialsRefused):
-                break
-        else:
-            lines.append(CheckLine(kind, True, f"can read {count} {source.object_name}"))
-    return lines
-
-
-def _kinds(connection: CrmConnection, asked) -> list[str]:
-    chosen = set(asked or connection.kinds)
-    return [kind for kind in SYNC_ORDER if kind in chosen and kind in connection.kinds]
-
-
-def _source(connection: CrmConnection, kind: str) -> KindSource:
-    return kind_source(connection.crm, kind, (connection.mapping or {}).get(kind))
-
-
-def mapping_problem(crm: str, kind: str, mapping: dict[str, str]) -> str:
-    """Why the kind cannot be read with this mapping (a required field unmapped), or ""."""
-    source = kind_source(crm, kind, mapping)
-    options = ImportOptions(kind=kind, preset=crm, mapping=dict(source.properties))
-    try:
-        parsing.parse_table(Table(source.columns, [], ",", "utf-8"), options)
-    except ImportFileError as exc:
-        return str(exc).split(" The file's columns are:")[0]
-    return ""
-
-
-def _options(connection: CrmConnection, source: KindSource) -> ImportOptions:
-    return ImportOptions(
-        kind=source.kind,
-        preset=connection.crm,
-        mapping=dict(source.properties),
-        status_map=connection.status_map or {},
-        skip_invalid=True,  # a bad record is rejected and reported; the others are written
-    )
 
 
 # --- Queueing -------------------------------------------------------------------------------------
@@ -229,8 +136,8 @@ class _KindSync:
 
     def __init__(self, run: SyncRun, connection: CrmConnection, kind: str):
         self.run, self.connection, self.kind = run, connection, kind
-        self.source = _source(connection, kind)
-        self.options = _options(connection, self.source)
+        self.source = kind_source_of(connection, kind)
+        self.options = import_options(connection, self.source)
         self.model = self.options.record_kind.model
         self.id_column = self.source.properties["external_id"]
         self.counts = run.stats.setdefault(kind, dict.fromkeys(COUNTS, 0))
@@ -334,7 +241,7 @@ class _KindSync:
 
 
 def _sync_kinds(run: SyncRun, connection: CrmConnection, client: CrmClient) -> None:
-    for kind in _kinds(connection, run.kinds):
+    for kind in kinds_to_sync(connection, run.kinds):
         kind_sync = _KindSync(run, connection, kind)
         try:
             kind_sync.check_mapping()
@@ -434,22 +341,21 @@ def _record_outcome(connection: CrmConnection, run: SyncRun) -> None:
 
 
 def _tell_owner(connection: CrmConnection, run: SyncRun) -> None:
-    owner = connection.owner
-    if owner is None or not owner.email:
+    if connection.owner is None:
         logger.warning("CRM connection %s stopped syncing; it has no owner to tell.", connection.pk)
         return
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "metrics:connection_detail", args=[connection.pk]
+    notify(
+        recipients=[connection.owner],
+        kind=SYNC_STOPPED,
+        key=f"sync-stopped:{run.pk}",
+        subject=f"CRM sync stopped: {connection.name}",
+        body=(
+            f"The CRM connection “{connection.name}” failed {connection.consecutive_failures} "
+            f"times in a row and no longer syncs on its schedule.\n\nThe last error: "
+            f"{run.message}\n\nFix it, then press “Sync now”."
+        ),
+        url=reverse("metrics:connection_detail", args=[connection.pk]),
     )
-    body = (
-        f"The CRM connection “{connection.name}” failed {connection.consecutive_failures} "
-        f"times in a row and no longer syncs on its schedule.\n\nThe last error: {run.message}\n\n"
-        f"Fix it, then press “Sync now”: {link}\n"
-    )
-    message = EmailMessage(
-        f"CRM sync stopped: {connection.name}", body, settings.DEFAULT_FROM_EMAIL, [owner.email]
-    )
-    mailers.default.send_messages([message])
 
 
 def run_sync(*, run_id: int) -> SyncRun:
@@ -495,18 +401,3 @@ def queue_sync_inline(*, connection: CrmConnection, kinds=(), full=False) -> Syn
         raise SyncBusy(
             f"A sync of “{connection.name}” is already queued or running; try again later."
         ) from None
-
-
-# --- Pages ----------------------------------------------------------------------------------------
-
-RUNS_LISTED = 20
-
-
-def connection_list() -> list[CrmConnection]:
-    return list(
-        CrmConnection.objects.select_related("owner").annotate(last_run=Max("runs__created_at"))
-    )
-
-
-def connection_runs(connection: CrmConnection, *, limit: int = RUNS_LISTED) -> list[SyncRun]:
-    return list(connection.runs.select_related("requested_by")[:limit])

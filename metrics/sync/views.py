@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from metrics.importing.errors import ErrorReport
 from metrics.permissions import can_edit_connection, can_manage_connections
 
-from . import services
+from . import connections, services
 from .forms import SECRET_LABELS, ConnectionForm
 from .models import CrmConnection, SyncRun
 from .secrets import SecretsUnavailable
@@ -34,8 +34,8 @@ def _editable(request, connection_id: int) -> CrmConnection:
 @require_GET
 def connection_list(request):
     _require_manager(request.user)
-    connections = services.connection_list()
-    return render(request, "metrics/connections/list.html", {"connections": connections})
+    listed = connections.connection_list()
+    return render(request, "metrics/connections/list.html", {"connections": listed})
 
 
 def _save(request, form: ConnectionForm):
@@ -43,7 +43,7 @@ def _save(request, form: ConnectionForm):
     if connection.owner_id is None:
         connection.owner = request.user
     try:
-        services.save_connection(connection=connection, new_secrets=form.secrets())
+        connections.save_connection(connection=connection, new_secrets=form.secrets())
     except SecretsUnavailable as exc:
         form.add_error(None, str(exc))
         return None
@@ -82,7 +82,7 @@ def connection_edit(request, connection_id: int):
 def connection_detail(request, connection_id: int):
     _require_manager(request.user)
     connection = get_object_or_404(CrmConnection.objects.select_related("owner"), pk=connection_id)
-    runs = services.connection_runs(connection)
+    runs = connections.connection_runs(connection)
     shown = runs[0] if runs else None
     wanted = request.GET.get("run", "")
     if wanted.isdigit():
@@ -108,7 +108,7 @@ def connection_detail(request, connection_id: int):
 @require_POST
 def connection_test(request, connection_id: int):
     connection = _editable(request, connection_id)
-    for line in services.test_connection(connection=connection):
+    for line in connections.test_connection(connection=connection):
         level = messages.SUCCESS if line.ok else messages.ERROR
         messages.add_message(
             request, level, f"{line.kind}: {line.text}" if line.kind else line.text

@@ -30,6 +30,7 @@ SECTION_CHANGED = "section_changed"
 OWNERSHIP = "ownership"
 METRIC_REVIEW = "metric_review"
 EXPORT_READY = "export_ready"
+SYNC_STOPPED = "sync_stopped"
 
 KINDS = {
     kind.key: kind
@@ -40,5 +41,6 @@ KINDS = {
         Kind(OWNERSHIP, "Section ownership changes"),
         Kind(METRIC_REVIEW, "Sections due for review because a metric moved"),
         Kind(EXPORT_READY, "Playbook PDF and archive exports ready"),
+        Kind(SYNC_STOPPED, "CRM connections of yours that stopped syncing"),
     ]
 }

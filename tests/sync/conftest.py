@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import User
 
-from metrics.sync import services
+from metrics.sync import connections
 from metrics.sync.models import CrmConnection
 
 from .fake_hubspot import TOKEN, FakeHubSpot
@@ -55,7 +55,7 @@ def make_connection(crm="hubspot", owner=None, secrets=None, **fields) -> CrmCon
             else {"client_secret": "sf-client-secret-0042"}
         )
     )
-    return services.save_connection(connection=connection, new_secrets=given)
+    return connections.save_connection(connection=connection, new_secrets=given)
 
 
 @pytest.fixture

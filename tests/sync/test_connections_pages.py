@@ -10,7 +10,7 @@ from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
 
-from metrics.sync import services
+from metrics.sync import connections, services
 from metrics.sync.checks import secrets_key_present
 from metrics.sync.models import CrmConnection, SyncRun
 from tests.portal.query_budgets import assert_within_budget, page_queries
@@ -65,7 +65,7 @@ def test_a_manager_adds_a_connection_whose_secret_is_encrypted_and_never_shown_a
     assert connection.status_map == {"demo booked": "open"}
     raw = raw_secret_column(connection.pk)
     assert raw and TOKEN not in raw and raw.startswith("gAAAA")  # a Fernet token
-    assert services.connection_secrets(connection) == {"access_token": TOKEN}
+    assert connections.connection_secrets(connection) == {"access_token": TOKEN}
     for url in (
         reverse("metrics:connection_detail", args=[connection.pk]),
         reverse("metrics:connection_edit", args=[connection.pk]),
@@ -84,7 +84,7 @@ def test_editing_without_entering_the_secret_keeps_the_stored_one():
     assert response.status_code == 302
     connection.refresh_from_db()
     assert connection.name == "Renamed"
-    assert services.connection_secrets(connection) == {"access_token": TOKEN}
+    assert connections.connection_secrets(connection) == {"access_token": TOKEN}
 
 
 def test_a_form_sent_back_with_errors_does_not_echo_the_secrets():

@@ -200,18 +200,21 @@ def test_an_expired_token_fails_with_a_clear_status_and_never_shows_the_token(
 
 
 def test_a_sync_that_keeps_failing_stops_and_tells_the_owner_once(
-    hubspot, hubspot_connection, settings
+    hubspot, hubspot_connection, settings, django_capture_on_commit_callbacks
 ):
     settings.CRM_SYNC_MAX_FAILURES = 2
     hubspot.token = "pat-na1-revoked"
     for _ in range(3):
-        services.sync_now(connection=hubspot_connection)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.sync_now(connection=hubspot_connection)
         hubspot_connection.refresh_from_db()
     assert hubspot_connection.state == CrmConnection.State.STOPPED
+    # Through the notification layer: the owner's channels, one notification for the stop.
     [message] = mail.outbox
     assert message.to == ["crm-owner@example.com"]
     assert "hubspot production" in message.subject
     assert "refused the connection's credentials" in message.body
+    assert f"/metrics/connections/{hubspot_connection.pk}/" in message.body
     # A stopped connection is off the schedule until someone syncs it by hand.
     assert services.queue_due_syncs() == []
 
@@ -233,9 +236,9 @@ def test_the_schedule_queues_a_connection_once_its_interval_has_passed(hubspot, 
 def test_a_backfill_longer_than_the_search_window_searches_again_from_the_last_date(
     hubspot, hubspot_connection, monkeypatch
 ):
-    from metrics.sync import clients
+    from metrics.sync.clients import hubspot as hubspot_client
 
-    monkeypatch.setattr(clients, "HUBSPOT_SEARCH_WINDOW", 6)  # HubSpot's is 10,000 results
+    monkeypatch.setattr(hubspot_client, "HUBSPOT_SEARCH_WINDOW", 6)  # HubSpot's is 10,000 results
     for number in range(11):
         hubspot.put("companies", str(400 + number), name=f"Company {number}")
     hubspot_connection.kinds = ["accounts"]

@@ -16,7 +16,7 @@ from metrics.importing.options import ImportOptions
 from metrics.importing.services import import_records
 from metrics.models import Account, Opportunity, Subscription
 from metrics.periods import Period
-from metrics.sync import services
+from metrics.sync import connections, services
 from metrics.sync.models import SyncRun
 
 from .conftest import make_connection
@@ -270,5 +270,5 @@ def test_refused_client_credentials_fail_with_a_clear_status_and_no_secret(org, 
     assert run.status == SyncRun.Status.FAILED
     assert run.message.startswith("Salesforce refused the connection's credentials")
     assert SECRET not in run.message
-    lines = services.test_connection(connection=connection)
+    lines = connections.test_connection(connection=connection)
     assert len(lines) == 1 and not lines[0].ok and "refused" in lines[0].text
