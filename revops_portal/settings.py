@@ -388,10 +388,21 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- E-mail (review reminders) -----------------------------------------------
-# Development without EMAIL_HOST: e-mails are printed to the console. Otherwise SMTP.
+# Development without EMAIL_HOST: e-mails are printed to the console, or written one file each
+# into EMAIL_FILE_PATH if set (bin/demo does, so seeding's notifications don't flood the
+# terminal and people can read what the portal sent). Otherwise SMTP.
 _email_host = env_str("EMAIL_HOST")
+_email_folder = env_str("EMAIL_FILE_PATH")
+_development_mailer = (
+    {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": _email_folder},
+    }
+    if _email_folder
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+)
 MAILERS = {
-    "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    "default": _development_mailer
     if DEBUG and not _email_host
     else {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",

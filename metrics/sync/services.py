@@ -1,6 +1,6 @@
 """The sync: queueing it, running it page by page, and what a run that fails tells the owner.
 
-A sync reads each kind in SYNC_ORDER (accounts first) page by page from the CRM (clients.py)
+A sync reads each kind in SYNC_ORDER (accounts first) page by page from the CRM (clients/)
 and sends every page through the importer: the page becomes a table whose header is the CRM's
 property names, validated by `parsing.parse_table` with the CRM's import preset and the
 connection's mapping (one code path for files and APIs), accounts resolved and records upserted
