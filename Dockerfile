@@ -1,9 +1,10 @@
 FROM python:3.13-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-# WeasyPrint (the playbook's PDF export) needs Pango and a font.
+# WeasyPrint (the playbook's PDF export) needs Pango and a font; Chromium draws the Mermaid
+# diagrams of that PDF (playbook/diagram_images.py).
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir -e .
 COPY . .

@@ -24,6 +24,7 @@ from metrics.selectors import latest_successful_run
 from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
 
+from .diagram_images import svg_data, with_drawn_diagrams
 from .markdown import render_markdown
 from .models import PlaybookExport, Section
 from .selectors import review_due_at, sections_with_people
@@ -88,6 +89,9 @@ def _local_fetcher():
 
     class LocalFilesOnly(URLFetcher):
         def fetch(self, url, headers=None):
+            svg = svg_data(url)
+            if svg is not None:  # a diagram drawn for this PDF (diagram_images)
+                return URLFetcherResponse(url, body=svg, headers={"Content-Type": "image/svg+xml"})
             found = _local_file(url)
             if found is None:
                 raise ValueError(f"Not fetched for the PDF: {url}")
@@ -103,6 +107,7 @@ def pdf_bytes() -> bytes:
     from weasyprint import HTML  # imported here: Pango is loaded only by what makes PDFs
 
     html = render_to_string("playbook/print.html", {**print_context(), "for_pdf": True})
+    html = with_drawn_diagrams(html)
     return HTML(string=html, base_url=settings.SITE_URL, url_fetcher=_local_fetcher()).write_pdf()
 
 

@@ -5,6 +5,7 @@ DATABASE_URL / CELERY_BROKER_URL / SECRET_KEY set: PostgreSQL, a Redis broker,
 production security settings. A bad value stops start-up with a message naming it.
 """
 
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -279,6 +280,11 @@ MARKDOWNX_IMAGE_MAX_SIZE = {"size": (2000, 2000), "quality": 90}
 MARKDOWNX_UPLOAD_MAX_SIZE = UPLOAD_MAX_BYTES
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 MARKDOWN_PREVIEW_MAX_CHARS = env_int("MARKDOWN_PREVIEW_MAX_CHARS", 200_000, minimum=1000)
+# The PDF export draws Mermaid diagrams in headless Chromium (WeasyPrint runs no JavaScript);
+# without it the PDF shows a diagram's source.
+PDF_CHROMIUM_PATH = env_str(
+    "PDF_CHROMIUM_PATH", shutil.which("chromium") or shutil.which("chromium-browser") or ""
+)
 
 # --- Security ---------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -105,3 +105,42 @@ def test_an_unknown_export_kind_is_a_400(client_as):
         client_as("champion").post(reverse("playbook:export"), {"kind": "docx"}).status_code == 400
     )
     assert not PlaybookExport.objects.exists()
+
+
+DIAGRAM = (
+    "```mermaid\nflowchart LR\n  A[Lead captured] --> B{Qualified}\n  B --> C[Handed to sales]\n```"
+)
+BROKEN = "```mermaid\nflowchart LR\n  A --> \n```"
+
+
+def _pdf_text_with(section, personas, body: str) -> str:
+    section = Section.objects.select_related("current_revision").get(pk=section.pk)
+    services.save_revision(
+        section=section,
+        author=personas["owner"],
+        title=section.title,
+        body=body,
+        change_note="diagram",
+        base_number=section.current_number,
+    )
+    reader = PdfReader(io.BytesIO(printing.pdf_bytes()))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+@pytest.mark.django_db
+def test_the_pdf_draws_mermaid_diagrams_and_says_why_one_could_not_be(personas, section):
+    # Drawn by headless Chromium: the labels are in the PDF, the source's arrows are not.
+    text = _pdf_text_with(section, personas, f"{DIAGRAM}\n\nThen:\n\n{BROKEN}")
+    assert "Lead captured" in text and "Handed to sales" in text
+    assert "A[Lead captured]" not in text
+    # The broken one keeps its source under the reason.
+    assert "This diagram could not be drawn: Parse error" in text
+    assert "flowchart LR A -->" in text
+
+
+@pytest.mark.django_db
+def test_without_chromium_the_pdf_shows_the_diagram_source_and_says_so(personas, section, settings):
+    settings.PDF_CHROMIUM_PATH = "/nonexistent/chromium"
+    text = _pdf_text_with(section, personas, DIAGRAM)
+    assert "has no Chromium to draw diagrams" in text
+    assert "A[Lead captured]" in text
