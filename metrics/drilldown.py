@@ -11,14 +11,12 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -28,7 +26,7 @@ from django.db.models.functions import Coalesce
 from . import calculations, catalog, funnel
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
-from .models import Account, Opportunity, Subscription
+from .models import Account, Opportunity
 from .params import BadRequest
 from .periods import Period
 
@@ -160,30 +158,42 @@ def open_opportunities(period: Period, cut: Cut = ALL_CUT) -> QuerySet:
 
 
 def _mrr_on(day: date):
-    """An account's MRR on a day: the sum of its subscriptions covering it, by subquery."""
-    total = (
-        Subscription.objects.filter(calculations.covering(day), account=OuterRef("pk"))
-        .values("account")
-        .annotate(total=Sum("mrr"))
-        .values("total")
+    """An account's MRR on a day: the sum of its subscriptions covering it (in the one GROUP BY
+    over the accounts' subscriptions, not a subquery per account)."""
+    return Coalesce(
+        Sum("subscriptions__mrr", filter=_prefixed(calculations.covering(day))),
+        Value(Decimal("0"), output_field=_MONEY),
+        output_field=_MONEY,
     )
-    return Coalesce(Subquery(total, output_field=_MONEY), Value(Decimal("0"), output_field=_MONEY))
+
+
+def _prefixed(condition: Q) -> Q:
+    """A condition on a subscription's fields, as a condition on an account's subscriptions."""
+    prefixed = Q(_connector=condition.connector, _negated=condition.negated)
+    for child in condition.children:
+        if isinstance(child, Q):
+            prefixed.children.append(_prefixed(child))
+        else:
+            name, value = child
+            prefixed.children.append((f"subscriptions__{name}", value))
+    return prefixed
 
 
 def account_movements(period: Period, cut: Cut = ALL_CUT, *, first: str | None = None) -> QuerySet:
     """Accounts with MRR on either side of P, their opening/closing MRR and their movement:
-    the `first` movement, then the other movements, then the unchanged accounts."""
-    earlier = Subscription.objects.filter(account=OuterRef("pk"), start_date__lt=period.start)
-    queryset = Account.objects.annotate(
-        opening_mrr=_mrr_on(period.day_before),
-        closing_mrr=_mrr_on(period.last_day),
-        had_earlier=Exists(earlier),
-    ).filter(Q(opening_mrr__gt=0) | Q(closing_mrr__gt=0))
+    the `first` movement, then the other movements, then the unchanged accounts. One aggregate
+    over the subscriptions that started by P's last day, grouped by account."""
+    queryset = Account.objects.filter(subscriptions__start_date__lte=period.last_day)
     if cut.kind == catalog.SEGMENT:
         queryset = queryset.filter(segment=cut.value)
+    queryset = queryset.annotate(
+        opening_mrr=_mrr_on(period.day_before),
+        closing_mrr=_mrr_on(period.last_day),
+        earlier=Count("subscriptions", filter=Q(subscriptions__start_date__lt=period.start)),
+    ).filter(Q(opening_mrr__gt=0) | Q(closing_mrr__gt=0))
     return queryset.annotate(
         movement=Case(
-            When(opening_mrr=0, had_earlier=False, then=Value("new")),
+            When(opening_mrr=0, earlier=0, then=Value("new")),
             When(opening_mrr=0, then=Value("reactivation")),
             When(closing_mrr=0, then=Value("churn")),
             When(closing_mrr__gt=F("opening_mrr"), then=Value("expansion")),
@@ -224,7 +234,7 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
         renewals = closed_opportunities(period, cut, renewal=True)
         return [RecordTable("opportunities", title, _OPP_COLUMNS, renewals)]
     if key in FORECAST_KEYS:
-        forecasts = calculations.forecasts_for(period).order_by("recorded_on")
+        forecasts = calculations.forecasts_for(period).order_by("recorded_on", "pk")
         won = closed_opportunities(period).filter(status=Opportunity.Status.WON)
         return [
             RecordTable(
@@ -240,7 +250,7 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
         )
         if key == "new_customers":
             return [customers]
-        spend = calculations.spend_in(period, cut).order_by("month", "channel", "category")
+        spend = calculations.spend_in(period, cut).order_by("month", "channel", "category", "pk")
         return [RecordTable("spend", f"Spend in {label}", _SPEND_COLUMNS, spend), customers]
     if key in funnel.FUNNEL_KEYS:
         return _funnel_tables(key, period, cut)
@@ -263,5 +273,5 @@ def _funnel_tables(key: str, period: Period, cut: Cut) -> list[RecordTable]:
     leads = RecordTable("leads", title, _LEAD_COLUMNS, funnel.cohort(period, cut, key))
     if key != "cost_per_lead":
         return [leads]
-    spend = funnel.marketing_spend_in(period, cut).order_by("month", "channel")
+    spend = funnel.marketing_spend_in(period, cut).order_by("month", "channel", "pk")
     return [RecordTable("spend", f"Marketing spend in {label}", _SPEND_COLUMNS, spend), leads]

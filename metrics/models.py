@@ -110,6 +110,9 @@ class Opportunity(models.Model):
             models.Index(fields=["status", "close_date"]),
             models.Index(fields=["created_date"]),
             models.Index(fields=["account", "status", "close_date"]),
+            # The drill-downs' keyset orders (metrics/keyset.py): a page is an index range.
+            models.Index(fields=["close_date", "external_id"]),
+            models.Index(fields=["created_date", "external_id"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -424,6 +427,9 @@ class Lead(models.Model):
             models.Index(fields=["created_date"]),
             models.Index(fields=["converted_date"]),
             models.Index(fields=["source", "created_date"]),
+            # The funnel drill-downs' keyset orders (metrics/keyset.py).
+            models.Index(fields=["created_date", "external_id"]),
+            models.Index(fields=["converted_date", "external_id"]),
         ]
         constraints = [
             models.CheckConstraint(

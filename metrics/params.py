@@ -78,3 +78,13 @@ def followed_run_id(params: Mapping[str, str]) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= 18:
         return int(text)
     return None
+
+
+def record_id(params: Mapping[str, str], name: str) -> int | None:
+    """A record id in the query (a keyset page's cursor), or None when absent."""
+    raw = params.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadRequest(f"'{_shown(name)}' must be a record id.")
+    return int(raw)

@@ -4,7 +4,6 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import catalog, drilldown, pages, params, selectors, trust
 from .csv_export import csv_response
 from .forms import MetricOwnerForm
+from .keyset import keyset_page
 from .models import MetricRun
 from .params import BadRequest
 from .periods import STANDARD_KINDS, Period
@@ -186,10 +186,17 @@ def records(request, key: str):
     definition, period, cut, tables = _drilldown(request, key)
     pages_shown = []
     for table in tables:
-        param = "page" if table is tables[0] else f"{table.name}_page"
-        page = Paginator(table.queryset, RECORDS_PER_PAGE).get_page(request.GET.get(param))
+        # Keyset pages (metrics/keyset.py): ?after=<id> / ?before=<id> of the first table,
+        # ?<table>_after= / ?<table>_before= of the others.
+        prefix = "" if table is tables[0] else f"{table.name}_"
+        page = keyset_page(
+            table.queryset,
+            after=params.record_id(request.GET, f"{prefix}after"),
+            before=params.record_id(request.GET, f"{prefix}before"),
+            size=RECORDS_PER_PAGE,
+        )
         pages_shown.append(
-            {"table": table, "page": page, "rows": table.rows(page.object_list), "param": param}
+            {"table": table, "page": page, "rows": table.rows(page.objects), "prefix": prefix}
         )
     context = {
         "definition": definition,

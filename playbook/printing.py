@@ -25,7 +25,7 @@ from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
 
 from .diagram_images import svg_data, with_drawn_diagrams
-from .markdown import render_markdown
+from .markdown import render_markdown, render_revision
 from .models import PlaybookExport, Section
 from .selectors import review_due_at, sections_with_people
 from .templatetags.playbook_people import person
@@ -47,7 +47,13 @@ def printed_sections() -> list[PrintedSection]:
     return [
         PrintedSection(
             section=section,
-            html=render_markdown(section.current_revision.body if section.current_revision else ""),
+            # The kept HTML of each revision (render_revision): ten sections' Markdown isn't
+            # rendered again on every request.
+            html=(
+                render_revision(section.current_revision)
+                if section.current_revision
+                else render_markdown("")
+            ),
             due_at=review_due_at(section),
         )
         for section in sections_with_people().order_by("position")

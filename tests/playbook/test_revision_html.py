@@ -128,3 +128,16 @@ def test_a_change_to_the_pipeline_renders_anew(markdown_calls):
     finally:
         pipeline._preprocessors.remove(shout)
     assert len(markdown_calls) == 2  # other steps: the kept HTML is not reused
+
+
+@pytest.mark.django_db
+def test_the_print_page_uses_the_kept_html(client, markdown_calls):
+    client.force_login(UserFactory(is_staff=True))
+    url = reverse("playbook:print")
+    revision_with("Printed **once**")
+    first = client.get(url).content.decode()
+    rendered = len(markdown_calls)
+    assert "<strong>once</strong>" in first and rendered >= 1
+    again = client.get(url).content.decode()
+    assert "<strong>once</strong>" in again
+    assert len(markdown_calls) == rendered  # every section's HTML came from the cache
