@@ -210,10 +210,19 @@ def account_movements(period: Period, cut: Cut = ALL_CUT, *, first: str | None =
 
 
 def new_customers(period: Period, cut: Cut = ALL_CUT) -> QuerySet:
-    """Accounts whose earliest won opportunity closes in P, with that deal's source as channel."""
-    return calculations.new_customers_in(
-        period, cut, first_won_id="external_id", first_won_amount="amount"
-    ).order_by("first_won_close", "name", "pk")
+    """Accounts whose earliest won opportunity closes in P, with that deal's source as channel.
+    Only the accounts with a deal won in P are candidates (a join on the status and close-date
+    index), so the first-won lookups run for them, not for every account."""
+    won_in_period = Opportunity.objects.filter(
+        calculations.closed_in(period), status=Opportunity.Status.WON
+    ).values("account_id")
+    return (
+        calculations.new_customers_in(
+            period, cut, first_won_id="external_id", first_won_amount="amount"
+        )
+        .filter(pk__in=won_in_period)
+        .order_by("first_won_close", "name", "pk")
+    )
 
 
 def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[RecordTable]:
