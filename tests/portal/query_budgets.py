@@ -42,16 +42,16 @@ QUERY_BUDGETS = {
     "/metrics/?period=2026-W48": 13,
     "/metrics/win_rate.csv": 8,
     "/metrics/win_rate.json?period=2017-06": 4,
-    # Drill-downs (paginated), at 10 or 1,000 accounts.
-    "/metrics/nrr/records/?period=2017-06": 5,
-    "/metrics/win_rate/records/?period=2017-06&segment=SMB": 5,
-    "/metrics/cac/records/?period=2017-06": 6,
+    # Drill-downs (keyset pages, no count: issue 10), at 10 or 1,000 accounts.
+    "/metrics/nrr/records/?period=2017-06": 4,
+    "/metrics/win_rate/records/?period=2017-06&segment=SMB": 4,
+    "/metrics/cac/records/?period=2017-06": 5,
     "/metrics/open_pipeline_count/records/?period=2017-06": 4,
     # Funnel pages and drill-downs, at 10 or 1,000 leads.
     "/metrics/lead_conversion_rate/?channel=Referral": 14,  # 9, + the data as-of line (5)
-    "/metrics/leads_created/records/?period=2017-06": 5,
-    "/metrics/cost_per_lead/records/?period=2017-06&channel=Referral": 7,
-    "/metrics/lead_conversion_days/records/?period=2017-06": 5,
+    "/metrics/leads_created/records/?period=2017-06": 4,
+    "/metrics/cost_per_lead/records/?period=2017-06&channel=Referral": 5,
+    "/metrics/lead_conversion_days/records/?period=2017-06": 4,
     # The Data page and a finding's records (keyset pages), at 10 or 1,000 offending records.
     "/metrics/data/": 8,
     "/metrics/data/duplicate_account_names/": 5,
