@@ -74,8 +74,12 @@ class Account(models.Model):
         super().save(*args, **kwargs)
 
     def set_match_keys(self) -> None:
-        self.name_key = normalised_company_name(self.name)[:255]
-        self.website_domain = website_domain(self.website)[:255]
+        self.name_key, self.website_domain = self.match_keys(self.name, self.website)
+
+    @staticmethod
+    def match_keys(name: str, website: str) -> tuple[str, str]:
+        """(name_key, website_domain) of a name and a website (imports stage them so)."""
+        return normalised_company_name(name)[:255], website_domain(website)[:255]
 
 
 class Opportunity(models.Model):

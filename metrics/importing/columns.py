@@ -13,22 +13,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from functools import cached_property
 
-from .dates import ColumnOrder, decide_orders, read_date
+from .dates import ColumnOrder, DateTally, decide_tallied_orders, read_date
 from .decoding import Table
 from .errors import ImportFileError
 from .options import ImportOptions
 from .presets import PRESET_COLUMNS, PRESET_QUALIFIED_STATUSES, PRESET_STAGE_MAPS
 from .schema import RecordKind
-from .values import DateRange
+from .values import DateRange, parse_money
 
 
 class MissingColumns(ImportFileError):
     """The header lacks a required field's column: the file needs a mapping (proposal.py)."""
 
-    def __init__(self, message: str, table: Table):
+    def __init__(self, message: str, load_table: Callable[[], Table]):
         super().__init__(message)
-        self.table = table
+        self._load_table = load_table
+
+    @cached_property
+    def table(self) -> Table:
+        """The whole file, read for the proposal of a mapping (a streamed import holds none)."""
+        return self._load_table()
 
 
 @dataclass
@@ -42,6 +49,7 @@ class Plan:
     stage_map: dict[str, str] = field(default_factory=dict)
     qualified_statuses: dict[str, str] = field(default_factory=dict)  # leads: status → qualified
     date_orders: dict[str, ColumnOrder] = field(default_factory=dict)  # date field → its column's
+    _date_parsers: dict[str, Callable[[str], date]] = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> str:
@@ -58,6 +66,17 @@ class Plan:
     def date_reader(self, fieldname: str) -> Callable[[str], date]:
         column = self.date_orders.get(fieldname)
         return column.read if column else read_date
+
+    def date_parser(self, fieldname: str) -> Callable[[str], date]:
+        """A date cell → its day, in the plausible range (made once per field: run per row)."""
+        parser = self._date_parsers.get(fieldname)
+        if parser is None:
+            read_day, check = self.date_reader(fieldname), self.dates.check
+            parser = self._date_parsers[fieldname] = lambda raw: check(read_day(raw))
+        return parser
+
+    def money_parser(self, raw: str) -> Decimal:
+        return parse_money(raw, decimal_comma=self.decimal_comma)
 
 
 LISTED_COLUMNS = 20
@@ -104,13 +123,27 @@ def _find_columns(options: ImportOptions, header: list[str]) -> dict[str, int]:
 
 
 def plan_columns(options: ImportOptions, table: Table) -> Plan:
-    """Raises ImportFileError when a required field (or any opportunity status source) is missing."""
-    columns = _find_columns(options, table.header)
+    """The plan of a table in memory (a preview, a page of CRM records); see plan_header."""
+    plan = plan_header(options, table.header, table.delimiter, lambda: table)
+    tallies = DateTallies(plan)
+    for line, cells in table.records:
+        tallies.add(line, cells)
+    tallies.decide()
+    return plan
+
+
+def plan_header(
+    options: ImportOptions, header: list[str], delimiter: str, load_table: Callable[[], Table]
+) -> Plan:
+    """Which column feeds which field; the date orders are decided after every record has been
+    seen (DateTallies). Raises ImportFileError when a required field (or any opportunity status
+    source) is missing: MissingColumns, whose table (for a proposal) `load_table` reads."""
+    columns = _find_columns(options, header)
     plan = Plan(
         options=options,
         columns=columns,
-        header=table.header,
-        decimal_comma=table.delimiter == ";",
+        header=header,
+        decimal_comma=delimiter == ";",
         dates=DateRange.plausible(),
     )
     missing = [name for name in options.record_kind.required if name not in columns]
@@ -137,20 +170,35 @@ def plan_columns(options: ImportOptions, table: Table) -> Plan:
     if missing:
         raise MissingColumns(
             f"Missing required column(s) for {options.kind}: {', '.join(missing)}. "
-            f"The file's columns are: {_listing(table.header)}. "
+            f"The file's columns are: {_listing(header)}. "
             "Map a column with FIELD=COLUMN (e.g. --map external_id=Id).",
-            table,
+            load_table,
         )
-    plan.date_orders = _date_orders(plan, table)
     return plan
 
 
-def _date_orders(plan: Plan, table: Table) -> dict[str, ColumnOrder]:
-    """Each date column's day/month order, decided from all of its cells (dates.py)."""
-    columns = {}
-    for fieldname in plan.record_kind.date_fields:
-        index = plan.columns.get(fieldname)
-        if index is not None:
-            cells = [(line, cells[index]) for line, cells in table.records if index < len(cells)]
-            columns[fieldname] = (plan.header[index], cells)
-    return decide_orders(columns, chosen=plan.options.date_order, preset=plan.options.preset)
+class DateTallies:
+    """Each date column's cells, seen one record at a time, then its day/month order decided
+    (dates.py) and set on the plan."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.columns = {
+            fieldname: (index, DateTally(plan.header[index]))
+            for fieldname in plan.record_kind.date_fields
+            if (index := plan.columns.get(fieldname)) is not None
+        }
+
+    def add(self, line: int, cells: list[str]) -> None:
+        for index, tally in self.columns.values():
+            if index < len(cells):
+                tally.add(line, cells[index])
+
+    def decide(self) -> None:
+        options = self.plan.options
+        self.plan._date_parsers.clear()
+        self.plan.date_orders = decide_tallied_orders(
+            {fieldname: tally for fieldname, (_, tally) in self.columns.items()},
+            chosen=options.date_order,
+            preset=options.preset,
+        )

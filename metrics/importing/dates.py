@@ -23,7 +23,6 @@ Day/month order is decided once per column of a file, never per value:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -120,6 +119,11 @@ def _numeric(raw: str) -> re.Match | None:
 def read_date(raw: str, order: str = MDY) -> date:
     """One cell → its calendar day; `order` decides a day/month date's order (see ColumnOrder)."""
     raw = raw.strip()
+    if len(raw) == 10 and raw[4] == raw[7] == "-" and raw[:4].isdecimal():
+        # YYYY-MM-DD, the canonical form and most cells of a large file: read without regexes.
+        month, day = raw[5:7], raw[8:]
+        if month.isdecimal() and day.isdecimal():
+            return _day(int(raw[:4]), int(month), int(day))
     match = _ISO.fullmatch(raw)
     if match:
         _check_time(match)
@@ -183,38 +187,51 @@ class ColumnOrder:
 
 
 @dataclass
-class _Tally:
+class DateTally:
+    """What a date column's cells say about its day/month order, read one cell at a time (a file
+    is streamed: its cells are never held), and its first cells for the preview's samples."""
+
+    column: str
     lines: dict[str, tuple[int, str]] = field(default_factory=dict)  # order → first (line, cell)
     dotted: bool = False
     day_month: bool = False
+    first_cells: list[str] = field(default_factory=list)  # the first SAMPLES non-blank cells
 
-
-def _tally(cells: Iterable[tuple[int, str]]) -> _Tally:
-    tally = _Tally()
-    for line, raw in cells:
+    def add(self, line: int, raw: str) -> None:
+        if len(self.first_cells) < SAMPLES and raw.strip():
+            self.first_cells.append(raw)
         order, sep = _evidence(raw)
         if sep:
-            tally.day_month = True
-            tally.dotted = tally.dotted or sep == "."
+            self.day_month = True
+            self.dotted = self.dotted or sep == "."
         if order:
-            tally.lines.setdefault(order, (line, raw.strip()))
-    return tally
+            self.lines.setdefault(order, (line, raw.strip()))
 
 
 def decide_orders(
     columns: dict[str, tuple[str, list[tuple[int, str]]]], *, chosen: str = "", preset: str = ""
 ) -> dict[str, ColumnOrder]:
     """Each date field's column: {field: (column name, [(line, cell), ...])} → its ColumnOrder."""
-    tallies = {name: _tally(cells) for name, (_, cells) in columns.items()}
+    tallies = {}
+    for name, (column, cells) in columns.items():
+        tallies[name] = DateTally(column)
+        for line, raw in cells:
+            tallies[name].add(line, raw)
+    return decide_tallied_orders(tallies, chosen=chosen, preset=preset)
+
+
+def decide_tallied_orders(
+    tallies: dict[str, DateTally], *, chosen: str = "", preset: str = ""
+) -> dict[str, ColumnOrder]:
+    """Each date field's tally (all of its column's cells, seen one at a time) → its order."""
     fixed_by_file = {
         order for tally in tallies.values() if len(tally.lines) == 1 for order in tally.lines
     }
     file_order = fixed_by_file.pop() if len(fixed_by_file) == 1 else None
     convention = PRESET_DATE_ORDERS.get(preset, MDY)
     decided = {}
-    for name, (column, cells) in columns.items():
-        tally = tallies[name]
-        result = ColumnOrder(column=column)
+    for name, tally in tallies.items():
+        result = ColumnOrder(column=tally.column)
         if len(tally.lines) == 2:
             (dmy_line, dmy), (mdy_line, mdy) = tally.lines[DMY], tally.lines[MDY]
             result.mixed = (
@@ -237,20 +254,16 @@ def decide_orders(
             else:
                 result.order = convention
                 result.why = f"every date is ambiguous; the {preset or 'generic'} convention"
-        result.samples = _samples(result, cells)
+        result.samples = _samples(result, tally.first_cells)
         decided[name] = result
     return decided
 
 
-def _samples(column: ColumnOrder, cells: list[tuple[int, str]]) -> list[tuple[str, str]]:
+def _samples(column: ColumnOrder, cells: list[str]) -> list[tuple[str, str]]:
     samples = []
-    for _, raw in cells:
-        if not raw.strip():
-            continue
+    for raw in cells:
         try:
             samples.append((raw.strip(), column.read(raw).isoformat()))
         except DateError as exc:
             samples.append((raw.strip(), f"not read: {exc}"))
-        if len(samples) == SAMPLES:
-            break
     return samples

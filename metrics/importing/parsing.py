@@ -1,8 +1,10 @@
-"""A whole file → its valid records and every row error (no database access); its preview.
+"""A table in memory → its valid records and every row error (no database access); a file's
+preview.
 
-A file is decoded once (decoding.read_table); the result travels as a `Parsed` to the account
-lookup and the write. A record whose key (schema.RecordKind.key) already appeared earlier in
-the file is an error on the later row ("duplicate of line N").
+For a page of CRM records (metrics/sync): validated here row by row (rows.build_row, as a file's
+rows are in staging.py), the result travels as a `Parsed` to the account lookup and the write
+(writing.py). A record whose key (schema.RecordKind.key) already appeared earlier in the page is
+an error on the later row ("duplicate of line N"). Files are imported by staging.py, streamed.
 """
 
 from __future__ import annotations
@@ -43,11 +45,6 @@ class Parsed:
         return sorted(self.errors, key=lambda e: e.line)
 
 
-def parse(data: bytes, options: ImportOptions) -> Parsed:
-    """Read and validate every row. Raises ImportFileError for a file that cannot be imported."""
-    return parse_table(read_table(data), options)
-
-
 def parse_table(table: Table, options: ImportOptions) -> Parsed:
     """Validate every record of a table: a decoded file's, or a page of CRM records (metrics/sync)."""
     plan = plan_columns(options, table)
@@ -55,8 +52,10 @@ def parse_table(table: Table, options: ImportOptions) -> Parsed:
     key_fields = options.record_kind.key
     key_columns = "+".join(plan.column_name(name) for name in key_fields)
     seen: dict[tuple, int] = {}
+    model = options.record_kind.model
     for line, cells in table.records:
-        instance, account_ref, errors = build_row(plan, line, cells)
+        values, account_ref, errors = build_row(plan, line, cells)
+        instance = None if values is None else model(**values)
         if instance is not None:
             key = tuple(getattr(instance, name) for name in key_fields)
             if key in seen:
@@ -89,13 +88,11 @@ def preview(
     columns = list(options.record_kind.fields)
     rows = []
     for line, cells in table.records[:limit]:
-        instance, account_ref, errors = build_row(plan, line, cells)
-        values = {}
-        if instance is not None:
+        values, account_ref, errors = build_row(plan, line, cells)
+        shown = {}
+        if values is not None:
             for name in columns:
-                value = account_ref if name == "account" else getattr(instance, name)
-                values[name] = "" if value is None else str(value)
-        rows.append(
-            {"line": line, "values": [values.get(n, "") for n in columns], "errors": errors}
-        )
+                value = account_ref if name == "account" else values[name]
+                shown[name] = "" if value is None else str(value)
+        rows.append({"line": line, "values": [shown.get(n, "") for n in columns], "errors": errors})
     return columns, rows, list(plan.date_orders.values())

@@ -7,7 +7,8 @@ Every bad cell is reported (line, column, value, reason), not only the first. De
   else is a row error.
 - A cell longer than MAX_CELL_CHARS, or holding a NUL byte, in a column that is imported: row error.
 - Dates outside the plausible range (values.DateRange) are row errors.
-- Then the model's own field rules (lengths, choices, digits), without database queries.
+- Then the model's own field rules (lengths, choices, digits), without database queries or
+  model instances (FieldRules).
 """
 
 from __future__ import annotations
@@ -15,24 +16,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import models
-
-from metrics.models import Account, Forecast, Lead, Opportunity, Spend, Subscription, Team
 
 from .columns import Plan
 from .dates import DateError
 from .errors import RowError
 from .presets import OPPORTUNITY_TYPES
-from .schema import QUALIFIED, STATUSES
-from .values import BadValue, parse_boolean, parse_money, parse_month
+from .schema import QUALIFIED, RECORD_KINDS, STATUSES, RecordKind
+from .values import BadValue, parse_boolean, parse_month
 
 MAX_CELL_CHARS = 10_000
 
+Values = dict[str, object]  # a record's field values, by field name (the account apart)
+
 
 class _Row:
-    """One record's cells, read field by field; bad values become errors, not exceptions."""
+    """One record's cells, read field by field; bad values become errors, not exceptions.
+    (Run for every row of a file of millions: the reading functions come from the plan, made
+    once per file, and the common cases take no detour.)"""
+
+    __slots__ = ("_bad", "cells", "errors", "line", "plan")
 
     def __init__(self, plan: Plan, line: int, cells: list[str]):
         self.plan, self.line, self.cells = plan, line, cells
@@ -58,13 +64,18 @@ class _Row:
             return ""
         return value.strip()
 
-    def _typed(self, fieldname: str, parse: Callable[[str], object], required: bool):
+    def text(self, fieldname: str, *, required: bool = False) -> str:
+        """The cell's text: "" when blank, bad or absent (blank and required: an error)."""
         raw = self.raw(fieldname)
         if fieldname in self._bad:
-            return None
+            return ""
+        if not raw and required:
+            self.error(fieldname, raw, "is required")
+        return raw
+
+    def _typed(self, fieldname: str, parse: Callable[[str], object], required: bool):
+        raw = self.text(fieldname, required=required)
         if not raw:
-            if required:
-                self.error(fieldname, raw, "is required")
             return None
         try:
             return parse(raw)
@@ -72,43 +83,35 @@ class _Row:
             self.error(fieldname, raw, str(exc))
             return None
 
-    def text(self, fieldname: str, *, required: bool = False) -> str:
-        return self._typed(fieldname, lambda raw: raw, required) or ""
-
     def date(self, fieldname: str, *, required: bool = False) -> date | None:
-        read_day, dates = self.plan.date_reader(fieldname), self.plan.dates
-        return self._typed(fieldname, lambda raw: dates.check(read_day(raw)), required)
+        return self._typed(fieldname, self.plan.date_parser(fieldname), required)
 
     def month(self, fieldname: str) -> date | None:
         read_day, dates = self.plan.date_reader(fieldname), self.plan.dates
         return self._typed(fieldname, lambda raw: dates.check(parse_month(raw, read_day)), True)
 
     def money(self, fieldname: str, *, required: bool = False) -> Decimal | None:
-        return self._typed(
-            fieldname,
-            lambda raw: parse_money(raw, decimal_comma=self.plan.decimal_comma),
-            required,
-        )
+        return self._typed(fieldname, self.plan.money_parser, required)
 
     def boolean(self, fieldname: str) -> bool:
         value = self._typed(fieldname, parse_boolean, False)
         return bool(value)
 
     def choice(self, fieldname: str, values: dict[str, str], reason: str, *, required=False):
-        def pick(raw: str) -> str:
-            try:
-                return values[raw.casefold()]
-            except KeyError:
-                raise BadValue(reason) from None
-
-        return self._typed(fieldname, pick, required)
+        raw = self.text(fieldname, required=required)
+        if not raw:
+            return None
+        value = values.get(raw.casefold())
+        if value is None:
+            self.error(fieldname, raw, reason)
+        return value
 
     def is_bad(self, fieldname: str) -> bool:
         return fieldname in self._bad
 
 
-def _account(row: _Row) -> tuple[Account, str]:
-    return Account(
+def _account(row: _Row) -> tuple[Values, str]:
+    return dict(
         external_id=row.text("external_id", required=True),
         name=row.text("name", required=True),
         segment=row.text("segment"),
@@ -150,12 +153,12 @@ def _opportunity_status(row: _Row) -> str | None:
     return ("won" if is_won else "lost") if is_closed else "open"
 
 
-def _opportunity(row: _Row) -> tuple[Opportunity, str]:
+def _opportunity(row: _Row) -> tuple[Values, str]:
     status = _opportunity_status(row)
     close_date = row.date("close_date")
     if status in ("won", "lost") and close_date is None and not row.is_bad("close_date"):
         row.error("close_date", "", f"is required for a {status} opportunity")
-    opportunity = Opportunity(
+    opportunity = dict(
         external_id=row.text("external_id", required=True),
         name=row.text("name"),
         owner=row.text("owner"),
@@ -175,11 +178,11 @@ def _opportunity(row: _Row) -> tuple[Opportunity, str]:
     return opportunity, row.text("account")
 
 
-def _subscription(row: _Row) -> tuple[Subscription, str]:
+def _subscription(row: _Row) -> tuple[Values, str]:
     start, end = row.date("start_date", required=True), row.date("end_date")
     if start and end and end < start:
         row.error("end_date", row.raw("end_date"), f"is before start_date ({start.isoformat()})")
-    subscription = Subscription(
+    subscription = dict(
         external_id=row.text("external_id", required=True),
         plan=row.text("plan"),
         mrr=row.money("mrr", required=True),
@@ -189,8 +192,8 @@ def _subscription(row: _Row) -> tuple[Subscription, str]:
     return subscription, row.text("account", required=True)
 
 
-def _spend(row: _Row) -> tuple[Spend, str]:
-    return Spend(
+def _spend(row: _Row) -> tuple[Values, str]:
+    return dict(
         month=row.month("month"),
         channel=row.text("channel", required=True),
         category=row.choice(
@@ -203,11 +206,11 @@ def _spend(row: _Row) -> tuple[Spend, str]:
     ), ""
 
 
-def _forecast(row: _Row) -> tuple[Forecast, str]:
+def _forecast(row: _Row) -> tuple[Values, str]:
     start, end = row.date("period_start", required=True), row.date("period_end", required=True)
     if start and end and end < start:
         row.error("period_end", row.raw("period_end"), f"is before period_start ({start})")
-    return Forecast(
+    return dict(
         period_start=start,
         period_end=end,
         amount=row.money("amount", required=True),
@@ -215,8 +218,8 @@ def _forecast(row: _Row) -> tuple[Forecast, str]:
     ), ""
 
 
-def _team(row: _Row) -> tuple[Team, str]:
-    return Team(owner=row.text("owner", required=True), team=row.text("team", required=True)), ""
+def _team(row: _Row) -> tuple[Values, str]:
+    return dict(owner=row.text("owner", required=True), team=row.text("team", required=True)), ""
 
 
 def _not_before_created(row: _Row, fieldname: str, created: date | None) -> date | None:
@@ -226,7 +229,7 @@ def _not_before_created(row: _Row, fieldname: str, created: date | None) -> date
     return day
 
 
-def _lead(row: _Row) -> tuple[Lead, str]:
+def _lead(row: _Row) -> tuple[Values, str]:
     """A lead. With a status map (--qualified-status, the presets' own), a lead whose status is a
     qualified one and whose qualified_date cell is blank is qualified on its converted_date, else
     on its created_date: the funnel counts a qualified lead in its creation cohort, so only whether
@@ -240,7 +243,7 @@ def _lead(row: _Row) -> tuple[Lead, str]:
     )
     if qualified is None and qualified_status and not row.is_bad("qualified_date"):
         qualified = converted or created
-    return Lead(
+    return dict(
         external_id=row.text("external_id", required=True),
         created_date=created,
         source=row.text("source"),
@@ -275,31 +278,75 @@ def _check_shape(plan: Plan, line: int, cells: list[str]) -> RowError | None:
     )
 
 
-def _clean(plan: Plan, line: int, instance: models.Model) -> list[RowError]:
-    """The model's own field rules (lengths, choices, digits): no database queries."""
-    try:
-        instance.clean_fields(exclude=["account"])
-    except ValidationError as exc:
-        return [
-            RowError.make(
-                line,
-                plan.column_name(name),
-                str(getattr(instance, name, "") or ""),
-                " ".join(str(m) for m in messages),
+class FieldRules:
+    """The model's own field rules (lengths, choices, digits, blank), as `clean_fields` checks
+    them, without building a model instance: a value that plainly passes is not cleaned again,
+    any other one gets the field's own `clean` and its message (no database queries). Amounts
+    come bounded to MONEY's digits (values.parse_money), dates as dates."""
+
+    def __init__(self, kind: RecordKind):
+        model_fields = [kind.model._meta.get_field(name) for name in kind.fields]
+        self.fields = {field.name: field for field in model_fields if not field.is_relation}
+        # (name, max length, the choices or None, blank allowed) of each text field
+        self.texts = [
+            (
+                field.name,
+                field.max_length or MAX_CELL_CHARS,
+                {value for value, _ in field.flatchoices} if field.choices else None,
+                field.blank,
             )
-            for name, messages in exc.message_dict.items()
+            for field in self.fields.values()
+            if isinstance(field, models.CharField)
         ]
-    return []
+        self.required_others = [
+            field.name
+            for field in self.fields.values()
+            if not isinstance(field, models.CharField) and not field.blank
+        ]
+
+    def errors(self, plan: Plan, line: int, values: Values) -> list[RowError]:
+        unclear = [
+            name
+            for name, limit, choices, blank in self.texts
+            if not (
+                (value := values[name])
+                and len(value) <= limit
+                and (choices is None or value in choices)
+                or (not value and blank)
+            )
+        ]
+        unclear += [name for name in self.required_others if values[name] is None]
+        errors = []
+        for name in unclear:
+            field, value = self.fields[name], values[name]
+            try:
+                field.clean(value, None)
+            except ValidationError as exc:
+                errors.append(
+                    RowError.make(
+                        line,
+                        plan.column_name(name),
+                        str(value or ""),
+                        " ".join(str(message) for message in exc.messages),
+                    )
+                )
+        return errors
 
 
-def build_row(plan: Plan, line: int, cells: list[str]) -> tuple[models.Model | None, str, list]:
-    """One record → (instance, account reference, errors); the instance is None when invalid."""
+@cache
+def field_rules(kind: str) -> FieldRules:
+    return FieldRules(RECORD_KINDS[kind])
+
+
+def build_row(plan: Plan, line: int, cells: list[str]) -> tuple[Values | None, str, list]:
+    """One record → (its field values, account reference, errors); the values are None when
+    the record is invalid. The values are those of the kind's fields but the account."""
     shape_error = _check_shape(plan, line, cells)
     if shape_error:
         return None, "", [shape_error]
     row = _Row(plan, line, cells)
-    instance, account_ref = BUILDERS[plan.kind](row)
+    values, account_ref = BUILDERS[plan.kind](row)
     if row.errors:
         return None, account_ref, row.errors
-    errors = _clean(plan, line, instance)
-    return (None if errors else instance), account_ref, errors
+    errors = field_rules(plan.kind).errors(plan, line, values)
+    return (None if errors else values), account_ref, errors

@@ -29,13 +29,13 @@ from metrics.permissions import can_import, can_open_import_job
 from metrics.quality_checks import request_check
 from metrics.services import request_recompute
 
-from . import parsing, writing
+from . import parsing, staging
 from .columns import MissingColumns
-from .decoding import read_table
+from .decoding import Source, bytes_source, read_table
 from .errors import ErrorReport, ImportFileError, RowError
 from .options import ImportOptions
 from .proposal import Proposed, propose
-from .writing import BATCH_SIZE
+from .staging import CHUNK_ROWS
 
 logger = logging.getLogger(__name__)
 
@@ -84,44 +84,42 @@ class ImportOutcome:
 
 def import_records(
     *,
-    data: bytes,
     options: ImportOptions,
+    source: Source | None = None,
+    data: bytes | None = None,
     dry_run: bool = False,
     requested_by=None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = CHUNK_ROWS,
     on_progress: Callable[[int], None] | None = None,
     job: ImportJob | None = None,
 ) -> ImportOutcome:
-    """Validate a whole file, then write it (or not). Raises ImportFileError for file problems.
+    """Validate a whole file (a `source` streamed, or `data`), then write it (or not). Raises
+    ImportFileError for file problems.
 
-    A write is recorded for the Data page's freshness (a portal `job`'s, or the command's) and
-    followed by a metrics recomputation and a data-quality check.
+    The file is streamed and staged (staging.py), then written in one transaction: the records
+    and the note of their import, or nothing. A write is recorded for the Data page's freshness (a portal `job`'s, or the command's) and followed by
+    a metrics recomputation and a data-quality check.
     """
     progress = on_progress or (lambda percent: None)
-    parsed = parsing.parse(data, options)
-    progress(20)
-    writing.resolve_accounts(
-        parsed,
-        batch_size=batch_size,
-        on_batch=lambda done, total: progress(20 + 30 * done // max(total, 1)),
+    file = staging.scan_file(source or bytes_source(data), options)
+    staged = staging.stage(
+        file,
+        chunk_rows=batch_size,
+        on_rows=lambda done, total: progress(80 * done // max(total, 1)),
     )
-    progress(50)
     outcome = ImportOutcome(
         kind=options.kind,
-        rows_total=parsed.rows_total,
-        rows_valid=len(parsed.valid),
-        errors=parsed.sorted_errors(),
+        rows_total=staged.rows_total,
+        rows_valid=staged.rows_valid,
+        errors=staged.sorted_errors(),
         dry_run=dry_run,
-        accounts_created=len(parsed.accounts_to_create),
+        accounts_created=len(staged.accounts_to_create),
     )
-    if dry_run or (outcome.errors and not options.skip_invalid) or not parsed.valid:
+    if dry_run or (outcome.errors and not options.skip_invalid) or not staged.rows_valid:
+        staged.drop()
         return outcome
-    with transaction.atomic():  # the records and the note of their import, or neither
-        outcome.rows_written = writing.write(
-            parsed,
-            batch_size=batch_size,
-            on_batch=lambda done, total: progress(50 + 50 * done // max(total, 1)),
-        )
+    with transaction.atomic():  # the records, the accounts they name and the note, or nothing
+        outcome.rows_written = staged.write()
         record_import(
             kind=options.kind,
             rows_written=outcome.rows_written,
@@ -129,6 +127,7 @@ def import_records(
             imported_by=requested_by,
             job=job,
         )
+    staged.drop()
     request_recompute(trigger="import", requested_by=requested_by)
     request_check(trigger=QualityCheck.Trigger.IMPORT, requested_by=requested_by)
     outcome.recompute_requested = True
@@ -207,16 +206,15 @@ def _validate(job: ImportJob, data: bytes, options: ImportOptions) -> None:
     job.create_accounts = options.create_accounts
     job.message = ""
     try:
-        parsed = parsing.parse(data, options)
+        checked = import_records(source=bytes_source(data), options=options, dry_run=True)
     except MissingColumns as exc:
         job.rows_total = job.rows_invalid = len(exc.table.records)
         job.errors = []
         job.message = f"{exc} Choose the columns below."
         return
-    writing.resolve_accounts(parsed)
-    job.rows_total = parsed.rows_total
-    job.rows_invalid = len(parsed.invalid_lines)
-    job.errors = _job_errors(parsed.sorted_errors())
+    job.rows_total = checked.rows_total
+    job.rows_invalid = checked.rows_invalid
+    job.errors = _job_errors(checked.errors)
 
 
 def _job_file(job: ImportJob) -> bytes:
@@ -295,7 +293,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.finished_at = None
     try:
         outcome = import_records(
-            data=_job_file(job),
+            source=lambda: job.file.storage.open(job.file.name, "rb"),
             options=ImportOptions.of_job(job),
             requested_by=job.created_by,
             on_progress=partial(_set_progress, job.pk),

@@ -49,6 +49,7 @@ _MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
 _CURRENCY = re.compile(r"^(?:[$€£]|USD|EUR|GBP)|(?:[$€£]|USD|EUR|GBP)$", re.IGNORECASE)
 _POINT_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
 _PLAIN_DECIMAL = re.compile(r"\d+[.,]\d{1,2}")
+_PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d{1,2})?")
 _COMMA_NUMBER = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|,\d+")
 
 
@@ -98,6 +99,9 @@ def parse_month(raw: str, read_day: Callable[[str], date] = parse_date) -> date:
 
 
 def parse_money(raw: str, *, decimal_comma: bool) -> Decimal:
+    if _PLAIN_AMOUNT.fullmatch(raw):
+        # 1234 or 1234.5 or 1234.50 is read so in either convention (see below): most cells.
+        return _cents(Decimal(raw))
     text = re.sub(r"[\s\u00a0\u202f]", "", raw)
     negative = False
     if text.startswith("(") and text.endswith(")"):
@@ -129,6 +133,10 @@ def parse_money(raw: str, *, decimal_comma: bool) -> Decimal:
         raise BadValue("is not an amount")
     if negative and value:
         raise BadValue("must not be negative")
+    return _cents(value)
+
+
+def _cents(value: Decimal) -> Decimal:
     # Checked before rounding: quantize() itself fails on more digits than the context's 28.
     if value and value.adjusted() + 1 > MONEY_WHOLE_DIGITS:
         raise BadValue(

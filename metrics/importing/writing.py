@@ -1,4 +1,5 @@
-"""Valid records → the database: accounts looked up in batches, then bulk upserts.
+"""Valid records of a `Parsed` (a CRM sync's page) → the database: accounts looked up in batches,
+then bulk upserts. (Files take staging.py's way: the same rules, set-based.)
 
 Records are keyed (schema.RecordKind.key: external_id; spend by month+channel+category; forecasts
 by period_start+period_end+recorded_on), so importing the same file again updates rows instead of

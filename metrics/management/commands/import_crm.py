@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from metrics.importing.columns import MissingColumns
 from metrics.importing.dates import DATE_ORDERS
+from metrics.importing.decoding import path_source
 from metrics.importing.errors import ErrorReport, ImportFileError
 from metrics.importing.options import (
     ImportOptions,
@@ -108,7 +109,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
-            data = path.read_bytes()
+            path.open("rb").close()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
         preset = options["preset"]
@@ -127,7 +128,9 @@ class Command(BaseCommand):
             )
             if preset not in PRESETS:
                 import_options = options_with_preset(preset, import_options)
-            outcome = import_records(data=data, options=import_options, dry_run=options["dry_run"])
+            outcome = import_records(
+                source=path_source(path), options=import_options, dry_run=options["dry_run"]
+            )
         except MissingColumns as exc:
             if options["dry_run"]:
                 self._print_proposal(exc.table, options["kind"])
