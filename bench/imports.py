@@ -42,12 +42,10 @@ def run(ctx) -> list[dict]:
         copy_seconds = _copy_seconds(dsn, opportunities)
         measured = json.loads(_manage(dsn, "shell", "-c", _CHILD.format(path=str(opportunities))))
     seconds, rss_mb = measured["seconds"], measured["peak_rss_mb"]
-    label = f"{ctx.scale}" if ctx.scale else ""
     return [
-        _line(f"import {label} opportunities ÷ COPY".replace("  ", " "), seconds, copy_seconds,
-              TIME_TARGET),
+        _line("import_crm opportunities ÷ COPY", seconds, copy_seconds, TIME_TARGET),
         _line("import peak RSS MB ÷ 300 MB", rss_mb, RSS_LIMIT_MB, 1.0),
-    ]  # fmt: skip
+    ]
 
 
 def _line(name: str, measured: float, limit: float, target: float) -> dict:
