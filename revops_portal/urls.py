@@ -24,6 +24,7 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("reviews/", include("metrics.review_urls")),
     path("notifications/", include("revops_portal.notifications.urls")),
+    path("profile/", include("revops_portal.profiles.urls")),
     # Playbook images only, by the names the playbook gives them (playbook.views.media):
     # login required, image content types, nosniff. Nothing else under /media/ exists.
     path("media/playbook/<str:folder>/<str:name>", playbook_media, name="media"),

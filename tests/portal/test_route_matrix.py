@@ -218,6 +218,8 @@ ROUTES = {
     "reviews:item_delete": Rule(REVIEW_EDITORS, 302, "POST", data=_sample_item_back),
     # --- Notifications (revops_portal/notifications): each user's own settings ---
     "notifications:settings": Rule(LOGGED_IN),
+    # --- Profiles (revops_portal/profiles): the language switcher, on the log-in page too ---
+    "profiles:language": Rule(EVERYONE, 302, "POST", data=lambda: {"language": "pl"}),
 }
 
 

@@ -43,6 +43,9 @@ LOGIN_FREE = {
     # provider sends them back. 404 with SSO off (these settings); tests/portal/test_sso.py.
     "/oidc/authenticate/",
     "/oidc/callback/",
+    # The language switcher works on the log-in page too (a cookie; POST only, CSRF-checked;
+    # tests/portal/test_languages.py).
+    "/profile/language/",
 }
 
 

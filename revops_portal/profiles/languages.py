@@ -1,0 +1,59 @@
+"""The language a page is shown in: the person's choice (saved on their profile and kept in the
+session from log-in, so reading it costs no query), else the language cookie (a choice made
+on the log-in page), else the browser's Accept-Language, else LANGUAGE_CODE."""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+from .models import Profile
+
+SESSION_KEY = "language"
+
+
+def is_offered(code: str) -> bool:
+    return code in dict(settings.LANGUAGES)
+
+
+def choose(request, response, code: str) -> None:
+    """Remember `code` ("" = the browser's) for this person, this session and this browser."""
+    if request.user.is_authenticated:
+        Profile.objects.update_or_create(user=request.user, defaults={"language": code})
+        request.session[SESSION_KEY] = code
+    if code:  # the cookie as Django's own set_language view writes it
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+
+
+def remember_at_login(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the profile's language into the new session."""
+    code = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+    if request is not None and code and is_offered(code):
+        request.session[SESSION_KEY] = code
+
+
+class ProfileLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with the signed-in person's own choice first."""
+
+    def process_request(self, request):
+        chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if chosen and is_offered(chosen):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = translation.get_language()
+        else:
+            super().process_request(request)
