@@ -262,11 +262,30 @@ def covering(day) -> Q:
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
 
 
+def accounts_for(cut: Cut) -> QuerySet:
+    """The accounts a recurring revenue or new-customers cut covers: by segment, industry or
+    acquisition channel (the source of the first won deal; an account never won has none)."""
+    accounts = Account.objects.all()
+    if cut.kind == catalog.SEGMENT:
+        accounts = accounts.filter(segment=cut.value)
+    elif cut.kind == catalog.INDUSTRY:
+        accounts = accounts.filter(industry=cut.value)
+    elif cut.kind == catalog.CHANNEL:
+        accounts = customers_with_first_won().filter(channel=cut.value)
+    return accounts
+
+
+def subscriptions_for(cut: Cut) -> QuerySet:
+    subscriptions = Subscription.objects.all()
+    if not cut.is_all:
+        # A subquery, not a list: the figure stays one query per period and cut.
+        subscriptions = subscriptions.filter(account__in=accounts_for(cut).values("pk"))
+    return subscriptions
+
+
 def _mrr_totals(period: Period, cut: Cut) -> dict:
     """Opening/closing MRR per account (grouped), then the movements summed over accounts."""
-    subscriptions = Subscription.objects.all()
-    if cut.kind == catalog.SEGMENT:
-        subscriptions = subscriptions.filter(account__segment=cut.value)
+    subscriptions = subscriptions_for(cut)
     per_account = (
         subscriptions.values("account_id")
         .annotate(
@@ -382,6 +401,8 @@ def new_customers_in(period: Period, cut: Cut, **fields: str) -> QuerySet:
     )
     if cut.kind == catalog.SEGMENT:
         accounts = accounts.filter(segment=cut.value)
+    elif cut.kind == catalog.INDUSTRY:
+        accounts = accounts.filter(industry=cut.value)
     elif cut.kind == catalog.CHANNEL:
         accounts = accounts.filter(channel=cut.value)
     return accounts

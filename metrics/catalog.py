@@ -21,10 +21,10 @@ GROUPS = (PIPELINE, RECURRING, ACQUISITION, FUNNEL)
 UNITS = ("ratio", "money", "count", "days", "months", "money_per_day", "multiple")
 
 ALL_ONLY = (ALL,)
-ALL_AND_SEGMENT = (ALL, SEGMENT)
-ALL_AND_CHANNEL = (ALL, CHANNEL)
-ALL_SEGMENT_AND_CHANNEL = (ALL, SEGMENT, CHANNEL)
+ALL_AND_CHANNEL = (ALL, CHANNEL)  # spend has a channel, but no account
 PIPELINE_CUTS = (ALL, SEGMENT, INDUSTRY, OWNER, TEAM)
+# Recurring revenue and new customers: by the account's segment, industry or acquisition channel.
+ACCOUNT_CUTS = (ALL, SEGMENT, INDUSTRY, CHANNEL)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,7 +230,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="closing MRR of all accounts",
         what=(
             "Monthly recurring revenue on the last day of the period: the sum of the running "
@@ -244,7 +244,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="12 × MRR",
         what="Annual recurring revenue: twelve times MRR on the last day of the period.",
         why="The headline size of a subscription business, the figure boards and investors track.",
@@ -255,7 +255,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="MRR on the day before P starts",
         what="MRR on the day before the period starts.",
         why="The base that retention and churn rates are measured against.",
@@ -266,7 +266,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="closing MRR of accounts with no MRR before P and no earlier subscription",
         what="MRR from accounts that became customers for the first time in the period.",
         why="Growth from acquisition: what marketing and sales added.",
@@ -277,7 +277,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="closing MRR of returning accounts with no MRR on the day before P",
         what="MRR from former customers who came back in the period.",
         why="Win-backs, kept apart so they don't flatter new business.",
@@ -288,7 +288,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="sum(closing − opening) over accounts with 0 < opening < closing",
         what=(
             "MRR added by existing customers who pay more at the end of the period than at its "
@@ -302,7 +302,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=False,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="sum(opening − closing) over accounts with 0 < closing < opening",
         what="MRR lost from customers who still pay, but less than at the start of the period.",
         why="Downgrades often come before churn; customer success should know who they are.",
@@ -313,7 +313,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=False,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="sum(opening) over accounts with opening > 0 and closing = 0",
         what="The opening MRR of the customers who stopped paying during the period.",
         why="Revenue lost to churn must be won again before the business grows.",
@@ -324,7 +324,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="count",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="accounts with MRR > 0 on the last day of P",
         what="Accounts paying (MRR above zero) on the last day of the period.",
         why="The customer base: denominator of ARPA and the next period's churn rate.",
@@ -335,7 +335,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="count",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="accounts with MRR > 0 on the day before P",
         what="Accounts paying on the day before the period starts.",
         why="The base the customer churn rate is measured against.",
@@ -346,7 +346,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="count",
         higher_is_better=False,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="accounts with opening MRR > 0 and closing MRR = 0",
         what="Accounts that paid at the start of the period and pay nothing at its end.",
         why="Each one is a lost relationship; the list behind it is customer success's follow-up.",
@@ -357,7 +357,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="MRR / customers on the last day of P",
         what="Average MRR per paying account at the end of the period.",
         why="Shows whether we move up- or down-market and feeds LTV.",
@@ -368,7 +368,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="ratio",
         higher_is_better=False,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="churned customers / customers on the day before P",
         what="The share of the period's opening customers who churned during it.",
         why=(
@@ -382,7 +382,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="ratio",
         higher_is_better=False,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="(churn + contraction) / opening MRR",
         what="The share of opening MRR lost to churn and contraction in the period.",
         why="Revenue-weighted churn: the gross leak before any expansion offsets it.",
@@ -393,7 +393,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="ratio",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="(opening MRR + expansion − contraction − churn) / opening MRR",
         what="Opening MRR plus expansion minus contraction and churn, as a share of opening MRR.",
         why=(
@@ -407,7 +407,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="ratio",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="(opening MRR − contraction − churn) / opening MRR",
         what="Opening MRR minus contraction and churn, as a share of opening MRR (at most 100%).",
         why="How much revenue we keep without counting upsell: the floor of retention.",
@@ -418,7 +418,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="ratio",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="expansion / opening MRR",
         what="Expansion MRR as a share of opening MRR.",
         why="How well we grow inside existing accounts through upsell and cross-sell.",
@@ -429,7 +429,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="ratio",
         higher_is_better=False,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="1 − (1 − customer churn rate)^(1/n), n = calendar months in P",
         what=(
             "The customer churn rate converted to a per-month rate, so quarters and years compare "
@@ -443,7 +443,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="money",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="ARPA × gross margin / monthly churn",
         what=(
             "Customer lifetime value: ARPA × gross margin / monthly churn — the gross profit a "
@@ -457,7 +457,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=RECURRING,
         unit="multiple",
         higher_is_better=True,
-        cuts=ALL_AND_SEGMENT,
+        cuts=ACCOUNT_CUTS,
         formula="(new + reactivation + expansion) / (contraction + churn)",
         what="MRR gained (new, reactivation, expansion) per unit of MRR lost (contraction, churn).",
         why="Growth efficiency: above 4 is healthy, below 1 the business shrinks.",
@@ -469,7 +469,7 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=ACQUISITION,
         unit="count",
         higher_is_better=True,
-        cuts=ALL_SEGMENT_AND_CHANNEL,
+        cuts=ACCOUNT_CUTS,
         formula="accounts whose earliest won opportunity closes in P",
         what=(
             "Accounts whose first won opportunity closed in the period; by channel, the source of "
@@ -508,9 +508,12 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=ACQUISITION,
         unit="multiple",
         higher_is_better=True,
-        cuts=ALL_ONLY,
+        cuts=ALL_AND_CHANNEL,
         formula="LTV / CAC",
-        what="Lifetime value divided by acquisition cost.",
+        what=(
+            "Lifetime value divided by acquisition cost (by channel: the LTV of the accounts "
+            "acquired through it over the channel's CAC)."
+        ),
         why=(
             "Whether customers are worth what they cost to win: around 3 or more is healthy, "
             "below 1 every new customer loses money."
@@ -522,10 +525,11 @@ METRICS: tuple[MetricDefinition, ...] = (
         group=ACQUISITION,
         unit="months",
         higher_is_better=False,
-        cuts=ALL_ONLY,
+        cuts=ALL_AND_CHANNEL,
         formula="spend in P / (new MRR in P × gross margin)",
         what=(
-            "Months of a new customer's gross-margin MRR needed to earn back the acquisition spend."
+            "Months of a new customer's gross-margin MRR needed to earn back the acquisition spend "
+            "(by channel: its spend and the new MRR of the accounts acquired through it)."
         ),
         why="Cash efficiency: a long payback ties up cash and makes growth expensive to fund.",
     ),

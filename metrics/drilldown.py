@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from . import calculations, catalog, funnel
+from . import calculations, funnel
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
 from .models import Account, Opportunity
@@ -184,8 +184,8 @@ def account_movements(period: Period, cut: Cut = ALL_CUT, *, first: str | None =
     the `first` movement, then the other movements, then the unchanged accounts. One aggregate
     over the subscriptions that started by P's last day, grouped by account."""
     queryset = Account.objects.filter(subscriptions__start_date__lte=period.last_day)
-    if cut.kind == catalog.SEGMENT:
-        queryset = queryset.filter(segment=cut.value)
+    if not cut.is_all:  # by segment, industry or acquisition channel
+        queryset = queryset.filter(pk__in=calculations.accounts_for(cut).values("pk"))
     queryset = queryset.annotate(
         opening_mrr=_mrr_on(period.day_before),
         closing_mrr=_mrr_on(period.last_day),
