@@ -71,7 +71,7 @@ def test_the_metric_page_switches_to_quarters_and_years():
     )
     assert len(page.series) == pages.SERIES_LENGTH["quarter"]
     assert [f.value for f in page.series[-2:]] == [Decimal(1), Decimal(2)]
-    assert page.breakdown == {"segment": []}
+    assert page.breakdown == {"segment": [], "channel": [], "industry": []}
 
 
 @pytest.mark.django_db
