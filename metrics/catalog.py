@@ -535,7 +535,7 @@ METRICS: tuple[MetricDefinition, ...] = (
     ),
 )
 
-# --- Funnel (leads; metrics/funnel.py): a lead counts in the period it was created in ---
+# --- Funnel (leads; metrics/calculations/funnel.py): a lead counts in the period it was created in ---
 FUNNEL_METRICS: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         key="leads_created",

@@ -23,7 +23,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from . import calculations, funnel
+from . import calculations
+from .calculations import funnel
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
 from .models import Account, Opportunity

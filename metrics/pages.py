@@ -46,7 +46,7 @@ HEADLINE_KEYS: tuple[str, ...] = (
     "forecast_accuracy",
     "renewal_rate",
 )
-# The scorecard's funnel row: the top of the funnel (metrics/funnel.py).
+# The scorecard's funnel row: the top of the funnel (metrics/calculations/funnel.py).
 FUNNEL_ROW_KEYS: tuple[str, ...] = (
     "leads_created",
     "lead_qualification_rate",

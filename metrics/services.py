@@ -13,11 +13,11 @@ import time
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import calculations, catalog, funnel, queueing, signals
+from . import calculations, catalog, queueing, signals
 from .cuts import Cut
 from .models import (
     Forecast,
@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 KEEP_SUCCEEDED_RUNS = 3
 _A_WEEK = timedelta(days=7)
-_BATCH = 2000
 
 
 def request_recompute(*, trigger: str, requested_by=None) -> MetricRun:
@@ -136,7 +135,7 @@ def cuts_to_compute() -> list[Cut]:
         [calculations.ALL_CUT]
         + [Cut.segment(s) for s in calculations.segments()]
         # Channels: the accounts' acquisition channels, spend's and the leads' sources.
-        + [Cut.channel(c) for c in sorted({*calculations.channels(), *funnel.lead_sources()})]
+        + [Cut.channel(c) for c in sorted({*calculations.channels(), *calculations.lead_sources()})]
         + [Cut(catalog.INDUSTRY, i) for i in calculations.industries()]
         + [Cut(catalog.OWNER, o) for o in calculations.owners()]
         + [Cut(catalog.TEAM, t) for t in calculations.teams()]
@@ -155,24 +154,58 @@ def _pause_between_periods() -> None:
         time.sleep(delay)
 
 
-def _values_for(run: MetricRun, period: Period, cut: Cut) -> list[MetricValue]:
-    figures = calculations.compute_all(period, cut)
-    return [
-        MetricValue(
-            run=run,
-            key=key,
-            period_kind=period.kind,
-            period_start=period.start,
-            period_end=period.end,
-            cut_kind=cut.kind,
-            cut_value=cut.value,
-            value=figure.value,
-            numerator=figure.numerator,
-            denominator=figure.denominator,
-            undefined_reason=figure.undefined_reason,
+VALUE_COLUMNS = (  # the run first
+    "run_id",
+    "key",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "cut_kind",
+    "cut_value",
+    "value",
+    "numerator",
+    "denominator",
+    "undefined_reason",
+)
+
+
+def _store(run: MetricRun, period: Period, computed: dict) -> None:
+    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one statement.
+
+    A row an overlapping attempt already wrote is the same figure: skipped (ON CONFLICT). Not
+    bulk_create: building model objects and its SQL took most of a run's time; the values go in
+    as the model would write them (decimals as Decimal, dates as the backend adapts them).
+    """
+    table = MetricValue._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(VALUE_COLUMNS))
+    start = connection.ops.adapt_datefield_value(period.start)
+    end = connection.ops.adapt_datefield_value(period.end)
+    rows = [
+        (
+            run.pk,
+            key,
+            period.kind,
+            start,
+            end,
+            cut.kind,
+            cut.value,
+            figure.value,
+            figure.numerator,
+            figure.denominator,
+            figure.undefined_reason,
         )
+        for cut, figures in computed.items()
         for key, figure in figures.items()
     ]
+    # One transaction: outside one, each row would be a commit of its own.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            # Table and column names from the model; every value is a parameter.
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
+            rows,
+        )
 
 
 def stale_after() -> timedelta:
@@ -212,11 +245,35 @@ def _claim(run_id: int) -> int | None:
         return attempt
 
 
+def _carry_over(run: MetricRun, source: MetricRun, period: Period) -> None:
+    """Copy every value of `source` but those of `period` into `run`, in the database."""
+    listed = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Column names from the model; every value is a parameter.
+            f"INSERT INTO {MetricValue._meta.db_table} (run_id, {listed}) "  # noqa: S608
+            f"SELECT %s, {listed} FROM {MetricValue._meta.db_table} "
+            "WHERE run_id = %s AND NOT (period_start = %s AND period_end = %s)",
+            [
+                run.pk,
+                source.pk,
+                connection.ops.adapt_datefield_value(period.start),
+                connection.ops.adapt_datefield_value(period.end),
+            ],
+        )
+
+
 def compute_run(
-    *, run_id: int, today: date | None = None, extra_period: Period | None = None
+    *,
+    run_id: int,
+    today: date | None = None,
+    extra_period: Period | None = None,
+    only_period: Period | None = None,
 ) -> bool:
     """Compute every metric for every covered period and cut into the run; idempotent.
 
+    With `only_period`, compute that period alone and carry every other value over from the
+    latest succeeded run (so pages keep their history); with no such run, compute everything.
     A redelivered run deletes its own partial values first; a succeeded run is left alone.
     Returns True when this call completed the run.
     """
@@ -227,12 +284,23 @@ def compute_run(
     current = MetricRun.objects.filter(pk=run_id, attempts=attempt)
     try:
         MetricValue.objects.filter(run_id=run_id).delete()
-        periods = periods_to_compute(today=today, extra=extra_period)
+        previous = (
+            MetricRun.objects.filter(status=MetricRun.Status.SUCCEEDED)
+            .order_by("-finished_at", "-pk")
+            .first()
+            if only_period is not None
+            else None
+        )
+        if previous is not None:
+            _carry_over(run, previous, only_period)
+            periods = [only_period]
+        else:
+            periods = periods_to_compute(today=today, extra=extra_period or only_period)
         cuts = cuts_to_compute()
+        # Every period and cut at once: a dozen queries, however many periods and cut values.
+        computed = calculations.compute_many(periods, cuts)
         for index, period in enumerate(periods, start=1):
-            values = [value for cut in cuts for value in _values_for(run, period, cut)]
-            # A row an overlapping attempt already wrote is the same figure: skip it.
-            MetricValue.objects.bulk_create(values, batch_size=_BATCH, ignore_conflicts=True)
+            _store(run, period, {cut: computed[period, cut] for cut in cuts})
             if not current.update(progress=min(99, index * 100 // len(periods))):
                 raise Superseded
             _pause_between_periods()
@@ -285,8 +353,11 @@ def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
     return deleted
 
 
-def compute_now(*, trigger: str, requested_by=None, period: Period | None = None) -> MetricRun:
-    """Compute a run here and now (the command, the demo); `period` is added if not covered.
+def compute_now(
+    *, trigger: str, requested_by=None, period: Period | None = None, only: bool = False
+) -> MetricRun:
+    """Compute a run here and now (the command, the demo); `period` is added if not covered,
+    or with `only` computed alone (the other periods carried over from the latest run).
 
     Not queued, so it neither waits for nor replaces a queued run: it is running at once.
     """
@@ -300,7 +371,10 @@ def compute_now(*, trigger: str, requested_by=None, period: Period | None = None
     )
     run.full_clean()
     run.save()
-    compute_run(run_id=run.pk, extra_period=period)
+    if only and period is not None:
+        compute_run(run_id=run.pk, only_period=period)
+    else:
+        compute_run(run_id=run.pk, extra_period=period)
     run.refresh_from_db()
     return run
 

@@ -20,8 +20,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics.calculations import compute_all, compute_one
+from metrics.calculations.funnel import FUNNEL_KEYS, funnel_figures, lead_sources
 from metrics.cuts import Cut
-from metrics.funnel import FUNNEL_KEYS, funnel_figures, lead_sources
 from metrics.models import MetricValue, Spend
 from metrics.periods import parse
 from metrics.services import compute_now

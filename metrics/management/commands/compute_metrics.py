@@ -23,8 +23,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--period",
-            help="Also compute this period (2017, 2017-Q2, 2017-06, 2017-W23 or 2017-01-01..2017-07-01) "
-            "and print its headline figures.",
+            help="Compute only this period (2017, 2017-Q2, 2017-06 or 2017-W23; the other periods "
+            "are carried over from the latest run, or all computed when there is none) and print "
+            "its headline figures. A custom range (2017-01-01..2017-07-01) is printed, computed on "
+            "the fly, after a full run.",
         )
         parser.add_argument(
             "--in-process", action="store_true", help="Compute here even if a broker is set."
@@ -43,7 +45,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         if options["in_process"] or settings.CELERY_TASK_ALWAYS_EAGER:
             try:
-                run = services.compute_now(trigger=MetricRun.Trigger.COMMAND, period=period)
+                run = services.compute_now(
+                    trigger=MetricRun.Trigger.COMMAND,
+                    period=period,
+                    only=period is not None and period.kind != periods.CUSTOM,
+                )
             except Exception as exc:
                 raise CommandError(f"The computation failed: {exc}") from None
         else:

@@ -1,0 +1,117 @@
+"""Acquisition metrics (opportunities, accounts, spend): new customers, spend, CAC, LTV:CAC,
+CAC payback.
+
+`new_customers_in` and `spend_in` are the definitions as the drill-downs list them; the
+`*_totals` functions compute every period and cut value in one query per cut kind, each
+account's first won deal found once for all periods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, localcontext
+
+from django.db.models import QuerySet
+
+from .. import catalog
+from ..cuts import Cut
+from ..models import Spend
+from ..periods import Period
+from . import batch
+from .figures import Figure, figure, gross_margin, money, ratio, undefined
+from .recurring import accounts_for, customers_with_first_won
+
+
+def new_customers_in(period: Period, cut: Cut, **fields: str) -> QuerySet:
+    """The accounts whose first won opportunity closes in P: P's new customers."""
+    customers = customers_with_first_won(**fields).filter(
+        first_won_close__gte=period.start, first_won_close__lt=period.end
+    )
+    return accounts_for(cut, customers)
+
+
+def spend_in(period: Period, cut: Cut) -> QuerySet:
+    """The spend rows of P's months (of one channel for a channel cut)."""
+    rows = Spend.objects.filter(month__gte=period.start, month__lt=period.end)
+    if cut.kind == catalog.CHANNEL:
+        rows = rows.filter(channel=cut.value)
+    return rows
+
+
+# --- Many periods and cut values at once --------------------------------------------------
+
+_CUSTOMER_CUT = batch.ACCOUNT_CUT_VALUE  # the account is w.account_id
+_SPEND_CUT = {catalog.ALL: "''", catalog.CHANNEL: "sp.channel"}
+
+
+def new_customer_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict:
+    """New customers per period (by index) and cut: accounts whose first won deal closes in it."""
+
+    def sql(kind: str) -> str:
+        account = f"JOIN {batch.ACCOUNTS} a ON a.id = w.account_id"
+        return f""", {batch.FIRST_WON_CTE}
+            SELECT p.idx, {_CUSTOMER_CUT[kind]}, COUNT(*)
+            FROM periods p JOIN first_won w ON w.close_date >= p.s AND w.close_date < p.e
+            {account if kind in (catalog.SEGMENT, catalog.INDUSTRY) else ""}
+            WHERE {{cut_filter}}
+            GROUP BY {batch.group_by("p.idx", _CUSTOMER_CUT[kind])}"""
+
+    return {
+        place: numbers[0]
+        for place, numbers in batch.grouped(periods, cuts, _CUSTOMER_CUT, sql).items()
+    }
+
+
+SPEND_TOTALS = ("spend", "marketing")
+
+
+def spend_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
+    """Spend in cents per period (by index) and cut (all, or one channel): all of it (CAC) and
+    marketing's (the funnel's cost per lead)."""
+    marketing = f"sp.category = '{Spend.Category.MARKETING.value}'"
+
+    def sql(kind: str) -> str:
+        return f"""
+            SELECT p.idx, {_SPEND_CUT[kind]}, SUM(ROUND(sp.amount * 100)),
+                SUM(CASE WHEN {marketing} THEN ROUND(sp.amount * 100) END)
+            FROM periods p JOIN {batch.SPEND} sp ON sp.month >= p.s AND sp.month < p.e
+            WHERE {{cut_filter}}
+            GROUP BY {batch.group_by("p.idx", _SPEND_CUT[kind])}"""
+
+    rows = batch.grouped(periods, cuts, _SPEND_CUT, sql)
+    return {place: dict(zip(SPEND_TOTALS, numbers, strict=True)) for place, numbers in rows.items()}
+
+
+# --- Figures ----------------------------------------------------------------------------
+
+
+def figures(
+    available: set[str],
+    new_customer_count,
+    spend_cents,
+    recurring: dict | None = None,
+    exact: dict | None = None,
+) -> dict[str, Figure]:
+    """The acquisition figures a cut has, from its new customers, spend and recurring figures."""
+    new_customers = Decimal(new_customer_count or 0)
+    result = {"new_customers": figure(new_customers)}
+    if "spend" not in available:
+        return result
+    spend = money(spend_cents)
+    result["spend"] = figure(spend)
+    result["cac"] = ratio(spend, new_customers, "no new customers")
+    if "ltv_cac" in available and recurring is not None:
+        ltv, cac = recurring["ltv"], result["cac"]
+        if ltv.value is None:
+            result["ltv_cac"] = undefined(f"LTV is undefined ({ltv.undefined_reason})")
+        elif cac.value is None:
+            result["ltv_cac"] = undefined(f"CAC is undefined ({cac.undefined_reason})")
+        else:
+            with localcontext(prec=40):
+                cac_exact = spend / new_customers
+            result["ltv_cac"] = ratio(exact["ltv"], cac_exact, "CAC is 0 (no spend)")
+    if "cac_payback_months" in available and exact is not None:
+        result["cac_payback_months"] = ratio(
+            spend, exact["new_mrr"] * gross_margin(), "no new MRR in this period"
+        )
+    return result

@@ -1,0 +1,208 @@
+"""Many periods and cut values computed together (issue 10): the same figures as one period and
+cut at a time, a query count that grows with neither, and `compute_metrics --period P` computing
+P alone."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from metrics import catalog
+from metrics.calculations import compute_all, compute_many
+from metrics.cuts import Cut
+from metrics.models import (
+    Account,
+    Forecast,
+    Lead,
+    MetricRun,
+    MetricValue,
+    Opportunity,
+    Spend,
+    Subscription,
+    Team,
+)
+from metrics.periods import Period, parse
+from metrics.services import VALUE_COLUMNS, cuts_to_compute
+
+pytestmark = pytest.mark.django_db
+
+
+def make_book(accounts: int, seed: int = 7) -> None:
+    """A small company over 2017 with every kind of record (leads too) and every cut kind."""
+    rng = random.Random(seed)
+    made = Account.objects.bulk_create(
+        Account(
+            external_id=f"B{n}",
+            name=f"B{n}",
+            segment=rng.choice(["SMB", "Enterprise", ""]),
+            industry=rng.choice(["Health", "Retail", ""]),
+        )
+        for n in range(accounts)
+    )
+    opportunities, subscriptions = [], []
+    for n, account in enumerate(made):
+        for k in range(3):
+            created = date(2017, 1, 1) + timedelta(days=rng.randint(0, 300))
+            status = rng.choice(["won", "won", "lost", "open"])
+            opportunities.append(
+                Opportunity(
+                    external_id=f"B{n}-O{k}",
+                    account=account if rng.random() > 0.1 else None,
+                    owner=rng.choice(["Ana", "Bo", "Cy", ""]),
+                    status=status,
+                    type=rng.choice(["new_business", "renewal"]),
+                    created_date=created,
+                    close_date=None
+                    if status == "open"
+                    else created + timedelta(days=rng.randint(0, 90)),
+                    amount=None if rng.random() < 0.1 else Decimal(rng.randint(1, 900000)) / 100,
+                    source=rng.choice(["Events", "Referral", ""]),
+                )
+            )
+        for k in range(2):
+            start = date(2017, 1, 1) + timedelta(days=rng.randint(0, 300))
+            end = start + timedelta(days=rng.randint(1, 200)) if rng.random() < 0.5 else None
+            subscriptions.append(
+                Subscription(
+                    external_id=f"B{n}-S{k}",
+                    account=account,
+                    mrr=Decimal(rng.randint(1, 90000)) / 100,
+                    start_date=start,
+                    end_date=end,
+                )
+            )
+    Opportunity.objects.bulk_create(opportunities)
+    Subscription.objects.bulk_create(subscriptions)
+    Spend.objects.bulk_create(
+        Spend(
+            month=date(2017, month, 1),
+            channel=channel,
+            category="marketing",
+            amount=Decimal("1234.56"),
+        )
+        for month in range(1, 13)
+        for channel in ["Events", "Referral", "Paid"]
+    )
+    Spend.objects.create(month=date(2017, 6, 1), channel="Events", category="sales", amount=99)
+    leads = []
+    for n in range(accounts * 3):
+        created = date(2017, 1, 1) + timedelta(days=rng.randint(0, 330))
+        qualified = created + timedelta(days=rng.randint(0, 20)) if rng.random() < 0.6 else None
+        converted = (
+            qualified + timedelta(days=rng.randint(0, 40))
+            if qualified and rng.random() < 0.5
+            else None
+        )
+        leads.append(
+            Lead(
+                external_id=f"B-L{n}",
+                created_date=created,
+                source=rng.choice(["Events", "Webinar", ""]),
+                qualified_date=qualified,
+                converted_date=converted,
+            )
+        )
+    Lead.objects.bulk_create(leads)
+    Forecast.objects.create(
+        period_start=date(2017, 6, 1),
+        period_end=date(2017, 6, 30),
+        amount=Decimal(50000),
+        recorded_on=date(2017, 5, 20),
+    )
+    Team.objects.create(owner="Ana", team="East")
+    Team.objects.create(owner="Bo", team="West")
+
+
+MONTHS = [Period.month(2017, m) for m in range(1, 13)]
+MIXED = [parse("2017-W23"), parse("2017-06"), parse("2017-Q2"), parse("2017")]
+
+
+def test_many_periods_and_cuts_at_once_give_each_ones_own_figures():
+    make_book(40)
+    cuts = cuts_to_compute()
+    assert {cut.kind for cut in cuts} == set(catalog.CUT_KINDS)
+    together = compute_many(MIXED + MONTHS[:2], cuts)
+    for period in MIXED:
+        for cut in cuts:
+            assert together[period, cut] == compute_all(period, cut), (period, cut)
+
+
+def test_the_query_count_grows_with_neither_periods_nor_cut_values():
+    make_book(10)
+
+    def queries(periods, cuts) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            compute_many(periods, cuts)
+        return len(captured.captured_queries)
+
+    few = queries(MONTHS[:1], [Cut(), Cut.segment("SMB")])
+    many = queries(MONTHS + MIXED, cuts_to_compute())
+    # One query per family and cut kind: pipeline 5, forecast 1, recurring 4, new customers 4,
+    # spend 2 (with marketing's), leads 2.
+    assert many == 18
+    assert few <= many
+
+
+def test_an_account_never_won_and_a_cut_value_with_no_records_are_zero_not_missing():
+    make_book(5)
+    figures = compute_many(MONTHS[:1], [Cut(catalog.INDUSTRY, "Mining"), Cut.channel("Nope")])
+    mining = figures[MONTHS[0], Cut(catalog.INDUSTRY, "Mining")]
+    assert mining["mrr"].value == 0 and mining["new_customers"].value == 0
+    assert mining["win_rate"].undefined_reason == "no closed opportunities"
+    nope = figures[MONTHS[0], Cut.channel("Nope")]
+    assert nope["cac"].undefined_reason == "no new customers"
+
+
+def _values(run) -> dict:
+    return {
+        (v.key, v.period_start, v.period_end, v.cut_kind, v.cut_value): (
+            v.value,
+            v.numerator,
+            v.denominator,
+            v.undefined_reason,
+        )
+        for v in MetricValue.objects.filter(run=run)
+    }
+
+
+def test_compute_metrics_period_computes_only_that_period():
+    make_book(20)
+    call_command("compute_metrics", "--in-process", stdout=StringIO())
+    first = MetricRun.objects.get()
+    before = _values(first)
+    # A new won deal in June 2017 changes June (and Q2 and 2017), nothing before it.
+    Opportunity.objects.create(
+        external_id="LATE",
+        account=Account.objects.first(),
+        owner="Ana",
+        status="won",
+        created_date=date(2017, 6, 1),
+        close_date=date(2017, 6, 15),
+        amount=Decimal("777.00"),
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("compute_metrics", "--in-process", "--period", "2017-06", stdout=StringIO())
+
+    second = MetricRun.objects.exclude(pk=first.pk).get()
+    after = _values(second)
+    assert set(after) == set(before)
+    june = date(2017, 6, 1), date(2017, 7, 1)
+    changed = {place for place in after if after[place] != before[place]}
+    assert changed and all(place[1:3] == june for place in changed)
+    assert after["won_count", *june, "all", ""][0] == before["won_count", *june, "all", ""][0] + 1
+    # Q2 was carried over, not recomputed: it still has the old count.
+    q2 = date(2017, 4, 1), date(2017, 7, 1)
+    assert after["won_count", *q2, "all", ""] == before["won_count", *q2, "all", ""]
+    # One period: the figures' dozen queries and a handful of writes, not a run's worth.
+    assert len(captured.captured_queries) < 60
+
+
+def test_a_run_writes_and_carries_over_every_column_of_a_value():
+    columns = {field.column for field in MetricValue._meta.concrete_fields} - {"id"}
+    assert set(VALUE_COLUMNS) == columns
