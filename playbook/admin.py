@@ -73,25 +73,27 @@ class SectionAdmin(GuardedModelAdmin):
     list_display = (
         "position",
         "title",
+        "parent",
         "owner",
         "team",
         "review_interval_days",
         "last_reviewed_at",
     )
     list_display_links = ("title",)
-    list_select_related = ("owner",)
+    list_select_related = ("owner", "parent")
     list_filter = ("team",)
-    fields = ("title", "slug", "position", "team", "owner", "review_interval_days",
+    fields = ("title", "slug", "parent", "position", "team", "owner", "review_interval_days",
               "last_reviewed_at", "last_reviewed_by", "guiding_questions")  # fmt: skip
-    readonly_fields = ("slug", "position", "last_reviewed_at", "last_reviewed_by")
+    readonly_fields = ("slug", "parent", "position", "last_reviewed_at", "last_reviewed_by")
     inlines = [MetricLinkInline, RevisionInline]
 
-    # The ten sections come from a migration: nobody adds or deletes them here.
+    # The ten sections come from a migration: nobody adds or deletes them here. Pages are added
+    # on the section's page; a page no longer needed is deleted here.
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return obj is not None and obj.is_page and permissions.can_assign_owner(request.user)
 
     def has_view_permission(self, request, obj=None):
         return permissions.can_assign_owner(request.user)
@@ -127,7 +129,7 @@ class AssetAdmin(admin.ModelAdmin):
 
     list_display = ("title", "kind", "stage", "owner", "last_reviewed_on")
     list_filter = ("stage", "kind", "tags")
-    list_select_related = ("owner",)
+    list_select_related = ("owner", "parent")
     search_fields = ("title", "summary")
     filter_horizontal = ("tags",)
     readonly_fields = ("file", "file_name", "file_type")

@@ -8,10 +8,12 @@ class PlaybookConfig(AppConfig):
     def ready(self):
         # Live metric figures in Markdown ({{ metric:key period=… segment=…|channel=… }}): the
         # shortcodes become inert tokens before Markdown and escaped HTML after nh3.
-        from . import asset_shortcode, markdown, shortcodes, signals, tasks  # noqa: F401 (signals, tasks: registered)
+        from . import asset_shortcode, markdown, page_links, shortcodes, signals, tasks  # noqa: F401 (signals, tasks: registered)
 
         markdown.register_preprocessor(shortcodes.protect)
         markdown.register_postprocessor(shortcodes.expand)
         # The content-asset list ({{ assets stage=decision }}): the same two hooks.
         markdown.register_preprocessor(asset_shortcode.protect)
         markdown.register_postprocessor(asset_shortcode.expand)
+        # Links between pages ([[handoff-to-cs]]): links titled with the page's title.
+        markdown.register_postprocessor(page_links.expand)

@@ -29,7 +29,7 @@ def raise_flag(*, section: Section, user, comment: str, quote: str = "") -> Flag
     if flag.quote:
         body += f"\n\nAbout: “{flag.quote[:QUOTE_SHOWN]}”"
     notify(
-        recipients=[section.owner, *active_champions()],
+        recipients=[section.responsible_owner, *active_champions()],
         kind=kinds.FLAG,
         key=f"flag:{flag.pk}",
         subject=f"Playbook: “{section.title}” was flagged",

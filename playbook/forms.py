@@ -1,7 +1,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.text import slugify
 from markdownx.widgets import MarkdownxWidget
+
+from .models import Section
+from .models.documents import RESERVED_SLUGS
 
 
 class SectionMarkdownWidget(MarkdownxWidget):
@@ -53,6 +57,28 @@ class RevisionForm(forms.Form):
                 preview_url=preview_url, upload_url=upload_url, attrs={"rows": 24}
             ),
         )
+
+
+class PageForm(forms.Form):
+    """A new page under a section: its title, and the slug that names it in links."""
+
+    title = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=80,
+        required=False,
+        help_text="Its address and the name other pages link it by ([[slug]]); "
+        "made from the title if left empty.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        slug = data.get("slug") or slugify(data.get("title", ""))[:80].strip("-")
+        if not slug:
+            raise forms.ValidationError("Give the page a title with letters or digits.")
+        if slug in RESERVED_SLUGS or Section.objects.filter(slug=slug).exists():
+            self.add_error("slug", f"“{slug}” is taken: choose another slug.")
+        data["slug"] = slug
+        return data
 
 
 class UserChoiceField(forms.ModelChoiceField):

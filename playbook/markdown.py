@@ -152,16 +152,21 @@ def _pipeline_fingerprint() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def render_revision(revision) -> SafeString:
-    """A playbook revision's body as ``render_markdown`` renders it, without re-rendering its
-    Markdown on every request: revisions never change once saved, so the sanitised HTML is
-    kept in the cache by revision id (a new revision has a new id) and a digest of its text (a
-    deleted row's id may come back on SQLite). The post-processors still run at each render,
-    so shortcodes show the latest figures."""
+def sanitised_revision_html(revision) -> str:
+    """A revision's body through Markdown and nh3, before the post-processors: kept in the
+    cache by revision id (a new revision has a new id) and a digest of its text (a deleted
+    row's id may come back on SQLite), since revisions never change once saved."""
     digest = hashlib.sha256((revision.body or "").encode()).hexdigest()[:32]
     key = f"playbook:revision-html:{_pipeline_fingerprint()}:{revision.pk}:{digest}"
     html = cache.get(key)
     if html is None:
         html = _sanitised_html(revision.body)
         cache.set(key, html, timeout=None)
-    return _finished(html)
+    return html
+
+
+def render_revision(revision) -> SafeString:
+    """A playbook revision's body as ``render_markdown`` renders it, without re-rendering its
+    Markdown on every request (``sanitised_revision_html``). The post-processors still run at
+    each render, so shortcodes show the latest figures and page links the latest titles."""
+    return _finished(sanitised_revision_html(revision))

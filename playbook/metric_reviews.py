@@ -124,7 +124,9 @@ def review_sections_after_run(*, run) -> list[MetricTrigger]:
                     review_requested_at=timezone.now(), review_request_reason=move.reason
                 )
                 notify(
-                    recipients=[section.owner] if section.owner else active_champions(),
+                    recipients=[section.responsible_owner]
+                    if section.responsible_owner
+                    else active_champions(),
                     kind=kinds.METRIC_REVIEW,
                     key=f"metric-review:{trigger.pk}",
                     subject=f"Playbook: please review “{section.title}”: {move.reason}",

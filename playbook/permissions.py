@@ -6,8 +6,11 @@
   permission on that section: the owner (granted by ``services.assign_owner``)
   or a user/group granted it in the admin. A model-level ``change_section``
   permission grants nothing here (``accept_global_perms=False``).
+* A page under a section: the same, and whoever may edit its section (the section's owner
+  edits its pages by default; a page can also have its own owner, granted on the page).
 * Restoring an old revision and marking a section reviewed: the section's
-  owner, champions, superusers.
+  owner, champions, superusers (for a page: its owner, its section's owner too).
+* Adding pages to a section and ordering them: the section's owner, champions, superusers.
 * Assigning owners: champions and superusers.
 * Flagging a section outdated or wrong: every active signed-in user (all are staff).
   Resolving a flag: the section's owner, champions, superusers.
@@ -48,21 +51,26 @@ def can_read(user) -> bool:
 
 
 def editable_section_ids(user, sections: Iterable[Section]) -> set[int]:
-    """The ids among ``sections`` that ``user`` may edit, in a bounded number of queries."""
+    """The ids among ``sections`` (and pages) that ``user`` may edit, in one query: a page is
+    editable with its own permission or with its section's."""
+    sections = list(sections)
     ids = {section.pk for section in sections}
     if not ids or not _is_active_user(user):
         return set()
     if _edits_everything(user):
         return ids
-    allowed = get_objects_for_user(
-        user,
-        CHANGE_SECTION,
-        klass=Section.objects.filter(pk__in=ids),
-        use_groups=True,
-        with_superuser=False,
-        accept_global_perms=False,
+    wanted = ids | {section.parent_id for section in sections if section.parent_id}
+    allowed = set(
+        get_objects_for_user(
+            user,
+            CHANGE_SECTION,
+            klass=Section.objects.filter(pk__in=wanted),
+            use_groups=True,
+            with_superuser=False,
+            accept_global_perms=False,
+        ).values_list("pk", flat=True)
     )
-    return set(allowed.values_list("pk", flat=True))
+    return {s.pk for s in sections if s.pk in allowed or (s.parent_id and s.parent_id in allowed)}
 
 
 def can_edit(user, section: Section) -> bool:
@@ -70,7 +78,11 @@ def can_edit(user, section: Section) -> bool:
 
 
 def _is_owner(user, section: Section) -> bool:
-    return section.owner_id is not None and section.owner_id == user.pk
+    """The owner of the section, or of the page or of the section the page is under."""
+    owners = {section.owner_id}
+    if section.parent_id is not None:
+        owners.add(section.parent.owner_id)
+    return user.pk in owners - {None}
 
 
 def can_restore(user, section: Section) -> bool:
@@ -81,6 +93,11 @@ def can_restore(user, section: Section) -> bool:
 
 def can_mark_reviewed(user, section: Section) -> bool:
     return can_restore(user, section)
+
+
+def can_manage_pages(user, section: Section) -> bool:
+    """Add pages under a section and set their order: its owner, champions, superusers."""
+    return not section.is_page and can_restore(user, section)
 
 
 def can_assign_owner(user) -> bool:
@@ -119,7 +136,7 @@ def can_manage_assets(user) -> bool:
         return False
     if _edits_everything(user):
         return True
-    return Section.objects.filter(team=Team.MARKETING, owner=user).exists()
+    return Section.objects.filter(team=Team.MARKETING, owner=user, parent=None).exists()
 
 
 def can_see_reading_coverage(user) -> bool:

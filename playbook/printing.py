@@ -27,6 +27,7 @@ from revops_portal.notifications.services import notify
 from .diagram_images import svg_data, with_drawn_diagrams
 from .markdown import render_markdown, render_revision
 from .models import PlaybookExport, Section
+from .page_links import known_titles
 from .selectors import review_due_at, sections_with_people
 from .templatetags.playbook_people import person
 from .uploads import image_storage, served_image
@@ -43,21 +44,25 @@ class PrintedSection:
 
 
 def printed_sections() -> list[PrintedSection]:
-    """Every section in order with its current text rendered (live figures included)."""
-    return [
-        PrintedSection(
-            section=section,
-            # The kept HTML of each revision (render_revision): ten sections' Markdown isn't
-            # rendered again on every request.
-            html=(
-                render_revision(section.current_revision)
-                if section.current_revision
-                else render_markdown("")
-            ),
-            due_at=review_due_at(section),
-        )
-        for section in sections_with_people().order_by("position")
-    ]
+    """Every section in order, each followed by its pages, with its current text rendered (live
+    figures included)."""
+    sections = list(sections_with_people().in_outline_order())
+    # Page links ([[slug]]) take their titles from these rows: no query per section.
+    with known_titles({section.slug: section.title for section in sections}):
+        return [
+            PrintedSection(
+                section=section,
+                # The kept HTML of each revision (render_revision): the sections' Markdown
+                # isn't rendered again on every request.
+                html=(
+                    render_revision(section.current_revision)
+                    if section.current_revision
+                    else render_markdown("")
+                ),
+                due_at=review_due_at(section),
+            )
+            for section in sections
+        ]
 
 
 def print_context() -> dict:
@@ -136,7 +141,7 @@ def markdown_zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         added = set()
-        for section in sections_with_people().order_by("position"):
+        for section in sections_with_people().in_outline_order():
             body = section.current_revision.body if section.current_revision else ""
             for match in IMAGE_LINK.finditer(body):
                 found = _local_file(match.group(0))
@@ -146,7 +151,8 @@ def markdown_zip_bytes() -> bytes:
                     added.add(name)
             body = IMAGE_LINK.sub(lambda m: f"images/{m['name']}", body)
             archive.writestr(
-                f"{section.position:02d}-{section.slug}.md", _front_matter(section) + body
+                "-".join(f"{n:02d}" for n in section.outline_key if n) + f"-{section.slug}.md",
+                _front_matter(section) + body,
             )
     return buffer.getvalue()
 

@@ -76,7 +76,7 @@ def reading_list(*, user) -> ReadingList:
         return ReadingList(path=None, steps=[])
     steps = list(
         ReadingPathStep.objects.filter(path=reader.path_id)
-        .select_related("section", "section__current_revision")
+        .select_related("section", "section__current_revision", "section__parent")
         .annotate(must_read_from=_must_read_from(OuterRef("section")))
         .order_by("position", "pk")
     )
@@ -129,7 +129,9 @@ def coverage() -> tuple[list[PathCoverage], list[MemberProgress]]:
     person, how far along their path they are. Counted in the database: five queries however
     many people, paths and readings there are."""
     paths = list(ReadingPath.objects.annotate(members=Count("readers")).order_by("name"))
-    steps = list(ReadingPathStep.objects.select_related("section").order_by("position", "pk"))
+    steps = list(
+        ReadingPathStep.objects.select_related("section__parent").order_by("position", "pk")
+    )
     counts = _readings_that_count().values("user__playbook_reader__path", "section")
     by_step = {
         (row["user__playbook_reader__path"], row["section"]): row["n"]

@@ -36,14 +36,16 @@ def _url(path: str) -> str:
 def _line(section, now) -> str:
     status = ReviewStatus.LABELS[review_status(section, now=now)]
     url = _url(reverse("playbook:section", args=[section.slug]))
-    return f"- {section.title}: {status} (due {review_due_at(section):%d %b %Y}) {url}"
+    return f"- {section.full_title}: {status} (due {review_due_at(section):%d %b %Y}) {url}"
 
 
 def _week_in_the_playbook(now: datetime) -> list[str]:
     """The champion digest's extra parts: changes, flags, ownership changes (a few queries)."""
     since = now - WEEK
     parts = []
-    changes = Revision.objects.filter(created_at__gte=since).select_related("section", "author")
+    changes = Revision.objects.filter(created_at__gte=since).select_related(
+        "section__parent", "author"
+    )
     lines = [
         f"- {r.section.title} #{r.number} by {r.author_name}"
         + (f": {r.change_note}" if r.change_note else "")
@@ -55,7 +57,7 @@ def _week_in_the_playbook(now: datetime) -> list[str]:
             if r.number > 1
             else ""
         )
-        for r in changes.order_by("section__position", "number")
+        for r in sorted(changes, key=lambda r: (r.section.outline_key, r.number))
     ]
     if lines:
         parts.append("Changes this week:\n" + "\n".join(lines))
@@ -97,8 +99,9 @@ def review_reminders(*, now: datetime | None = None) -> list[Reminder]:
     sections = stale_sections(now=now)
     by_owner = defaultdict(list)
     for section in sections:
-        if section.owner and section.owner.is_active:  # a leaver's sections fell back already
-            by_owner[section.owner].append(section)
+        owner = section.responsible_owner  # a page without an owner: its section's
+        if owner and owner.is_active:  # a leaver's sections fell back already
+            by_owner[owner].append(section)
     reminders = [
         Reminder(
             owner,
@@ -114,7 +117,9 @@ def review_reminders(*, now: datetime | None = None) -> list[Reminder]:
     if sections:
         parts.append(
             "Due or overdue for review:\n"
-            + "\n".join(_line(s, now) + f" — owner: {person(s.owner)}" for s in sections)
+            + "\n".join(
+                _line(s, now) + f" — owner: {person(s.responsible_owner)}" for s in sections
+            )
         )
     parts += _week_in_the_playbook(now)
     if parts:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +57,7 @@ class Freshness:
 
 @dataclass
 class Queue:
+    sections: list[Section]  # every section and page the queue looked at, in playbook order
     due: list[DueRow]
     flags: list[Flag]
     to_reassign: list[Section]
@@ -76,9 +78,9 @@ def review_queue(*, owner=None, now: datetime | None = None) -> Queue:
     """The queue for the champions, or only ``owner``'s sections (their own page)."""
     now = now or timezone.now()
     sections = sections_with_people()
-    if owner is not None:
-        sections = sections.filter(owner=owner)
-    sections = list(sections.order_by("position"))
+    if owner is not None:  # theirs: what they own, and the unowned pages of their sections
+        sections = sections.filter(Q(owner=owner) | Q(owner=None, parent__owner=owner))
+    sections = list(sections.in_outline_order())
     statuses = [review_status(section, now=now) for section in sections]
     due = [
         DueRow(
@@ -90,7 +92,7 @@ def review_queue(*, owner=None, now: datetime | None = None) -> Queue:
         for section, status in zip(sections, statuses, strict=True)
         if status != ReviewStatus.FRESH
     ]
-    due.sort(key=lambda row: (-row.days, row.section.position))
+    due.sort(key=lambda row: (-row.days, row.section.outline_key))
     flags = list(
         Flag.objects.filter(resolved_at__isnull=True, section__in=[s.pk for s in sections])
         .select_related("section__current_revision", "raised_by")
@@ -100,7 +102,11 @@ def review_queue(*, owner=None, now: datetime | None = None) -> Queue:
         s for s in sections if s.needs_reassignment or (s.owner and not s.owner.is_active)
     ]
     return Queue(
-        due=due, flags=flags, to_reassign=to_reassign, freshness=_freshness(statuses, now.date())
+        sections=sections,
+        due=due,
+        flags=flags,
+        to_reassign=to_reassign,
+        freshness=_freshness(statuses, now.date()),
     )
 
 
@@ -121,7 +127,7 @@ def record_freshness(*, now: datetime | None = None) -> FreshnessSnapshot:
 def remind_owner(*, section: Section, reminded_by, now: datetime | None = None) -> bool:
     """Tell the section's owner to review it (once a day at most); False if nobody to tell."""
     now = now or timezone.now()
-    owner = section.owner
+    owner = section.responsible_owner
     if owner is None or not owner.is_active:
         return False
     status = ReviewStatus.LABELS[review_status(section, now=now)]

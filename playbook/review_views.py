@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import flags, permissions, review_queue, selectors, watching
+from . import flags, page_links, permissions, review_queue, selectors, watching
 from .flag_forms import FlagForm, ResolveFlagForm
 from .models import Flag
 
@@ -20,6 +20,12 @@ def back(request, section):
     return redirect(name) if name else redirect("playbook:section", slug=section.slug)
 
 
+def _with_broken_links(queue) -> list:
+    """(section or page, its broken links) for those of the queue that have some (one query)."""
+    report = page_links.broken_links(queue.sections)
+    return [(section, report[section.pk]) for section in queue.sections if report[section.pk]]
+
+
 def _owner_choices():
     return list(get_user_model().objects.filter(is_active=True).order_by("first_name", "username"))
 
@@ -28,8 +34,10 @@ def _owner_choices():
 def reviews(request):
     if not permissions.can_run_review_queue(request.user):
         raise PermissionDenied("The review queue is for the playbook champions.")
+    queue = review_queue.review_queue()
     context = {
-        "queue": review_queue.review_queue(),
+        "queue": queue,
+        "broken_links": _with_broken_links(queue),
         "people": _owner_choices(),
         "is_champion_queue": True,
         "return_to": "queue",
@@ -39,8 +47,10 @@ def reviews(request):
 
 @require_GET
 def mine(request):
+    queue = review_queue.review_queue(owner=request.user)
     context = {
-        "queue": review_queue.review_queue(owner=request.user),
+        "queue": queue,
+        "broken_links": _with_broken_links(queue),
         "is_champion_queue": False,
         "can_run_review_queue": permissions.can_run_review_queue(request.user),
         "return_to": "mine",

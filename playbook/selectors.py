@@ -53,12 +53,18 @@ def review_status(section: Section, *, now: datetime | None = None) -> str:
 
 def _sections() -> QuerySet[Section]:
     return Section.objects.select_related(
-        "owner", "last_reviewed_by", "current_revision", "current_revision__author"
+        "owner",
+        "last_reviewed_by",
+        "current_revision",
+        "current_revision__author",
+        "parent",
+        "parent__owner",
     )
 
 
 def sections_with_people() -> QuerySet[Section]:
-    """Sections with their owner, last reviewer and current revision joined (one query)."""
+    """Sections and pages with their owner, last reviewer, current revision and section joined
+    (one query)."""
     return _sections()
 
 
@@ -84,9 +90,10 @@ class SectionRow:
 
 
 def table_of_contents(*, user, now: datetime | None = None) -> list[SectionRow]:
-    """Every section in order, with owner, current revision and its author, last reviewer."""
+    """Every section in order, each followed by its pages, with owner, current revision and its
+    author, last reviewer (one query, and one for the viewer's edit rights)."""
     now = now or timezone.now()
-    sections = list(_sections().order_by("position"))
+    sections = list(_sections().in_outline_order())
     editable = editable_section_ids(user, sections)
     return [
         SectionRow(
@@ -100,11 +107,11 @@ def table_of_contents(*, user, now: datetime | None = None) -> list[SectionRow]:
 
 
 def stale_sections(*, now: datetime | None = None) -> list[Section]:
-    """Sections due or overdue for review, in playbook order, with their owners."""
+    """Sections and pages due or overdue for review, in playbook order, with their owners."""
     now = now or timezone.now()
     return [
         section
-        for section in _sections().order_by("position")
+        for section in _sections().in_outline_order()
         if review_status(section, now=now) != ReviewStatus.FRESH
     ]
 
@@ -113,6 +120,15 @@ def recent_revisions(*, limit: int = 12) -> list[Revision]:
     """The latest changes across the playbook, newest first (one query)."""
     return list(
         Revision.objects.select_related("section", "author").order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def pages_of(*, section: Section) -> list[Section]:
+    """A section's pages in the order its owner set, with what the list shows (one query)."""
+    return list(
+        section.pages.select_related(
+            "owner", "current_revision", "current_revision__author"
+        ).order_by("position", "pk")
     )
 
 
@@ -208,12 +224,13 @@ def _search_postgres(query: str) -> list[SearchResult]:
             ),
         )
         .filter(document=search_query)
-        .order_by("-rank", "position")
     )
-    return [
+    results = [
         SearchResult(section=s, segments=_split_marked(s.headline), rank=float(s.rank))
         for s in sections
     ]
+    results.sort(key=lambda r: (-r.rank, r.section.outline_key))
+    return results
 
 
 def _search_fallback(query: str) -> list[SearchResult]:
@@ -223,7 +240,7 @@ def _search_fallback(query: str) -> list[SearchResult]:
         condition &= Q(current_revision__title__icontains=term) | Q(
             current_revision__body__icontains=term
         )
-    sections = _sections().filter(condition).order_by("position")
+    sections = _sections().filter(condition).in_outline_order()
     results = []
     for section in sections:
         revision = section.current_revision
@@ -232,7 +249,7 @@ def _search_fallback(query: str) -> list[SearchResult]:
         results.append(
             SearchResult(section=section, segments=_snippet(revision.body, terms), rank=rank)
         )
-    results.sort(key=lambda r: (-r.rank, r.section.position))
+    results.sort(key=lambda r: (-r.rank, r.section.outline_key))
     return results
 
 

@@ -48,7 +48,7 @@ _ATTRIBUTE = re.compile(r'([^\s="/]+)="([^"]*)"')
 # is shown as typed.
 _AS_TYPED_INSIDE = frozenset({"a", "code", "pre"})
 _URL_ATTRIBUTES = frozenset({"href", "src"})
-_RUNNING, _AS_TYPED, _TAG_PLACE = "running", "as typed", "tag"
+RUNNING, _AS_TYPED, _TAG_PLACE = "running", "as typed", "tag"
 MAX_SHORTCODE_CHARS = 300
 # Distinct shortcodes resolved in one text; later ones become a warning in place, so a text
 # can't make one render read thousands of figures.
@@ -142,12 +142,12 @@ def expand(html: str, *, today: date | None = None) -> str:
     shortcode as it was typed (escaped; percent-encoded in a URL)."""
     if "MTRCSC" not in html:
         return html
-    places = _places(html)
-    running = [token for kind, text in places if kind == _RUNNING for token in TOKEN.findall(text)]
+    places = html_places(html)
+    running = [token for kind, text in places if kind == RUNNING for token in TOKEN.findall(text)]
     figures = _figures_html(running, today=today)
     shown = []
     for kind, text in places:
-        if kind == _RUNNING:
+        if kind == RUNNING:
             shown.append(TOKEN.sub(lambda m: figures[m.group(1)], text))
         elif kind == _AS_TYPED:
             shown.append(TOKEN.sub(lambda m: escape(_decode(m.group(1))), text))
@@ -156,14 +156,15 @@ def expand(html: str, *, today: date | None = None) -> str:
     return "".join(shown)
 
 
-def _places(html: str) -> list[tuple[str, str]]:
+def html_places(html: str) -> list[tuple[str, str]]:
     """The sanitised HTML cut into tags and texts; a text is running text, or shown as typed
-    inside a link (links can't nest) or code."""
+    inside a link (links can't nest) or code. Used by every post-processor that turns text
+    into links (these figures, ``playbook.page_links``)."""
     places, inside, position = [], 0, 0
 
     def text_until(end):
         if end > position:
-            places.append((_RUNNING if not inside else _AS_TYPED, html[position:end]))
+            places.append((RUNNING if not inside else _AS_TYPED, html[position:end]))
 
     for tag in _TAG.finditer(html):
         text_until(tag.start())

@@ -36,4 +36,7 @@ urlpatterns = [
     path("<slug:slug>/preview/", views.preview, name="preview"),
     path("<slug:slug>/upload/", views.upload, name="upload"),
     path("<slug:slug>/read/", reading_views.mark_read, name="mark_read"),
+    # Pages under a section (a page is served by the section routes above, by its own slug).
+    path("<slug:slug>/pages/new/", views.new_page, name="new_page"),
+    path("<slug:slug>/pages/move/", views.move_page, name="move_page"),
 ]

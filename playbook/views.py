@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import metric_reviews, permissions, reading, selectors, services, watching
+from . import metric_reviews, page_links, pages, permissions, reading, selectors, services, watching
 from .diffing import diff_lines
-from .forms import OwnerForm, RevisionForm
+from .forms import OwnerForm, PageForm, RevisionForm
 from .markdown import render_markdown
 from .review_views import back
 from .uploads import UploadRejected, image_storage, served_image, store_image
@@ -49,13 +49,18 @@ def section(request, slug):
     section = selectors.section_detail(slug=slug)
     user = request.user
     maintains = permissions.can_mark_reviewed(user, section)  # the owner, champions, superusers
+    can_edit = permissions.can_edit(user, section)
     context = {
         "section": section,
+        "pages": [] if section.is_page else selectors.pages_of(section=section),
+        "can_manage_pages": maintains and not section.is_page,  # permissions.can_manage_pages
+        # Links that lead nowhere, for whoever can fix them (one query, none without links).
+        "broken_links": page_links.broken_links([section])[section.pk] if can_edit else [],
         "revision": section.current_revision,
         "status": selectors.review_status(section),
         "due_at": selectors.review_due_at(section),
         "status_labels": selectors.ReviewStatus.LABELS,
-        "can_edit": permissions.can_edit(user, section),
+        "can_edit": can_edit,
         "can_mark_reviewed": maintains,
         "can_assign_owner": permissions.can_assign_owner(user),
         "open_flags": selectors.open_flags(section=section),
@@ -99,6 +104,7 @@ def edit(request, slug):
             except services.StaleEditError as conflict:
                 return _conflict(request, section, data, conflict.current)
             messages.success(request, f"Saved revision {section.current_number}.")
+            _warn_about_broken_links(request, section)
             return redirect("playbook:section", slug=section.slug)
     elif request.method == "GET":
         form = _revision_form(
@@ -112,6 +118,12 @@ def edit(request, slug):
     else:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     return render(request, "playbook/edit.html", {"section": section, "form": form})
+
+
+def _warn_about_broken_links(request, section):
+    """Links are checked on save: the revision is kept (its target may be written next)."""
+    for link in page_links.broken_links([section])[section.pk]:
+        messages.warning(request, f"Broken link {link.target}: {link.reason}.")
 
 
 def _conflict(request, section, data, current):
@@ -134,6 +146,40 @@ def _conflict(request, section, data, current):
         "diff": diff_lines(current.body if current else "", data["body"], context=DIFF_CONTEXT),
     }
     return render(request, "playbook/conflict.html", context, status=409)
+
+
+@require_http_methods(["GET", "POST"])
+def new_page(request, slug):
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_manage_pages(request.user, section):
+        raise PermissionDenied("The section's owner and the champions add its pages.")
+    form = PageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        page = pages.create_page(
+            section=section,
+            title=form.cleaned_data["title"],
+            slug=form.cleaned_data["slug"],
+            author=request.user,
+        )
+        messages.success(request, f"Added the page “{page.title}”: write it now.")
+        return redirect("playbook:edit", slug=page.slug)
+    return render(request, "playbook/new_page.html", {"section": section, "form": form})
+
+
+@require_POST
+def move_page(request, slug):
+    """Move one of the section's pages up or down: ``page=<slug>&direction=up|down``."""
+    section = selectors.section_detail(slug=slug)
+    if not permissions.can_manage_pages(request.user, section):
+        raise PermissionDenied("The section's owner and the champions order its pages.")
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if offset is None:
+        return HttpResponseBadRequest("direction is up or down.")
+    try:
+        pages.move_page(section=section, page_slug=request.POST.get("page", ""), offset=offset)
+    except pages.PageOrderError as refused:
+        return HttpResponseBadRequest(str(refused))
+    return redirect(reverse("playbook:section", args=[section.slug]) + "#pb-pages")
 
 
 @require_GET

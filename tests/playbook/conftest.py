@@ -1,17 +1,35 @@
 """Personas: anonymous, reader, section owner, owner of another section,
-champion, manager. Sections come from the data migration, so they exist in every test DB."""
+champion, manager. Sections come from the data migration, so they exist in every test DB.
+
+A page has exactly a section's guarantees: tests of those take ``@over_documents`` and run
+twice, on section A and on a page under it (no owner of its own: section A's owner answers)."""
 
 from importlib import import_module
 
 import pytest
 from django.test import Client
 
-from playbook import services
+from playbook import pages, services
 from playbook.models import Section
 
 from .factories import ChampionFactory, UserFactory
 
 PERSONAS = ["anonymous", "reader", "owner", "other_owner", "champion", "manager"]
+DOCUMENT_KINDS = ["section", "page"]
+over_documents = pytest.mark.parametrize("section", DOCUMENT_KINDS, indirect=True)
+SAMPLE_PAGE = "icp-scoring"
+
+
+def add_sample_page(section: Section, *, slug: str = SAMPLE_PAGE, body: str = "") -> Section:
+    """A page under ``section``, its revision 1 written by the portal (as the sections' are)."""
+    page = pages.create_page(
+        section=section,
+        title=slug.replace("-", " ").capitalize(),
+        slug=slug,
+        author=None,
+        body=body or f"How we do {slug.replace('-', ' ')}.",
+    )
+    return Section.objects.select_related("current_revision", "parent").get(pk=page.pk)
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +39,13 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def section(db):
-    """Section A: Target audience, owned by the ``owner`` persona."""
-    return Section.objects.select_related("current_revision").get(slug="target-audience")
+def section(request, db):
+    """Section A: Target audience, owned by the ``owner`` persona; with ``@over_documents``,
+    also a page under section A (``SAMPLE_PAGE``)."""
+    target = Section.objects.select_related("current_revision").get(slug="target-audience")
+    if getattr(request, "param", "section") == "page":
+        return add_sample_page(target)
+    return target
 
 
 @pytest.fixture
@@ -37,7 +59,8 @@ def personas(db, section, other_section):
     manager = UserFactory(username="manager", is_staff=True, is_superuser=True)
     owner = UserFactory(username="owner")
     other_owner = UserFactory(username="other_owner")
-    services.assign_owner(section=section, owner=owner, assigned_by=manager)
+    # Section A's owner; a page under it has no owner of its own (its section's answers).
+    services.assign_owner(section=section.parent or section, owner=owner, assigned_by=manager)
     services.assign_owner(section=other_section, owner=other_owner, assigned_by=manager)
     return {
         "anonymous": None,

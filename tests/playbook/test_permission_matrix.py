@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from playbook.models import Revision, Section
 
-from .conftest import PERSONAS
+from .conftest import PERSONAS, over_documents
 from .images import png_bytes
 
 EDITORS = {"owner", "champion", "manager"}  # of section A (target-audience)
@@ -38,6 +38,7 @@ READ_PAGES = [
 ]
 
 
+@over_documents
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_editors_save_and_a_refused_save_writes_nothing(client_as, persona, section):
@@ -63,6 +64,7 @@ def test_only_editors_upload_and_a_refused_upload_stores_nothing(client_as, pers
     assert len(stored) == (1 if persona in EDITORS else 0)
 
 
+@over_documents
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_owner_champion_and_manager_restore(client_as, persona, section, personas):
@@ -81,6 +83,7 @@ def test_only_the_owner_champion_and_manager_restore(client_as, persona, section
     assert Revision.objects.filter(section=section).count() == (3 if persona in EDITORS else 2)
 
 
+@over_documents
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_owner_champion_and_manager_mark_reviewed(client_as, persona, section):
@@ -93,19 +96,21 @@ def test_only_the_owner_champion_and_manager_mark_reviewed(client_as, persona, s
 ASSIGNERS = {"champion", "manager"}
 
 
+@over_documents
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_champions_and_managers_assign_owners(client_as, persona, section, personas):
-    new_owner = personas["reader"]
+    new_owner, owner_before = personas["reader"], section.owner  # a page: none of its own
     response = client_as(persona).post(
         reverse("playbook:owner", args=[section.slug]), {"owner": new_owner.pk}
     )
     assert_status(response, expected(persona, ASSIGNERS, 302), persona)
     section.refresh_from_db()
-    expected_owner = new_owner if persona in ASSIGNERS else personas["owner"]
+    expected_owner = new_owner if persona in ASSIGNERS else owner_before
     assert section.owner == expected_owner
 
 
+@over_documents
 @pytest.mark.django_db
 def test_the_owner_of_section_b_is_refused_on_every_write_endpoint_of_section_a(
     client_as, section, personas
@@ -159,6 +164,7 @@ def test_every_playbook_page_sends_a_csp_with_a_fresh_nonce(client_as, name, arg
     assert nonces[0] != nonces[1]
 
 
+@over_documents
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ["edit", "preview", "review", "upload"])
 def test_posts_without_a_csrf_token_are_refused(personas, section, name):

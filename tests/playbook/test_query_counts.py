@@ -8,6 +8,7 @@ from django.urls import reverse
 from playbook.models import Revision, Section
 from tests.portal.query_budgets import assert_within_budget, page_queries
 
+from .conftest import add_sample_page
 from .factories import UserFactory
 
 
@@ -59,3 +60,37 @@ def test_the_table_of_contents_shows_the_latest_revision_of_every_section(client
     html = client_as("reader").get(reverse("playbook:index")).content.decode()
     assert html.count('href="/playbook/target-audience/history/">12</a>') == 1
     assert html.count(">12</a>") == 10
+
+
+def grow_pages(section: Section, count: int) -> None:
+    """Give ``section`` ``count`` pages, each linking to the next ([[slug]], plain links)."""
+    for n in range(section.pages.count(), count):
+        add_sample_page(
+            section, slug=f"page-{n}", body=f"[[page-{n + 1}]] [up](../{section.slug}/)"
+        )
+
+
+# (url, its budget's name in QUERY_BUDGETS)
+PAGES_OF_PAGES = [
+    (reverse("playbook:index"), reverse("playbook:index")),
+    (reverse("playbook:section", args=["target-audience"]), "/playbook/target-audience/"),
+    (reverse("playbook:section", args=["page-0"]), "/playbook/<page>/"),
+    (reverse("playbook:mine"), "/playbook/mine/"),
+    (reverse("playbook:print"), "/playbook/print/"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["reader", "owner"])
+@pytest.mark.parametrize(("url", "budget"), PAGES_OF_PAGES)
+def test_the_page_costs_the_same_queries_with_2_or_30_pages_in_a_section(
+    client_as, persona, url, budget
+):
+    client = client_as(persona)
+    section = Section.objects.get(slug="target-audience")
+    grow_pages(section, 2)
+    small = page_queries(client, url)
+    grow_pages(section, 30)
+    large = page_queries(client, url)
+    assert small == large
+    assert_within_budget(budget, large)

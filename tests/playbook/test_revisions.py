@@ -8,6 +8,8 @@ from playbook import services
 from playbook.diffing import diff_lines
 from playbook.models import Revision
 
+from .conftest import over_documents
+
 
 @pytest.fixture
 def owner(personas):
@@ -29,6 +31,7 @@ def test_the_migration_wrote_each_sections_guiding_questions_as_revision_one_by_
     assert Revision.objects.filter(number=1).count() == 10
 
 
+@over_documents
 @pytest.mark.django_db
 def test_saving_appends_numbered_revisions_and_moves_the_current_pointer(section, owner):
     second = save(section, owner, "two", base=1, note="First real draft")
@@ -40,6 +43,7 @@ def test_saving_appends_numbered_revisions_and_moves_the_current_pointer(section
     assert second.change_note == "First real draft" and second.author == owner
 
 
+@over_documents
 @pytest.mark.django_db
 def test_it_rejects_a_stale_edit_and_writes_nothing(section, owner):
     save(section, owner, "A's text", base=1)
@@ -50,6 +54,7 @@ def test_it_rejects_a_stale_edit_and_writes_nothing(section, owner):
     assert section.revisions.count() == 2
 
 
+@over_documents
 @pytest.mark.django_db
 def test_a_revision_cannot_be_changed_once_saved(section):
     revision = section.current_revision
@@ -59,6 +64,7 @@ def test_a_revision_cannot_be_changed_once_saved(section):
     assert Revision.objects.get(pk=revision.pk).body != "rewritten history"
 
 
+@over_documents
 @pytest.mark.django_db
 def test_restore_copies_the_old_revision_into_a_new_one(section, owner):
     original = section.current_revision
@@ -71,6 +77,7 @@ def test_restore_copies_the_old_revision_into_a_new_one(section, owner):
     assert section.revisions.count() == 3  # nothing deleted
 
 
+@over_documents
 @pytest.mark.django_db
 def test_restore_refuses_a_revision_of_another_section(section, other_section, owner):
     with pytest.raises(ValueError):
@@ -79,6 +86,7 @@ def test_restore_refuses_a_revision_of_another_section(section, other_section, o
         )
 
 
+@over_documents
 @pytest.mark.django_db
 def test_a_stale_save_through_the_form_shows_a_409_conflict_that_keeps_the_users_text(
     client_as, section, personas
@@ -114,6 +122,7 @@ def test_a_stale_save_through_the_form_shows_a_409_conflict_that_keeps_the_users
     assert section.current_revision.body == "Line one\nChampion's line\n"
 
 
+@over_documents
 @pytest.mark.django_db
 def test_resubmitting_the_conflict_form_saves_on_the_current_base(client_as, section, personas):
     save(section, personas["champion"], "champion", base=1)
@@ -126,6 +135,7 @@ def test_resubmitting_the_conflict_form_saves_on_the_current_base(client_as, sec
     assert (section.current_revision.number, section.current_revision.body) == (3, "merged text")
 
 
+@over_documents
 @pytest.mark.django_db
 def test_the_history_page_lists_every_revision_with_author_and_note(client_as, section, personas):
     save(section, personas["owner"], "b", base=1, note="Second thoughts")
@@ -140,6 +150,7 @@ def test_the_history_page_lists_every_revision_with_author_and_note(client_as, s
     assert reverse("playbook:restore", args=[section.slug, 1]) not in html
 
 
+@over_documents
 @pytest.mark.django_db
 def test_the_diff_between_any_two_revisions_marks_additions_and_removals(client_as, section, owner):
     save(section, owner, "alpha\nbeta\ngamma\n", base=1)
@@ -153,6 +164,7 @@ def test_the_diff_between_any_two_revisions_marks_additions_and_removals(client_
     assert client_as("reader").get(url + "?from=3&to=1").status_code == 200
 
 
+@over_documents
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", ["", "?from=1", "?from=x&to=1", "?from=1&to=1.5"])
 def test_a_diff_without_two_numbers_is_a_bad_request(client_as, section, query):
@@ -160,6 +172,7 @@ def test_a_diff_without_two_numbers_is_a_bad_request(client_as, section, query):
     assert response.status_code == 400
 
 
+@over_documents
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", ["?from=1&to=99", "?from=-1&to=1"])
 def test_a_diff_naming_a_missing_revision_is_not_found(client_as, section, query):
@@ -167,6 +180,7 @@ def test_a_diff_naming_a_missing_revision_is_not_found(client_as, section, query
     assert response.status_code == 404
 
 
+@over_documents
 @pytest.mark.django_db
 def test_a_diff_cannot_reach_another_sections_revisions(client_as, section, other_section, owner):
     save(other_section, owner, "secret-ish", base=1, title="Products and services")

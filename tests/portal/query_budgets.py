@@ -15,17 +15,23 @@ QUERY_BUDGETS = {
     "/playbook/": 7,  # 6, + the revisions the reader last read (issue 12)
     # 7, + its open flags, the reader's last-read revision, whether they watch it, the metrics
     # it depends on (issue 12)
-    "/playbook/target-audience/": 12,  # and the reader's "I have read this" (issue 13)
+    # and the reader's "I have read this", its pages (issue 13); its broken links (for editors)
+    # and the titles of its [[page links]] are one more each when it has links, however many
+    "/playbook/target-audience/": 13,
+    # A page under a section, at 2 or 30 pages in the section: a section's queries less its list
+    # of pages (its section is joined); the titles of its [[page links]] one more (issue 13).
+    "/playbook/<page>/": 12,
     # The champion's review queue and an owner's own, at 2 or 40 open flags.
     "/playbook/reviews/": 7,
-    "/playbook/mine/": 6,
+    "/playbook/mine/": 7,  # 6, + the pages its sections' and pages' links name (issue 13)
     # Onboarding paths, at 2 or 27 people on a path.
     "/playbook/reading/": 8,
     "/playbook/reading/coverage/": 10,
     # The content-asset library, at 3 or 40 assets.
     "/playbook/assets/": 7,
     # A playbook page with metric shortcodes, at 1 or 36 months of stored figures.
-    "/playbook/success-metrics/": 24,  # and the reader's "I have read this" (issue 13)
+    # and the reader's "I have read this", its pages (issue 13)
+    "/playbook/success-metrics/": 25,
     # The whole playbook on one page: ten sections, the figures of their shortcodes (issue 12).
     "/playbook/print/": 13,  # 19, + the same four as any section (issue 12)
     # Dashboards, at 1 or 36 months of stored figures and at 10 or 1,000 accounts. Three of each

@@ -8,6 +8,7 @@ from tests.metrics.test_reviews import REVIEW_PAGE
 from tests.notifications.test_settings_page import SETTINGS_PAGE
 from tests.playbook.test_assets import LIST_PAGE as ASSET_LIST_PAGE
 from tests.playbook.test_query_counts import PAGES as PLAYBOOK_PAGES
+from tests.playbook.test_query_counts import PAGES_OF_PAGES
 from tests.playbook.test_reading import READING_PAGES
 from tests.playbook.test_review_queue_queries import QUEUE_PAGES
 from tests.portal.query_budgets import QUERY_BUDGETS
@@ -17,6 +18,7 @@ from tests.sync.test_connections_pages import CONNECTION_PAGES
 def test_every_budget_is_measured_by_a_test():
     measured = {
         *PLAYBOOK_PAGES,
+        *(budget for _, budget in PAGES_OF_PAGES),
         *PAGES_BY_MONTHS,
         *PAGES_BY_ACCOUNTS,
         *FUNNEL_PAGES,

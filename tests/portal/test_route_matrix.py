@@ -38,6 +38,7 @@ from metrics.models import (
     ImportJob,
     WeeklyReview,
 )
+from playbook import pages as playbook_pages
 from playbook import services as playbook_services
 from playbook.models import Asset, Flag, PlaybookExport, Section
 from playbook.permissions import CHAMPIONS_GROUP
@@ -117,6 +118,15 @@ def _sample_item_back() -> dict:
     return {}
 
 
+SAMPLE_PAGES = ("icp-scoring", "persona-interviews")  # pages under the sample section
+
+
+def _move_sample_page() -> dict:
+    """Move the first sample page down, or back up once it is last: always a possible move."""
+    first = Section.objects.filter(parent__slug=SAMPLE_SECTION).order_by("position").first()
+    return {"page": SAMPLE_PAGES[0], "direction": "down" if first.slug == SAMPLE_PAGES[0] else "up"}
+
+
 def _image() -> dict:
     return {"image": SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")}
 
@@ -151,6 +161,9 @@ ROUTES = {
     "playbook:restore": Rule(SECTION_EDITORS, 302, "POST"),
     "playbook:review": Rule(SECTION_EDITORS, 302, "POST"),
     "playbook:owner": Rule(OWNER_ASSIGNERS),
+    # Pages under a section: its owner and the champions add them and set their order.
+    "playbook:new_page": Rule(SECTION_EDITORS),
+    "playbook:move_page": Rule(SECTION_EDITORS, 302, "POST", data=_move_sample_page),
     # The living playbook (issue 12): anyone flags; the owner or a champion resolves; the
     # champions run the review queue and remind; everyone has their own /playbook/mine/.
     "playbook:flag": Rule(LOGGED_IN),
@@ -289,6 +302,10 @@ def sample_kwargs(db, settings, tmp_path) -> dict:
         name="sample", crm="hubspot", auth="hubspot_token", kinds=["accounts"]
     )
     flag = Flag.objects.create(section=Section.objects.get(slug=SAMPLE_SECTION), comment="Old")
+    for slug in SAMPLE_PAGES:
+        playbook_pages.create_page(
+            section=Section.objects.get(slug=SAMPLE_SECTION), title=slug, slug=slug, author=None
+        )
     export = PlaybookExport.objects.create(kind="markdown", status="succeeded")
     export.file.save("sample.zip", ContentFile(b"PK"), save=True)
     default_storage.save("playbook/assets/sample.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
