@@ -5,6 +5,9 @@ Content format (written by hand, see ``playbook/demo/``)::
     playbook/demo/<slug>/<NN>-<username>.md   NN orders the files; username is the author
         first line:  <!-- change: <change note> -->
         the rest:    the Markdown body (the section title stays the section's title)
+    playbook/demo/<slug>/pages.json           the section's pages, in order: slug, title,
+                                              owner (a demo username, or null: the section's)
+    playbook/demo/<slug>/pages/<page-slug>/<NN>-<username>.md   a page's revisions, as above
 
 Diagrams are Mermaid source in the bodies (```mermaid blocks), so the champion edits them.
 
@@ -23,7 +26,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from . import asset_library, services
+from . import asset_library, pages, services
 from .models import Asset, MetricLink, Reader, ReadingPath, ReadingPathStep, Revision, Section
 from .permissions import CHAMPIONS_GROUP
 
@@ -54,7 +57,12 @@ OWNERS = {
     "tone-of-voice": "cs",
 }
 # Days since the last review, so the table of contents shows every review state.
-DEMO_REVIEW_AGES = {"tone-of-voice": 120, "processes-and-workflows": 80, "content-assets": 95}
+DEMO_REVIEW_AGES = {
+    "tone-of-voice": 120,
+    "processes-and-workflows": 80,
+    "content-assets": 95,
+    "renewal": 84,
+}
 DEFAULT_REVIEW_AGE = 20
 # Metrics sections depend on (default thresholds): a move makes them due (metric_reviews).
 DEMO_METRIC_LINKS = {
@@ -76,6 +84,7 @@ class SeedReport:
     owners_assigned: list[str] = field(default_factory=list)
     revisions_added: list[str] = field(default_factory=list)
     revisions_skipped: int = 0
+    pages_added: list[str] = field(default_factory=list)
     assets_added: int = 0
     reviews_set: list[str] = field(default_factory=list)
 
@@ -86,6 +95,7 @@ class SeedReport:
             f"Revisions added: {len(self.revisions_added)}"
             + (f" ({', '.join(self.revisions_added)})" if self.revisions_added else ""),
             f"Revisions already present, skipped: {self.revisions_skipped}",
+            f"Pages added: {', '.join(self.pages_added) or 'none (all existed)'}",
             f"Content assets added: {self.assets_added}",
             f"Review dates set: {', '.join(self.reviews_set) or 'none (already reviewed)'}",
         ]
@@ -101,10 +111,21 @@ class DemoFile:
     path: Path
 
 
-def read_demo_files(content_dir: Path) -> list[DemoFile]:
-    """Every ``<slug>/<NN>-<username>.md`` under ``content_dir``, in section then NN order."""
-    files = []
+def _document_folders(content_dir: Path) -> list[Path]:
+    """Each section's folder, and each of its pages' folders (``<slug>/pages/<page-slug>``)."""
+    folders = []
     for section_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
+        folders.append(section_dir)
+        if (section_dir / "pages").is_dir():
+            folders += sorted(p for p in (section_dir / "pages").iterdir() if p.is_dir())
+    return folders
+
+
+def read_demo_files(content_dir: Path) -> list[DemoFile]:
+    """Every ``<slug>/<NN>-<username>.md`` under ``content_dir`` (and every page's), in slug
+    then NN order."""
+    files = []
+    for section_dir in _document_folders(content_dir):
         for path in sorted(section_dir.glob("*.md")):
             match = FILE_NAME.match(path.name)
             if not match:
@@ -166,14 +187,17 @@ def _spread_over_time(sections: dict, added: dict[str, list[Revision]]) -> None:
             Revision.objects.filter(pk=pk).update(created_at=created_at)
 
 
-# Onboarding paths by role: the sections each reads, in order; the demo reader is a new SDR.
+# Onboarding paths by role: the sections and pages each reads, in order; the demo reader is a
+# new SDR. A slug the content folder has no page for is left out.
 DEMO_READING_PATHS = {
     "SDR": ["revops-overview", "company-essentials", "target-audience", "tone-of-voice",
-            "processes-and-workflows"],
+            "processes-and-workflows", "lead-capture", "qualification-and-routing"],
     "Account executive": ["company-essentials", "target-audience", "products-and-services",
-                          "processes-and-workflows", "success-metrics"],
+                          "processes-and-workflows", "qualification-and-routing",
+                          "handoff-to-cs", "success-metrics"],
     "Customer success manager": ["company-essentials", "products-and-services",
-                                 "processes-and-workflows", "tone-of-voice"],
+                                 "processes-and-workflows", "handoff-to-cs", "renewal",
+                                 "tone-of-voice"],
     "Marketing ops": ["revops-overview", "target-audience", "content-assets", "tech-stack",
                       "success-metrics"],
 }  # fmt: skip
@@ -186,12 +210,33 @@ def _seed_reading_paths(sections: dict, users: dict) -> None:
         if created:
             ReadingPathStep.objects.bulk_create(
                 ReadingPathStep(path=path, section=sections[slug], position=position)
-                for position, slug in enumerate(slugs)
+                for position, slug in enumerate(s for s in slugs if s in sections)
             )
     username, path_name = DEMO_NEW_HIRE
     Reader.objects.get_or_create(
         user=users[username], defaults={"path": ReadingPath.objects.get(name=path_name)}
     )
+
+
+def _seed_pages(content_dir: Path, sections: dict, users: dict, report: SeedReport) -> None:
+    """The pages each ``<slug>/pages.json`` lists, in its order, with their own owners."""
+    for section_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
+        listing = section_dir / "pages.json"
+        if not listing.is_file():
+            continue
+        for entry in json.loads(listing.read_text(encoding="utf-8")):
+            page = sections.get(entry["slug"])
+            if page is None:
+                page = pages.create_page(
+                    section=sections[section_dir.name], title=entry["title"],
+                    slug=entry["slug"], author=None,
+                )  # fmt: skip
+                sections[page.slug] = page
+                report.pages_added.append(page.slug)
+            owner = users[entry["owner"]] if entry["owner"] else None
+            if owner is not None and page.owner_id != owner.pk:
+                services.assign_owner(section=page, owner=owner, assigned_by=users["manager"])
+                report.owners_assigned.append(f"{page.slug} → {entry['owner']}")
 
 
 DEMO_ASSET_LINK = "https://www.example.com/northwind/{}"
@@ -231,12 +276,14 @@ def seed_playbook(*, content_dir: Path = DEMO_DIR) -> SeedReport:
             services.assign_owner(section=section, owner=users[username], assigned_by=manager)
             report.owners_assigned.append(f"{slug} → {username}")
 
+    if content_dir.is_dir():
+        _seed_pages(content_dir, sections, users, report)
     demo_files = read_demo_files(content_dir) if content_dir.is_dir() else []
     added: dict[str, list[Revision]] = {}
     for demo in demo_files:
         section = sections.get(demo.slug)
         if section is None:
-            raise DemoContentError(f"{demo.path}: no section with slug {demo.slug!r}")
+            raise DemoContentError(f"{demo.path}: no section or page with slug {demo.slug!r}")
         author = users.get(demo.username)
         if author is None:
             raise DemoContentError(f"{demo.path}: unknown demo user {demo.username!r}")

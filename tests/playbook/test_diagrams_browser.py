@@ -88,6 +88,8 @@ def test_every_demo_diagram_draws_as_an_svg_under_the_csp(live_server, browser, 
         assert page.locator(".diagram-svg svg text, .diagram-svg svg tspan").count() > 0
     assert drawn == {slug: n for slug, n in demo.items() if n}
     assert sum(drawn.values()) >= 8
+    # The pages under Processes and workflows, each with its process map.
+    assert {"lead-capture", "qualification-and-routing", "handoff-to-cs", "renewal"} <= set(drawn)
     assert any(MERMAID_FILE in url for url in page.fetched)
     assert page.evaluate("window.__cspViolations") == []
     # The whole playbook on one page, for printing: every diagram again.

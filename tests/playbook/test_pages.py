@@ -272,3 +272,39 @@ def test_broken_links_of_many_documents_cost_one_query(section, django_assert_nu
     with django_assert_num_queries(1):
         report = page_links.broken_links(documents)
     assert sum(len(links) for links in report.values()) == 13  # [[p12]] and the twelve /q…/
+
+
+# --- The demo -----------------------------------------------------------------------------
+
+DEMO_PAGES = ["lead-capture", "qualification-and-routing", "handoff-to-cs", "renewal"]
+
+
+@pytest.mark.django_db
+def test_the_demo_maps_each_process_on_its_own_page_with_a_diagram(client_as):
+    from playbook.models import ReadingPathStep
+    from playbook.seeding import seed_playbook
+
+    seed_playbook()
+    section = Section.objects.get(slug="processes-and-workflows")
+    assert page_slugs(section) == DEMO_PAGES
+    documents = list(Section.objects.select_related("current_revision"))
+    for page in section.pages.select_related("current_revision", "owner"):
+        body = page.current_revision.body
+        assert body.count("```mermaid\n") >= 1, page.slug
+        for heading in ("## The steps", "## Edge cases", "handed over"):
+            assert heading in body, (page.slug, heading)
+    owners = dict(section.pages.values_list("slug", "owner__username"))
+    assert owners == {
+        "lead-capture": "marketing",
+        "qualification-and-routing": None,  # the section's owner (sales) answers
+        "handoff-to-cs": "cs",
+        "renewal": "cs",
+    }
+    # Every link of the demo leads somewhere.
+    assert {pk: links for pk, links in page_links.broken_links(documents).items() if links} == {}
+    steps = ReadingPathStep.objects.filter(path__name="SDR").values_list("section__slug", flat=True)
+    assert {"lead-capture", "qualification-and-routing"} <= set(steps)
+    # Seeding again adds nothing.
+    before = Revision.objects.count()
+    seed_playbook()
+    assert Revision.objects.count() == before and page_slugs(section) == DEMO_PAGES
