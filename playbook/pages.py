@@ -8,6 +8,16 @@ from django.db.models import Max
 from . import services, watching
 from .models import Section
 
+# What a page maps, at the level of standard work: beside the editor and on an empty page.
+PAGE_GUIDING_QUESTIONS = """\
+- **The steps:** who does what, in which system, by when (an SLA where there is one)?
+- **The diagram:** the flow from trigger to outcome, with the handoffs (a ```mermaid block).
+- **Edge cases:** what goes differently (duplicates, exceptions, people away, late data), and
+  who decides then?
+- **Handoffs:** what information passes at each one, from whom to whom, and in which fields?
+- **How we know it works:** which figures or checks, and who looks at them when?
+"""
+
 
 class PageOrderError(ValueError):
     """The page can't move that way (already first or last, or not a page of that section)."""
@@ -31,6 +41,7 @@ def create_page(*, section: Section, title: str, slug: str, author, body: str = 
         position=last + 1,
         team=locked.team,
         review_interval_days=locked.review_interval_days,
+        guiding_questions=PAGE_GUIDING_QUESTIONS,
     )
     page.full_clean()
     page.save()

@@ -50,6 +50,9 @@ def test_the_sections_owner_adds_a_page_at_the_end_and_writes_it(client_as, sect
     assert page_slugs(section) == ["icp-scoring", "buying-committee"]
     assert page.current_revision.number == 1 and page.current_revision.author == personas["owner"]
     assert page.watches.filter(user=personas["owner"]).exists()  # its owner hears of changes
+    # Empty, it shows what a page maps: the questions of standard work.
+    html = client_as("reader").get(reverse("playbook:section", args=[page.slug])).content.decode()
+    assert "Guiding questions" in html and "Edge cases:" in html
 
 
 @pytest.mark.django_db
