@@ -196,7 +196,7 @@ def records(request, key: str):
             size=RECORDS_PER_PAGE,
         )
         pages_shown.append(
-            {"table": table, "page": page, "rows": table.rows(page.objects), "prefix": prefix}
+            {"table": table, "page": page, "rows": table.html_rows(page.objects), "prefix": prefix}
         )
     context = {
         "definition": definition,

@@ -138,3 +138,28 @@ def test_the_drill_down_orders_are_keyset_orders():
         cut = Cut()
         for table in drilldown.drilldown(definition, JUNE, cut):
             assert keyset_order(table.queryset)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["win_rate", "nrr", "cac", "forecast_accuracy"])
+def test_the_rows_built_in_python_are_what_the_template_loop_rendered(key):
+    from django.template import Context, Template
+
+    company(30)
+    Account.objects.filter(pk__in=Account.objects.order_by("pk")[:3].values("pk")).update(
+        name="<script>alert('x')</script> & Co"
+    )
+    Opportunity.objects.filter(pk=Opportunity.objects.order_by("pk")[0].pk).update(
+        name='Deal "quoted" <b>', amount=None, source=""
+    )
+    loop = Template(
+        '{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell|default_if_none:"" }}</td>'
+        "{% endfor %}</tr>{% endfor %}"
+    )
+    for table in drilldown.drilldown(catalog.BY_KEY[key], JUNE, Cut()):
+        objects = list(table.queryset[:50])
+        assert table.html_rows(objects) == loop.render(Context({"rows": table.rows(objects)}))
+    accounts = drilldown.drilldown(catalog.BY_KEY["nrr"], JUNE, Cut())[0]
+    shown = accounts.html_rows(list(accounts.queryset))
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in shown
+    assert "<script>" not in shown
