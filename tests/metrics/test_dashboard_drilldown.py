@@ -1,5 +1,6 @@
 """Drill-down: the records behind a figure, worked out by hand from small fixtures."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -186,11 +187,13 @@ def test_the_records_page_is_paginated(client):
     url = reverse("metrics:records", kwargs={"key": "won_count"}) + "?period=2017-06"
     first = client.get(url).content.decode()
     fiftieth = Opportunity.objects.order_by("close_date", "external_id")[49]
-    assert f'after={fiftieth.pk}" rel="next"' in first and "before=" not in first
+    assert f'after={fiftieth.pk}" rel="next"' in first
+    assert not re.search(r'before=\d+" rel="prev"', first)
     assert first.count("<tr><td>OPP-") == 50
     second = client.get(url + f"&after={fiftieth.pk}").content.decode()
     assert second.count("<tr><td>OPP-") == 5
-    assert f'before={fiftieth.pk + 1}" rel="prev"' in second and "after=" not in second
+    assert f'before={fiftieth.pk + 1}" rel="prev"' in second
+    assert not re.search(r'after=\d+" rel="next"', second)
 
 
 @pytest.fixture
