@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 
 from .catalog import CUT_KINDS
 from .names import normalised_company_name, website_domain
@@ -196,9 +197,31 @@ class Forecast(models.Model):
         return f"{self.period_start}..{self.period_end} recorded {self.recorded_on}"
 
 
-class MetricRun(models.Model):
+class QueuedJob(models.Model):
+    """What a job queued for the worker records (a metric run, a data-quality check, a CRM
+    sync): where it stands, who asked, when it was queued, sent, started and finished, and why
+    it failed. `trigger` is each job's own (its choices say what can start it). Portal imports
+    (ImportJob) have a pending status and `created_by`, so they stand apart."""
+
     Status = JobStatus
 
+    status = models.CharField(max_length=10, choices=RUN_STATUSES, default=JobStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the task reached the broker; a queued job without it is sent again
+    # (queueing.send_again_if_lost, the runs' sweep).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class MetricRun(QueuedJob):
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Recompute now"
         IMPORT = "import", "After an import"
@@ -206,19 +229,9 @@ class MetricRun(models.Model):
         COMMAND = "command", "Command line"
         SYNC = "sync", "After a CRM sync"
 
-    status = models.CharField(max_length=10, choices=RUN_STATUSES, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Set once the task reached the broker; a queued run without it is re-sent by the sweep.
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -411,6 +424,8 @@ class Lead(models.Model):
 
     external_id = models.CharField(max_length=255, unique=True)
     created_date = models.DateField()
+    # As the CRM has it; not needed by any metric, read by the "duplicate leads" finding.
+    email = models.CharField(max_length=254, blank=True)
     source = models.CharField(max_length=100, blank=True, help_text="The channel cut.")
     owner = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=100, blank=True, help_text="As the CRM says it.")
@@ -434,6 +449,8 @@ class Lead(models.Model):
             # The funnel drill-downs' keyset orders (metrics/keyset.py).
             models.Index(fields=["created_date", "external_id"]),
             models.Index(fields=["converted_date", "external_id"]),
+            # The "duplicate leads by e-mail" finding groups by it (metrics/quality.py).
+            models.Index(Lower(Trim("email")), name="lead_email_key"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -599,10 +616,8 @@ class RecordImport(models.Model):
         return f"{self.kind}: {self.rows_written} rows at {self.imported_at:%Y-%m-%d %H:%M}"
 
 
-class QualityCheck(models.Model):
+class QualityCheck(QueuedJob):
     """One run of the data-quality check (metrics/quality.py): after every import, or on demand."""
-
-    Status = JobStatus
 
     class Trigger(models.TextChoices):
         IMPORT = "import", "After an import"
@@ -610,17 +625,8 @@ class QualityCheck(models.Model):
         MANUAL = "manual", "Check now"
         COMMAND = "command", "Command line"
 
-    status = models.CharField(max_length=10, choices=RUN_STATUSES, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,30 +1,32 @@
-"""Data-quality findings: one function per kind of problem, each the queryset of the offending
-records, found in the database (GROUP BY the accounts' match keys, comparisons of columns).
+"""Data-quality findings: each a definition (code, title, why it matters, the metrics it touches,
+the queryset of the offending records, the drill-down's columns and order, and optionally an
+`impact`: one sentence saying how much of a metric it touches). `FINDINGS` is the table of them,
+in the Data page's order; counting (`evaluate`), the drill-down (`records_after`) and the CSV
+read every finding the same way.
 
-`FINDINGS` lists them in the Data page's order. Each has a title, an explanation of why it
-matters and for which metrics, the drill-down's columns and order, and optionally an `impact`:
-one sentence saying how much of a metric it touches, computed with a query or two. Counting a
-finding and its impact costs the same few queries whatever the number of records; the count is
-the number of rows its drill-down lists.
+The records are found in the database (GROUP BY the match keys, comparisons of columns):
+counting a finding and its impact costs the same few queries whatever the number of records,
+and the count is the number of rows its drill-down lists.
 
-The leads findings (duplicate leads by e-mail, converted before created, converted without an
-account) wait for the leads record kind.
+Leads converted before they were created are refused at import (and by a database constraint),
+so no finding lists them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from . import calculations, drilldown
 from .cuts import ALL_CUT
-from .models import Account, Opportunity, Subscription
+from .models import Account, Lead, Opportunity, Subscription
 from .params import BadRequest
 from .periods import QUARTER, Period, last_complete
 
@@ -49,38 +51,42 @@ _SUBSCRIPTION_COLUMNS: Columns = [
     ("start_date", "Start"),
     ("end_date", "End"),
 ]
+_LEAD_COLUMNS: Columns = [
+    ("external_id", "ID"),
+    ("email", "E-mail"),
+    ("created_date", "Created"),
+    ("source", "Source"),
+    ("owner", "Owner"),
+    ("status", "Status"),
+    ("converted_date", "Converted"),
+    ("account.external_id", "Account ID"),
+]
+
+
+Records = Callable[[date], QuerySet]  # today → the offending records
+Impact = Callable[[QuerySet, int, date], str]  # (records, count, today) → one sentence
 
 
 @dataclass(frozen=True)
 class FindingKind:
+    """One kind of problem: what the Data page says about it and how its records are found."""
+
     code: str
     title: str
-    explanation: str
+    explanation: str  # why it matters, for which metrics
     metric_keys: tuple[str, ...]
-    records: Callable[[date], QuerySet]  # today → the offending records
+    records: Records
     columns: Columns
     order: tuple[str, ...] = ("pk",)  # the drill-down's order; ends with "pk" (keyset paging)
-    impact: Callable[[QuerySet, int, date], str] | None = None  # (records, count, today) → text
-    related: tuple[str, ...] = field(default=())  # select_related for the drill-down
+    impact: Impact | None = None
+    related: tuple[str, ...] = ("account",)  # select_related for the drill-down's columns
 
     def queryset(self, today: date) -> QuerySet:
+        """The records in the drill-down's order: what the page, the CSV and the count read."""
         queryset = self.records(today)
         if self.related:
             queryset = queryset.select_related(*self.related)
         return queryset.order_by(*self.order)
-
-
-FINDINGS: list[FindingKind] = []
-
-
-def finding(**attributes):
-    """Register the decorated function as the records of a finding kind."""
-
-    def register(records):
-        FINDINGS.append(FindingKind(records=records, **attributes))
-        return records
-
-    return register
 
 
 def by_code(code: str) -> FindingKind | None:
@@ -105,67 +111,79 @@ def _last_quarter(today: date) -> Period:
     return Period.containing(latest_win, QUARTER)
 
 
-# --- Probable duplicates -----------------------------------------------------------------------
+def _within_days() -> timedelta:
+    return timedelta(days=settings.METRICS_SUBSCRIPTION_WITHIN_DAYS)
 
 
-def _shared(field_name: str) -> QuerySet:
-    """Account values of a match key held by more than one account (external ids are unique)."""
-    return (
-        Account.objects.exclude(**{field_name: ""})
-        .values(field_name)
-        .annotate(accounts=Count("pk"))
-        .filter(accounts__gt=1)
-        .values(field_name)
+# --- The records: builders shared by the findings below ------------------------------------------
+
+
+def _filtered(model, **conditions) -> Records:
+    """The records of `model` matching plain column conditions (what most findings are)."""
+    return lambda today: model.objects.filter(**conditions)
+
+
+def _sharing(queryset: QuerySet, key: str) -> QuerySet:
+    """The records of `queryset` whose `key` (a column or an annotation) is not blank and is
+    held by another record too: one GROUP BY, used as a subquery."""
+    shared = (
+        queryset.exclude(**{key: ""})
+        .values(key)
+        .annotate(records=Count("pk"))
+        .filter(records__gt=1)
+        .values(key)
     )
+    return queryset.filter(**{f"{key}__in": shared})
 
 
-def _groups_impact(field_name: str):
-    def impact(records, count, today) -> str:
-        groups = _shared(field_name).count()
+def _accounts_sharing(key: str) -> Records:
+    return lambda today: _sharing(Account.objects.all(), key)
+
+
+def _leads_by_email() -> QuerySet:
+    """Leads with their e-mail as compared: without case and surrounding spaces (the index
+    lead_email_key is on the same expression)."""
+    return Lead.objects.annotate(email_key=Lower(Trim("email")))
+
+
+def _duplicate_leads(today: date) -> QuerySet:
+    return _sharing(_leads_by_email(), "email_key")
+
+
+def _won_without_subscription(today: date) -> QuerySet:
+    if not Subscription.objects.exists():
+        return Opportunity.objects.none()
+    running_after_close = Subscription.objects.filter(
+        account=OuterRef("account"),
+        start_date__lte=OuterRef("close_date") + _within_days(),
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gt=OuterRef("close_date")))
+    return Opportunity.objects.filter(
+        status=Opportunity.Status.WON,
+        type=Opportunity.Type.NEW_BUSINESS,
+        account__isnull=False,
+        close_date__lte=today - _within_days(),
+    ).filter(~Exists(running_after_close))
+
+
+def _subscriptions_never_won(today: date) -> QuerySet:
+    if not Opportunity.objects.exists():
+        return Subscription.objects.none()
+    won = Opportunity.objects.filter(account=OuterRef("account"), status=Opportunity.Status.WON)
+    return Subscription.objects.filter(~Exists(won))
+
+
+# --- The impacts: how much of a metric a finding touches -----------------------------------------
+
+
+def _groups_impact(records: Records, key: str, what: str, one: str, counted: str) -> Impact:
+    def impact(found, count, today) -> str:
+        groups = records(today).values(key).distinct().count()
         return (
-            f"{count} accounts in {groups} groups: each group may be one customer counted "
-            f"{count - groups} times too many in customers and new customers."
+            f"{count} {what} in {groups} groups: each group may be one {one} counted "
+            f"{count - groups} times too many in {counted}."
         )
 
     return impact
-
-
-@finding(
-    code="duplicate_account_names",
-    title="Accounts with the same name",
-    explanation=(
-        "Accounts whose names are the same once case, punctuation and legal forms (Inc, Ltd, "
-        "GmbH, S.A., Sp. z o.o., SRL, ООО …) are set aside, under different external ids: "
-        "probably one company typed into two systems. Each copy counts as a customer of its own, "
-        "so customers, new customers, ARPA, churn and CAC are off."
-    ),
-    metric_keys=("customers", "new_customers", "arpa", "customer_churn_rate", "cac"),
-    columns=_ACCOUNT_COLUMNS,
-    order=("name_key", "pk"),
-    impact=_groups_impact("name_key"),
-)
-def duplicate_account_names(today: date) -> QuerySet:
-    return Account.objects.filter(name_key__in=_shared("name_key"))
-
-
-@finding(
-    code="duplicate_account_domains",
-    title="Accounts with the same website domain",
-    explanation=(
-        "Accounts that share a website domain under different external ids: probably one "
-        "company entered twice (or a subsidiary entered as a separate customer). Customers, new "
-        "customers and churn count it more than once."
-    ),
-    metric_keys=("customers", "new_customers", "arpa", "customer_churn_rate", "cac"),
-    columns=_ACCOUNT_COLUMNS,
-    order=("website_domain", "pk"),
-    impact=_groups_impact("website_domain"),
-)
-def duplicate_account_domains(today: date) -> QuerySet:
-    return Account.objects.filter(website_domain__in=_shared("website_domain"))
-
-
-# --- Impossible or suspicious orders -----------------------------------------------------------
 
 
 def _closed_before_created_impact(records, count, today) -> str:
@@ -173,44 +191,7 @@ def _closed_before_created_impact(records, count, today) -> str:
     return f"{won} of them won: each adds a negative number of days to the sales cycle length."
 
 
-@finding(
-    code="closed_before_created",
-    title="Opportunities closed before they were created",
-    explanation=(
-        "The close date is earlier than the created date. Real exports do this after a CRM "
-        "migration (the created date is the load date), so these are imported, not refused, but "
-        "the sales cycle length and pipeline velocity computed from them are wrong."
-    ),
-    metric_keys=("sales_cycle_days", "pipeline_velocity"),
-    columns=_OPP_COLUMNS,
-    order=("close_date", "pk"),
-    related=("account",),
-    impact=_closed_before_created_impact,
-)
-def closed_before_created(today: date) -> QuerySet:
-    return Opportunity.objects.filter(close_date__lt=F("created_date"))
-
-
-@finding(
-    code="subscriptions_without_service",
-    title="Subscriptions that end when they start",
-    explanation=(
-        "A subscription whose end date (the first day without service) is its start date gives "
-        "not one day of service: a cancelled order or a typo. (One ending before it starts is "
-        "refused on import.) It can count as a new customer and a churned one at once."
-    ),
-    metric_keys=("new_mrr", "churned_mrr", "customer_churn_rate", "customers"),
-    columns=_SUBSCRIPTION_COLUMNS,
-    related=("account",),
-)
-def subscriptions_without_service(today: date) -> QuerySet:
-    return Subscription.objects.filter(end_date__isnull=False, end_date__lte=F("start_date"))
-
-
-# --- Missing what the metrics need --------------------------------------------------------------
-
-
-def _won_in_last_quarter_impact(what: str):
+def _won_in_last_quarter_impact(what: str) -> Impact:
     def impact(records, count, today) -> str:
         quarter = _last_quarter(today)
         in_quarter = Opportunity.objects.filter(
@@ -224,40 +205,6 @@ def _won_in_last_quarter_impact(what: str):
     return impact
 
 
-@finding(
-    code="won_without_amount",
-    title="Won opportunities without an amount",
-    explanation=(
-        "A won deal without an amount adds nothing to won amount and pulls average deal size, "
-        "pipeline velocity and forecast accuracy down."
-    ),
-    metric_keys=("won_amount", "avg_deal_size", "pipeline_velocity", "forecast_accuracy"),
-    columns=_OPP_COLUMNS,
-    order=("close_date", "pk"),
-    related=("account",),
-    impact=_won_in_last_quarter_impact("add nothing to won amount"),
-)
-def won_without_amount(today: date) -> QuerySet:
-    return Opportunity.objects.filter(status=Opportunity.Status.WON, amount__isnull=True)
-
-
-@finding(
-    code="won_without_account",
-    title="Won opportunities without an account",
-    explanation=(
-        "A won deal that names no account makes no new customer: new customers, CAC and "
-        "LTV : CAC miss it, and no segment or industry cut shows it."
-    ),
-    metric_keys=("new_customers", "cac", "ltv_cac", "win_rate"),
-    columns=_OPP_COLUMNS,
-    order=("close_date", "pk"),
-    related=("account",),
-    impact=_won_in_last_quarter_impact("are in no new-customer count"),
-)
-def won_without_account(today: date) -> QuerySet:
-    return Opportunity.objects.filter(status=Opportunity.Status.WON, account__isnull=True)
-
-
 def _stale_pipeline_impact(records, count, today) -> str:
     totals = Opportunity.objects.filter(status=Opportunity.Status.OPEN).aggregate(
         all=Sum("amount"), stale=Sum("amount", filter=Q(pk__in=records.values("pk")))
@@ -267,23 +214,6 @@ def _stale_pipeline_impact(records, count, today) -> str:
         f"{stale:,.0f} {settings.METRICS_CURRENCY} of open pipeline "
         f"({_percent(stale, everything)}) is in deals past their close date."
     )
-
-
-@finding(
-    code="open_past_close_date",
-    title="Open opportunities past their close date",
-    explanation=(
-        "Open deals whose expected close date has passed: stale pipeline that nobody updated. "
-        "They inflate open pipeline and pipeline velocity."
-    ),
-    metric_keys=("open_pipeline_count", "open_pipeline_amount", "pipeline_velocity"),
-    columns=_OPP_COLUMNS,
-    order=("close_date", "pk"),
-    related=("account",),
-    impact=_stale_pipeline_impact,
-)
-def open_past_close_date(today: date) -> QuerySet:
-    return Opportunity.objects.filter(status=Opportunity.Status.OPEN, close_date__lt=today)
 
 
 def _without_source_impact(records, count, today) -> str:
@@ -298,49 +228,9 @@ def _without_source_impact(records, count, today) -> str:
     )
 
 
-@finding(
-    code="opportunities_without_source",
-    title="Opportunities without a source",
-    explanation=(
-        "The source is the channel a customer is counted under: a won deal without one puts "
-        "its customer in no channel, so CAC by channel loses them (the spend stays, the "
-        "customers go)."
-    ),
-    metric_keys=("cac", "new_customers", "spend"),
-    columns=_OPP_COLUMNS,
-    order=("created_date", "pk"),
-    related=("account",),
-    impact=_without_source_impact,
-)
-def opportunities_without_source(today: date) -> QuerySet:
-    return Opportunity.objects.filter(source="")
-
-
 def _without_segment_impact(records, count, today) -> str:
     total = Account.objects.count()
     return f"{_percent(count, total)} of accounts ({count} of {total}) are in no segment's figures."
-
-
-@finding(
-    code="accounts_without_segment",
-    title="Accounts without a segment",
-    explanation=(
-        "An account without a segment is in the whole business's figures but in no segment's: "
-        "the segments' figures do not add up to the total."
-    ),
-    metric_keys=("mrr", "arr", "nrr", "win_rate", "new_customers"),
-    columns=_ACCOUNT_COLUMNS,
-    impact=_without_segment_impact,
-)
-def accounts_without_segment(today: date) -> QuerySet:
-    return Account.objects.filter(segment="")
-
-
-# --- Records that disagree across systems ---------------------------------------------------------
-
-
-def _within_days() -> timedelta:
-    return timedelta(days=settings.METRICS_SUBSCRIPTION_WITHIN_DAYS)
 
 
 def _won_without_subscription_impact(records, count, today) -> str:
@@ -356,35 +246,6 @@ def _won_without_subscription_impact(records, count, today) -> str:
     )
 
 
-@finding(
-    code="won_without_subscription",
-    title="Won new business without a subscription",
-    explanation=(
-        "A new-business deal won more than METRICS_SUBSCRIPTION_WITHIN_DAYS days ago whose "
-        "account has no subscription running in those days: billing and the CRM disagree. Only "
-        "checked once subscriptions are imported."
-    ),
-    metric_keys=("new_mrr", "customers", "mrr", "cac_payback_months"),
-    columns=_OPP_COLUMNS,
-    order=("close_date", "pk"),
-    related=("account",),
-    impact=_won_without_subscription_impact,
-)
-def won_without_subscription(today: date) -> QuerySet:
-    if not Subscription.objects.exists():
-        return Opportunity.objects.none()
-    running_after_close = Subscription.objects.filter(
-        account=OuterRef("account"),
-        start_date__lte=OuterRef("close_date") + _within_days(),
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gt=OuterRef("close_date")))
-    return Opportunity.objects.filter(
-        status=Opportunity.Status.WON,
-        type=Opportunity.Type.NEW_BUSINESS,
-        account__isnull=False,
-        close_date__lte=today - _within_days(),
-    ).filter(~Exists(running_after_close))
-
-
 def _never_won_mrr_impact(records, count, today) -> str:
     totals = Subscription.objects.filter(calculations.covering(today)).aggregate(
         all=Sum("mrr"), never_won=Sum("mrr", filter=Q(pk__in=records.values("pk")))
@@ -396,25 +257,226 @@ def _never_won_mrr_impact(records, count, today) -> str:
     )
 
 
-@finding(
-    code="subscriptions_never_won",
-    title="Subscriptions of accounts never won",
-    explanation=(
-        "Billing has a subscription for an account with no won opportunity in the CRM: the "
-        "deal is missing or under another account. MRR counts the customer; new customers, "
-        "CAC and win rate do not."
+def _converted_without_account_impact(records, count, today) -> str:
+    converted = Lead.objects.filter(converted_date__isnull=False).count()
+    return (
+        f"{count} of {converted} converted leads ({_percent(count, converted)}) lead to no "
+        "customer the portal knows: the funnel counts the conversion, the customer counts do not."
+    )
+
+
+# --- The table -------------------------------------------------------------------------------------
+
+_CUSTOMER_COUNTS = ("customers", "new_customers", "arpa", "customer_churn_rate", "cac")
+_WON = Opportunity.Status.WON
+
+FINDINGS: tuple[FindingKind, ...] = (
+    # Probable duplicates
+    FindingKind(
+        code="duplicate_account_names",
+        title="Accounts with the same name",
+        explanation=(
+            "Accounts whose names are the same once case, punctuation and legal forms (Inc, Ltd, "
+            "GmbH, S.A., Sp. z o.o., SRL, ООО …) are set aside, under different external ids: "
+            "probably one company typed into two systems. Each copy counts as a customer of its "
+            "own, so customers, new customers, ARPA, churn and CAC are off."
+        ),
+        metric_keys=_CUSTOMER_COUNTS,
+        records=_accounts_sharing("name_key"),
+        columns=_ACCOUNT_COLUMNS,
+        order=("name_key", "pk"),
+        related=(),
+        impact=_groups_impact(
+            _accounts_sharing("name_key"),
+            "name_key",
+            "accounts",
+            "customer",
+            "customers and new customers",
+        ),
     ),
-    metric_keys=("new_customers", "cac", "win_rate", "mrr"),
-    columns=_SUBSCRIPTION_COLUMNS,
-    order=("start_date", "pk"),
-    related=("account",),
-    impact=_never_won_mrr_impact,
+    FindingKind(
+        code="duplicate_account_domains",
+        title="Accounts with the same website domain",
+        explanation=(
+            "Accounts that share a website domain under different external ids: probably one "
+            "company entered twice (or a subsidiary entered as a separate customer). Customers, "
+            "new customers and churn count it more than once."
+        ),
+        metric_keys=_CUSTOMER_COUNTS,
+        records=_accounts_sharing("website_domain"),
+        columns=_ACCOUNT_COLUMNS,
+        order=("website_domain", "pk"),
+        related=(),
+        impact=_groups_impact(
+            _accounts_sharing("website_domain"),
+            "website_domain",
+            "accounts",
+            "customer",
+            "customers and new customers",
+        ),
+    ),
+    FindingKind(
+        code="duplicate_leads_by_email",
+        title="Leads with the same e-mail",
+        explanation=(
+            "Leads whose e-mail addresses are the same once case and surrounding spaces are set "
+            "aside, under different external ids: one person entered twice (a rep creating a new "
+            "lead instead of updating one, or two systems). Each copy counts as a lead, so leads, "
+            "cost per lead and the qualification and conversion rates are off."
+        ),
+        metric_keys=(
+            "leads_created",
+            "cost_per_lead",
+            "lead_qualification_rate",
+            "lead_conversion_rate",
+        ),
+        records=_duplicate_leads,
+        columns=_LEAD_COLUMNS,
+        order=("email_key", "pk"),
+        impact=_groups_impact(_duplicate_leads, "email_key", "leads", "person", "leads created"),
+    ),
+    # Impossible or suspicious orders
+    FindingKind(
+        code="closed_before_created",
+        title="Opportunities closed before they were created",
+        explanation=(
+            "The close date is earlier than the created date. Real exports do this after a CRM "
+            "migration (the created date is the load date), so these are imported, not refused, "
+            "but the sales cycle length and pipeline velocity computed from them are wrong."
+        ),
+        metric_keys=("sales_cycle_days", "pipeline_velocity"),
+        records=_filtered(Opportunity, close_date__lt=F("created_date")),
+        columns=_OPP_COLUMNS,
+        order=("close_date", "pk"),
+        impact=_closed_before_created_impact,
+    ),
+    FindingKind(
+        code="subscriptions_without_service",
+        title="Subscriptions that end when they start",
+        explanation=(
+            "A subscription whose end date (the first day without service) is its start date "
+            "gives not one day of service: a cancelled order or a typo. (One ending before it "
+            "starts is refused on import.) It can count as a new customer and a churned one at "
+            "once."
+        ),
+        metric_keys=("new_mrr", "churned_mrr", "customer_churn_rate", "customers"),
+        records=_filtered(Subscription, end_date__isnull=False, end_date__lte=F("start_date")),
+        columns=_SUBSCRIPTION_COLUMNS,
+    ),
+    # Missing what the metrics need
+    FindingKind(
+        code="won_without_amount",
+        title="Won opportunities without an amount",
+        explanation=(
+            "A won deal without an amount adds nothing to won amount and pulls average deal "
+            "size, pipeline velocity and forecast accuracy down."
+        ),
+        metric_keys=("won_amount", "avg_deal_size", "pipeline_velocity", "forecast_accuracy"),
+        records=_filtered(Opportunity, status=_WON, amount__isnull=True),
+        columns=_OPP_COLUMNS,
+        order=("close_date", "pk"),
+        impact=_won_in_last_quarter_impact("add nothing to won amount"),
+    ),
+    FindingKind(
+        code="won_without_account",
+        title="Won opportunities without an account",
+        explanation=(
+            "A won deal that names no account makes no new customer: new customers, CAC and "
+            "LTV : CAC miss it, and no segment or industry cut shows it."
+        ),
+        metric_keys=("new_customers", "cac", "ltv_cac", "win_rate"),
+        records=_filtered(Opportunity, status=_WON, account__isnull=True),
+        columns=_OPP_COLUMNS,
+        order=("close_date", "pk"),
+        impact=_won_in_last_quarter_impact("are in no new-customer count"),
+    ),
+    FindingKind(
+        code="open_past_close_date",
+        title="Open opportunities past their close date",
+        explanation=(
+            "Open deals whose expected close date has passed: stale pipeline that nobody "
+            "updated. They inflate open pipeline and pipeline velocity."
+        ),
+        metric_keys=("open_pipeline_count", "open_pipeline_amount", "pipeline_velocity"),
+        records=lambda today: Opportunity.objects.filter(
+            status=Opportunity.Status.OPEN, close_date__lt=today
+        ),
+        columns=_OPP_COLUMNS,
+        order=("close_date", "pk"),
+        impact=_stale_pipeline_impact,
+    ),
+    FindingKind(
+        code="opportunities_without_source",
+        title="Opportunities without a source",
+        explanation=(
+            "The source is the channel a customer is counted under: a won deal without one puts "
+            "its customer in no channel, so CAC by channel loses them (the spend stays, the "
+            "customers go)."
+        ),
+        metric_keys=("cac", "new_customers", "spend"),
+        records=_filtered(Opportunity, source=""),
+        columns=_OPP_COLUMNS,
+        order=("created_date", "pk"),
+        impact=_without_source_impact,
+    ),
+    FindingKind(
+        code="accounts_without_segment",
+        title="Accounts without a segment",
+        explanation=(
+            "An account without a segment is in the whole business's figures but in no "
+            "segment's: the segments' figures do not add up to the total."
+        ),
+        metric_keys=("mrr", "arr", "nrr", "win_rate", "new_customers"),
+        records=_filtered(Account, segment=""),
+        columns=_ACCOUNT_COLUMNS,
+        related=(),
+        impact=_without_segment_impact,
+    ),
+    # Records that disagree across systems
+    FindingKind(
+        code="won_without_subscription",
+        title="Won new business without a subscription",
+        explanation=(
+            "A new-business deal won more than METRICS_SUBSCRIPTION_WITHIN_DAYS days ago whose "
+            "account has no subscription running in those days: billing and the CRM disagree. "
+            "Only checked once subscriptions are imported."
+        ),
+        metric_keys=("new_mrr", "customers", "mrr", "cac_payback_months"),
+        records=_won_without_subscription,
+        columns=_OPP_COLUMNS,
+        order=("close_date", "pk"),
+        impact=_won_without_subscription_impact,
+    ),
+    FindingKind(
+        code="subscriptions_never_won",
+        title="Subscriptions of accounts never won",
+        explanation=(
+            "Billing has a subscription for an account with no won opportunity in the CRM: the "
+            "deal is missing or under another account. MRR counts the customer; new customers, "
+            "CAC and win rate do not."
+        ),
+        metric_keys=("new_customers", "cac", "win_rate", "mrr"),
+        records=_subscriptions_never_won,
+        columns=_SUBSCRIPTION_COLUMNS,
+        order=("start_date", "pk"),
+        impact=_never_won_mrr_impact,
+    ),
+    FindingKind(
+        code="converted_leads_without_account",
+        title="Converted leads without an account",
+        explanation=(
+            "A lead with a converted date that names no account (the export left the converted "
+            "account blank, or the account was deleted since): the conversion counts in the "
+            "funnel, but no customer stands behind it, so the funnel and the customer counts "
+            "disagree and the lead's channel gets no credit in CAC."
+        ),
+        metric_keys=("converted_leads", "lead_conversion_rate", "new_customers", "cac"),
+        records=_filtered(Lead, converted_date__isnull=False, account__isnull=True),
+        columns=_LEAD_COLUMNS,
+        order=("converted_date", "pk"),
+        impact=_converted_without_account_impact,
+    ),
 )
-def subscriptions_never_won(today: date) -> QuerySet:
-    if not Opportunity.objects.exists():
-        return Subscription.objects.none()
-    won = Opportunity.objects.filter(account=OuterRef("account"), status=Opportunity.Status.WON)
-    return Subscription.objects.filter(~Exists(won))
 
 
 # --- A finding's records, page by page ----------------------------------------------------------
@@ -432,9 +494,10 @@ def records_after(
     """The `size` records that follow record `after` in the finding's order (keyset paging:
     the same cost on the last page as on the first, whatever the number of records)."""
     if after is not None:
-        cursor = queryset.model.objects.filter(pk=after).values(*kind.order).first()
+        # Read through the finding's own queryset: its order may be an annotation (email_key).
+        cursor = queryset.filter(pk=after).values(*kind.order).first()
         if cursor is None:
-            raise BadRequest("That record no longer exists: start from the first page.")
+            raise BadRequest("That record is no longer listed: start from the first page.")
         *leading, _pk = kind.order
         condition = Q(pk__gt=after)
         for name in reversed(leading):

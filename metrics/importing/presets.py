@@ -34,6 +34,7 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
         "leads": {
             "external_id": ["Id", "Lead ID"],
             "created_date": ["CreatedDate", "Create Date", "Created Date"],
+            "email": ["Email"],
             "source": ["LeadSource", "Lead Source"],
             "owner": ["Lead Owner", "Owner Name", "Owner Full Name", "OwnerId"],
             "status": ["Status", "Lead Status"],
@@ -73,6 +74,7 @@ PRESET_COLUMNS: dict[str, dict[str, dict[str, list[str]]]] = {
         "leads": {
             "external_id": ["Record ID", "Contact ID", "hs_object_id", "vid"],
             "created_date": ["Create Date", "createdate"],
+            "email": ["Email", "email"],
             "source": ["Original Source", "Original Source Type", "hs_analytics_source"],
             "owner": ["Contact owner", "hubspot_owner_id"],
             "status": ["Lifecycle Stage", "lifecyclestage"],

@@ -57,6 +57,7 @@ SYNONYMS = {
     "recorded_on": ["recorded on", "recorded", "as of", "date"],
     "qualified_date": ["qualified date", "qualified on", "mql date", "sql date", "qualified"],
     "converted_date": ["converted date", "converted on", "conversion date", "converted"],
+    "email": ["email", "e-mail", "email address", "e-mail address"],
 }
 KNOWN_STAGES = {*HUBSPOT_STAGES, *SALESFORCE_STAGES, "won", "lost"}
 MONEY_FIELDS = {"amount", "mrr"}

@@ -246,6 +246,7 @@ def _lead(row: _Row) -> tuple[Values, str]:
     return dict(
         external_id=row.text("external_id", required=True),
         created_date=created,
+        email=row.text("email"),
         source=row.text("source"),
         owner=row.text("owner"),
         status=status,

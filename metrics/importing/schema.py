@@ -112,6 +112,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
             fields=(
                 "external_id",
                 "created_date",
+                "email",
                 "source",
                 "owner",
                 "status",

@@ -7,9 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from metrics.models import JobStatus
+from metrics.models import JobStatus, QueuedJob
 
-SYNC_STATUSES = [choice for choice in JobStatus.choices if choice[0] != JobStatus.PENDING]
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
@@ -85,26 +84,17 @@ class SyncCursor(models.Model):
         return f"{self.connection} {self.kind} since {self.modified_since}"
 
 
-class SyncRun(models.Model):
-    Status = JobStatus
-
+class SyncRun(QueuedJob):
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", "Schedule"
         MANUAL = "manual", "Sync now"
         COMMAND = "command", "Command line"
 
     connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=10, choices=SYNC_STATUSES, default=JobStatus.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     kinds = models.JSONField(default=list, blank=True, help_text="Empty: the connection's kinds.")
     full = models.BooleanField(default=False, help_text="Read everything again (a backfill).")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    error = None  # a sync reports per kind (errors) and in a message
     # {kind: {"read", "created", "updated", "deleted", "rejected", "waiting", "total"}}
     stats = models.JSONField(default=dict, blank=True)
     # {kind: the capped error report (importing.errors.ErrorReport.as_json)}

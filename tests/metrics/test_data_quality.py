@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics import quality, quality_checks
-from metrics.models import Account, DataFinding, Opportunity, QualityCheck, Subscription
+from metrics.models import Account, DataFinding, Lead, Opportunity, QualityCheck, Subscription
 from tests.metrics.factories import AccountFactory, OpportunityFactory, SubscriptionFactory
 from tests.portal.query_budgets import assert_within_budget
 
@@ -142,6 +142,46 @@ def test_subscriptions_of_accounts_never_won():
     assert found("subscriptions_never_won") == {"S2", "S3"}
 
 
+def _lead(external_id, email="", **fields):
+    fields.setdefault("created_date", date(2026, 3, 1))
+    return Lead.objects.create(external_id=external_id, email=email, **fields)
+
+
+def test_leads_whose_emails_match_without_case_and_spaces_are_probable_duplicates():
+    _lead("L1", "Ann@Example.com")
+    _lead("L2", "  ann@example.com ")
+    _lead("L3", "ann@example.org")  # near-miss: another domain
+    _lead("L4", "ann.b@example.com")  # near-miss: another person
+    _lead("L5", "")
+    _lead("L6", "")  # blank e-mails are no match
+    _lead("L7", "bo@example.com")
+    _lead("L8", "BO@EXAMPLE.COM")
+    _lead("L9", "BO@EXAMPLE.COM")
+
+    assert found("duplicate_leads_by_email") == {"L1", "L2", "L7", "L8", "L9"}
+    results = {r.kind.code: r for r in quality.evaluate(today=TODAY)}
+    assert results["duplicate_leads_by_email"].impact == (
+        "5 leads in 2 groups: each group may be one person counted 3 times too many in "
+        "leads created."
+    )
+
+
+def test_converted_leads_without_an_account():
+    account = AccountFactory(external_id="A1")
+    _lead("L1", converted_date=date(2026, 3, 5))  # converted, no account
+    _lead("L2", converted_date=date(2026, 3, 5), account=account)  # near-miss: has its account
+    _lead("L3")  # near-miss: not converted
+    deleted = AccountFactory(external_id="A2")
+    _lead("L4", converted_date=date(2026, 3, 9), account=deleted)
+    deleted.delete()  # the account it became is gone: the lead keeps its conversion
+
+    assert found("converted_leads_without_account") == {"L1", "L4"}
+    results = {r.kind.code: r for r in quality.evaluate(today=TODAY)}
+    assert results["converted_leads_without_account"].impact.startswith(
+        "2 of 3 converted leads (67 %) lead to no customer"
+    )
+
+
 def test_a_findings_impact_says_how_much_of_a_metric_it_touches():
     in_q3 = date(2026, 8, 10)
     for number in range(4):
@@ -173,6 +213,8 @@ def every_finding():
     OpportunityFactory(external_id="O4", status="open", close_date=TODAY - timedelta(days=2))
     SubscriptionFactory(external_id="S1", start_date=closed, end_date=closed)
     SubscriptionFactory(external_id="S2", start_date=closed)  # fmt: skip
+    _lead("L1", "ann@example.com")
+    _lead("L2", "ANN@example.com", converted_date=closed)
 
 
 def _csv_ids(client, code) -> list[str]:
@@ -190,7 +232,7 @@ def test_every_stored_count_equals_its_drill_down_and_csv_rows(
 
     stored = {f.code: f for f in DataFinding.objects.all()}
     assert set(stored) == {kind.code for kind in quality.FINDINGS}
-    assert sum(1 for f in stored.values() if f.count) >= 9  # this set shows nearly every kind
+    assert sum(1 for f in stored.values() if f.count) >= 11  # this set shows nearly every kind
     for code, finding in stored.items():
         page = client.get(f"/metrics/data/{code}/")
         assert page.status_code == 200
@@ -254,6 +296,13 @@ def _problem_records(count):
                      start_date=date(2026, 4, 1), end_date=date(2026, 4, 1) if n % 6 == 0 else None)
         for n, a in enumerate(accounts) if n % 2
     )  # fmt: skip
+    Lead.objects.all().delete()
+    Lead.objects.bulk_create(
+        Lead(external_id=f"L{n}", email=f"person{n % (count // 2)}@x.com" if n % 3 else f"p{n}@x.com",
+             created_date=date(2026, 3, 1), converted_date=date(2026, 3, 9) if n % 2 else None,
+             account=a if n % 4 == 1 else None)
+        for n, a in enumerate(accounts)
+    )  # fmt: skip
 
 
 def _check_queries() -> tuple[int, dict]:
@@ -271,7 +320,8 @@ def test_the_check_issues_the_same_queries_for_10_and_for_400_records_of_each_pr
     assert all(
         large_counts[code] > small_counts[code] for code in large_counts if small_counts[code]
     )
-    assert sum(1 for count in small_counts.values() if count) >= 9
+    assert sum(1 for count in small_counts.values() if count) >= 11
+    assert small_counts["duplicate_leads_by_email"] and small_counts["converted_leads_without_account"]
     assert small == large
     assert_within_budget("quality.evaluate", large)
 
@@ -296,6 +346,9 @@ def _salesforce_expected() -> dict[str, int]:
         "duplicate_account_domains": 0,
         "won_without_amount": 0,
         "won_without_account": 0,
+        # Lead.csv: 60 leads, each e-mail once, none converted.
+        "duplicate_leads_by_email": 0,
+        "converted_leads_without_account": 0,
     }
 
 
@@ -307,8 +360,12 @@ def test_importing_the_salesforce_sample_runs_the_check_and_finds_what_it_should
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_crm", "opportunities", str(SALESFORCE / "Opportunity.csv"), "--preset", "salesforce", stdout=tmp_path.joinpath("o").open("w"))  # fmt: skip
 
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_crm", "leads", str(SALESFORCE / "Lead.csv"), "--preset", "salesforce", stdout=tmp_path.joinpath("o").open("w"))  # fmt: skip
+
     checks = list(QualityCheck.objects.order_by("pk").values_list("trigger", "status"))
-    assert checks == [("import", "succeeded"), ("import", "succeeded")]
+    assert checks == [("import", "succeeded")] * 3
+    assert Lead.objects.exclude(email="").count() == 60
     counts = dict(DataFinding.objects.values_list("code", "count"))
     expected = _salesforce_expected()
     assert expected["closed_before_created"] == 19  # the migration-style deals are there
@@ -342,3 +399,36 @@ def test_the_command_runs_a_check_and_prints_the_findings():
 
     assert "       1  Opportunities without a source" in out.getvalue()
     assert QualityCheck.objects.get().trigger == "command"
+
+
+def test_every_finding_is_a_complete_definition():
+    """The table: unique codes, metrics the catalog knows, a drill-down order ending in pk."""
+    from metrics import catalog
+
+    codes = [kind.code for kind in quality.FINDINGS]
+    assert len(codes) == len(set(codes)) == 13
+    for kind in quality.FINDINGS:
+        assert kind.title and kind.explanation and kind.columns, kind.code
+        assert set(kind.metric_keys) <= set(catalog.BY_KEY), kind.code
+        assert kind.order[-1] == "pk", kind.code
+        assert quality.by_code(kind.code) is kind
+
+
+def test_the_duplicate_leads_drill_down_pages_by_the_compared_email(
+    client, monkeypatch, django_user_model
+):
+    monkeypatch.setattr("metrics.data_views.FINDING_ROWS_PER_PAGE", 2)
+    client.force_login(django_user_model.objects.create_user("reader"))
+    for number, email in enumerate(["B@x.com", "a@x.com", " b@X.com", "A@X.COM ", "c@x.com"]):
+        _lead(f"L{number}", email)
+
+    listed, after = [], ""
+    for _ in range(5):
+        response = client.get(f"/metrics/data/duplicate_leads_by_email/?after={after}")
+        assert response.status_code == 200
+        listed += [row[0] for row in response.context["rows"]]
+        after = response.context["next_after"]
+        if after is None:
+            break
+    assert listed == ["L1", "L3", "L0", "L2"]  # a@x.com's, then b@x.com's, each by id
+    assert _csv_ids(client, "duplicate_leads_by_email") == listed

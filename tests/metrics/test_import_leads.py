@@ -124,6 +124,7 @@ def test_the_salesforce_sample_lead_export_imports_with_qualified_from_its_statu
     )
     # No date of qualification in a Lead export: a Qualified status qualifies on CreatedDate.
     assert first.qualified_date == date(2024, 1, 22)
+    assert first.email == "william.lee@example.com"  # the Email column
     assert Lead.objects.filter(qualified_date__isnull=False).count() == 24  # Status = Qualified
     assert not Lead.objects.filter(status="New", qualified_date__isnull=False).exists()
 
@@ -210,6 +211,31 @@ def test_hubspot_contact_exports_map_create_date_source_and_lifecycle_dates(tmp_
         "102": (date(2026, 1, 6), "Paid Social", date(2026, 2, 10), date(2026, 2, 10)),
         "103": (date(2026, 1, 7), "Direct Traffic", None, None),
     }
+
+
+def test_the_email_is_read_from_each_presets_column_and_stored_as_given(tmp_path):
+    hubspot = "Record ID,Create Date,Email\n101,2026-01-05,Ana@Example.com \n102,2026-01-06,\n"
+    generic = "external_id,created_date,E-mail address\nL1,2026-01-05,bo@example.com\n"
+
+    assert run_import(tmp_path, "leads", hubspot, "--preset", "hubspot")[0] == 0
+    assert run_import(tmp_path, "leads", generic, "--map", "email=E-mail address")[0] == 0
+
+    assert dict(Lead.objects.values_list("external_id", "email")) == {
+        "101": "Ana@Example.com",  # as the CRM has it: the finding compares without case
+        "102": "",
+        "L1": "bo@example.com",
+    }
+
+
+def test_an_email_longer_than_the_column_is_a_row_error_with_its_line(tmp_path):
+    content = f"external_id,created_date,email\nL1,2026-01-05,{'a' * 250}@example.com\n"
+
+    code, out, err = run_import(tmp_path, "leads", content)
+
+    assert code != 0
+    report = out + err
+    assert "2" in report and "email" in report and "254" in report
+    assert not Lead.objects.exists()
 
 
 def test_a_stage_map_is_refused_for_leads_and_qualified_statuses_for_opportunities(tmp_path):

@@ -63,7 +63,7 @@ QUERY_BUDGETS = {
     "/metrics/data/duplicate_account_names/": 5,
     "/metrics/data/closed_before_created/?after=": 6,
     # metrics.quality.evaluate: every finding counted, with its impact, at 10 or 400 records.
-    "quality.evaluate": 26,
+    "quality.evaluate": 30,
     # A weekly review (two scorecards from its frozen run), at 1 or 20 decisions and items.
     "/reviews/2026-W48/": 17,
     # The list of reviews and the Monday e-mail choice, at 3 or 30 reviews.
