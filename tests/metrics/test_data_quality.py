@@ -321,7 +321,9 @@ def test_the_check_issues_the_same_queries_for_10_and_for_400_records_of_each_pr
         large_counts[code] > small_counts[code] for code in large_counts if small_counts[code]
     )
     assert sum(1 for count in small_counts.values() if count) >= 11
-    assert small_counts["duplicate_leads_by_email"] and small_counts["converted_leads_without_account"]
+    assert (
+        small_counts["duplicate_leads_by_email"] and small_counts["converted_leads_without_account"]
+    )
     assert small == large
     assert_within_budget("quality.evaluate", large)
 
