@@ -178,16 +178,26 @@ class MetricTargetForm(forms.ModelForm):
 
     class Meta:
         model = MetricTarget
-        fields = ["key", "segment", "value", "direction", "amber_band"]
+        fields = ["key", "cut_kind", "cut_value", "period_kind", "value", "direction", "amber_band"]
 
 
 @admin.register(MetricTarget)
 class MetricTargetAdmin(admin.ModelAdmin):
     form = MetricTargetForm
-    list_filter = ("direction", "segment")
-    search_fields = ("key", "segment")
+    list_filter = ("direction", "cut_kind", "period_kind")
+    search_fields = ("key", "cut_value")
 
-    list_display = ("key", "segment", "value", "direction", "amber_band", "set_by", "set_at")
+    list_display = (
+        "key",
+        "cut_kind",
+        "cut_value",
+        "period_kind",
+        "value",
+        "direction",
+        "amber_band",
+        "set_by",
+        "set_at",
+    )
     readonly_fields = ("set_by", "set_at")
 
     def save_model(self, request, obj, form, change):

@@ -1,11 +1,12 @@
 """CRM records (the canonical kinds of docs/metrics.md, "Records") and computed metric values."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 
-from .catalog import CUT_KINDS
+from .catalog import BY_KEY, CUT_KINDS
 from .names import normalised_company_name, website_domain
 from .periods import STANDARD_KINDS
 
@@ -284,12 +285,31 @@ class MetricValue(models.Model):
 
 
 class MetricTarget(models.Model):
+    """A metric's target for one cut (the whole business, a segment, a team …: keyed like the
+    stored values) and one period kind, or every period kind: a level or a ratio holds in any
+    period, a flow (new MRR, won amount, leads) needs one target per kind (a week's new MRR is a
+    quarter of a month's). A target for the period kind shown wins over one for any kind."""
+
+    ANY_PERIOD = ""
+
     class Direction(models.TextChoices):
         HIGHER = "higher", "Higher is better"
         LOWER = "lower", "Lower is better"
 
     key = models.CharField(max_length=40)
-    segment = models.CharField(max_length=100, blank=True, help_text="Empty: the whole business.")
+    cut_kind = models.CharField(max_length=8, choices=CutKind.choices, default=CutKind.ALL)
+    cut_value = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Empty for the whole business; else the segment, team …",
+    )
+    period_kind = models.CharField(
+        max_length=8,
+        choices=[(ANY_PERIOD, "Any period"), *PeriodKind.choices],
+        blank=True,
+        default=ANY_PERIOD,
+        help_text="The period kind the target is for; empty: every kind.",
+    )
     value = models.DecimalField(max_digits=30, decimal_places=10)
     direction = models.CharField(max_length=6, choices=Direction.choices)
     amber_band = models.DecimalField(
@@ -312,12 +332,35 @@ class MetricTarget(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["key", "segment"], name="metric_target_unique_key_segment"
+                fields=["key", "cut_kind", "cut_value", "period_kind"],
+                name="metric_target_unique_key_cut_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(cut_kind="all", cut_value="") | (~Q(cut_kind="all") & ~Q(cut_value="")),
+                name="metric_target_cut_value_iff_not_all",
             ),
         ]
 
     def __str__(self):
-        return f"Target {self.key} {self.segment or 'all'}"
+        cut = "all" if self.cut_kind == CutKind.ALL else f"{self.cut_kind}={self.cut_value}"
+        return f"Target {self.key} {cut} {self.period_kind or 'any period'}"
+
+    def clean(self):
+        """The admin's checks: a cut value exactly when the cut is not "all", and only a cut the
+        metric has (a target on a cut no figure is stored for would never show)."""
+        self.cut_value = self.cut_value.strip()
+        if (self.cut_kind == CutKind.ALL) != (self.cut_value == ""):
+            raise ValidationError(
+                {"cut_value": "Give a value for a segment, team … cut, and none for all."}
+            )
+        definition = BY_KEY.get(self.key)
+        if definition is not None and self.cut_kind not in definition.cuts:
+            raise ValidationError(
+                {
+                    "cut_kind": f"{definition.name} has no {self.cut_kind} cut: choose one of "
+                    f"{', '.join(definition.cuts)}."
+                }
+            )
 
 
 class ImportPreset(models.Model):

@@ -105,7 +105,7 @@ def _rows(run, keys, period: Period, cut: Cut) -> list[ScorecardRow]:
     definitions = [catalog.BY_KEY[key] for key in keys]
     allowed = [d.key for d in definitions if cut.allows(d)]
     values = selectors.stored_values(run, allowed, periods, cut)
-    targets = selectors.targets(allowed, cut)
+    targets = selectors.targets(allowed, cut, period.kind)
     rows = []
     for definition in definitions:
         available = cut.allows(definition)
@@ -187,6 +187,11 @@ class TeamRow:
     team: str
     url: str  # the scorecard cut to this team
     figures: list[Figure]
+    statuses: list[str | None]  # each figure against the team's target: green, amber, red
+
+    @property
+    def cells(self) -> list[tuple[Figure, str | None]]:
+        return list(zip(self.figures, self.statuses, strict=True))
 
 
 @dataclass
@@ -196,19 +201,29 @@ class TeamView:
 
 
 def team_view(*, run: MetricRun | None, period: Period) -> TeamView:
-    """Each team's pipeline figures for the period (the `team` cut; one query)."""
+    """Each team's pipeline figures for the period (the `team` cut) against its targets: one
+    query for the figures, one for the targets, whatever the number of teams."""
     definitions = [catalog.BY_KEY[key] for key in TEAM_VIEW_KEYS]
     by_team: dict[str, dict[str, MetricValue]] = {}
     for row in selectors.values_by_cut(run, TEAM_VIEW_KEYS, period, [catalog.TEAM]):
         by_team.setdefault(row.cut_value, {})[row.key] = row
-    rows = [
-        TeamRow(
-            team=team,
-            url=scorecard_url(period=period, cut=Cut(catalog.TEAM, team)),
-            figures=[Figure.from_row(d, period, values.get(d.key)) for d in definitions],
+    targets = (
+        selectors.targets_by_cut_value(TEAM_VIEW_KEYS, catalog.TEAM, period.kind) if by_team else {}
+    )
+    rows = []
+    for team, values in sorted(by_team.items()):
+        figures = [Figure.from_row(d, period, values.get(d.key)) for d in definitions]
+        rows.append(
+            TeamRow(
+                team=team,
+                url=scorecard_url(period=period, cut=Cut(catalog.TEAM, team)),
+                figures=figures,
+                statuses=[
+                    target_status(targets.get((team, d.key)), figure.value)
+                    for d, figure in zip(definitions, figures, strict=True)
+                ],
+            )
         )
-        for team, values in sorted(by_team.items())
-    ]
     return TeamView(definitions=definitions, rows=rows)
 
 
@@ -253,7 +268,11 @@ def metric_page(
         Figure.from_row(definition, p, values.get((definition.key, p.start)), available=available)
         for p in periods
     ]
-    target = selectors.targets([definition.key], cut).get(definition.key) if available else None
+    target = (
+        selectors.targets([definition.key], cut, period.kind).get(definition.key)
+        if available
+        else None
+    )
     chart = {
         "key": definition.key,
         "label": definition.name,

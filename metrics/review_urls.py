@@ -13,21 +13,35 @@ urlpatterns = [
     path("<str:week>/notes/", review_views.review_notes, name="notes"),
     path("<str:week>/decisions/", review_views.review_decision, name="decision"),
     path("<str:week>/items/", review_views.review_item, name="item"),
+    # One view per record changes it in the way the URL names (review_views.py).
     path(
         "<str:week>/decisions/<int:decision_id>/",
-        review_views.review_decision_edit,
+        review_views.review_decision_change,
+        {"action": "edit"},
         name="decision_edit",
     ),
     path(
         "<str:week>/decisions/<int:decision_id>/delete/",
-        review_views.review_decision_delete,
+        review_views.review_decision_change,
+        {"action": "delete"},
         name="decision_delete",
     ),
-    path("<str:week>/items/<int:item_id>/", review_views.review_item_edit, name="item_edit"),
+    path(
+        "<str:week>/items/<int:item_id>/",
+        review_views.review_item_change,
+        {"action": "edit"},
+        name="item_edit",
+    ),
     path(
         "<str:week>/items/<int:item_id>/delete/",
-        review_views.review_item_delete,
+        review_views.review_item_change,
+        {"action": "delete"},
         name="item_delete",
     ),
-    path("<str:week>/items/<int:item_id>/done/", review_views.review_item_done, name="item_done"),
+    path(
+        "<str:week>/items/<int:item_id>/done/",
+        review_views.review_item_change,
+        {"action": "done"},
+        name="item_done",
+    ),
 ]

@@ -66,9 +66,14 @@ def _owner(request):
 
 
 @require_GET
+@answers_bad_request()
 def review_list(request):
+    before = request.GET.get("before", "").strip()
+    listed = reviews.review_list(before=_week(before) if before else None)
     context = {
-        "reviews": reviews.review_list(),
+        "reviews": listed.reviews,
+        "older_than": listed.older_than,
+        "paged": bool(before),
         "this_week": reviews.this_week(),
         "can_run_reviews": can_run_reviews(request.user),
         "subscribed": review_email.is_subscribed(request.user),
@@ -142,29 +147,17 @@ def review_decision(request, week: str):
 
 @require_POST
 @answers_bad_request()
-def review_decision_edit(request, week: str, decision_id: int):
-    return _edited(
-        request,
-        week,
-        lambda review: reviews.edit_decision(
-            review=review,
-            decision=get_object_or_404(Decision, pk=decision_id),
-            text=request.POST.get("text", ""),
-            by=request.user,
-        ),
-    )
+def review_decision_change(request, week: str, decision_id: int, action: str):
+    """Edit a decision's text or delete it: the URL says which (`action`, review_urls.py)."""
 
+    def change(review):
+        decision = get_object_or_404(Decision, pk=decision_id)
+        if action == "delete":
+            return reviews.delete_decision(review=review, decision=decision, by=request.user)
+        text = request.POST.get("text", "")
+        return reviews.edit_decision(review=review, decision=decision, text=text, by=request.user)
 
-@require_POST
-@answers_bad_request()
-def review_decision_delete(request, week: str, decision_id: int):
-    return _edited(
-        request,
-        week,
-        lambda review: reviews.delete_decision(
-            review=review, decision=get_object_or_404(Decision, pk=decision_id), by=request.user
-        ),
-    )
+    return _edited(request, week, change)
 
 
 @require_POST
@@ -185,39 +178,23 @@ def review_item(request, week: str):
 
 @require_POST
 @answers_bad_request()
-def review_item_edit(request, week: str, item_id: int):
-    return _edited(
-        request,
-        week,
-        lambda review: reviews.edit_action_item(
+def review_item_change(request, week: str, item_id: int, action: str):
+    """Edit an action item, delete it or mark it done: the URL says which (`action`)."""
+
+    def change(review):
+        item = _item(item_id)
+        if action == "delete":
+            return reviews.delete_action_item(review=review, item=item, by=request.user)
+        if action == "done":
+            return reviews.mark_done(review=review, item=item, by=request.user)
+        return reviews.edit_action_item(
             review=review,
-            item=_item(item_id),
+            item=item,
             text=request.POST.get("text", ""),
             owner=_owner(request),
             due_date=_due_date(request),
             status=request.POST.get("status", ""),
             by=request.user,
-        ),
-    )
+        )
 
-
-@require_POST
-@answers_bad_request()
-def review_item_delete(request, week: str, item_id: int):
-    return _edited(
-        request,
-        week,
-        lambda review: reviews.delete_action_item(
-            review=review, item=_item(item_id), by=request.user
-        ),
-    )
-
-
-@require_POST
-@answers_bad_request()
-def review_item_done(request, week: str, item_id: int):
-    return _edited(
-        request,
-        week,
-        lambda review: reviews.mark_done(review=review, item=_item(item_id), by=request.user),
-    )
+    return _edited(request, week, change)

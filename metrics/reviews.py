@@ -172,8 +172,27 @@ def carried_items(review: WeeklyReview):
     ).select_related("owner", "review")
 
 
-def review_list():
-    return WeeklyReview.objects.select_related("opened_by")
+# How many reviews /reviews/ lists at once: half a year of weeks.
+REVIEWS_PER_PAGE = 26
+
+
+@dataclass
+class ReviewListPage:
+    reviews: list[WeeklyReview]
+    older_than: str | None  # the week code the next (older) page starts before, when one follows
+
+
+def review_list(*, before: Period | None = None, size: int | None = None) -> ReviewListPage:
+    """The reviews newest first, `size` at a time, starting before the week `before` (keyset
+    paging on the unique, indexed week code: one query on every page, however many reviews)."""
+    size = size or REVIEWS_PER_PAGE
+    queryset = WeeklyReview.objects.select_related("opened_by").order_by("-week")
+    if before is not None:
+        queryset = queryset.filter(week__lt=before.code())
+    found = list(queryset[: size + 1])
+    more = len(found) > size
+    found = found[:size]
+    return ReviewListPage(reviews=found, older_than=found[-1].week if more else None)
 
 
 # Who can own an action item: any active account (every account is a member of staff; Django's

@@ -81,17 +81,33 @@ def values_by_cut(
     )
 
 
-def targets(keys: Collection[str], cut: Cut) -> dict[str, MetricTarget]:
-    """Targets for the cut: the whole business, or one segment. Channels have none."""
-    if cut.kind == catalog.CHANNEL:
-        return {}
-    segment = cut.value if cut.kind == catalog.SEGMENT else ""
-    return {
-        t.key: t
-        for t in MetricTarget.objects.select_related("set_by").filter(
-            key__in=list(keys), segment=segment
-        )
-    }
+def _targets_placed(keys, period_kind: str, place, **cut) -> dict:
+    """Targets of some metrics (one query), each under `place(target)`; where two share a
+    place, the one set for this period kind wins over the one set for any kind."""
+    found: dict = {}
+    rows = MetricTarget.objects.select_related("set_by").filter(
+        key__in=list(keys), period_kind__in=[period_kind, MetricTarget.ANY_PERIOD], **cut
+    )
+    for target in rows:
+        at = place(target)
+        if at not in found or target.period_kind == period_kind:
+            found[at] = target
+    return found
+
+
+def targets(keys: Collection[str], cut: Cut, period_kind: str) -> dict[str, MetricTarget]:
+    """The targets of some metrics for a cut and a period kind, by key."""
+    return _targets_placed(
+        keys, period_kind, lambda t: t.key, cut_kind=cut.kind, cut_value=cut.value
+    )
+
+
+def targets_by_cut_value(
+    keys: Collection[str], cut_kind: str, period_kind: str
+) -> dict[tuple[str, str], MetricTarget]:
+    """The targets of some metrics for every value of a cut kind (the scorecard's "by team"
+    table), by (cut value, key)."""
+    return _targets_placed(keys, period_kind, lambda t: (t.cut_value, t.key), cut_kind=cut_kind)
 
 
 # How many (period, cut) places one query of `stored_figures` asks for.

@@ -136,10 +136,12 @@ class MetricValueFactory(factory.django.DjangoModelFactory):
 class MetricTargetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MetricTarget
-        django_get_or_create = ("key", "segment")
+        django_get_or_create = ("key", "cut_kind", "cut_value", "period_kind")
 
     key = "win_rate"
-    segment = ""
+    cut_kind = "all"
+    cut_value = ""
+    period_kind = MetricTarget.ANY_PERIOD
     value = Decimal("0.5")
     direction = MetricTarget.Direction.HIGHER
     amber_band = Decimal("0.05")

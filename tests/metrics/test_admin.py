@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from metrics.models import MetricRun
+from metrics.models import MetricRun, MetricTarget
 
 from .factories import (
     ForecastFactory,
@@ -94,7 +94,9 @@ def test_a_target_key_must_come_from_the_catalogue(client, manager):
     url = reverse("admin:metrics_metrictarget_add")
     data = {
         "key": "not_a_metric",
-        "segment": "",
+        "cut_kind": "all",
+        "cut_value": "",
+        "period_kind": "",
         "value": "0.5",
         "direction": "higher",
         "amber_band": "0",
@@ -104,3 +106,35 @@ def test_a_target_key_must_come_from_the_catalogue(client, manager):
     assert b"Select a valid choice" in response.content
     response = client.post(url, {**data, "key": "win_rate"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "cut, error",
+    [
+        ({"cut_kind": "team", "cut_value": ""}, b"Give a value for a segment, team"),
+        ({"cut_kind": "all", "cut_value": "SMB"}, b"Give a value for a segment, team"),
+        ({"cut_kind": "channel", "cut_value": "Web"}, b"Win rate has no channel cut"),
+    ],
+)
+def test_a_target_names_a_cut_the_metric_has_with_its_value(client, manager, cut, error):
+    data = {"key": "win_rate", "period_kind": "", "value": "0.5", "direction": "higher"}
+    response = client.post(
+        reverse("admin:metrics_metrictarget_add"), {**data, **cut, "amber_band": "0"}
+    )
+    assert response.status_code == 200 and error in response.content
+    assert not MetricTarget.objects.exists()
+
+
+def test_a_team_target_for_months_is_saved(client, manager):
+    data = {"key": "win_rate", "cut_kind": "team", "cut_value": " Enterprise ", "value": "0.5"}
+    response = client.post(
+        reverse("admin:metrics_metrictarget_add"),
+        {**data, "period_kind": "month", "direction": "higher", "amber_band": "0"},
+    )
+    assert response.status_code == 302
+    target = MetricTarget.objects.get()
+    assert (target.cut_kind, target.cut_value, target.period_kind) == (
+        "team",
+        "Enterprise",
+        "month",
+    )

@@ -80,15 +80,71 @@ def test_the_scorecard_shows_the_target_status_of_the_whole_business_or_the_segm
     run = MetricRunFactory()
     value(run, "win_rate", DEC, Decimal("0.2"))
     value(run, "win_rate", DEC, Decimal("0.45"), cut_kind="segment", cut_value="SMB")
+    MetricTargetFactory(key="win_rate", value=Decimal("0.3"), amber_band=Decimal("0.05"))
     MetricTargetFactory(
-        key="win_rate", segment="", value=Decimal("0.3"), amber_band=Decimal("0.05")
-    )
-    MetricTargetFactory(
-        key="win_rate", segment="SMB", value=Decimal("0.4"), amber_band=Decimal("0")
+        key="win_rate",
+        cut_kind="segment",
+        cut_value="SMB",
+        value=Decimal("0.4"),
+        amber_band=Decimal("0"),
     )
     whole = row_for(pages.scorecard(run=run, period=DEC, cut=Cut()), "win_rate")
     smb = row_for(pages.scorecard(run=run, period=DEC, cut=Cut("segment", "SMB")), "win_rate")
     assert whole.status == "red" and smb.status == "green"
+
+
+@pytest.mark.django_db
+def test_a_team_target_shows_on_the_scorecards_team_cut_and_in_the_by_team_table():
+    run = MetricRunFactory()
+    for team, rate in (("Enterprise", "0.2"), ("SMB", "0.5")):
+        value(run, "win_rate", DEC, Decimal(rate), cut_kind="team", cut_value=team)
+    value(run, "win_rate", DEC, Decimal("0.35"))
+    MetricTargetFactory(key="win_rate", value=Decimal("0.3"), amber_band=Decimal("0"))
+    MetricTargetFactory(key="win_rate", cut_kind="team", cut_value="Enterprise",
+                        value=Decimal("0.25"), amber_band=Decimal("0.1"))  # fmt: skip
+
+    enterprise = pages.scorecard(run=run, period=DEC, cut=Cut("team", "Enterprise"))
+    smb = pages.scorecard(run=run, period=DEC, cut=Cut("team", "SMB"))
+    whole = pages.scorecard(run=run, period=DEC, cut=Cut())
+
+    assert row_for(enterprise, "win_rate").status == "amber"  # 0.2: within 0.1 under 0.25
+    assert row_for(smb, "win_rate").target is None  # near-miss: the whole business's is not its
+    assert row_for(whole, "win_rate").status == "green"
+    table = pages.team_view(run=run, period=DEC)
+    column = pages.TEAM_VIEW_KEYS.index("win_rate")
+    assert [(row.team, row.statuses[column]) for row in table.rows] == [
+        ("Enterprise", "amber"),
+        ("SMB", None),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_target_for_one_period_kind_wins_over_one_for_any_and_others_do_not_apply():
+    run = MetricRunFactory()
+    q4 = Period.containing(DEC.start, "quarter")
+    value(run, "new_mrr", DEC, Decimal("900"))
+    value(run, "new_mrr", q4, Decimal("2500"))
+    value(run, "win_rate", DEC, Decimal("0.3"))
+    value(run, "win_rate", q4, Decimal("0.3"))
+    MetricTargetFactory(key="new_mrr", period_kind="month", value=Decimal("1000"),
+                        amber_band=Decimal("200"))  # fmt: skip
+    MetricTargetFactory(key="new_mrr", period_kind="quarter", value=Decimal("3000"),
+                        amber_band=Decimal("0"))  # fmt: skip
+    MetricTargetFactory(key="win_rate", value=Decimal("0.25"))  # any period kind
+    MetricTargetFactory(key="win_rate", period_kind="quarter", value=Decimal("0.4"),
+                        amber_band=Decimal("0"))  # fmt: skip
+
+    month = pages.scorecard(run=run, period=DEC, cut=Cut())
+    quarter = pages.scorecard(run=run, period=q4, cut=Cut())
+    week = pages.scorecard(run=run, period=Period.containing(DEC.start, "week"), cut=Cut())
+
+    assert row_for(month, "new_mrr").status == "amber"  # 900 against the month's 1,000
+    assert row_for(quarter, "new_mrr").status == "red"  # 2,500 against the quarter's 3,000
+    assert row_for(week, "new_mrr").target is None  # no week target, none for any kind
+    assert row_for(month, "win_rate").target.value == Decimal("0.25")  # the "any" one
+    assert row_for(quarter, "win_rate").status == "red"  # the quarter's own wins
+    page = pages.metric_page(run=run, definition=catalog.BY_KEY["new_mrr"], period=q4, cut=Cut())
+    assert page.target.value == Decimal("3000") and page.status == "red"
 
 
 @pytest.mark.django_db

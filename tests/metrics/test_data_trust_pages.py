@@ -244,7 +244,9 @@ def test_the_admin_records_who_set_a_target_and_names_owners(client):
         reverse("admin:metrics_metrictarget_add"),
         {
             "key": "win_rate",
-            "segment": "",
+            "cut_kind": "all",
+            "cut_value": "",
+            "period_kind": "",
             "value": "0.3",
             "direction": "higher",
             "amber_band": "0",

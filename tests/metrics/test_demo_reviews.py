@@ -12,6 +12,8 @@ from metrics.demo import (
     DEMO_TEAMS,
     OWNERS,
     TARGET_PLACES,
+    TEAM_TARGET_PLACES,
+    demo_targets,
     seed_demo_crm,
     seed_demo_reviews,
     seed_demo_targets,
@@ -64,14 +66,45 @@ def check_every_owner_but_the_revops_manager_is_on_a_team(demo):
     assert all(row.figures[win_rate].value is not None for row in view.rows)
 
 
+def _places(period_kind: str, cut: Cut) -> dict[str, str]:
+    """The demo's targets that apply to a period kind and cut, and where they sit."""
+    places = {}
+    for target in sorted(demo_targets(), key=lambda t: t.period_kind == period_kind):
+        if target.cut == cut and target.period_kind in ("", period_kind):
+            places[target.key] = target.place  # the period kind's own wins over "any"
+    return places
+
+
 def check_the_targets_show_red_amber_and_green_on_the_scorecard(demo):
     month = last_complete("month", TODAY)
     card = pages.scorecard(run=demo["run"], period=month, cut=Cut())
-    statuses = {row.definition.key: row.status for row in card.rows if row.status}
+    rows = card.rows + card.funnel_rows
+    statuses = {row.definition.key: row.status for row in rows if row.status}
     assert set(statuses.values()) == {"red", "amber", "green"}
-    for key, status in statuses.items():
-        assert status == TARGET_PLACES[key], key
+    expected = _places("month", Cut())
+    assert statuses == {key: place for key, place in expected.items() if key in statuses}
+    # The flows' month targets show: new MRR on the headline row, leads on the funnel row.
+    assert statuses["new_mrr"] == "amber" and statuses["leads_created"] == "green"
     assert all(catalog.BY_KEY[key].higher_is_better is not None for key in TARGET_PLACES)
+    # The quarter's new MRR target is its own, not the month's.
+    quarter = last_complete("quarter", TODAY)
+    quarter_card = pages.scorecard(run=demo["run"], period=quarter, cut=Cut())
+    new_mrr = next(row for row in quarter_card.rows if row.definition.key == "new_mrr")
+    assert new_mrr.status == "green" and new_mrr.target.period_kind == "quarter"
+
+
+def check_the_teams_targets_show_on_the_team_cut_and_the_by_team_table(demo):
+    month = last_complete("month", TODAY)
+    for (key, team), place in TEAM_TARGET_PLACES.items():
+        card = pages.scorecard(run=demo["run"], period=month, cut=Cut("team", team))
+        row = next(row for row in card.rows if row.definition.key == key)
+        assert row.status == place, (key, team)
+    view = pages.team_view(run=demo["run"], period=month)
+    column = pages.TEAM_VIEW_KEYS.index("win_rate")
+    assert {row.team: row.statuses[column] for row in view.rows} == {
+        "New Business": "green",
+        "Expansion": "red",
+    }
 
 
 def check_two_past_reviews_with_decisions_and_a_carried_item(demo):
@@ -104,14 +137,18 @@ def check_seeding_the_reviews_again_adds_nothing(demo):
     assert (Decision.objects.count(), ActionItem.objects.count(), WeeklyReview.objects.count()) == (
         before
     )
-    targets = list(MetricTarget.objects.order_by("key").values_list("key", "value"))
+    targets = sorted(MetricTarget.objects.values_list("key", "cut_value", "period_kind", "value"))
+    assert len(targets) == len(demo_targets())
     seed_demo_targets(demo["run"], today=TODAY)
-    assert list(MetricTarget.objects.order_by("key").values_list("key", "value")) == targets
+    assert sorted(MetricTarget.objects.values_list("key", "cut_value", "period_kind", "value")) == (
+        targets
+    )
 
 
 def test_the_demo_has_teams_targets_and_two_past_reviews(demo):
     """One test over one computed demo (each check is a function above)."""
     check_every_owner_but_the_revops_manager_is_on_a_team(demo)
     check_the_targets_show_red_amber_and_green_on_the_scorecard(demo)
+    check_the_teams_targets_show_on_the_team_cut_and_the_by_team_table(demo)
     check_two_past_reviews_with_decisions_and_a_carried_item(demo)
     check_seeding_the_reviews_again_adds_nothing(demo)

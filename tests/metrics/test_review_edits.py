@@ -176,22 +176,63 @@ def test_the_owner_picker_lists_active_users_and_is_bounded(review, manager, mon
     assert logged_in(manager).post(BASE + "items/", data).status_code == 400
 
 
-def test_the_list_costs_the_same_queries_for_3_or_30_reviews(manager):
+def _weeks(count: int) -> list[Period]:
+    weeks = [Period.week(2025, 1)]
+    while len(weeks) < count:
+        weeks.append(weeks[-1].next())
+    return weeks
+
+
+def test_the_list_costs_the_same_queries_for_3_or_30_reviews_on_any_page(manager):
     run_with_arr(1000)
     client = logged_in(manager)
-    first = Period.week(2025, 1)
-    weeks = [first]
-    while len(weeks) < 30:
-        weeks.append(weeks[-1].next())
+    weeks = _weeks(30)
     for week in weeks[:3]:
         reviews.open_review(week=week, by=manager)
     small = page_queries(client, REVIEW_LIST)
     for week in weeks[3:]:
         reviews.open_review(week=week, by=make_user(f"opener-{week.code()}"))
     large = page_queries(client, REVIEW_LIST)
-    assert len(client.get(REVIEW_LIST).context["reviews"]) == 30
-    assert small == large
+    older = page_queries(client, f"{REVIEW_LIST}?before={weeks[4].code()}")
+    assert small == large == older
     assert_within_budget(REVIEW_LIST, large)
+
+
+def test_the_list_pages_newest_first_through_every_review(manager, monkeypatch):
+    run_with_arr(1000)
+    client = logged_in(manager)
+    weeks = _weeks(7)
+    for week in weeks:
+        reviews.open_review(week=week, by=manager)
+    monkeypatch.setattr(reviews, "REVIEWS_PER_PAGE", 3)
+
+    listed, url = [], REVIEW_LIST
+    for _ in range(5):
+        response = client.get(url)
+        assert response.status_code == 200
+        listed.append([r.week for r in response.context["reviews"]])
+        older = response.context["older_than"]
+        if older is None:
+            break
+        url = f"{REVIEW_LIST}?before={older}"
+        assert f'href="{url}"' in response.content.decode()
+    codes = [w.code() for w in reversed(weeks)]
+    assert listed == [codes[:3], codes[3:6], codes[6:]]
+
+
+@pytest.mark.parametrize("before", ["2025-13", "W05", "2025-W99", "x" * 40])
+def test_a_bad_page_cursor_answers_400(manager, before):
+    assert logged_in(manager).get(REVIEW_LIST, {"before": before}).status_code == 400
+
+
+def test_a_sales_user_without_staff_rights_is_offered_and_given_an_action_item(review, manager):
+    sales = make_user("sales-rep")  # not is_staff: no admin, but a member of staff all the same
+    assert not sales.is_staff
+    client = logged_in(manager)
+    assert sales in client.get(BASE).context["owners"]
+    data = {"text": "Call Acme", "owner": sales.pk, "due_date": "2026-12-04"}
+    assert client.post(BASE + "items/", data).status_code == 302
+    assert ActionItem.objects.get(text="Call Acme").owner == sales
 
 
 def test_the_playbook_success_metrics_section_links_to_the_reviews(manager):

@@ -133,6 +133,21 @@ class TestOneSeeding:
         )
         assert "Revisions added: 3" in seeded_once.output
 
+    def test_the_data_page_has_the_sown_data_quality_problems_to_show(self, seeded_once):
+        from metrics.models import DataFinding
+
+        found = set(DataFinding.objects.filter(count__gt=0).values_list("code", flat=True))
+        assert {
+            "duplicate_account_names",
+            "opportunities_without_source",
+            "closed_before_created",
+            "open_past_close_date",
+            "duplicate_leads_by_email",
+            "converted_leads_without_account",
+            "subscriptions_never_won",
+        } <= found
+        assert "Data-quality check" in seeded_once.output
+
     def test_running_it_twice_adds_nothing_the_second_time(self, settings, seeded_once):
         counts = (get_user_model().objects.count(), Revision.objects.count())
         output = seed(settings, seeded_once.content)

@@ -4,8 +4,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics import queueing
-from metrics.demo import seed_demo_crm, seed_demo_reviews, seed_demo_targets, seed_demo_teams
+from metrics import quality_checks, queueing
+from metrics.demo import (
+    seed_demo_crm,
+    seed_demo_problems,
+    seed_demo_reviews,
+    seed_demo_targets,
+    seed_demo_teams,
+)
 from metrics.services import compute_now
 from playbook.seeding import DEMO_DIR, DemoContentError, seed_playbook
 
@@ -45,6 +51,8 @@ class Command(BaseCommand):
             f"{crm.opportunities} opportunities, {crm.subscriptions} subscriptions, "
             f"{crm.spend} spend rows, {crm.forecasts} forecasts, {crm.leads} leads."
         )
+        problems = seed_demo_problems()
+        self.stdout.write(f"Data-quality problems sown for the Data page: {problems} records.")
         teams = seed_demo_teams()
         run = compute_now(trigger="command")
         self.stdout.write(f"Metrics computed: run {run.pk} {run.status}.")
@@ -60,5 +68,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Weekly review demo data: {teams} owners on teams, {targets} targets, "
             f"{reviews} past review(s) seeded."
+        )
+        check = quality_checks.check_now()
+        found = check.findings.filter(count__gt=0).count()
+        self.stdout.write(
+            f"Data-quality check {check.pk} {check.status}: {found} kinds of problem."
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
