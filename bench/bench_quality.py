@@ -1,5 +1,6 @@
 """How long the data-quality check takes: every finding of metrics/quality.py over a synthetic
-book of 100,000 opportunities (and 20,000 accounts, 30,000 subscriptions), with problems sown in.
+book of 100,000 opportunities (and 20,000 accounts, 30,000 subscriptions, 50,000 leads), with
+problems sown in.
 
     .venv/bin/python bench/bench_quality.py [--opportunities 100000]
     DATABASE_URL=postgres://... .venv/bin/python bench/bench_quality.py   # an EMPTY database
@@ -33,7 +34,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from metrics import quality  # noqa: E402
-from metrics.models import Account, Opportunity, Subscription  # noqa: E402
+from metrics.models import Account, Lead, Opportunity, Subscription  # noqa: E402
 
 TODAY = date(2026, 11, 15)
 SUFFIXES = ["", " Inc", ", Inc.", " Ltd", " GmbH", " S.A."]
@@ -72,6 +73,32 @@ def add_book(first: int, opportunities: int, rng: random.Random) -> None:
             ))  # fmt: skip
     Opportunity.objects.bulk_create(rows, batch_size=2000)
     Subscription.objects.bulk_create(subscriptions, batch_size=2000)
+    # One lead per two opportunities: one in 40 an e-mail typed again (another case, a space),
+    # one in 8 converted, a few of those without the account they became.
+    leads = []
+    for n in range(first // 2, (first + opportunities) // 2):
+        created = date(2024, 1, 1) + timedelta(days=rng.randrange(900))
+        converted = created + timedelta(days=rng.randrange(1, 90)) if n % 8 == 0 else None
+        email = f"person{n - 1 if n % 40 == 0 else n}@example.com"
+        leads.append(Lead(
+            external_id=f"L-{n}", email=email.upper() if n % 40 == 0 else email,
+            created_date=created, converted_date=converted,
+            account=None if n % 24 == 0 else accounts[(n * 2 - first) // 5],
+        ))  # fmt: skip
+    Lead.objects.bulk_create(leads, batch_size=2000)
+
+
+def slowest(count: int = 3) -> list[tuple[str, float]]:
+    """The findings that take longest to count (with their impact), slowest first."""
+    timings = []
+    for kind in quality.FINDINGS:
+        started = time.perf_counter()
+        records = kind.records(TODAY)
+        found = records.count()
+        if kind.impact and found:
+            kind.impact(records, found, TODAY)
+        timings.append((kind.code, time.perf_counter() - started))
+    return sorted(timings, key=lambda timing: -timing[1])[:count]
 
 
 def measure() -> tuple[float, int, dict]:
@@ -104,6 +131,9 @@ def main() -> None:
     print("findings at the larger size:")
     for code, count in large[2].items():
         print(f"  {code}: {count:,}")
+    print("slowest findings at the larger size:")
+    for code, seconds in slowest():
+        print(f"  {code}: {seconds:.2f} s")
     print(f"time ratio: {large[0] / small[0]:.1f}× for 4× the records; queries equal: "
           f"{small[1] == large[1]}")  # fmt: skip
 

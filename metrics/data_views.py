@@ -16,6 +16,7 @@ from .csv_export import csv_response
 from .drilldown import RecordTable
 from .forms import MetricOwnerForm
 from .freshness import freshness, stale_after
+from .keyset import keyset_page
 from .models import DataFinding, QualityCheck
 from .params import BadRequest
 from .permissions import can_accept_findings, can_run_quality_check, can_set_metric_owner
@@ -80,7 +81,7 @@ def _after(request) -> int | None:
 def finding_records(request, code: str):
     kind = _finding_kind(code)
     table = _table(kind, timezone.localdate())
-    page = quality.records_after(kind, table.queryset, _after(request), FINDING_ROWS_PER_PAGE)
+    page = keyset_page(table.queryset, after=_after(request), size=FINDING_ROWS_PER_PAGE)
     context = {
         "kind": kind,
         "stored": DataFinding.objects.filter(code=code).first(),

@@ -1,8 +1,8 @@
 """Data-quality findings: each a definition (code, title, why it matters, the metrics it touches,
 the queryset of the offending records, the drill-down's columns and order, and optionally an
 `impact`: one sentence saying how much of a metric it touches). `FINDINGS` is the table of them,
-in the Data page's order; counting (`evaluate`), the drill-down (`records_after`) and the CSV
-read every finding the same way.
+in the Data page's order; counting (`evaluate`), the drill-down (keyset pages of
+`FindingKind.queryset`, metrics/keyset.py) and the CSV read every finding the same way.
 
 The records are found in the database (GROUP BY the match keys, comparisons of columns):
 counting a finding and its impact costs the same few queries whatever the number of records,
@@ -27,7 +27,6 @@ from django.utils import timezone
 from . import calculations, drilldown
 from .cuts import ALL_CUT
 from .models import Account, Lead, Opportunity, Subscription
-from .params import BadRequest
 from .periods import QUARTER, Period, last_complete
 
 Columns = list[tuple[str, str]]  # (attribute, heading), as in drilldown.RecordTable
@@ -77,7 +76,7 @@ class FindingKind:
     metric_keys: tuple[str, ...]
     records: Records
     columns: Columns
-    order: tuple[str, ...] = ("pk",)  # the drill-down's order; ends with "pk" (keyset paging)
+    order: tuple[str, ...] = ("pk",)  # the drill-down's order; ends with "pk" (keyset.py)
     impact: Impact | None = None
     related: tuple[str, ...] = ("account",)  # select_related for the drill-down's columns
 
@@ -477,36 +476,6 @@ FINDINGS: tuple[FindingKind, ...] = (
         impact=_converted_without_account_impact,
     ),
 )
-
-
-# --- A finding's records, page by page ----------------------------------------------------------
-
-
-@dataclass
-class RecordsPage:
-    objects: list
-    next_after: int | None  # the last listed record's pk, when more follow
-
-
-def records_after(
-    kind: FindingKind, queryset: QuerySet, after: int | None, size: int
-) -> RecordsPage:
-    """The `size` records that follow record `after` in the finding's order (keyset paging:
-    the same cost on the last page as on the first, whatever the number of records)."""
-    if after is not None:
-        # Read through the finding's own queryset: its order may be an annotation (email_key).
-        cursor = queryset.filter(pk=after).values(*kind.order).first()
-        if cursor is None:
-            raise BadRequest("That record is no longer listed: start from the first page.")
-        *leading, _pk = kind.order
-        condition = Q(pk__gt=after)
-        for name in reversed(leading):
-            condition = Q(**{f"{name}__gt": cursor[name]}) | (Q(**{name: cursor[name]}) & condition)
-        queryset = queryset.filter(condition)
-    objects = list(queryset[: size + 1])
-    more = len(objects) > size
-    objects = objects[:size]
-    return RecordsPage(objects=objects, next_after=objects[-1].pk if more else None)
 
 
 # --- Running them ---------------------------------------------------------------------------------

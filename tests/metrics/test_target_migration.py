@@ -1,4 +1,4 @@
-"""Migration 0016: a segment's target becomes the same target on the segment cut, for any
+"""Migration 0017: a segment's target becomes the same target on the segment cut, for any
 period kind; the whole business's stays on the "all" cut."""
 
 from decimal import Decimal
@@ -13,7 +13,7 @@ from metrics.models import MetricTarget
 @pytest.mark.django_db(transaction=True)
 def test_segment_targets_become_segment_cut_targets():
     executor = MigrationExecutor(connection)
-    before = [("metrics", "0015_lead_email_queued_job")]
+    before = [("metrics", "0016_lead_email_queued_job")]
     executor.migrate(before)
     OldTarget = executor.loader.project_state(before).apps.get_model("metrics", "MetricTarget")
     for segment, number in (("", "0.3"), ("SMB", "0.4")):

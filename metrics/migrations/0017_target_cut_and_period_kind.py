@@ -22,7 +22,7 @@ def cuts_to_segment_targets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0015_lead_email_queued_job"),
+        ("metrics", "0016_lead_email_queued_job"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
