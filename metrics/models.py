@@ -467,8 +467,9 @@ class Lead(models.Model):
 
     external_id = models.CharField(max_length=255, unique=True)
     created_date = models.DateField()
-    # As the CRM has it; not needed by any metric, read by the "duplicate leads" finding.
-    email = models.CharField(max_length=254, blank=True)
+    # As the CRM has it; not needed by any metric, read by the "duplicate leads" finding. The
+    # database default serves writers that name their columns (COPY loads: bench/synthetic.py).
+    email = models.CharField(max_length=254, blank=True, default="", db_default="")
     source = models.CharField(max_length=100, blank=True, help_text="The channel cut.")
     owner = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=100, blank=True, help_text="As the CRM says it.")

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='lead',
             name='email',
-            field=models.CharField(blank=True, max_length=254),
+            field=models.CharField(blank=True, db_default='', default='', max_length=254),
         ),
         migrations.AlterField(
             model_name='metricrun',
