@@ -84,7 +84,8 @@ class RecordTable:
         def cell(value) -> str:
             if value is None:
                 return ""
-            key = (type(value), value)
+            # By text, not by value: Decimal("0") == Decimal("0.00") but they show differently.
+            key = (type(value), str(value))
             if key not in shown:
                 shown[key] = conditional_escape(localize(template_localtime(value)))
             return shown[key]
