@@ -19,6 +19,11 @@ from decimal import Decimal
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.core.validators import (
+    DecimalValidator,
+    MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 
 from .columns import Plan
@@ -288,7 +293,8 @@ class FieldRules:
     def __init__(self, kind: RecordKind):
         model_fields = [kind.model._meta.get_field(name) for name in kind.fields]
         self.fields = {field.name: field for field in model_fields if not field.is_relation}
-        # (name, max length, the choices or None, blank allowed) of each text field
+        plain = [field for field in self.fields.values() if _plain(field)]
+        # (name, max length, the choices or None, blank allowed) of each plain text field
         self.texts = [
             (
                 field.name,
@@ -296,14 +302,17 @@ class FieldRules:
                 {value for value, _ in field.flatchoices} if field.choices else None,
                 field.blank,
             )
-            for field in self.fields.values()
+            for field in plain
             if isinstance(field, models.CharField)
         ]
-        self.required_others = [
+        # Plain dates and amounts: only a blank one can break a rule.
+        self.required = [
             field.name
-            for field in self.fields.values()
+            for field in plain
             if not isinstance(field, models.CharField) and not field.blank
         ]
+        # Any other field (an e-mail address, one with validators of its own): always cleaned.
+        self.others = [field for field in self.fields.values() if not _plain(field)]
 
     def errors(self, plan: Plan, line: int, values: Values) -> list[RowError]:
         unclear = [
@@ -316,7 +325,12 @@ class FieldRules:
                 or (not value and blank)
             )
         ]
-        unclear += [name for name in self.required_others if values[name] is None]
+        unclear += [name for name in self.required if values[name] is None]
+        unclear += [
+            field.name
+            for field in self.others
+            if not (field.blank and values[field.name] in field.empty_values)
+        ]
         errors = []
         for name in unclear:
             field, value = self.fields[name], values[name]
@@ -332,6 +346,17 @@ class FieldRules:
                     )
                 )
         return errors
+
+
+# The validators the fast path of FieldRules stands for: lengths (checked there), NUL bytes
+# (_Row.raw refuses them), MONEY's digits (values.parse_money bounds them).
+_COVERED_VALIDATORS = (MaxLengthValidator, ProhibitNullCharactersValidator, DecimalValidator)
+
+
+def _plain(field: models.Field) -> bool:
+    return isinstance(field, models.CharField | models.DateField | models.DecimalField) and all(
+        isinstance(validator, _COVERED_VALIDATORS) for validator in field.validators
+    )
 
 
 @cache

@@ -158,3 +158,43 @@ def test_the_rows_are_validated_and_staged_as_the_file_is_read_never_held_whole(
     # At most one statement's rows (a chunk on SQLite, COPY_CHUNKS chunks on PostgreSQL) and a
     # read-ahead of 8 KiB (about a hundred lines).
     assert made_when_a_chunk_was_done[0] <= COPY_CHUNKS * CHUNK + 200 < 2_000
+
+
+# --- The model's field rules, checked without model instances (rows.FieldRules) -------------
+
+
+def test_a_text_longer_than_its_field_gets_the_models_own_message(accounts):
+    long_name = "x" * 300
+    data = (
+        "external_id,account,name,status,created_date\n"
+        f"O1,ACC1,{long_name},open,2024-01-01\n"
+        "O2,ACC1,short,open,2024-01-01\n"
+    ).encode()
+    outcome = _import(data)
+
+    assert [(e.line, e.column, e.reason) for e in outcome.errors] == [
+        (2, "name", "Ensure this value has at most 255 characters (it has 300).")
+    ]
+
+
+class _Columns:
+    """A plan's column names, as FieldRules reports them (each field read from its own name)."""
+
+    def column_name(self, fieldname: str) -> str:
+        return fieldname
+
+
+def test_a_field_with_validators_of_its_own_is_cleaned_by_its_model_field():
+    from django.contrib.auth.models import User
+
+    from metrics.importing.rows import FieldRules
+    from metrics.importing.schema import RecordKind
+
+    people = RecordKind(
+        name="people", model=User, fields=("username", "email"), required=(), key=("username",)
+    )
+    rules = FieldRules(people)
+
+    [error] = rules.errors(_Columns(), 7, {"username": "ann", "email": "not an address"})
+    assert (error.line, error.column, error.reason) == (7, "email", "Enter a valid email address.")
+    assert rules.errors(_Columns(), 8, {"username": "bob", "email": ""}) == []  # blank allowed
