@@ -233,6 +233,10 @@ class MetricRun(QueuedJob):
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     attempts = models.PositiveIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    # The days the records changed since the latest run, as [first day, first day after or
+    # null] ranges (metrics/incremental.py): the run recomputes only the periods they overlap.
+    # Null: unknown (every period).
+    changes = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,11 +13,11 @@ import time
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import calculations, catalog, queueing, signals
+from . import calculations, catalog, incremental, queueing, run_values, signals
 from .cuts import Cut
 from .models import (
     Forecast,
@@ -45,8 +45,11 @@ KEEP_SUCCEEDED_RUNS = 3
 _A_WEEK = timedelta(days=7)
 
 
-def request_recompute(*, trigger: str, requested_by=None) -> MetricRun:
+def request_recompute(*, trigger: str, requested_by=None, changes: list | None = None) -> MetricRun:
     """The queued run that will recompute every metric; sent to the workers on commit.
+
+    `changes`: the date ranges the records changed in (metrics/incremental.py), so that the
+    run computes only the periods they can move; None (unknown): every period.
 
     Coalesced: at most one run waits in the queue (a database constraint), and it computes
     from the records as they are when it starts, so it covers every import that finished
@@ -66,9 +69,13 @@ def request_recompute(*, trigger: str, requested_by=None) -> MetricRun:
                     .first()
                 )
                 if waiting is not None:
+                    combined = incremental.union(waiting.changes, changes)
+                    if combined != waiting.changes:
+                        waiting.changes = combined
+                        waiting.save(update_fields=["changes"])
                     queueing.send_again_if_lost(queueing.COMPUTE_METRICS_RUN, MetricRun, waiting.pk)
                     return waiting
-                run = MetricRun(trigger=trigger, requested_by=requested_by)
+                run = MetricRun(trigger=trigger, requested_by=requested_by, changes=changes)
                 # The one-queued-run constraint is the database's to enforce, at the insert.
                 run.full_clean(validate_constraints=False)
                 run.save()
@@ -154,60 +161,6 @@ def _pause_between_periods() -> None:
         time.sleep(delay)
 
 
-VALUE_COLUMNS = (  # the run first
-    "run_id",
-    "key",
-    "period_kind",
-    "period_start",
-    "period_end",
-    "cut_kind",
-    "cut_value",
-    "value",
-    "numerator",
-    "denominator",
-    "undefined_reason",
-)
-
-
-def _store(run: MetricRun, period: Period, computed: dict) -> None:
-    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one statement.
-
-    A row an overlapping attempt already wrote is the same figure: skipped (ON CONFLICT). Not
-    bulk_create: building model objects and its SQL took most of a run's time; the values go in
-    as the model would write them (decimals as Decimal, dates as the backend adapts them).
-    """
-    table = MetricValue._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(VALUE_COLUMNS))
-    start = connection.ops.adapt_datefield_value(period.start)
-    end = connection.ops.adapt_datefield_value(period.end)
-    rows = [
-        (
-            run.pk,
-            key,
-            period.kind,
-            start,
-            end,
-            cut.kind,
-            cut.value,
-            figure.value,
-            figure.numerator,
-            figure.denominator,
-            figure.undefined_reason,
-        )
-        for cut, figures in computed.items()
-        for key, figure in figures.items()
-    ]
-    # One transaction: outside one, each row would be a commit of its own.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            # Table and column names from the model; every value is a parameter.
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-            "ON CONFLICT DO NOTHING",
-            rows,
-        )
-
-
 def stale_after() -> timedelta:
     """A run "running" for longer than this was killed: the hard time limit ends any task sooner."""
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300)
@@ -245,37 +198,21 @@ def _claim(run_id: int) -> int | None:
         return attempt
 
 
-def _carry_over(run: MetricRun, source: MetricRun, period: Period) -> None:
-    """Copy every value of `source` but those of `period` into `run`, in the database."""
-    listed = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS[1:])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Column names from the model; every value is a parameter.
-            f"INSERT INTO {MetricValue._meta.db_table} (run_id, {listed}) "  # noqa: S608
-            f"SELECT %s, {listed} FROM {MetricValue._meta.db_table} "
-            "WHERE run_id = %s AND NOT (period_start = %s AND period_end = %s)",
-            [
-                run.pk,
-                source.pk,
-                connection.ops.adapt_datefield_value(period.start),
-                connection.ops.adapt_datefield_value(period.end),
-            ],
-        )
-
-
 def compute_run(
     *,
     run_id: int,
     today: date | None = None,
     extra_period: Period | None = None,
     only_period: Period | None = None,
+    full: bool = False,
 ) -> bool:
     """Compute every metric for every covered period and cut into the run; idempotent.
 
-    With `only_period`, compute that period alone and carry every other value over from the
-    latest succeeded run (so pages keep their history); with no such run, compute everything.
-    A redelivered run deletes its own partial values first; a succeeded run is left alone.
-    Returns True when this call completed the run.
+    Incremental (metrics/incremental.py) unless `full`: when every change since the latest
+    succeeded run is known, only the periods they can move are computed, and the others'
+    values copied from that run. `only_period` is computed too (the command's --period); with
+    nothing else changed, it is the only one. A redelivered run deletes its own partial values
+    first; a succeeded run is left alone. Returns True when this call completed the run.
     """
     attempt = _claim(run_id)
     if attempt is None:
@@ -284,24 +221,25 @@ def compute_run(
     current = MetricRun.objects.filter(pk=run_id, attempts=attempt)
     try:
         MetricValue.objects.filter(run_id=run_id).delete()
-        previous = (
-            MetricRun.objects.filter(status=MetricRun.Status.SUCCEEDED)
-            .order_by("-finished_at", "-pk")
-            .first()
-            if only_period is not None
-            else None
-        )
-        if previous is not None:
-            _carry_over(run, previous, only_period)
-            periods = [only_period]
-        else:
-            periods = periods_to_compute(today=today, extra=extra_period or only_period)
+        periods = periods_to_compute(today=today, extra=extra_period or only_period)
         cuts = cuts_to_compute()
+        base, computing = (None, periods) if full else incremental.plan(run, periods, cuts)
+        if base is not None:
+            if only_period is not None and only_period not in computing:
+                computing.append(only_period)
+            run_values.carry_over(run, base, [p for p in periods if p not in computing])
+        logger.info(
+            "Metric run %s computes %s of %s periods%s.",
+            run_id,
+            len(computing),
+            len(periods),
+            f" (the others from run {base.pk})" if base is not None else "",
+        )
         # Every period and cut at once: a dozen queries, however many periods and cut values.
-        computed = calculations.compute_many(periods, cuts)
-        for index, period in enumerate(periods, start=1):
-            _store(run, period, {cut: computed[period, cut] for cut in cuts})
-            if not current.update(progress=min(99, index * 100 // len(periods))):
+        computed = calculations.compute_many(computing, cuts)
+        for index, period in enumerate(computing, start=1):
+            run_values.store(run, period, {cut: computed[period, cut] for cut in cuts})
+            if not current.update(progress=min(99, index * 100 // len(computing))):
                 raise Superseded
             _pause_between_periods()
         if not current.filter(status=MetricRun.Status.RUNNING).update(
@@ -356,8 +294,9 @@ def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
 def compute_now(
     *, trigger: str, requested_by=None, period: Period | None = None, only: bool = False
 ) -> MetricRun:
-    """Compute a run here and now (the command, the demo); `period` is added if not covered,
-    or with `only` computed alone (the other periods carried over from the latest run).
+    """Compute a run here and now (the command, the demo): every period (`period` added if not
+    covered), or with `only` that period and what changed since the latest run (the other
+    periods carried over from it).
 
     Not queued, so it neither waits for nor replaces a queued run: it is running at once.
     """
@@ -368,13 +307,14 @@ def compute_now(
         status=MetricRun.Status.RUNNING,
         enqueued_at=now,
         started_at=now,
+        changes=[],  # requested for no change of records of its own
     )
     run.full_clean()
     run.save()
     if only and period is not None:
         compute_run(run_id=run.pk, only_period=period)
     else:
-        compute_run(run_id=run.pk, extra_period=period)
+        compute_run(run_id=run.pk, extra_period=period, full=True)
     run.refresh_from_db()
     return run
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from metrics import queueing
 from metrics.freshness import record_import
+from metrics.incremental import ImportChanges
 from metrics.models import ImportJob, QualityCheck, RecordImport
 from metrics.permissions import can_import, can_open_import_job
 from metrics.quality_checks import request_check
@@ -119,7 +120,10 @@ def import_records(
         staged.drop()
         return outcome
     with transaction.atomic():  # the records, the accounts they name and the note, or nothing
+        # Their stored state before and after the write: the periods the next run recomputes.
+        changes = ImportChanges(options.kind, staging.STAGING, staged.rows_valid)
         outcome.rows_written = staged.write()
+        changed = changes.ranges()
         record_import(
             kind=options.kind,
             rows_written=outcome.rows_written,
@@ -128,7 +132,7 @@ def import_records(
             job=job,
         )
     staged.drop()
-    request_recompute(trigger="import", requested_by=requested_by)
+    request_recompute(trigger="import", requested_by=requested_by, changes=changed)
     request_check(trigger=QualityCheck.Trigger.IMPORT, requested_by=requested_by)
     outcome.recompute_requested = True
     return outcome

@@ -2,8 +2,7 @@
 cut at a time, a query count that grows with neither, and `compute_metrics --period P` computing
 P alone."""
 
-import random
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 
@@ -17,105 +16,17 @@ from metrics.calculations import compute_all, compute_many
 from metrics.cuts import Cut
 from metrics.models import (
     Account,
-    Forecast,
-    Lead,
     MetricRun,
     MetricValue,
     Opportunity,
-    Spend,
-    Subscription,
-    Team,
 )
 from metrics.periods import Period, parse
-from metrics.services import VALUE_COLUMNS, cuts_to_compute
+from metrics.run_values import VALUE_COLUMNS
+from metrics.services import cuts_to_compute
+
+from .factories import make_book
 
 pytestmark = pytest.mark.django_db
-
-
-def make_book(accounts: int, seed: int = 7) -> None:
-    """A small company over 2017 with every kind of record (leads too) and every cut kind."""
-    rng = random.Random(seed)
-    made = Account.objects.bulk_create(
-        Account(
-            external_id=f"B{n}",
-            name=f"B{n}",
-            segment=rng.choice(["SMB", "Enterprise", ""]),
-            industry=rng.choice(["Health", "Retail", ""]),
-        )
-        for n in range(accounts)
-    )
-    opportunities, subscriptions = [], []
-    for n, account in enumerate(made):
-        for k in range(3):
-            created = date(2017, 1, 1) + timedelta(days=rng.randint(0, 300))
-            status = rng.choice(["won", "won", "lost", "open"])
-            opportunities.append(
-                Opportunity(
-                    external_id=f"B{n}-O{k}",
-                    account=account if rng.random() > 0.1 else None,
-                    owner=rng.choice(["Ana", "Bo", "Cy", ""]),
-                    status=status,
-                    type=rng.choice(["new_business", "renewal"]),
-                    created_date=created,
-                    close_date=None
-                    if status == "open"
-                    else created + timedelta(days=rng.randint(0, 90)),
-                    amount=None if rng.random() < 0.1 else Decimal(rng.randint(1, 900000)) / 100,
-                    source=rng.choice(["Events", "Referral", ""]),
-                )
-            )
-        for k in range(2):
-            start = date(2017, 1, 1) + timedelta(days=rng.randint(0, 300))
-            end = start + timedelta(days=rng.randint(1, 200)) if rng.random() < 0.5 else None
-            subscriptions.append(
-                Subscription(
-                    external_id=f"B{n}-S{k}",
-                    account=account,
-                    mrr=Decimal(rng.randint(1, 90000)) / 100,
-                    start_date=start,
-                    end_date=end,
-                )
-            )
-    Opportunity.objects.bulk_create(opportunities)
-    Subscription.objects.bulk_create(subscriptions)
-    Spend.objects.bulk_create(
-        Spend(
-            month=date(2017, month, 1),
-            channel=channel,
-            category="marketing",
-            amount=Decimal("1234.56"),
-        )
-        for month in range(1, 13)
-        for channel in ["Events", "Referral", "Paid"]
-    )
-    Spend.objects.create(month=date(2017, 6, 1), channel="Events", category="sales", amount=99)
-    leads = []
-    for n in range(accounts * 3):
-        created = date(2017, 1, 1) + timedelta(days=rng.randint(0, 330))
-        qualified = created + timedelta(days=rng.randint(0, 20)) if rng.random() < 0.6 else None
-        converted = (
-            qualified + timedelta(days=rng.randint(0, 40))
-            if qualified and rng.random() < 0.5
-            else None
-        )
-        leads.append(
-            Lead(
-                external_id=f"B-L{n}",
-                created_date=created,
-                source=rng.choice(["Events", "Webinar", ""]),
-                qualified_date=qualified,
-                converted_date=converted,
-            )
-        )
-    Lead.objects.bulk_create(leads)
-    Forecast.objects.create(
-        period_start=date(2017, 6, 1),
-        period_end=date(2017, 6, 30),
-        amount=Decimal(50000),
-        recorded_on=date(2017, 5, 20),
-    )
-    Team.objects.create(owner="Ana", team="East")
-    Team.objects.create(owner="Bo", team="West")
 
 
 MONTHS = [Period.month(2017, m) for m in range(1, 13)]

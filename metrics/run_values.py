@@ -1,0 +1,89 @@
+"""A run's values in the database: each computed period's figures written in one statement, the
+periods an incremental run did not compute copied from an earlier run in another."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+
+from .models import MetricRun, MetricValue
+from .periods import Period
+
+TABLE = MetricValue._meta.db_table
+
+VALUE_COLUMNS = (  # the run first
+    "run_id",
+    "key",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "cut_kind",
+    "cut_value",
+    "value",
+    "numerator",
+    "denominator",
+    "undefined_reason",
+)
+
+
+def store(run: MetricRun, period: Period, computed: dict) -> None:
+    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one statement.
+
+    A row an overlapping attempt already wrote is the same figure: skipped (ON CONFLICT). Not
+    bulk_create: building model objects and its SQL took most of a run's time; the values go in
+    as the model would write them (decimals as Decimal, dates as the backend adapts them).
+    """
+    columns = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(VALUE_COLUMNS))
+    start = connection.ops.adapt_datefield_value(period.start)
+    end = connection.ops.adapt_datefield_value(period.end)
+    rows = [
+        (
+            run.pk,
+            key,
+            period.kind,
+            start,
+            end,
+            cut.kind,
+            cut.value,
+            figure.value,
+            figure.numerator,
+            figure.denominator,
+            figure.undefined_reason,
+        )
+        for cut, figures in computed.items()
+        for key, figure in figures.items()
+    ]
+    # One transaction: outside one, each row would be a commit of its own.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            # Table and column names from the model; every value is a parameter.
+            f"INSERT INTO {TABLE} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+
+def carry_over(run: MetricRun, source: MetricRun, periods: Sequence[Period]) -> None:
+    """Copy `source`'s values of these periods into `run`, in the database (one statement)."""
+    if not periods:
+        return
+    listed = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS[1:])
+    which = " OR ".join(
+        ["(period_kind = %s AND period_start = %s AND period_end = %s)"] * len(periods)
+    )
+    params: list = [run.pk, source.pk]
+    for period in periods:
+        params += [
+            period.kind,
+            connection.ops.adapt_datefield_value(period.start),
+            connection.ops.adapt_datefield_value(period.end),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Column names from the model; every value is a parameter.
+            f"INSERT INTO {TABLE} (run_id, {listed}) "  # noqa: S608
+            f"SELECT %s, {listed} FROM {TABLE} WHERE run_id = %s AND ({which})",
+            params,
+        )
