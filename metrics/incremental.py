@@ -298,8 +298,9 @@ _KINDS = {
 
 
 def plan(run: MetricRun, periods: Sequence[Period], cuts: Sequence[Cut]):
-    """(the run to copy values from, the periods to compute): (None, every period) unless every
-    change since the latest succeeded run is known and the cut values are the same."""
+    """(the run to copy values from, the periods to compute, the run's periods not to copy):
+    (None, every period, []) unless every change since the latest succeeded run is known and
+    the cut values are the same."""
     base = (
         MetricRun.objects.filter(status=MetricRun.Status.SUCCEEDED, started_at__isnull=False)
         .exclude(pk=run.pk)
@@ -307,7 +308,7 @@ def plan(run: MetricRun, periods: Sequence[Period], cuts: Sequence[Cut]):
         .first()
     )
     if base is None:
-        return None, list(periods)
+        return None, list(periods), []
     # Every run not started before the base began was requested for changes it may not hold
     # (failed, or still to come): their changes are recomputed here too.
     pending = MetricRun.objects.filter(
@@ -316,15 +317,22 @@ def plan(run: MetricRun, periods: Sequence[Period], cuts: Sequence[Cut]):
     ranges: list[Range] = []
     for changes in pending:
         if changes is None:
-            return None, list(periods)
+            return None, list(periods), []
         ranges += from_json(changes)
     stored = base.values.values_list("cut_kind", "cut_value").distinct()
     if set(stored) != {(cut.kind, cut.value) for cut in cuts}:
-        return None, list(periods)
+        return None, list(periods), []
     have = set(base.values.values_list("period_kind", "period_start", "period_end").distinct())
     ranges = merged(ranges)
-    return base, [
+    computing = [
         period
         for period in periods
         if (period.kind, period.start, period.end) not in have or overlaps(period, ranges)
     ]
+    return base, computing, _not_covered(have, periods)
+
+
+def _not_covered(have: set, periods: Sequence[Period]) -> list[Period]:
+    """The base run's periods the run no longer covers (the recent weeks moved on)."""
+    covered = {(period.kind, period.start, period.end) for period in periods}
+    return [Period(start, end, kind) for kind, start, end in have - covered]

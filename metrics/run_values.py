@@ -65,25 +65,23 @@ def store(run: MetricRun, period: Period, computed: dict) -> None:
         )
 
 
-def carry_over(run: MetricRun, source: MetricRun, periods: Sequence[Period]) -> None:
-    """Copy `source`'s values of these periods into `run`, in the database (one statement)."""
-    if not periods:
-        return
+def carry_over(run: MetricRun, source: MetricRun, skipped: Sequence[Period]) -> None:
+    """Copy every value of `source` into `run` but those of the `skipped` periods (the ones the
+    run computes, and those it no longer covers), in the database: one statement."""
     listed = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS[1:])
-    which = " OR ".join(
-        ["(period_kind = %s AND period_start = %s AND period_end = %s)"] * len(periods)
-    )
+    period = "(period_kind = %s AND period_start = %s AND period_end = %s)"
     params: list = [run.pk, source.pk]
-    for period in periods:
+    for skip in skipped:
         params += [
-            period.kind,
-            connection.ops.adapt_datefield_value(period.start),
-            connection.ops.adapt_datefield_value(period.end),
+            skip.kind,
+            connection.ops.adapt_datefield_value(skip.start),
+            connection.ops.adapt_datefield_value(skip.end),
         ]
+    unless = f" AND NOT ({' OR '.join([period] * len(skipped))})" if skipped else ""
     with connection.cursor() as cursor:
         cursor.execute(
             # Column names from the model; every value is a parameter.
             f"INSERT INTO {TABLE} (run_id, {listed}) "  # noqa: S608
-            f"SELECT %s, {listed} FROM {TABLE} WHERE run_id = %s AND ({which})",
+            f"SELECT %s, {listed} FROM {TABLE} WHERE run_id = %s{unless}",
             params,
         )

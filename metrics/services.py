@@ -223,11 +223,13 @@ def compute_run(
         MetricValue.objects.filter(run_id=run_id).delete()
         periods = periods_to_compute(today=today, extra=extra_period or only_period)
         cuts = cuts_to_compute()
-        base, computing = (None, periods) if full else incremental.plan(run, periods, cuts)
+        base, computing, dropped = (
+            (None, periods, []) if full else incremental.plan(run, periods, cuts)
+        )
         if base is not None:
             if only_period is not None and only_period not in computing:
                 computing.append(only_period)
-            run_values.carry_over(run, base, [p for p in periods if p not in computing])
+            run_values.carry_over(run, base, skipped=[*computing, *dropped])
         logger.info(
             "Metric run %s computes %s of %s periods%s.",
             run_id,

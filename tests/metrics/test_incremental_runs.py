@@ -179,3 +179,16 @@ def test_a_failed_runs_changes_are_computed_by_the_next_run(book):
     computed = _computed_periods(run)
     assert ("month", march.start, march.end) in computed
     assert ("month", august.start, august.end) in computed
+
+
+def test_periods_the_run_no_longer_covers_are_not_carried_over(book):
+    gone = Period(date(2016, 1, 4), date(2016, 1, 11), "week")
+    stale = MetricValue.objects.filter(run=book).first()
+    MetricValue.objects.filter(pk=stale.pk).update(period_start=gone.start, period_end=gone.end)
+    run = services.request_recompute(trigger="import", changes=[])
+    services.compute_run(run_id=run.pk)
+    assert not MetricValue.objects.filter(run=run, period_start=gone.start).exists()
+    assert (
+        MetricValue.objects.filter(run=run).count()
+        == MetricValue.objects.filter(run=book).count() - 1
+    )
