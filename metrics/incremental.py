@@ -36,7 +36,7 @@ from .periods import Period
 logger = logging.getLogger(__name__)
 
 # A bigger import recomputes everything: as fast as many periods, and bounded memory here.
-MAX_TRACKED = 50_000
+MAX_TRACKED = 20_000
 _DAY = timedelta(days=1)
 
 Range = tuple[date, date | None]  # [first day, first day after) — None: onward
@@ -135,18 +135,22 @@ class _Opportunities:
         # Their accounts' first won deals, old accounts and new: an account's first won deal
         # is its new-customer period and its acquisition channel. (An account the file names
         # by name is known after the write only: then treated as changed, a superset.)
+        accounts = {row[0] for row in rows.values()}
+        if before is not None:  # after the write: the same accounts as before, and new ones
+            accounts = (accounts | before[1]) - {None}
+            return rows, accounts, _first_won(accounts), before[3]
         named = Account.objects.filter(external_id__in=staged("account_ref")).values_list(
             "pk", flat=True
         )
-        accounts = {row[0] for row in rows.values()} | set(named)
-        accounts.discard(None)
-        if before is not None:
-            accounts |= before[1]  # after the write: the same accounts as before, and new ones
-        return rows, accounts, _first_won(accounts)
+        accounts = (accounts | set(named)) - {None}
+        return rows, accounts, _first_won(accounts), _first_records(accounts)
 
     @staticmethod
     def changed(before, after):
-        (rows_before, _, first_before), (rows_after, accounts, first_after) = before, after
+        (rows_before, _, first_before, starts), (rows_after, accounts, first_after, _) = (
+            before,
+            after,
+        )
         found = []
         for external_id in rows_before.keys() | rows_after.keys():
             old, new = rows_before.get(external_id), rows_after.get(external_id)
@@ -161,29 +165,44 @@ class _Opportunities:
                         found.append((created, None))
                     else:
                         found.append((min(created, closed), max(created, closed) + _DAY))
-        channel_moved = []
         for account in accounts:
             old, new = first_before.get(account), first_after.get(account)
             if old == new:
                 continue
             found += [_day(old[0] if old else None), _day(new[0] if new else None)]
             if (old[1] if old else None) != (new[1] if new else None):
-                channel_moved.append(account)
-        return found + _from_first_records(accounts=channel_moved)
+                # A new account (no records before) has its first records in `found` already.
+                found.append(_onward(starts.get(account)))
+        return found
 
 
 def _first_won(accounts: set) -> dict:
-    """{account id: (close date, source) of its first won deal} for these accounts."""
-    first = {}
-    for chunk in _chunks(sorted(accounts)):
-        won = (
-            Opportunity.objects.filter(account_id__in=chunk, status=Opportunity.Status.WON)
-            .order_by("account_id", "close_date", "created_date", "external_id")
-            .values_list("account_id", "close_date", "source")
-        )
-        for account, closed, source in won:
-            first.setdefault(account, (closed, source))
+    """{account id: (close date, source) of its first won deal} for these accounts (one query)."""
+    first: dict = {}
+    won = (
+        Opportunity.objects.filter(account_id__in=list(accounts), status=Opportunity.Status.WON)
+        .order_by("account_id", "close_date", "created_date", "external_id")
+        .values_list("account_id", "close_date", "source")
+    )
+    for account, closed, source in won:
+        first.setdefault(account, (closed, source))
     return first
+
+
+def _first_records(accounts: set) -> dict:
+    """{account id: the day of its first opportunity or subscription} (two queries)."""
+    starts: dict = {}
+    ids = list(accounts)
+    for model, field in ((Opportunity, "created_date"), (Subscription, "start_date")):
+        found = (
+            model.objects.filter(account_id__in=ids)
+            .values("account_id")
+            .annotate(first=Min(field))
+            .values_list("account_id", "first")
+        )
+        for account, day in found:
+            starts[account] = min(day, starts.get(account, day))
+    return starts
 
 
 def _from_first_records(*, accounts=(), owners=()) -> list[Range]:
