@@ -1,6 +1,6 @@
 """A CRM connection, its cursors, its sync runs (the sync log) and the records awaiting an account.
 
-Registered in the metrics app (metrics/models.py imports this module).
+Registered in the metrics app (metrics/models/__init__.py imports this module).
 """
 
 from django.conf import settings

@@ -1,0 +1,29 @@
+"""The metrics app's models, one module per concern; imported from here (`metrics.models`)."""
+
+from .imports import ImportJob, ImportPreset  # noqa: F401
+from .jobs import RUN_STATUSES, CutKind, JobStatus, PeriodKind, QueuedJob  # noqa: F401
+from .records import (  # noqa: F401
+    MONEY,
+    Account,
+    AccountQuerySet,
+    Forecast,
+    Lead,
+    Opportunity,
+    Spend,
+    Subscription,
+    Team,
+)
+from .reviews import (  # noqa: F401
+    ActionItem,
+    Decision,
+    ReviewChange,
+    ReviewEmail,
+    ReviewSubscription,
+    WeeklyReview,
+)
+from .runs import MetricRun, MetricTarget, MetricValue  # noqa: F401
+from .trust import DataFinding, MetricOwner, QualityCheck, RecordImport  # noqa: F401
+
+# isort: off
+# Last: CRM sync's models build on QueuedJob above.
+from metrics.sync.models import CrmConnection, SyncCursor, SyncRun, SyncWaiting  # noqa: E402, F401

@@ -1,0 +1,248 @@
+"""CRM records: the canonical kinds of docs/metrics.md, "Records"."""
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Trim
+
+from ..names import normalised_company_name, website_domain
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class AccountQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, update_fields=None, **kwargs):
+        """Imports and the demo write accounts here: their match keys are set with them."""
+        objs = list(objs)
+        for account in objs:
+            account.set_match_keys()
+        if update_fields is not None:
+            update_fields = list(update_fields)
+            for source, key in Account.MATCH_KEYS.items():
+                if source in update_fields and key not in update_fields:
+                    update_fields.append(key)
+        return super().bulk_create(objs, *args, update_fields=update_fields, **kwargs)
+
+
+class Account(models.Model):
+    external_id = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255)
+    segment = models.CharField(max_length=100, blank=True, db_index=True)
+    industry = models.CharField(max_length=100, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    created_date = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Match keys (metrics/names.py), derived from name and website on every save and bulk write,
+    # so the data-quality check finds probable duplicates with a GROUP BY.
+    name_key = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    website_domain = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+
+    MATCH_KEYS = {"name": "name_key", "website": "website_domain"}
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.set_match_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.MATCH_KEYS.values()}
+        super().save(*args, **kwargs)
+
+    def set_match_keys(self) -> None:
+        self.name_key, self.website_domain = self.match_keys(self.name, self.website)
+
+    @staticmethod
+    def match_keys(name: str, website: str) -> tuple[str, str]:
+        """(name_key, website_domain) of a name and a website (imports stage them so)."""
+        return normalised_company_name(name)[:255], website_domain(website)[:255]
+
+
+class Opportunity(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    class Type(models.TextChoices):
+        NEW_BUSINESS = "new_business", "New business"
+        EXPANSION = "expansion", "Expansion"
+        RENEWAL = "renewal", "Renewal"
+
+    external_id = models.CharField(max_length=255, unique=True)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    name = models.CharField(max_length=255, blank=True)
+    owner = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(null=True, blank=True, **MONEY)
+    stage = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    created_date = models.DateField()
+    close_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.NEW_BUSINESS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "opportunities"
+        indexes = [
+            models.Index(fields=["status", "close_date"]),
+            models.Index(fields=["created_date"]),
+            models.Index(fields=["account", "status", "close_date"]),
+            # The drill-downs' keyset orders (metrics/keyset.py): a page is an index range.
+            models.Index(fields=["close_date", "external_id"]),
+            models.Index(fields=["created_date", "external_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(close_date__isnull=False),
+                name="opportunity_closed_has_close_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.external_id
+
+
+class Subscription(models.Model):
+    external_id = models.CharField(max_length=255, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subscriptions")
+    plan = models.CharField(max_length=255, blank=True)
+    mrr = models.DecimalField(**MONEY)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="First day without service.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "start_date"]),
+            models.Index(fields=["start_date", "end_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="subscription_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.external_id
+
+
+class Spend(models.Model):
+    class Category(models.TextChoices):
+        MARKETING = "marketing", "Marketing"
+        SALES = "sales", "Sales"
+
+    month = models.DateField(help_text="The first day of the month.")
+    channel = models.CharField(max_length=100)
+    category = models.CharField(max_length=10, choices=Category.choices)
+    amount = models.DecimalField(**MONEY)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "spend"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "channel", "category"], name="spend_unique_month_channel_category"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.channel} {self.category}"
+
+
+class Forecast(models.Model):
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="The period's last day.")
+    amount = models.DecimalField(**MONEY)
+    recorded_on = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "recorded_on"],
+                name="forecast_unique_period_recorded_on",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_start}..{self.period_end} recorded {self.recorded_on}"
+
+
+class Team(models.Model):
+    """An opportunity owner's team (the `teams` records): the `team` cut groups owners by it.
+
+    One row per owner, so re-importing an owner moves them to the new team.
+    """
+
+    owner = models.CharField(max_length=255, unique=True, help_text="As in opportunities' owner.")
+    team = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "owner"]
+
+    def __str__(self):
+        return f"{self.owner} ({self.team})"
+
+
+class Lead(models.Model):
+    """A lead (the `leads` records): the funnel metrics count it in the period it was created in.
+
+    Neither `qualified_date` nor `converted_date` may be before `created_date` (refused at import,
+    and a database constraint).
+    """
+
+    external_id = models.CharField(max_length=255, unique=True)
+    created_date = models.DateField()
+    # As the CRM has it; not needed by any metric, read by the "duplicate leads" finding. The
+    # database default serves writers that name their columns (COPY loads: bench/synthetic.py).
+    email = models.CharField(max_length=254, blank=True, default="", db_default="")
+    source = models.CharField(max_length=100, blank=True, help_text="The channel cut.")
+    owner = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=100, blank=True, help_text="As the CRM says it.")
+    qualified_date = models.DateField(null=True, blank=True)
+    converted_date = models.DateField(null=True, blank=True)
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        help_text="The account the lead became.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_date"]),
+            models.Index(fields=["converted_date"]),
+            models.Index(fields=["source", "created_date"]),
+            # The funnel drill-downs' keyset orders (metrics/keyset.py).
+            models.Index(fields=["created_date", "external_id"]),
+            models.Index(fields=["converted_date", "external_id"]),
+            # The "duplicate leads by e-mail" finding groups by it (metrics/quality.py).
+            models.Index(Lower(Trim("email")), name="lead_email_key"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(qualified_date__isnull=True)
+                | Q(qualified_date__gte=models.F("created_date")),
+                name="lead_qualified_not_before_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(converted_date__isnull=True)
+                | Q(converted_date__gte=models.F("created_date")),
+                name="lead_converted_not_before_created",
+            ),
+        ]
+
+    def __str__(self):
+        return self.external_id
