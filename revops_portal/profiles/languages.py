@@ -57,3 +57,15 @@ class ProfileLocaleMiddleware(LocaleMiddleware):
             request.LANGUAGE_CODE = translation.get_language()
         else:
             super().process_request(request)
+
+
+def language_of(user) -> str:
+    """The language to write to `user` in when there is no request (e-mails, chat, digests):
+    their saved choice, else the site's LANGUAGE_CODE."""
+    code = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+    return code if code and is_offered(code) else settings.LANGUAGE_CODE
+
+
+def in_language_of(user):
+    """`with in_language_of(user):` renders templates and gettext in that person's language."""
+    return translation.override(language_of(user))
