@@ -1,11 +1,9 @@
 """Reads for playbook pages, with their joins applied: templates trigger no queries."""
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,11 +12,6 @@ from .models import Flag, MetricLink, OwnershipChange, Revision, Section
 from .permissions import editable_section_ids
 
 DUE_SOON = timedelta(days=14)
-SEARCH_MAX_QUERY = 200
-SEARCH_MAX_TERMS = 8
-SNIPPET_RADIUS = 90
-# Markers around search hits: private-use characters that never occur in normal text.
-MARK_START, MARK_STOP = "\ue000", "\ue001"
 
 
 class ReviewStatus:
@@ -149,118 +142,6 @@ def revision_by_number(*, section: Section, number: int) -> Revision:
         return Revision.objects.select_related("author").get(section=section, number=number)
     except Revision.DoesNotExist:
         raise Http404("No such revision.") from None
-
-
-@dataclass
-class SearchResult:
-    section: Section
-    segments: list[tuple[str, bool]]
-    rank: float
-
-
-def _split_marked(text: str) -> list[tuple[str, bool]]:
-    """'a \ue000b\ue001 c' -> [('a ', False), ('b', True), (' c', False)]."""
-    segments: list[tuple[str, bool]] = []
-    for part in re.split(f"({MARK_START}.*?{MARK_STOP})", text, flags=re.DOTALL):
-        if not part:
-            continue
-        if part.startswith(MARK_START) and part.endswith(MARK_STOP):
-            segments.append((part[1:-1], True))
-        else:
-            segments.append((part.replace(MARK_START, "").replace(MARK_STOP, ""), False))
-    return segments
-
-
-def _terms(query: str) -> list[str]:
-    return [term for term in query.split() if term][:SEARCH_MAX_TERMS]
-
-
-def _snippet(body: str, terms: list[str]) -> list[tuple[str, bool]]:
-    """A window of ``body`` around the first hit, with every term occurrence marked."""
-    pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
-    first = pattern.search(body)
-    start = max(0, first.start() - SNIPPET_RADIUS) if first else 0
-    end = min(len(body), (first.end() if first else 0) + SNIPPET_RADIUS * 2)
-    window = body[start:end]
-    segments: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
-    position = 0
-    for match in pattern.finditer(window):
-        if match.start() > position:
-            segments.append((window[position : match.start()], False))
-        segments.append((match.group(0), True))
-        position = match.end()
-    if position < len(window):
-        segments.append((window[position:], False))
-    if end < len(body):
-        segments.append(("…", False))
-    return segments
-
-
-def _search_postgres(query: str) -> list[SearchResult]:
-    from django.contrib.postgres.search import (
-        SearchHeadline,
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-    )
-
-    search_query = SearchQuery(query, search_type="websearch", config="english")
-    vector = SearchVector("current_revision__title", weight="A", config="english") + SearchVector(
-        "current_revision__body", weight="B", config="english"
-    )
-    sections = (
-        _sections()
-        .annotate(
-            document=vector,
-            rank=SearchRank(vector, search_query),
-            headline=SearchHeadline(
-                "current_revision__body",
-                search_query,
-                config="english",
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                max_words=40,
-                min_words=15,
-            ),
-        )
-        .filter(document=search_query)
-    )
-    results = [
-        SearchResult(section=s, segments=_split_marked(s.headline), rank=float(s.rank))
-        for s in sections
-    ]
-    results.sort(key=lambda r: (-r.rank, r.section.outline_key))
-    return results
-
-
-def _search_fallback(query: str) -> list[SearchResult]:
-    terms = _terms(query)
-    condition = Q()
-    for term in terms:
-        condition &= Q(current_revision__title__icontains=term) | Q(
-            current_revision__body__icontains=term
-        )
-    sections = _sections().filter(condition).in_outline_order()
-    results = []
-    for section in sections:
-        revision = section.current_revision
-        haystack_title = revision.title.lower()
-        rank = sum(2.0 if t.lower() in haystack_title else 1.0 for t in terms)
-        results.append(
-            SearchResult(section=section, segments=_snippet(revision.body, terms), rank=rank)
-        )
-    results.sort(key=lambda r: (-r.rank, r.section.outline_key))
-    return results
-
-
-def search_sections(*, query: str) -> list[SearchResult]:
-    """Full-text search over the current revisions (PostgreSQL), icontains elsewhere."""
-    query = (query or "").strip()[:SEARCH_MAX_QUERY]
-    if not _terms(query):
-        return []
-    if connection.vendor == "postgresql":
-        return _search_postgres(query)
-    return _search_fallback(query)
 
 
 def open_flags(*, section: Section) -> list[Flag]:

@@ -13,6 +13,7 @@ from .diffing import diff_lines
 from .forms import OwnerForm, PageForm, RevisionForm
 from .markdown import render_markdown
 from .review_views import back
+from .search import SEARCH_MAX_QUERY, search_sections
 from .uploads import UploadRejected, image_storage, served_image, store_image
 
 DIFF_CONTEXT = 3  # unchanged lines shown around each change
@@ -256,8 +257,8 @@ def change_owner(request, slug):
 
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_QUERY]
-    results = selectors.search_sections(query=query) if query else []
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY]
+    results = search_sections(query=query) if query else []
     return render(request, "playbook/search.html", {"query": query, "results": results})
 
 
