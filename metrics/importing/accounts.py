@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from metrics.models import Account
 
-NOT_FOUND = (
+from . import reasons
+
+NOT_FOUND = reasons.gettext(
     "no account has this external_id or name: import the accounts first, or create the missing "
     "ones (--create-accounts; “create missing accounts” in the portal)"
 )
@@ -25,7 +27,7 @@ NOT_FOUND = (
 
 @dataclass(frozen=True)
 class Unresolved:
-    reason: str
+    reason: reasons.Reason
     creatable: bool  # not found at all (not ambiguous): create_accounts may create it
 
 
@@ -48,8 +50,14 @@ def find_accounts(refs: set[str]) -> dict[str, int | Unresolved]:
         elif matches:
             ids = ", ".join(sorted(external_id for _, external_id in matches)[:5])
             found[ref] = Unresolved(
-                f"{len(matches)} accounts have this name (external ids {ids}): "
-                "use the account's external_id",
+                reasons.ngettext(
+                    "%(count)s account has this name (external ids %(ids)s): "
+                    "use the account's external_id",
+                    "%(count)s accounts have this name (external ids %(ids)s): "
+                    "use the account's external_id",
+                    len(matches),
+                    ids=ids,
+                ),
                 creatable=False,
             )
         else:

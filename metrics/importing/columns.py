@@ -16,12 +16,15 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from .dates import ColumnOrder, DateTally, decide_tallied_orders, read_date
 from .decoding import Table
 from .errors import ImportFileError
 from .options import ImportOptions
 from .presets import PRESET_COLUMNS, PRESET_QUALIFIED_STATUSES, PRESET_STAGE_MAPS
-from .schema import RecordKind
+from .schema import RecordKind, kind_label
 from .values import DateRange, parse_money
 
 
@@ -90,7 +93,12 @@ def _listing(header: list[str]) -> str:
         for name in header[:LISTED_COLUMNS]
     ]
     more = len(header) - len(names)
-    return ", ".join(names) + (f" … and {more} more" if more else "")
+    if not more:
+        return ", ".join(names)
+    return ngettext("%(names)s … and %(count)s more", "%(names)s … and %(count)s more", more) % {
+        "names": ", ".join(names),
+        "count": more,
+    }
 
 
 def _find_columns(options: ImportOptions, header: list[str]) -> dict[str, int]:
@@ -107,8 +115,8 @@ def _find_columns(options: ImportOptions, header: list[str]) -> dict[str, int]:
             columns[fieldname] = index
     if absent:
         raise ImportFileError(
-            f"Mapped column(s) not in the file: {', '.join(absent)}. "
-            f"The file's columns are: {_listing(header)}."
+            _("Mapped column(s) not in the file: %(absent)s. The file's columns are: %(columns)s.")
+            % {"absent": ", ".join(absent), "columns": _listing(header)}
         )
     preset_columns = PRESET_COLUMNS.get(options.preset, {}).get(options.kind, {})
     for fieldname in options.record_kind.columns:
@@ -159,8 +167,10 @@ def plan_header(
             plan.status_source, plan.stage_map = "stage", stage_map
         else:
             missing.append(
-                "status (or a stage column with --status-from-stage, "
-                "or the Salesforce IsClosed and IsWon columns)"
+                _(
+                    "status (or a stage column with --status-from-stage, "
+                    "or the Salesforce IsClosed and IsWon columns)"
+                )
             )
     if options.kind == "leads":
         # The person's list replaces the preset's: they say exactly which statuses qualify.
@@ -169,9 +179,15 @@ def plan_header(
         )
     if missing:
         raise MissingColumns(
-            f"Missing required column(s) for {options.kind}: {', '.join(missing)}. "
-            f"The file's columns are: {_listing(header)}. "
-            "Map a column with FIELD=COLUMN (e.g. --map external_id=Id).",
+            _(
+                "Missing required column(s) for %(kind)s: %(missing)s. The file's columns are: "
+                "%(columns)s. Map a column with FIELD=COLUMN (e.g. --map external_id=Id)."
+            )
+            % {
+                "kind": kind_label(options.kind),
+                "missing": ", ".join(missing),
+                "columns": _listing(header),
+            },
             load_table,
         )
     return plan

@@ -26,16 +26,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import reasons
+
 MDY, DMY = "MDY", "DMY"
 DATE_ORDERS = (MDY, DMY)
-ORDER_NAMES = {MDY: "month first (M/D/Y)", DMY: "day first (D/M/Y)"}
+ORDER_NAMES = {MDY: gettext_lazy("month first (M/D/Y)"), DMY: gettext_lazy("day first (D/M/Y)")}
 PRESET_DATE_ORDERS = {"generic": MDY, "salesforce": MDY, "hubspot": MDY}
 TWO_DIGIT_YEAR_PIVOT = 69  # yy < 69 → 20yy, else 19yy
 SAMPLES = 3
 
 
 class DateError(ValueError):
-    """A cell that is not a date; the message is the reason."""
+    """A cell that is not a date; its argument is the reason (reasons.Reason)."""
 
 
 _TIME = (
@@ -78,10 +83,16 @@ _MONTH_NAMES = {
     for name in names
 }
 
-NOT_A_DATE = (
+NOT_A_DATE = reasons.gettext(
     "is not a date: use YYYY-MM-DD (also read: MM/DD/YY, DD/MM/YY, DD.MM.YY, 22-Jan-2024, "
     "with or without a time)"
 )
+NOT_A_REAL_DATE = reasons.gettext("is not a real calendar date")
+# A day/month date that is no day in the order its column is read (both orders, whole sentences).
+NOT_A_REAL_DATE_IN_ORDER = {
+    MDY: reasons.gettext("is not a real calendar date (this column is read month first (M/D/Y))"),
+    DMY: reasons.gettext("is not a real calendar date (this column is read day first (D/M/Y))"),
+}
 
 
 def full_year(year: str) -> int:
@@ -102,14 +113,14 @@ def _check_time(match: re.Match) -> None:
     else:
         valid_hour = hour <= 23
     if not valid_hour or minute > 59 or second > 59:
-        raise DateError("has a time that is not a real time of day")
+        raise DateError(reasons.gettext("has a time that is not a real time of day"))
 
 
-def _day(year: int, month: int, day: int, order_hint: str = "") -> date:
+def _day(year: int, month: int, day: int, order: str = "") -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise DateError(f"is not a real calendar date{order_hint}") from None
+        raise DateError(NOT_A_REAL_DATE_IN_ORDER.get(order, NOT_A_REAL_DATE)) from None
 
 
 def _numeric(raw: str) -> re.Match | None:
@@ -133,14 +144,15 @@ def read_date(raw: str, order: str = MDY) -> date:
         _check_time(match)
         first, second = int(match["first"]), int(match["middle"])
         month, day = (first, second) if order == MDY else (second, first)
-        hint = f" (this column is read {ORDER_NAMES[order]})"
-        return _day(full_year(match["year"]), month, day, hint)
+        return _day(full_year(match["year"]), month, day, order)
     for pattern in (_DAY_NAMED, _NAMED_DAY):
         match = pattern.fullmatch(raw)
         if match:
             month = _MONTH_NAMES.get(match["name"].casefold())
             if month is None:
-                raise DateError(f"has “{match['name']}”, which is not a month name")
+                raise DateError(
+                    reasons.gettext("has “%(name)s”, which is not a month name", name=match["name"])
+                )
             _check_time(match)
             return _day(full_year(match["year"]), month, int(match["day"]))
     raise DateError(NOT_A_DATE)
@@ -165,13 +177,22 @@ class ColumnOrder:
 
     column: str
     order: str | None = None  # MDY or DMY; None when the column has no day/month dates
-    why: str = ""
-    mixed: str = ""  # set when the column mixes the orders: the row error's reason
+    because: reasons.Reason | None = None  # why this order (shown as `why`)
+    mixing: reasons.Reason | None = None  # the column mixes the orders: the row error's reason
     samples: list[tuple[str, str]] = field(default_factory=list)  # (as written, as read)
 
+    @property
+    def why(self) -> str:
+        return str(self.because or "")
+
+    @property
+    def mixed(self) -> str:
+        """The row error's reason when the column mixes the orders, in the active language."""
+        return str(self.mixing or "")
+
     def read(self, raw: str) -> date:
-        if self.mixed and _numeric(raw.strip()):
-            raise DateError(self.mixed)
+        if self.mixing and _numeric(raw.strip()):
+            raise DateError(self.mixing)
         return read_date(raw, self.order or MDY)
 
     @property
@@ -179,11 +200,12 @@ class ColumnOrder:
         return ORDER_NAMES.get(self.order or "", "")
 
     def describe(self) -> str:
-        if self.mixed:
+        """In the active language (the preview page)."""
+        if self.mixing:
             return self.mixed
         if self.order is None:
-            return "no day/month dates (ISO or month names)"
-        return f"{self.order_name}: {self.why}"
+            return _("no day/month dates (ISO or month names)")
+        return _("%(order)s: %(why)s") % {"order": self.order_name, "why": self.why}
 
 
 @dataclass
@@ -234,26 +256,38 @@ def decide_tallied_orders(
         result = ColumnOrder(column=tally.column)
         if len(tally.lines) == 2:
             (dmy_line, dmy), (mdy_line, mdy) = tally.lines[DMY], tally.lines[MDY]
-            result.mixed = (
-                f"the column mixes day-first dates (line {dmy_line}: {dmy}) and month-first "
-                f"dates (line {mdy_line}: {mdy}): write them one way, or as YYYY-MM-DD"
+            result.mixing = reasons.gettext(
+                "the column mixes day-first dates (line %(dmy_line)s: %(dmy)s) and month-first "
+                "dates (line %(mdy_line)s: %(mdy)s): write them one way, or as YYYY-MM-DD",
+                dmy_line=dmy_line,
+                dmy=dmy,
+                mdy_line=mdy_line,
+                mdy=mdy,
             )
         elif tally.lines:
             order, (line, raw) = next(iter(tally.lines.items()))
-            result.order, result.why = order, f"fixed by the file (line {line}: {raw})"
+            result.order = order
+            result.because = reasons.gettext(
+                "fixed by the file (line %(line)s: %(value)s)", line=line, value=raw
+            )
         elif tally.day_month:
             if file_order:
-                result.order, result.why = file_order, "as the file's other date columns"
+                result.order = file_order
+                result.because = reasons.gettext("as the file's other date columns")
             elif chosen:
-                result.order, result.why = chosen, "every date is ambiguous; the order chosen"
+                result.order = chosen
+                result.because = reasons.gettext("every date is ambiguous; the order chosen")
             elif tally.dotted:
-                result.order, result.why = (
-                    DMY,
-                    "every date is ambiguous; dotted dates are day first",
+                result.order = DMY
+                result.because = reasons.gettext(
+                    "every date is ambiguous; dotted dates are day first"
                 )
             else:
                 result.order = convention
-                result.why = f"every date is ambiguous; the {preset or 'generic'} convention"
+                result.because = reasons.gettext(
+                    "every date is ambiguous; the %(preset)s convention",
+                    preset=preset or "generic",
+                )
         result.samples = _samples(result, tally.first_cells)
         decided[name] = result
     return decided
@@ -265,5 +299,5 @@ def _samples(column: ColumnOrder, cells: list[str]) -> list[tuple[str, str]]:
         try:
             samples.append((raw.strip(), column.read(raw).isoformat()))
         except DateError as exc:
-            samples.append((raw.strip(), f"not read: {exc}"))
+            samples.append((raw.strip(), _("not read: %(reason)s") % {"reason": exc}))
     return samples

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO, TextIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from .errors import ImportFileError
 
 # A header wider or longer than this is not a CRM export (the widest Salesforce objects have a
@@ -54,26 +57,38 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+# What a file that is not CSV is, said whole (each language words "This is …, not CSV" its way).
 _SIGNATURES = {
-    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip archive",
-    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
+    b"PK\x03\x04": gettext_lazy(
+        "This is an Excel workbook (.xlsx) or another zip archive, not CSV. "
+        "Export the sheet as CSV first."
+    ),
+    b"\xd0\xcf\x11\xe0": gettext_lazy(
+        "This is an old Excel workbook (.xls), not CSV. Export the sheet as CSV first."
+    ),
+    b"%PDF": gettext_lazy("This is a PDF document, not CSV. Export the sheet as CSV first."),
+    b"\x89PNG": gettext_lazy("This is a PNG image, not CSV. Export the sheet as CSV first."),
+    b"\xff\xd8\xff": gettext_lazy("This is a JPEG image, not CSV. Export the sheet as CSV first."),
+    b"GIF8": gettext_lazy("This is a GIF image, not CSV. Export the sheet as CSV first."),
 }
 
 
 def _check_header_size(header: list[str]) -> None:
     if len(header) > MAX_COLUMNS:
         raise ImportFileError(
-            f"The header has {len(header)} columns; an import reads at most {MAX_COLUMNS}. "
-            "Is this the right file, with one header row?"
+            _(
+                "The header has %(count)s columns; an import reads at most %(max)s. "
+                "Is this the right file, with one header row?"
+            )
+            % {"count": len(header), "max": MAX_COLUMNS}
         )
     if sum(len(name) for name in header) > MAX_HEADER_CHARS:
         raise ImportFileError(
-            f"The header is longer than {MAX_HEADER_CHARS} characters. "
-            "Is this the right file, with one header row?"
+            _(
+                "The header is longer than %(max)s characters. "
+                "Is this the right file, with one header row?"
+            )
+            % {"max": MAX_HEADER_CHARS}
         )
 
 
@@ -113,9 +128,9 @@ def scan(source: Source, on_header: Callable[[list[str], str], OnRecord]) -> Sca
     not given). Raises ImportFileError for a file that cannot be imported."""
     with source() as handle:
         start = handle.read(8)
-    for signature, what in _SIGNATURES.items():
+    for signature, not_csv in _SIGNATURES.items():
         if start.startswith(signature):
-            raise ImportFileError(f"This is {what}, not CSV. Export the sheet as CSV first.")
+            raise ImportFileError(str(not_csv))
     encodings = ("utf-16", "utf-8-sig", "cp1252") if start[:2] in _UTF16_BOMS else _ENCODINGS
     for encoding in encodings:
         try:
@@ -123,7 +138,7 @@ def scan(source: Source, on_header: Callable[[list[str], str], OnRecord]) -> Sca
         except UnicodeDecodeError:
             continue
     raise ImportFileError(
-        "The file is neither UTF-8 nor Windows-1252 text. Save it as “CSV UTF-8” and try again."
+        _("The file is neither UTF-8 nor Windows-1252 text. Save it as “CSV UTF-8” and try again.")
     )
 
 
@@ -152,8 +167,11 @@ def _rows(text: TextIO, delimiter: str) -> Iterator[tuple[int, list[str], bool]]
             yield start, cells, any(cell.strip() for cell in cells)
     except csv.Error as exc:
         raise ImportFileError(
-            f"Line {last_line + 1}: the file is not valid CSV ({exc}): "
-            "an unclosed quote, or a quote inside a quoted cell that is not doubled?"
+            _(
+                "Line %(line)s: the file is not valid CSV (%(detail)s): "
+                "an unclosed quote, or a quote inside a quoted cell that is not doubled?"
+            )
+            % {"line": last_line + 1, "detail": exc}
         ) from None
 
 
@@ -182,7 +200,7 @@ def _first_line(text: TextIO) -> tuple[list[str], str]:
 def _scan(source: Source, encoding: str, on_header) -> Scanned:
     with source() as handle:
         text = io.TextIOWrapper(handle, encoding=encoding, newline="")
-        _, first_line = _first_line(text)
+        _skipped, first_line = _first_line(text)
     delimiter = sniff_delimiter(first_line)
     header: list[str] | None = None
     on_record: OnRecord = lambda line, cells: None  # noqa: E731
@@ -213,9 +231,9 @@ def _scan(source: Source, encoding: str, on_header) -> Scanned:
             on_record(line, cells)
             count += 1
     if header is None:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if not count:
-        raise ImportFileError("The file has a header but no data rows.")
+        raise ImportFileError(_("The file has a header but no data rows."))
     return Scanned(header=header, delimiter=delimiter, encoding=encoding, rows=count)
 
 
@@ -223,8 +241,10 @@ def _check_header(header: list[str]) -> None:
     _check_header_size(header)
     if any(ord(char) < 32 and char != "\t" for name in header for char in name):
         raise ImportFileError(
-            "The header holds control characters: this looks like a binary file, not CSV. "
-            "Export it as CSV."
+            _(
+                "The header holds control characters: this looks like a binary file, not CSV. "
+                "Export it as CSV."
+            )
         )
 
 

@@ -12,6 +12,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils import translation
+from django.utils.translation import ngettext
+
+from . import reasons
+from .reasons import Reason
+
 # A reported value (or column name) is cut to this length (the value says how long it was).
 REPORT_VALUE_CHARS = 200
 MAX_ERRORS_PER_COLUMN = 100
@@ -20,7 +26,7 @@ MAX_ERRORS_LISTED = 1000
 
 def _cut(text: str) -> str:
     if len(text) > REPORT_VALUE_CHARS:
-        text = text[:REPORT_VALUE_CHARS] + f"… ({len(text)} characters)"
+        text = text[:REPORT_VALUE_CHARS] + f"… ({len(text)} characters)"  # a value, not words
     return text.replace("\x00", "\\0")
 
 
@@ -30,29 +36,58 @@ class ImportFileError(Exception):
 
 @dataclass(frozen=True)
 class RowError:
+    """A bad cell. Its reason is a msgid with parameters (reasons.py): `reason` says it in the
+    active language, `why.english` in English (the command's output, the stored JSON)."""
+
     line: int
     column: str
     value: str
-    reason: str
+    why: Reason
+
+    def __post_init__(self):
+        if isinstance(self.why, str):  # words of their own (a test's, an old stored report's)
+            object.__setattr__(self, "why", reasons.verbatim(self.why))
 
     @classmethod
-    def make(cls, line: int, column: str, value: str, reason: str) -> RowError:
-        return cls(line=line, column=_cut(column), value=_cut(value), reason=reason)
+    def make(cls, line: int, column: str, value: str, why: Reason | str) -> RowError:
+        return cls(line=line, column=_cut(column), value=_cut(value), why=why)
+
+    @property
+    def reason(self) -> str:
+        return str(self.why)
 
     def as_dict(self) -> dict:
+        """As stored: the English reason, and its msgid and parameters to translate it when shown."""
         return {
             "line": self.line,
             "column": self.column,
             "value": self.value,
-            "reason": self.reason,
+            "reason": self.why.english,
+            "why": self.why.as_json(),
         }
 
+    @classmethod
+    def from_dict(cls, entry: dict) -> RowError:
+        why = Reason.from_json(entry["why"]) if "why" in entry else entry["reason"]
+        return cls(entry["line"], entry["column"], entry["value"], why)
+
     def __str__(self) -> str:
-        return f'line {self.line}, column {self.column}, value "{self.value}": {self.reason}'
+        return f'line {self.line}, column {self.column}, value "{self.value}": {self.why.english}'
+
+
+def duplicate_of(first_line: int) -> Reason:
+    return reasons.gettext(
+        "duplicate of line %(line)s (the same record twice in one file)", line=first_line
+    )
 
 
 def more_errors_note(column: str, count: int) -> str:
-    return f"{count} more errors in column {column}, not listed"
+    """In the active language (the command's output is English: no language is active there)."""
+    return ngettext(
+        "%(count)s more error in column %(column)s, not listed",
+        "%(count)s more errors in column %(column)s, not listed",
+        count,
+    ) % {"count": count, "column": column}
 
 
 @dataclass(frozen=True)
@@ -86,10 +121,12 @@ class ErrorReport:
         return len(self.listed) + sum(self.more_by_column.values())
 
     def notes(self) -> list[str]:
+        """The errors not listed, counted per column, in the active language."""
         return [more_errors_note(column, n) for column, n in self.more_by_column.items()]
 
     def csv_rows(self) -> list[list]:
-        """line, column, value, reason; the errors not listed are counted in rows without a line."""
+        """line, column, value, reason; the errors not listed are counted in rows without a line.
+        The reasons are in the active language (the reader's: a download of the error report)."""
         rows: list[list] = [[e.line, e.column, e.value, e.reason] for e in self.listed]
         for column, count in self.more_by_column.items():
             rows.append(["", column, "", more_errors_note(column, count)])
@@ -99,7 +136,8 @@ class ErrorReport:
         """As an ImportJob stores it: the listed errors, then {"line": None, "more": n} per column."""
         entries = [error.as_dict() for error in self.listed]
         for column, count in self.more_by_column.items():
-            note = more_errors_note(column, count)
+            with translation.override("en"):
+                note = more_errors_note(column, count)
             entries.append(
                 {"line": None, "column": column, "value": "", "reason": note, "more": count}
             )
@@ -107,10 +145,6 @@ class ErrorReport:
 
     @classmethod
     def from_json(cls, entries: list[dict]) -> ErrorReport:
-        listed = [
-            RowError(e["line"], e["column"], e["value"], e["reason"])
-            for e in entries
-            if e["line"] is not None
-        ]
+        listed = [RowError.from_dict(e) for e in entries if e["line"] is not None]
         more = {e["column"]: e["more"] for e in entries if e["line"] is None}
         return cls(listed=listed, more_by_column=more)

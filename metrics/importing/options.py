@@ -12,10 +12,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .dates import DATE_ORDERS
 from .errors import ImportFileError
 from .presets import PRESETS
-from .schema import KINDS, QUALIFIED, RECORD_KINDS, STATUSES, RecordKind
+from .schema import KINDS, QUALIFIED, RECORD_KINDS, STATUSES, RecordKind, kind_label
 
 
 @dataclass(frozen=True)
@@ -31,33 +33,45 @@ class ImportOptions:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ImportFileError(f"Unknown kind “{self.kind}”: use one of {', '.join(KINDS)}.")
+            raise ImportFileError(
+                _("Unknown kind “%(kind)s”: use one of %(kinds)s.")
+                % {"kind": self.kind, "kinds": ", ".join(KINDS)}
+            )
         if self.preset not in PRESETS:
             raise ImportFileError(
-                f"Unknown preset “{self.preset}”: use one of {', '.join(PRESETS)}."
+                _("Unknown preset “%(preset)s”: use one of %(presets)s.")
+                % {"preset": self.preset, "presets": ", ".join(PRESETS)}
             )
         if self.date_order not in ("", *DATE_ORDERS):
             raise ImportFileError(
-                f"Unknown date order “{self.date_order}”: use {' or '.join(DATE_ORDERS)}."
+                _("Unknown date order “%(order)s”: use MDY or DMY.") % {"order": self.date_order}
             )
         self._check_status_map()
         fields = self.record_kind.columns
         unknown = [name for name in self.mapping if name not in fields]
         if unknown:
             raise ImportFileError(
-                f"Unknown field(s) in the mapping for {self.kind}: {', '.join(unknown)}. "
-                f"The fields are: {', '.join(fields)}."
+                _(
+                    "Unknown field(s) in the mapping for %(kind)s: %(unknown)s. The fields are: %(fields)s."
+                )
+                % {
+                    "kind": kind_label(self.kind),
+                    "unknown": ", ".join(unknown),
+                    "fields": ", ".join(fields),
+                }
             )
 
     def _check_status_map(self) -> None:
         values = set(self.status_map.values())
         if self.kind == "leads" and values - {QUALIFIED}:
             raise ImportFileError(
-                "Leads have no stage map: say which statuses mean qualified with "
-                "--qualified-status (the portal's “Qualified statuses”)."
+                _(
+                    "Leads have no stage map: say which statuses mean qualified with "
+                    "--qualified-status (the portal's “Qualified statuses”)."
+                )
             )
         if self.kind == "opportunities" and QUALIFIED in values:
-            raise ImportFileError("Qualified statuses are for leads, not opportunities.")
+            raise ImportFileError(_("Qualified statuses are for leads, not opportunities."))
 
     @property
     def record_kind(self) -> RecordKind:
@@ -87,7 +101,8 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         fieldname, sep, column = item.partition("=")
         if not sep or not fieldname.strip() or not column.strip():
             raise ImportFileError(
-                f"“{item}” is not a mapping: write FIELD=COLUMN, e.g. amount=Value."
+                _("“%(item)s” is not a mapping: write FIELD=COLUMN, e.g. amount=Value.")
+                % {"item": item}
             )
         mapping[fieldname.strip()] = column.strip()
     return mapping
@@ -104,8 +119,11 @@ def parse_status_map(text: str) -> dict[str, str]:
         status = status.strip().casefold()
         if not sep or not stage.strip() or status not in STATUSES:
             raise ImportFileError(
-                f"“{item}” is not a stage mapping: write STAGE=STATUS with STATUS one of "
-                "open, won, lost (e.g. Won=won,Lost=lost,*=open)."
+                _(
+                    "“%(item)s” is not a stage mapping: write STAGE=STATUS with STATUS one of "
+                    "open, won, lost (e.g. Won=won,Lost=lost,*=open)."
+                )
+                % {"item": item}
             )
         result[stage.strip().casefold()] = status
     return result

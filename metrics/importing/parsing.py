@@ -16,7 +16,7 @@ from django.db import models
 from .columns import Plan, plan_columns
 from .dates import ColumnOrder
 from .decoding import Table, read_table
-from .errors import RowError
+from .errors import RowError, duplicate_of
 from .options import ImportOptions
 from .rows import build_row
 
@@ -64,7 +64,7 @@ def parse_table(table: Table, options: ImportOptions) -> Parsed:
                         line,
                         key_columns,
                         " / ".join(str(part) for part in key),
-                        f"duplicate of line {seen[key]} (the same record twice in one file)",
+                        duplicate_of(seen[key]),
                     )
                 ]
                 instance = None

@@ -19,6 +19,9 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from .dates import DateError, read_date
 from .decoding import Table
 from .presets import HUBSPOT_STAGES, PRESET_COLUMNS, SALESFORCE_STAGES
@@ -116,33 +119,42 @@ def _value_check(kind: str, fieldname: str):
     """A test for one cell, and what it checks, or None when the field has no checkable type."""
     record_kind = RECORD_KINDS[kind]
     if fieldname in record_kind.date_fields:
-        return _is_date, "dates"
+        return _is_date, SHARE_OF["dates"]
     if fieldname in MONEY_FIELDS:
-        return _is_money, "amounts"
+        return _is_money, SHARE_OF["amounts"]
     if fieldname == "status" and kind == "opportunities":  # a lead's status is the CRM's own
-        return (lambda raw: raw.casefold() in STATUSES), "open/won/lost"
+        return (lambda raw: raw.casefold() in STATUSES), SHARE_OF["statuses"]
     if fieldname == "stage":
-        return (lambda raw: raw.casefold() in KNOWN_STAGES), "known stage names"
+        return (lambda raw: raw.casefold() in KNOWN_STAGES), SHARE_OF["stages"]
     return None
+
+
+# What share of a column's values look like the field's type, said whole.
+SHARE_OF = {
+    "dates": gettext_lazy("%(share)s dates"),
+    "amounts": gettext_lazy("%(share)s amounts"),
+    "statuses": gettext_lazy("%(share)s open/won/lost"),
+    "stages": gettext_lazy("%(share)s known stage names"),
+}
 
 
 def _value_score(kind: str, fieldname: str, cells: list[str]) -> tuple[float | None, str]:
     if not cells:
-        return 0.0, "empty"
+        return 0.0, _("empty")
     if fieldname == "external_id":
         share = len(set(cells)) / len(cells)
-        return share, f"{share:.0%} distinct"
+        return share, _("%(share)s distinct") % {"share": f"{share:.0%}"}
     check = _value_check(kind, fieldname)
     if check is None:
         return None, ""
     test, what = check
     share = sum(1 for cell in cells if test(cell)) / len(cells)
-    return share, f"{share:.0%} {what}"
+    return share, what % {"share": f"{share:.0%}"}
 
 
 def _samples(table: Table, index: int) -> list[str]:
     cells = []
-    for _, row in table.records:
+    for _line, row in table.records:
         if index < len(row) and row[index].strip():
             cells.append(row[index].strip())
             if len(cells) == SAMPLE_ROWS:
@@ -162,10 +174,13 @@ def propose(table: Table, kind: str) -> list[Proposed]:
             header = _header_score(kind, fieldname, column)
             values, seen = _value_score(kind, fieldname, samples[index])
             if values is None:
-                score, why = header, f"header {header:.0%} alike"
+                score, why = header, _("header %(share)s alike") % {"share": f"{header:.0%}"}
             else:
                 score = HEADER_WEIGHT * header + (1 - HEADER_WEIGHT) * values
-                why = f"header {header:.0%} alike; values {seen}"
+                why = _("header %(share)s alike; values %(seen)s") % {
+                    "share": f"{header:.0%}",
+                    "seen": seen,
+                }
             pairs.append((score, fieldname, index, why))
     pairs.sort(
         key=lambda pair: (
@@ -184,7 +199,7 @@ def propose(table: Table, kind: str) -> list[Proposed]:
         )
         used.add(index)
     return [
-        chosen.get(f) or Proposed(f, None, 0.0, "no column alike", _required(kind, f))
+        chosen.get(f) or Proposed(f, None, 0.0, _("no column alike"), _required(kind, f))
         for f in fields
     ]
 

@@ -25,7 +25,9 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 from django.db import models
+from django.utils import translation
 
+from . import reasons
 from .columns import Plan
 from .dates import DateError
 from .errors import RowError
@@ -34,6 +36,37 @@ from .schema import QUALIFIED, RECORD_KINDS, STATUSES, RecordKind
 from .values import BadValue, parse_boolean, parse_month
 
 MAX_CELL_CHARS = 10_000
+
+REQUIRED = reasons.gettext("is required")
+REQUIRED_WHEN_CLOSED = {
+    "won": reasons.gettext("is required for a won opportunity"),
+    "lost": reasons.gettext("is required for a lost opportunity"),
+}
+
+
+def _too_long(limit: int, length: int) -> reasons.Reason:
+    """Django's own words for a value over a field's max_length, with the limit as the count."""
+    return reasons.ngettext(
+        "Ensure this value has at most %(count)s character (it has %(length)s).",
+        "Ensure this value has at most %(count)s characters (it has %(length)s).",
+        limit,
+        length=length,
+    )
+
+
+def _field_reason(exc: ValidationError) -> reasons.Reason:
+    """A model field's refusal as a reason translated when shown: its length rule by the same
+    words as ours, any other by Django's msgid (Django's catalogues translate it)."""
+    error = exc.error_list[0]
+    params = error.params or {}
+    if error.code == "max_length":
+        return _too_long(params["limit_value"], params["show_value"])
+    with translation.override("en"):  # English is the msgid itself
+        msgid, words = str(error.message), " ".join(exc.messages)
+    if msgid and all(isinstance(value, str | int) for value in params.values()):
+        return reasons.Reason(msgid, dict(params))
+    return reasons.verbatim(words)  # a rule of Django's this import never meets: as it says
+
 
 Values = dict[str, object]  # a record's field values, by field name (the account apart)
 
@@ -50,7 +83,7 @@ class _Row:
         self.errors: list[RowError] = []
         self._bad: set[str] = set()
 
-    def error(self, fieldname: str, value: str, reason: str) -> None:
+    def error(self, fieldname: str, value: str, reason: reasons.Reason) -> None:
         self.errors.append(
             RowError.make(self.line, self.plan.column_name(fieldname), value, reason)
         )
@@ -62,10 +95,18 @@ class _Row:
             return ""
         value = self.cells[index]
         if "\x00" in value:
-            self.error(fieldname, value, "contains a NUL byte (binary data?)")
+            self.error(fieldname, value, reasons.gettext("contains a NUL byte (binary data?)"))
             return ""
         if len(value) > MAX_CELL_CHARS:
-            self.error(fieldname, value, f"is longer than {MAX_CELL_CHARS} characters")
+            self.error(
+                fieldname,
+                value,
+                reasons.ngettext(
+                    "is longer than %(count)s character",
+                    "is longer than %(count)s characters",
+                    MAX_CELL_CHARS,
+                ),
+            )
             return ""
         return value.strip()
 
@@ -75,7 +116,7 @@ class _Row:
         if fieldname in self._bad:
             return ""
         if not raw and required:
-            self.error(fieldname, raw, "is required")
+            self.error(fieldname, raw, REQUIRED)
         return raw
 
     def _typed(self, fieldname: str, parse: Callable[[str], object], required: bool):
@@ -85,7 +126,7 @@ class _Row:
         try:
             return parse(raw)
         except (BadValue, DateError) as exc:
-            self.error(fieldname, raw, str(exc))
+            self.error(fieldname, raw, reasons.of(exc))
             return None
 
     def date(self, fieldname: str, *, required: bool = False) -> date | None:
@@ -102,7 +143,9 @@ class _Row:
         value = self._typed(fieldname, parse_boolean, False)
         return bool(value)
 
-    def choice(self, fieldname: str, values: dict[str, str], reason: str, *, required=False):
+    def choice(
+        self, fieldname: str, values: dict[str, str], reason: reasons.Reason, *, required=False
+    ):
         raw = self.text(fieldname, required=required)
         if not raw:
             return None
@@ -132,7 +175,7 @@ def _opportunity_status(row: _Row) -> str | None:
         return row.choice(
             "status",
             {s: s for s in STATUSES},
-            "is not a status: use open, won or lost",
+            reasons.gettext("is not a status: use open, won or lost"),
             required=True,
         )
     if plan.status_source == "stage":
@@ -144,16 +187,20 @@ def _opportunity_status(row: _Row) -> str | None:
             row.error(
                 "stage",
                 stage,
-                "is a stage with no status: map it, e.g. --status-from-stage "
-                f'"{stage if 0 < len(stage) <= 60 else "STAGE"}=open" '
-                "(or *=open for every other stage)",
+                reasons.gettext(
+                    'is a stage with no status: map it, e.g. --status-from-stage "%(stage)s=open" '
+                    "(or *=open for every other stage)",
+                    stage=stage if 0 < len(stage) <= 60 else "STAGE",
+                ),
             )
         return status
     is_closed, is_won = row.boolean("is_closed"), row.boolean("is_won")
     if row.is_bad("is_closed") or row.is_bad("is_won"):
         return None
     if is_won and not is_closed:
-        row.error("is_won", row.raw("is_won"), "says won, but the deal is not closed")
+        row.error(
+            "is_won", row.raw("is_won"), reasons.gettext("says won, but the deal is not closed")
+        )
         return None
     return ("won" if is_won else "lost") if is_closed else "open"
 
@@ -162,7 +209,7 @@ def _opportunity(row: _Row) -> tuple[Values, str]:
     status = _opportunity_status(row)
     close_date = row.date("close_date")
     if status in ("won", "lost") and close_date is None and not row.is_bad("close_date"):
-        row.error("close_date", "", f"is required for a {status} opportunity")
+        row.error("close_date", "", REQUIRED_WHEN_CLOSED[status])
     opportunity = dict(
         external_id=row.text("external_id", required=True),
         name=row.text("name"),
@@ -176,7 +223,7 @@ def _opportunity(row: _Row) -> tuple[Values, str]:
         type=row.choice(
             "type",
             OPPORTUNITY_TYPES,
-            "is not an opportunity type: use new_business, expansion or renewal",
+            reasons.gettext("is not an opportunity type: use new_business, expansion or renewal"),
         )
         or "new_business",
     )
@@ -186,7 +233,11 @@ def _opportunity(row: _Row) -> tuple[Values, str]:
 def _subscription(row: _Row) -> tuple[Values, str]:
     start, end = row.date("start_date", required=True), row.date("end_date")
     if start and end and end < start:
-        row.error("end_date", row.raw("end_date"), f"is before start_date ({start.isoformat()})")
+        row.error(
+            "end_date",
+            row.raw("end_date"),
+            reasons.gettext("is before start_date (%(start)s)", start=start.isoformat()),
+        )
     subscription = dict(
         external_id=row.text("external_id", required=True),
         plan=row.text("plan"),
@@ -204,7 +255,7 @@ def _spend(row: _Row) -> tuple[Values, str]:
         category=row.choice(
             "category",
             {"marketing": "marketing", "sales": "sales"},
-            "is not a spend category: use marketing or sales",
+            reasons.gettext("is not a spend category: use marketing or sales"),
             required=True,
         ),
         amount=row.money("amount", required=True),
@@ -214,7 +265,11 @@ def _spend(row: _Row) -> tuple[Values, str]:
 def _forecast(row: _Row) -> tuple[Values, str]:
     start, end = row.date("period_start", required=True), row.date("period_end", required=True)
     if start and end and end < start:
-        row.error("period_end", row.raw("period_end"), f"is before period_start ({start})")
+        row.error(
+            "period_end",
+            row.raw("period_end"),
+            reasons.gettext("is before period_start (%(start)s)", start=start.isoformat()),
+        )
     return dict(
         period_start=start,
         period_end=end,
@@ -230,7 +285,11 @@ def _team(row: _Row) -> tuple[Values, str]:
 def _not_before_created(row: _Row, fieldname: str, created: date | None) -> date | None:
     day = row.date(fieldname)
     if day and created and day < created:
-        row.error(fieldname, row.raw(fieldname), f"is before created_date ({created.isoformat()})")
+        row.error(
+            fieldname,
+            row.raw(fieldname),
+            reasons.gettext("is before created_date (%(created)s)", created=created.isoformat()),
+        )
     return day
 
 
@@ -279,8 +338,14 @@ def _check_shape(plan: Plan, line: int, cells: list[str]) -> RowError | None:
         line,
         "(whole row)",
         f"{len(cells)} cells",
-        f"the header has {width} columns but this row has {len(cells)} "
-        "(a missing or extra delimiter, or an unclosed quote?)",
+        reasons.ngettext(
+            "the header has %(width)s columns but this row has %(count)s "
+            "(a missing or extra delimiter, or an unclosed quote?)",
+            "the header has %(width)s columns but this row has %(count)s "
+            "(a missing or extra delimiter, or an unclosed quote?)",
+            len(cells),
+            width=width,
+        ),
     )
 
 
@@ -339,10 +404,7 @@ class FieldRules:
             except ValidationError as exc:
                 errors.append(
                     RowError.make(
-                        line,
-                        plan.column_name(name),
-                        str(value or ""),
-                        " ".join(str(message) for message in exc.messages),
+                        line, plan.column_name(name), str(value or ""), _field_reason(exc)
                     )
                 )
         return errors

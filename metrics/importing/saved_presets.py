@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from metrics.models import ImportPreset
 from metrics.permissions import can_import
@@ -18,6 +19,7 @@ from metrics.permissions import can_import
 from .errors import ImportFileError
 from .options import ImportOptions
 from .presets import PRESETS
+from .schema import kind_label
 
 
 def saved_preset_names(kind: str | None = None) -> list[str]:
@@ -32,9 +34,15 @@ def options_with_preset(name: str, options: ImportOptions) -> ImportOptions:
     saved = ImportPreset.objects.filter(name=name).first()
     if saved is None:
         known = ", ".join([*PRESETS, *saved_preset_names()])
-        raise ImportFileError(f"Unknown preset “{name}”: use one of {known}.")
+        raise ImportFileError(
+            _("Unknown preset “%(preset)s”: use one of %(presets)s.")
+            % {"preset": name, "presets": known}
+        )
     if saved.kind != options.kind:
-        raise ImportFileError(f"The preset “{name}” is for {saved.kind}, not {options.kind}.")
+        raise ImportFileError(
+            _("The preset “%(preset)s” is for %(saved)s, not %(kind)s.")
+            % {"preset": name, "saved": kind_label(saved.kind), "kind": kind_label(options.kind)}
+        )
     return replace(
         options,
         preset="generic",
@@ -51,10 +59,10 @@ def save_preset(*, name: str, options: ImportOptions, saved_by) -> ImportPreset:
     slug = slugify(name)[:40]
     if not slug or slug in PRESETS:
         raise ImportFileError(
-            f"“{name}” cannot name a preset: use letters, digits and dashes, not "
-            f"{', '.join(PRESETS)}."
+            _("“%(name)s” cannot name a preset: use letters, digits and dashes, not %(presets)s.")
+            % {"name": name, "presets": ", ".join(PRESETS)}
         )
-    preset, _ = ImportPreset.objects.update_or_create(
+    preset, _created = ImportPreset.objects.update_or_create(
         name=slug,
         defaults={
             "kind": options.kind,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from metrics.models import Account, Forecast, Lead, Opportunity, Spend, Subscription, Team
 
@@ -126,3 +127,19 @@ RECORD_KINDS: dict[str, RecordKind] = {
     )
 }
 KINDS = tuple(RECORD_KINDS)
+
+# A kind as a sentence names it ("Imported 5 of 7 opportunities rows."): the import's keys stay
+# the machine names above.
+KIND_LABELS = {
+    "accounts": pgettext_lazy("record kind", "accounts"),
+    "opportunities": pgettext_lazy("record kind", "opportunities"),
+    "subscriptions": pgettext_lazy("record kind", "subscriptions"),
+    "spend": pgettext_lazy("record kind", "spend"),
+    "forecasts": pgettext_lazy("record kind", "forecasts"),
+    "teams": pgettext_lazy("record kind", "teams"),
+    "leads": pgettext_lazy("record kind", "leads"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))

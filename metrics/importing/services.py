@@ -21,6 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from metrics import queueing
 from metrics.freshness import record_import
@@ -29,6 +31,7 @@ from metrics.models import ImportJob, QualityCheck, RecordImport
 from metrics.permissions import can_import, can_open_import_job
 from metrics.quality_checks import request_check
 from metrics.services import request_recompute
+from revops_portal.profiles.languages import in_language_of
 
 from . import parsing, staging
 from .columns import MissingColumns
@@ -36,9 +39,12 @@ from .decoding import Source, bytes_source, read_table
 from .errors import ErrorReport, ImportFileError, RowError
 from .options import ImportOptions
 from .proposal import Proposed, propose
+from .schema import kind_label
 from .staging import CHUNK_ROWS
 
 logger = logging.getLogger(__name__)
+
+ALREADY_STARTED = gettext_lazy("This import has already been started.")
 
 
 @dataclass
@@ -57,30 +63,68 @@ class ImportOutcome:
         return len({error.line for error in self.errors})
 
     def summary(self) -> str:
-        invalid = self.rows_invalid
+        """What happened, in the active language (the job's creator's; the command's: English)."""
+        invalid, total, kind = self.rows_invalid, self.rows_total, kind_label(self.kind)
+        sentences = []
         if self.dry_run:
-            text = (
-                f"Dry run: {self.rows_valid} of {self.rows_total} {self.kind} rows are valid, "
-                f"{invalid} invalid. Nothing was written."
+            sentences.append(
+                ngettext(
+                    "Dry run: %(valid)s of %(count)s %(kind)s row is valid, %(invalid)s invalid. "
+                    "Nothing was written.",
+                    "Dry run: %(valid)s of %(count)s %(kind)s rows are valid, %(invalid)s "
+                    "invalid. Nothing was written.",
+                    total,
+                )
+                % {"valid": self.rows_valid, "count": total, "kind": kind, "invalid": invalid}
             )
             if self.accounts_created:
-                plural = "s" if self.accounts_created != 1 else ""
-                text += f" {self.accounts_created} missing account{plural} would be created."
-            return text
-        if self.rows_written:
-            text = f"Imported {self.rows_written} of {self.rows_total} {self.kind} rows."
+                sentences.append(
+                    ngettext(
+                        "%(count)s missing account would be created.",
+                        "%(count)s missing accounts would be created.",
+                        self.accounts_created,
+                    )
+                    % {"count": self.accounts_created}
+                )
+        elif self.rows_written:
+            sentences.append(
+                ngettext(
+                    "Imported %(written)s of %(count)s %(kind)s row.",
+                    "Imported %(written)s of %(count)s %(kind)s rows.",
+                    total,
+                )
+                % {"written": self.rows_written, "count": total, "kind": kind}
+            )
             if invalid:
-                text += f" Skipped {invalid} invalid rows."
+                sentences.append(
+                    ngettext(
+                        "Skipped %(count)s invalid row.", "Skipped %(count)s invalid rows.", invalid
+                    )
+                    % {"count": invalid}
+                )
             if self.accounts_created:
-                plural = "s" if self.accounts_created != 1 else ""
-                text += f" Created {self.accounts_created} account{plural} they name."
-            return text
-        if invalid:
-            return (
-                f"Nothing was written: {invalid} of {self.rows_total} {self.kind} rows are "
-                "invalid. Fix them, or import the valid rows only (skip invalid rows)."
+                sentences.append(
+                    ngettext(
+                        "Created %(count)s account they name.",
+                        "Created %(count)s accounts they name.",
+                        self.accounts_created,
+                    )
+                    % {"count": self.accounts_created}
+                )
+        elif invalid:
+            sentences.append(
+                ngettext(
+                    "Nothing was written: %(invalid)s of %(count)s %(kind)s row is invalid. Fix "
+                    "them, or import the valid rows only (skip invalid rows).",
+                    "Nothing was written: %(invalid)s of %(count)s %(kind)s rows are invalid. "
+                    "Fix them, or import the valid rows only (skip invalid rows).",
+                    total,
+                )
+                % {"invalid": invalid, "count": total, "kind": kind}
             )
-        return "Nothing was written."
+        else:
+            sentences.append(_("Nothing was written."))
+        return " ".join(sentences)
 
 
 def import_records(
@@ -168,7 +212,8 @@ def import_job_create(*, upload, options: ImportOptions, created_by=None) -> Imp
         raise PermissionDenied
     if upload.size > settings.CSV_UPLOAD_MAX_BYTES:
         raise ValidationError(
-            f"The file is larger than {settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.CSV_UPLOAD_MAX_BYTES // (1024 * 1024)}
         )
     data = upload.read()
     job = ImportJob(
@@ -193,7 +238,7 @@ def import_job_change_options(*, job: ImportJob, options: ImportOptions, changed
         raise PermissionDenied
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.PENDING:
-        raise ValidationError("This import has already been started.")
+        raise ValidationError(ALREADY_STARTED)
     _validate(job, _job_file(job), options)
     job.save()
     return job
@@ -214,7 +259,7 @@ def _validate(job: ImportJob, data: bytes, options: ImportOptions) -> None:
     except MissingColumns as exc:
         job.rows_total = job.rows_invalid = len(exc.table.records)
         job.errors = []
-        job.message = f"{exc} Choose the columns below."
+        job.message = _("%(problem)s Choose the columns below.") % {"problem": exc}
         return
     job.rows_total = checked.rows_total
     job.rows_invalid = checked.rows_invalid
@@ -251,7 +296,7 @@ def _broker_down(job_id: int) -> None:
     """The job could not be sent: back to awaiting start, so the person can try again."""
     ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.PENDING,
-        message="The task queue could not be reached; nothing was imported. Try again.",
+        message=_("The task queue could not be reached; nothing was imported. Try again."),
     )
 
 
@@ -262,11 +307,13 @@ def import_job_start(*, job: ImportJob, started_by) -> ImportJob:
         raise PermissionDenied
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.PENDING:
-        raise ValidationError("This import has already been started.")
+        raise ValidationError(ALREADY_STARTED)
     if not import_job_can_start(job):
         raise ValidationError(
-            "This file has invalid rows and the import is all or nothing: fix the file, "
-            "or upload it again with “skip invalid rows”."
+            _(
+                "This file has invalid rows and the import is all or nothing: fix the file, "
+                "or upload it again with “skip invalid rows”."
+            )
         )
     job.status = ImportJob.Status.QUEUED
     job.message = ""
@@ -295,32 +342,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
         job.save(update_fields=["status", "started_at", "progress"])
 
     job.finished_at = None
-    try:
-        outcome = import_records(
-            source=lambda: job.file.storage.open(job.file.name, "rb"),
-            options=ImportOptions.of_job(job),
-            requested_by=job.created_by,
-            on_progress=partial(_set_progress, job.pk),
-            job=job,
-        )
-    except ImportFileError as exc:
-        job.status, job.message = ImportJob.Status.FAILED, str(exc)
-        job.rows_written = 0
-    except Exception:
-        logger.exception("Import job %s failed", job_id)
-        job.status = ImportJob.Status.FAILED
-        job.message = "The import failed unexpectedly and nothing was written. The error is logged."
-        job.rows_written = 0
-    else:
-        succeeded = outcome.rows_written > 0 or not outcome.errors
-        job.status = ImportJob.Status.SUCCEEDED if succeeded else ImportJob.Status.FAILED
-        job.rows_total = outcome.rows_total
-        job.rows_written = outcome.rows_written
-        job.rows_invalid = outcome.rows_invalid
-        job.errors = _job_errors(outcome.errors)
-        job.message = outcome.summary()
-        if outcome.recompute_requested:
-            job.message += " A metrics recomputation was queued."
+    # The job's message is written for the person who uploaded it, in their language (its row
+    # errors are stored untranslated: whoever opens the job reads them in their own).
+    with in_language_of(job.created_by):
+        _run_and_report(job)
     job.progress = 100
     job.finished_at = timezone.now()
     job.save(
@@ -336,6 +361,38 @@ def import_job_run(*, job_id: int) -> ImportJob:
         ]
     )
     return job
+
+
+def _run_and_report(job: ImportJob) -> None:
+    """Import the job's file and set its outcome on it (not saved)."""
+    try:
+        outcome = import_records(
+            source=lambda: job.file.storage.open(job.file.name, "rb"),
+            options=ImportOptions.of_job(job),
+            requested_by=job.created_by,
+            on_progress=partial(_set_progress, job.pk),
+            job=job,
+        )
+    except ImportFileError as exc:
+        job.status, job.message = ImportJob.Status.FAILED, str(exc)
+        job.rows_written = 0
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        job.status = ImportJob.Status.FAILED
+        job.message = _(
+            "The import failed unexpectedly and nothing was written. The error is logged."
+        )
+        job.rows_written = 0
+    else:
+        succeeded = outcome.rows_written > 0 or not outcome.errors
+        job.status = ImportJob.Status.SUCCEEDED if succeeded else ImportJob.Status.FAILED
+        job.rows_total = outcome.rows_total
+        job.rows_written = outcome.rows_written
+        job.rows_invalid = outcome.rows_invalid
+        job.errors = _job_errors(outcome.errors)
+        job.message = outcome.summary()
+        if outcome.recompute_requested:
+            job.message += " " + _("A metrics recomputation was queued.")
 
 
 def import_job_error_report(*, job: ImportJob) -> ErrorReport:

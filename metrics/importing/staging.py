@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,8 +32,9 @@ from metrics.models import Account
 from .accounts import Unresolved, create_accounts, find_accounts
 from .columns import DateTallies, Plan, plan_header
 from .decoding import Scanned, Source, read_table, records, scan
-from .errors import RowError
+from .errors import RowError, duplicate_of
 from .options import ImportOptions
+from .reasons import Reason
 from .rows import build_row
 
 CHUNK_ROWS = 10_000
@@ -271,7 +273,7 @@ class StagingTable:
                 line,
                 column,
                 " / ".join(str(part) for part in parts),
-                f"duplicate of line {first_line} (the same record twice in one file)",
+                duplicate_of(first_line),
             )
             for line, first_line, *parts in found
         ]
@@ -298,7 +300,8 @@ class StagingTable:
         if not unknown:
             return [], []
         create = self.plan.options.create_accounts
-        resolved: list[tuple[str, int | None, str | None]] = []  # (ref, account id, reason)
+        # (ref, account id, the reason as JSON: reasons.Reason.as_json)
+        resolved: list[tuple[str, int | None, str | None]] = []
         to_create = []
         for batch in batched(sorted(unknown), 1000):
             for ref, account in find_accounts(set(batch)).items():
@@ -307,7 +310,7 @@ class StagingTable:
                 elif account.creatable and create:
                     to_create.append(ref)
                 else:
-                    resolved.append((ref, None, account.reason))
+                    resolved.append((ref, None, json.dumps(account.reason.as_json())))
         self._store_refs(resolved)
         with connection.cursor() as cursor:
             refused = f"SELECT ref FROM {REFS} WHERE reason IS NOT NULL"
@@ -319,7 +322,10 @@ class StagingTable:
             if found:
                 cursor.execute(f"DELETE FROM {STAGING} WHERE account_ref IN ({refused})")
         column = self.plan.column_name("account")
-        errors = [RowError.make(line, column, ref, reason) for line, ref, reason in found]
+        errors = [
+            RowError.make(line, column, ref, Reason.from_json(json.loads(reason)))
+            for line, ref, reason in found
+        ]
         return errors, sorted(to_create)
 
     def _store_refs(self, resolved: list[tuple[str, int | None, str | None]]) -> None:

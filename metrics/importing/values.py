@@ -28,6 +28,7 @@ from django.conf import settings
 from metrics.models import MONEY
 from metrics.periods import plausible_range
 
+from . import reasons
 from .dates import DateError, read_date
 
 # Money is stored with MONEY's digits: 18 in all, 2 after the point, so 16 before it.
@@ -53,8 +54,12 @@ _PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d{1,2})?")
 _COMMA_NUMBER = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|,\d+")
 
 
+NOT_AN_AMOUNT = reasons.gettext("is not an amount")
+
+
 class BadValue(ValueError):
-    """A cell that cannot be read as the field's type; the message is the reason."""
+    """A cell that cannot be read as the field's type; its argument is the reason
+    (reasons.Reason)."""
 
 
 def parse_date(raw: str) -> date:
@@ -62,7 +67,7 @@ def parse_date(raw: str) -> date:
     try:
         return read_date(raw)
     except DateError as exc:
-        raise BadValue(str(exc)) from None
+        raise BadValue(reasons.of(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,21 @@ class DateRange:
 
     def check(self, day: date) -> date:
         if day < self.earliest:
-            raise BadValue(f"is before {self.earliest.isoformat()}, the earliest date accepted")
+            raise BadValue(
+                reasons.gettext(
+                    "is before %(earliest)s, the earliest date accepted",
+                    earliest=self.earliest.isoformat(),
+                )
+            )
         if day > self.latest:
-            years = "1 year" if self.years_ahead == 1 else f"{self.years_ahead} years"
-            raise BadValue(f"is more than {years} ahead (after {self.latest.isoformat()})")
+            raise BadValue(
+                reasons.ngettext(
+                    "is more than %(count)s year ahead (after %(latest)s)",
+                    "is more than %(count)s years ahead (after %(latest)s)",
+                    self.years_ahead,
+                    latest=self.latest.isoformat(),
+                )
+            )
         return day
 
 
@@ -91,11 +107,11 @@ def parse_month(raw: str, read_day: Callable[[str], date] = parse_date) -> date:
         year, month = map(int, match.groups())
         if 1 <= month <= 12:
             return date(year, month, 1)
-        raise BadValue("is not a real month")
+        raise BadValue(reasons.gettext("is not a real month"))
     try:
         return read_day(raw).replace(day=1)
     except (BadValue, DateError):
-        raise BadValue("is not a month: use YYYY-MM") from None
+        raise BadValue(reasons.gettext("is not a month: use YYYY-MM")) from None
 
 
 def parse_money(raw: str, *, decimal_comma: bool) -> Decimal:
@@ -117,10 +133,18 @@ def parse_money(raw: str, *, decimal_comma: bool) -> Decimal:
         decimal_comma = "," in text
     elif not pattern.fullmatch(text):
         if decimal_comma:
-            hint = "in a semicolon-separated file amounts use a decimal comma, e.g. 1.234,50"
-        else:
-            hint = "in a comma- or tab-separated file amounts use a decimal point, e.g. 1,234.50"
-        raise BadValue(f"is not an amount ({hint})")
+            raise BadValue(
+                reasons.gettext(
+                    "is not an amount (in a semicolon-separated file amounts use a decimal "
+                    "comma, e.g. 1.234,50)"
+                )
+            )
+        raise BadValue(
+            reasons.gettext(
+                "is not an amount (in a comma- or tab-separated file amounts use a decimal "
+                "point, e.g. 1,234.50)"
+            )
+        )
     if decimal_comma:
         text = text.replace(".", "").replace(",", ".")
     else:
@@ -128,11 +152,11 @@ def parse_money(raw: str, *, decimal_comma: bool) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise BadValue("is not an amount") from None
+        raise BadValue(NOT_AN_AMOUNT) from None
     if not value.is_finite():  # the patterns above admit digits only; kept as the last guard
-        raise BadValue("is not an amount")
+        raise BadValue(NOT_AN_AMOUNT)
     if negative and value:
-        raise BadValue("must not be negative")
+        raise BadValue(reasons.gettext("must not be negative"))
     return _cents(value)
 
 
@@ -140,11 +164,14 @@ def _cents(value: Decimal) -> Decimal:
     # Checked before rounding: quantize() itself fails on more digits than the context's 28.
     if value and value.adjusted() + 1 > MONEY_WHOLE_DIGITS:
         raise BadValue(
-            f"is too large: at most {MONEY_WHOLE_DIGITS} digits before the decimal point"
+            reasons.gettext(
+                "is too large: at most %(digits)s digits before the decimal point",
+                digits=MONEY_WHOLE_DIGITS,
+            )
         )
     cents = value.quantize(Decimal(1).scaleb(-MONEY["decimal_places"]))
     if value != cents:
-        raise BadValue("has more than two decimal places")
+        raise BadValue(reasons.gettext("has more than two decimal places"))
     return cents
 
 
@@ -152,4 +179,6 @@ def parse_boolean(raw: str) -> bool:
     try:
         return BOOLEAN_VALUES[raw.casefold()]
     except KeyError:
-        raise BadValue("is not true/false (read: true/false, yes/no, 1/0, blank)") from None
+        raise BadValue(
+            reasons.gettext("is not true/false (read: true/false, yes/no, 1/0, blank)")
+        ) from None

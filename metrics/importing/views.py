@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from metrics import quality_checks
@@ -34,7 +35,7 @@ def _job(job_id: int, user) -> ImportJob:
     try:
         return services.import_job_get(job_id=job_id, user=user)
     except ImportJob.DoesNotExist:
-        raise Http404("No such import.") from None
+        raise Http404(_("No such import.")) from None
 
 
 @require_GET
@@ -125,7 +126,7 @@ def import_options(request, job_id: int):
     job = _job(job_id, request.user)
     date_order = request.POST.get("date_order", job.date_order)
     if date_order not in ("", *DATE_ORDERS):
-        return HttpResponseBadRequest("Unknown date order.")
+        return HttpResponseBadRequest(_("Unknown date order."))
     options = replace(ImportOptions.of_job(job), date_order=date_order)
     if "mapping_form" in request.POST:
         fields = RECORD_KINDS[job.kind].columns
@@ -139,8 +140,11 @@ def import_options(request, job_id: int):
             )
             messages.success(
                 request,
-                f"Saved as the preset “{preset.name}”: import_crm {job.kind} FILE "
-                f"--preset {preset.name}",
+                _("Saved as the preset “%(preset)s”: %(command)s")
+                % {
+                    "preset": preset.name,
+                    "command": f"import_crm {job.kind} FILE --preset {preset.name}",
+                },
             )
     except (ImportFileError, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
@@ -188,6 +192,8 @@ def import_status(request, job_id: int):
 
 @require_GET
 def import_errors_csv(request, job_id: int):
+    """The error report: the header is the canonical one (scripts read it), the reasons are in
+    the reader's language (the job stores them untranslated)."""
     _require_manager(request.user)
     job = _job(job_id, request.user)
     return csv_response(

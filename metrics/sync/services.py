@@ -144,7 +144,7 @@ class _KindSync:
         self.errors: list[RowError] = []
         self.unlisted: Counter[str] = Counter()  # rejected rows past MAX_ERRORS_LISTED, by column
         self.line = 0
-        self.cursor, _ = SyncCursor.objects.get_or_create(connection=connection, kind=kind)
+        self.cursor, _created = SyncCursor.objects.get_or_create(connection=connection, kind=kind)
 
     def check_mapping(self) -> None:
         """Raises ImportFileError when the mapping lacks a required field (as a file would)."""
@@ -193,7 +193,7 @@ class _KindSync:
                 )
             deleted = 0
             if page.deleted:
-                _, per_model = self.model.objects.filter(external_id__in=page.deleted).delete()
+                _count, per_model = self.model.objects.filter(external_id__in=page.deleted).delete()
                 deleted = per_model.get(self.model._meta.label, 0)
             if page.position is not None:
                 self.cursor.modified_since = page.position.modified_since

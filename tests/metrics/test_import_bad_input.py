@@ -198,7 +198,7 @@ def test_it_writes_the_valid_rows_when_asked_to_skip_invalid_ones(tmp_path, know
     assert code == 1  # the skipped row is still an error
     assert f"line {line}, column {column}" in err
     assert "Imported 1 of 2" in out
-    assert "Skipped 1 invalid rows" in out
+    assert "Skipped 1 invalid row" in out
     assert _count(kind) == 1
     assert _good_rows(kind).count() == 1
 

@@ -91,7 +91,7 @@ def test_skip_invalid_and_dry_run(tmp_path):
 
     code, out, _ = run_import(tmp_path, "leads", content, "--skip-invalid")
     assert code == 1
-    assert "Imported 1 of 2 leads rows. Skipped 1 invalid rows." in out
+    assert "Imported 1 of 2 leads rows. Skipped 1 invalid row." in out
     assert list(leads()) == ["L1"]
 
 

@@ -45,7 +45,7 @@ def test_skip_invalid_writes_the_good_rows(tmp_path):
     )
 
     assert code == 1  # some rows were skipped, as for the other kinds
-    assert "Imported 1 of 2 teams rows. Skipped 1 invalid rows." in out
+    assert "Imported 1 of 2 teams rows. Skipped 1 invalid row." in out
     assert teams() == {"Ana Lopez": "Enterprise"}
 
 
