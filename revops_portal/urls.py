@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from playbook.views import media as playbook_media
@@ -9,9 +10,10 @@ from . import sso
 
 # A database outage anywhere in a request answers 503 "briefly unavailable" (revops_portal.errors).
 handler500 = "revops_portal.errors.server_error"
+handler400 = "revops_portal.errors.bad_request"  # the page in the reader's language
 
-admin.site.site_header = "RevOps Portal administration"
-admin.site.site_title = "RevOps Portal admin"
+admin.site.site_header = _("RevOps Portal administration")
+admin.site.site_title = _("RevOps Portal admin")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="playbook:index", permanent=False), name="home"),

@@ -2,16 +2,20 @@
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from metrics import queueing
+from revops_portal.profiles.languages import in_language_of, languages_of
 
 from . import webhooks
 from .kinds import KINDS, Delivery
@@ -22,6 +26,11 @@ logger = logging.getLogger(__name__)
 DELIVER_TASK = "revops_portal.notifications.tasks.deliver_notification"
 # An instant notification the broker never got is sent again after this long (the sweep).
 RESEND_AFTER = timedelta(minutes=2)
+
+# A notification's subject or body: a plain string is sent as it is; a lazy translation
+# (gettext_lazy) or a function of no arguments returning the text is written anew in each
+# recipient's language.
+Text = str | Promise | Callable[[], str]
 
 
 class DeliveryFailed(Exception):
@@ -45,12 +54,16 @@ def notify(
     recipients: Iterable,
     kind: str,
     key: str,
-    subject: str,
-    body: str = "",
+    subject: Text,
+    body: Text = "",
     url: str = "",
 ) -> list[Notification]:
     """Record one notification per active recipient who has not turned ``kind`` off, unless
     one with this ``key`` was recorded for them already, and send the instant ones after commit.
+
+    Each recipient reads it in their language: pass ``subject``/``body`` as a function that
+    translates, e.g. ``lambda: _("“%(title)s” was flagged") % {"title": section.title}``; it
+    is called once per recipient with their language active (``Text``).
 
     Returns the notifications recorded by this call (none for a repeated key).
     """
@@ -60,12 +73,19 @@ def notify(
     if not people:
         return []
     choices = {s.user_id: s for s in NotificationSettings.objects.filter(user_id__in=list(people))}
+    per_language = not (isinstance(subject, str) and isinstance(body, str))
+    languages = languages_of(people.values()) if per_language else {}
     recorded = []
     for user_pk, user in sorted(people.items()):
         chosen = choices.get(user_pk)
         delivery = chosen.delivery_for(kind) if chosen else KINDS[kind].default
         if delivery == Delivery.OFF:
             continue
+        if per_language:
+            with translation.override(languages[user_pk]):
+                subject_text, body_text = _written(subject), _written(body)
+        else:
+            subject_text, body_text = subject, body
         try:
             with transaction.atomic():
                 notification, created = Notification.objects.get_or_create(
@@ -73,8 +93,8 @@ def notify(
                     key=key[:200],
                     defaults={
                         "kind": kind,
-                        "subject": subject[:200],
-                        "body": body,
+                        "subject": subject_text[:200],
+                        "body": body_text,
                         "url": absolute_url(url)[:500],
                         "delivery": delivery,
                     },
@@ -89,10 +109,16 @@ def notify(
     return recorded
 
 
+def _written(text: Text) -> str:
+    """``text`` in the active language (see ``Text``)."""
+    return str(text() if callable(text) else text)
+
+
 def _email(recipient, subject: str, body: str) -> EmailMessage:
-    footer = "\n\n--\nChoose what the portal tells you, and how: " + absolute_url(
-        reverse("notifications:settings")
-    )
+    """The e-mail; its footer in the active language (callers are in ``in_language_of``)."""
+    footer = "\n\n--\n" + _("Choose what the portal tells you, and how: %(address)s") % {
+        "address": absolute_url(reverse("notifications:settings"))
+    }
     return EmailMessage(subject, body + footer, settings.DEFAULT_FROM_EMAIL, [recipient.email])
 
 
@@ -127,32 +153,35 @@ def deliver(*, notification_id: int) -> None:
     recipient = notification.recipient
     chosen = settings_for(recipient)
     errors = []
-    if recipient.email:
-        try:
-            _send_channel(
-                notification_id,
-                "email_sent_at",
-                lambda n: mailers.default.send_messages([_email(recipient, n.subject, _text(n))]),
-            )
-        except OSError as exc:  # SMTP refused or unreachable
-            errors.append(f"e-mail: {exc}")
-    if chosen.webhook_url:
-        try:
-            _send_channel(
-                notification_id,
-                "webhook_sent_at",
-                lambda n: webhooks.post(
-                    webhook_url=chosen.webhook_url,
-                    data=webhooks.payload(
-                        webhook_format=chosen.webhook_format,
-                        subject=n.subject,
-                        body=n.body,
-                        url=n.url,
+    with in_language_of(recipient):  # the e-mail's footer, the chat message's link
+        if recipient.email:
+            try:
+                _send_channel(
+                    notification_id,
+                    "email_sent_at",
+                    lambda n: mailers.default.send_messages(
+                        [_email(recipient, n.subject, _text(n))]
                     ),
-                ),
-            )
-        except webhooks.WebhookError as exc:
-            errors.append(f"webhook: {exc}")
+                )
+            except OSError as exc:  # SMTP refused or unreachable
+                errors.append(f"e-mail: {exc}")
+        if chosen.webhook_url:
+            try:
+                _send_channel(
+                    notification_id,
+                    "webhook_sent_at",
+                    lambda n: webhooks.post(
+                        webhook_url=chosen.webhook_url,
+                        data=webhooks.payload(
+                            webhook_format=chosen.webhook_format,
+                            subject=n.subject,
+                            body=n.body,
+                            url=n.url,
+                        ),
+                    ),
+                )
+            except webhooks.WebhookError as exc:
+                errors.append(f"webhook: {exc}")
     if errors:
         Notification.objects.filter(pk=notification_id).update(last_error="; ".join(errors))
         raise DeliveryFailed("; ".join(errors))
@@ -197,14 +226,18 @@ def send_daily_digests(*, now: datetime | None = None) -> int:
         by_user[notification.recipient_id].append(notification)
     sent = 0
     for items in by_user.values():
-        sent += _send_digest(items, now=now)
+        with in_language_of(items[0].recipient):
+            sent += _send_digest(items, now=now)
     return sent
 
 
 def _send_digest(items: list[Notification], *, now: datetime) -> int:
+    """One person's digest, in the active language (the caller's ``in_language_of``)."""
     recipient = items[0].recipient
     chosen = settings_for(recipient)
-    subject = f"RevOps Portal: {len(items)} update{'s' if len(items) != 1 else ''}"
+    subject = ngettext(
+        "RevOps Portal: %(count)s update", "RevOps Portal: %(count)s updates", len(items)
+    ) % {"count": len(items)}
     ids = [n.pk for n in items]
     sent_any = False
     to_mail = [n for n in items if n.email_sent_at is None]

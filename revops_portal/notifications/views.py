@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from . import services
 from .forms import NotificationSettingsForm
@@ -13,7 +14,7 @@ def settings_page(request):
     form = NotificationSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Notification settings saved.")
+        messages.success(request, _("Notification settings saved."))
         return redirect("notifications:settings")
     recent = list(Notification.objects.filter(recipient=request.user).order_by("-pk")[:10])
     return render(request, "notifications/settings.html", {"form": form, "recent": recent})

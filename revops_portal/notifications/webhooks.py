@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import WebhookFormat
 
@@ -34,18 +36,23 @@ def address_problem(url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if not host:
-        return "Give a full address, https://…"
+        return _("Give a full address, https://…")
     if _is_loopback(host):
-        return None if parts.scheme in {"http", "https"} else "Use an http(s) address."
+        return None if parts.scheme in {"http", "https"} else _("Use an http(s) address.")
     if parts.scheme != "https":
-        return "Webhook addresses must start with https://."
+        return _("Webhook addresses must start with https://.")
     if not any(fnmatch(host, pattern) for pattern in settings.NOTIFICATION_WEBHOOK_HOSTS):
         allowed = ", ".join(settings.NOTIFICATION_WEBHOOK_HOSTS)
-        return f"{host} is not an allowed chat host (allowed: {allowed})."
+        return _("%(host)s is not an allowed chat host (allowed: %(allowed)s).") % {
+            "host": host,
+            "allowed": allowed,
+        }
     return None
 
 
 def payload(*, webhook_format: str, subject: str, body: str, url: str) -> dict:
+    """The message for the receiver; its own words ("Open") in the active language: callers
+    build it inside ``in_language_of(recipient)``."""
     if webhook_format == WebhookFormat.TEAMS:
         card = {
             "@type": "MessageCard",
@@ -56,14 +63,19 @@ def payload(*, webhook_format: str, subject: str, body: str, url: str) -> dict:
         }
         if url:
             card["potentialAction"] = [
-                {"@type": "OpenUri", "name": "Open", "targets": [{"os": "default", "uri": url}]}
+                {
+                    "@type": "OpenUri",
+                    "name": pgettext("chat button", "Open"),
+                    "targets": [{"os": "default", "uri": url}],
+                }
             ]
         return card
     text = f"*{subject}*"
     if body:
         text += f"\n{body}"
     if url:
-        text += f"\n<{url}|Open in the portal>"
+        link_text = _("Open in the portal")
+        text += f"\n<{url}|{link_text}>"
     return {"text": text}
 
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProfilesConfig(AppConfig):
     name = "revops_portal.profiles"
     label = "profiles"
-    verbose_name = "Profiles"
+    verbose_name = _("Profiles")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

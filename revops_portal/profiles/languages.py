@@ -62,8 +62,18 @@ class ProfileLocaleMiddleware(LocaleMiddleware):
 def language_of(user) -> str:
     """The language to write to `user` in when there is no request (e-mails, chat, digests):
     their saved choice, else the site's LANGUAGE_CODE."""
-    code = Profile.objects.filter(user=user).values_list("language", flat=True).first()
-    return code if code and is_offered(code) else settings.LANGUAGE_CODE
+    return languages_of([user])[user.pk]
+
+
+def languages_of(users) -> dict[int, str]:
+    """language_of for several people in one query: {user pk: language}."""
+    saved = dict(
+        Profile.objects.filter(user__in=[u.pk for u in users]).values_list("user_id", "language")
+    )
+    return {
+        u.pk: code if (code := saved.get(u.pk)) and is_offered(code) else settings.LANGUAGE_CODE
+        for u in users
+    }
 
 
 def in_language_of(user):

@@ -7,6 +7,11 @@ LATIN_TERMS = [
     "RevOps",
     "HubSpot",
     "Salesforce",
+    # Chat products a notification can go to (the notification settings page).
+    "Slack",
+    "Mattermost",
+    "Rocket.Chat",
+    "Microsoft Teams",
     "Markdown",
     "Mermaid",
     "CRM",

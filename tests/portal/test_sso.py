@@ -19,6 +19,8 @@ from tests.portal.sso_provider import CLIENT_ID, LoopbackProvider, ProviderUser
 CALLBACK = "http://testserver/oidc/callback/"
 EMAIL = "riley@example.com"
 PASSWORD = "a-long-local-password-2026"
+# The provider's name is configuration, kept as written in every language.
+SIGN_IN_WITH_LOOPBACK = 'Sign in with <span translate="no">Loopback ID</span>'
 GROUP_ROLES = {
     "idp-revops": "revops-manager",
     "idp-champions": "champion",
@@ -324,7 +326,7 @@ def test_a_password_session_logs_out_locally_only(client, provider):
 # --- Password login beside SSO -----------------------------------------------------------------
 def test_the_login_page_offers_both_ways_by_default(client, provider):
     page = client.get("/accounts/login/").content.decode()
-    assert "Sign in with Loopback ID" in page and 'name="password"' in page
+    assert SIGN_IN_WITH_LOOPBACK in page and 'name="password"' in page
 
 
 def test_with_password_login_off_only_the_break_glass_account_can_use_it(
@@ -336,7 +338,7 @@ def test_with_password_login_off_only_the_break_glass_account_can_use_it(
     User.objects.create_superuser("breakglass", password=PASSWORD)
 
     page = client.get("/accounts/login/").content.decode()
-    assert "Sign in with Loopback ID" in page and 'name="password"' not in page
+    assert SIGN_IN_WITH_LOOPBACK in page and 'name="password"' not in page
     assert 'name="password"' in client.get("/accounts/login/?break-glass").content.decode()
 
     alice = client.post("/accounts/login/?break-glass", {"username": "alice", "password": PASSWORD})
