@@ -41,10 +41,19 @@ def choose(request, response, code: str) -> None:
 
 
 def remember_at_login(sender, request, user, **kwargs) -> None:
-    """user_logged_in: the profile's language into the new session."""
+    """user_logged_in: the profile's language into the new session. Someone who never chose
+    but picked a language on the log-in page (the cookie) keeps it: it is saved on their
+    profile, so it follows them to other browsers. A choice saved earlier wins over the cookie
+    (a shared computer's cookie may be someone else's)."""
+    if request is None:
+        return
     code = Profile.objects.filter(user=user).values_list("language", flat=True).first()
-    if request is not None and code and is_offered(code):
-        request.session[SESSION_KEY] = code
+    if not (code and is_offered(code)):
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if not is_offered(code):
+            return
+        Profile.objects.update_or_create(user=user, defaults={"language": code})
+    request.session[SESSION_KEY] = code
 
 
 class ProfileLocaleMiddleware(LocaleMiddleware):

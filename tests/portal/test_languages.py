@@ -66,6 +66,28 @@ def test_a_persons_choice_is_saved_on_the_profile_and_follows_them_to_a_new_brow
 
 
 @pytest.mark.django_db
+def test_a_language_picked_on_the_log_in_page_is_saved_on_the_profile_at_log_in(person):
+    first = Client(HTTP_ACCEPT_LANGUAGE="en")
+    first.post(SWITCH, {"language": "ro", "next": LOGIN})
+    assert not Profile.objects.filter(user=person).exists()  # nobody signed in yet
+    first.post(LOGIN, {"username": "ana", "password": "a-long-password-1"})
+    assert Profile.objects.get(user=person).language == "ro"
+    second = Client(HTTP_ACCEPT_LANGUAGE="en")  # another browser, no cookie
+    second.post(LOGIN, {"username": "ana", "password": "a-long-password-1"})
+    assert html_tag(second.get(reverse("playbook:index"))) == '<html lang="ro" dir="ltr">'
+
+
+@pytest.mark.django_db
+def test_a_saved_choice_wins_over_the_log_in_pages_cookie(person):
+    Profile.objects.create(user=person, language="pl")
+    browser = Client()
+    browser.post(SWITCH, {"language": "fa", "next": LOGIN})
+    browser.post(LOGIN, {"username": "ana", "password": "a-long-password-1"})
+    assert Profile.objects.get(user=person).language == "pl"
+    assert html_tag(browser.get(reverse("playbook:index"))) == '<html lang="pl" dir="ltr">'
+
+
+@pytest.mark.django_db
 def test_choosing_the_browsers_language_again_clears_the_choice(person):
     browser = Client(HTTP_ACCEPT_LANGUAGE="ro")
     browser.force_login(person)
