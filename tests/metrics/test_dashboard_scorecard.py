@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from metrics import catalog, pages, presentation, selectors
 from metrics.cuts import Cut
@@ -222,7 +224,8 @@ def test_the_scorecard_page_shows_values_changes_and_the_as_of_time(client):
     assert "USD 100,000" in body
     assert "▲ +25.0%" in body
     assert "no closed opportunities" in body
-    assert f"As of {run.finished_at:%Y-%m-%d}" in body
+    # In the reader's locale format (English here).
+    assert f"As of {date_format(localtime(run.finished_at), 'DATETIME_FORMAT')}" in body
     assert 'href="/metrics/arr/?period=2017-12"' in body
     assert "<polyline" in body
     assert "style=" not in body

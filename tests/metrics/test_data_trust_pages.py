@@ -193,7 +193,7 @@ def test_the_scorecard_shows_the_as_of_line_stale_flags_and_owners(client, reade
     assert f'href="{reverse("metrics:data")}"' in page
     assert "Stale: " in page and "subscriptions" in page.split("data-as-of")[1].split("</p>")[0]
     arr_card = page.split('data-key="arr"')[1].split("</li>")[0]
-    assert 'href="mailto:cfo@example.com">Carla Finance</a>' in arr_card
+    assert 'href="mailto:cfo@example.com" translate="no">Carla Finance</a>' in arr_card
     assert ">Stale<" in arr_card
     win_rate_card = page.split('data-key="win_rate"')[1].split("</li>")[0]
     assert ">Stale<" not in win_rate_card and "No owner" in win_rate_card
@@ -213,7 +213,7 @@ def test_a_metric_page_shows_its_open_findings_owner_and_who_set_the_target(clie
     trust = page.split('id="definition-owner"')[1].split("</section>")[0]
     assert "/metrics/data/closed_before_created/" in trust  # the badge of the finding it touches
     assert "duplicate_account_names" not in trust  # one it does not touch
-    assert "by Vera Sales on" in trust
+    assert 'by <span translate="no">Vera Sales</span> on' in trust
     assert "Nobody yet" in trust
     assert "Save owner" not in trust  # readers do not name owners
 

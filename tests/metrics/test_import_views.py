@@ -135,8 +135,8 @@ def test_upload_preview_start_and_done(client, django_capture_on_commit_callback
     assert Account.objects.count() == 0  # nothing written before the start
 
     preview = client.get(response["Location"]).content.decode()
-    assert '<th scope="col">external_id</th>' in preview
-    assert '<th scope="col">segment</th>' in preview
+    assert '<th scope="col" translate="no" dir="auto">external_id</th>' in preview
+    assert '<th scope="col" translate="no" dir="auto">segment</th>' in preview
     assert "Account 10" in preview
     assert "Account 11" not in preview  # the preview shows the first ten rows
     assert "Start import" in preview
@@ -240,8 +240,8 @@ def test_the_salesforce_preset_previews_the_derived_status(client):
     )
     body = client.get(response["Location"]).content.decode()
 
-    assert "<td>won</td>" in body
-    assert "<td>2024-01-22</td>" in body
+    assert '<td translate="no" dir="auto">won</td>' in body
+    assert '<td translate="no" dir="auto">2024-01-22</td>' in body
     assert Opportunity.objects.count() == 0
 
 
@@ -482,7 +482,7 @@ def test_every_import_manager_sees_who_imported_what_and_the_outcome(client):
     listing = client.get(reverse("metrics:import_list")).content.decode()
 
     assert "their-accounts.csv" in listing and "my-accounts.csv" in listing
-    assert "<td>importer</td>" in listing and "Awaiting start" in listing
+    assert '<td translate="no">importer</td>' in listing and "Awaiting start" in listing
     assert f'href="{reverse("metrics:import_detail", args=[mine.pk])}"' in listing
     assert f'href="{reverse("metrics:import_detail", args=[theirs.pk])}"' not in listing
 
