@@ -9,16 +9,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from . import catalog, owners, quality, quality_checks, selectors
+from . import catalog, owners, params, quality, quality_checks, selectors
 from .csv_export import csv_response
 from .drilldown import RecordTable
 from .forms import MetricOwnerForm
 from .freshness import freshness, stale_after
 from .keyset import keyset_page
 from .models import DataFinding, QualityCheck
-from .params import BadRequest
 from .permissions import can_accept_findings, can_run_quality_check, can_set_metric_owner
 from .views import answers_bad_request
 
@@ -52,7 +54,7 @@ def data_check(request):
     if not can_run_quality_check(request.user):
         raise PermissionDenied("Only RevOps managers can start a data-quality check.")
     quality_checks.request_check(trigger=QualityCheck.Trigger.MANUAL, requested_by=request.user)
-    messages.success(request, "A data-quality check was queued; this page shows its findings.")
+    messages.success(request, _("A data-quality check was queued; this page shows its findings."))
     return redirect("metrics:data")
 
 
@@ -67,21 +69,13 @@ def _table(kind: quality.FindingKind, today) -> RecordTable:
     return RecordTable(kind.code, kind.title, kind.columns, kind.queryset(today))
 
 
-def _after(request) -> int | None:
-    raw = request.GET.get("after", "")
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise BadRequest("'after' must be a record id.")
-    return int(raw)
-
-
 @require_GET
 @answers_bad_request()
 def finding_records(request, code: str):
     kind = _finding_kind(code)
     table = _table(kind, timezone.localdate())
-    page = keyset_page(table.queryset, after=_after(request), size=FINDING_ROWS_PER_PAGE)
+    after = params.record_id(request.GET, "after")
+    page = keyset_page(table.queryset, after=after, size=FINDING_ROWS_PER_PAGE)
     context = {
         "kind": kind,
         "stored": DataFinding.objects.filter(code=code).first(),
@@ -98,7 +92,7 @@ def finding_records(request, code: str):
 def finding_csv(request, code: str):
     kind = _finding_kind(code)
     table = _table(kind, timezone.localdate())
-    header = [heading for _, heading in table.columns]
+    header = [heading for _attr, heading in table.columns]
     rows = (table.rows([obj])[0] for obj in table.queryset.iterator(chunk_size=2000))
     return csv_response(f"finding-{code}-{timezone.localdate().isoformat()}.csv", header, rows)
 
@@ -111,7 +105,13 @@ def finding_accept(request, code: str):
     form = AcceptForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "Say why the finding is accepted (a note of up to 2,000 characters)."
+            request,
+            ngettext(
+                "Say why the finding is accepted (a note of up to %(count)s character).",
+                "Say why the finding is accepted (a note of up to %(count)s characters).",
+                quality_checks.NOTE_MAX_CHARS,
+            )
+            % {"count": number_format(quality_checks.NOTE_MAX_CHARS, force_grouping=True)},
         )
         return redirect(f"{reverse('metrics:data')}#finding-{code}")
     try:
@@ -133,8 +133,8 @@ def metric_owner(request, key: str):
         raise PermissionDenied("Only RevOps managers name a metric's owner.")
     form = MetricOwnerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose an active user as the owner.")
+        messages.error(request, _("Choose an active user as the owner."))
     else:
         owners.set_owner(key=key, owner=form.cleaned_data["owner"], set_by=request.user)
-        messages.success(request, "The metric's owner is saved.")
+        messages.success(request, _("The metric's owner is saved."))
     return redirect("metrics:metric", key=key)

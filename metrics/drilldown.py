@@ -22,16 +22,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils.formats import localize
+from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from . import calculations
 from .calculations import funnel
 from .catalog import MetricDefinition
 from .cuts import ALL_CUT, Cut
-from .models import Account, Opportunity
+from .models import Account, CutKind, Opportunity
 from .params import BadRequest
 from .periods import Period
 
@@ -109,59 +111,72 @@ def _cell(obj, attr):
     return value
 
 
+# Headings shown on the records pages and in their CSVs, in the reader's language.
 _OPP_COLUMNS = [
-    ("external_id", "ID"),
-    ("name", "Name"),
-    ("account.name", "Account"),
-    ("account.segment", "Segment"),
-    ("get_status_display", "Status"),
-    ("get_type_display", "Type"),
-    ("amount", "Amount"),
-    ("created_date", "Created"),
-    ("close_date", "Closed"),
-    ("source", "Source"),
-    ("owner", "Owner"),
+    ("external_id", _("ID")),
+    ("name", _("Name")),
+    ("account.name", _("Account")),
+    ("account.segment", _("Segment")),
+    ("get_status_display", _("Status")),
+    ("get_type_display", _("Type")),
+    ("amount", _("Amount")),
+    ("created_date", _("Created")),
+    ("close_date", _("Closed")),
+    ("source", _("Source")),
+    ("owner", _("Owner")),
 ]
 _FORECAST_COLUMNS = [
-    ("period_start", "Period start"),
-    ("period_end", "Period end"),
-    ("amount", "Amount"),
-    ("recorded_on", "Recorded on"),
+    ("period_start", _("Period start")),
+    ("period_end", _("Period end")),
+    ("amount", _("Amount")),
+    ("recorded_on", _("Recorded on")),
 ]
 _SPEND_COLUMNS = [
-    ("month", "Month"),
-    ("channel", "Channel"),
-    ("get_category_display", "Category"),
-    ("amount", "Amount"),
+    ("month", _("Month")),
+    ("channel", _("Channel")),
+    ("get_category_display", _("Category")),
+    ("amount", _("Amount")),
 ]
 _CUSTOMER_COLUMNS = [
-    ("external_id", "ID"),
-    ("name", "Account"),
-    ("segment", "Segment"),
-    ("channel", "Channel"),
-    ("first_won_id", "First won deal"),
-    ("first_won_close", "Closed"),
-    ("first_won_amount", "Amount"),
+    ("external_id", _("ID")),
+    ("name", _("Account")),
+    ("segment", _("Segment")),
+    ("channel", _("Channel")),
+    ("first_won_id", _("First won deal")),
+    ("first_won_close", _("Closed")),
+    ("first_won_amount", _("Amount")),
 ]
 _LEAD_COLUMNS = [
-    ("external_id", "ID"),
-    ("created_date", "Created"),
-    ("source", "Source"),
-    ("owner", "Owner"),
-    ("status", "Status"),
-    ("qualified_date", "Qualified"),
-    ("converted_date", "Converted"),
-    ("account.name", "Account"),
+    ("external_id", _("ID")),
+    ("created_date", _("Created")),
+    ("source", _("Source")),
+    ("owner", _("Owner")),
+    ("status", _("Status")),
+    ("qualified_date", _("Qualified")),
+    ("converted_date", _("Converted")),
+    ("account.name", _("Account")),
 ]
 _ACCOUNT_COLUMNS = [
-    ("external_id", "ID"),
-    ("name", "Account"),
-    ("segment", "Segment"),
-    ("opening_mrr", "Opening MRR"),
-    ("closing_mrr", "Closing MRR"),
-    ("movement", "Movement"),
-    ("change", "Change"),
+    ("external_id", _("ID")),
+    ("name", _("Account")),
+    ("segment", _("Segment")),
+    ("opening_mrr", _("Opening MRR")),
+    ("closing_mrr", _("Closing MRR")),
+    ("movement_label", _("Movement")),
+    ("change", _("Change")),
 ]
+
+
+def _movement_labels() -> dict[str, str]:
+    """An account's MRR movement as the records page names it (the query keeps the code)."""
+    return {
+        "new": pgettext("MRR movement", "new"),
+        "reactivation": pgettext("MRR movement", "reactivation"),
+        "churn": pgettext("MRR movement", "churn"),
+        "expansion": pgettext("MRR movement", "expansion"),
+        "contraction": pgettext("MRR movement", "contraction"),
+        "unchanged": pgettext("MRR movement", "unchanged"),
+    }
 
 
 def closed_opportunities(period: Period, cut: Cut = ALL_CUT, *, renewal=False) -> QuerySet:
@@ -231,6 +246,9 @@ def account_movements(period: Period, cut: Cut = ALL_CUT, *, first: str | None =
             default=Value("unchanged"),
         ),
         change=ExpressionWrapper(F("closing_mrr") - F("opening_mrr"), output_field=_MONEY),
+        movement_label=Case(
+            *(When(movement=code, then=Value(label)) for code, label in _movement_labels().items())
+        ),
         listing_order=Case(
             When(movement=first or "", then=Value(0)),
             When(movement="unchanged", then=Value(2)),
@@ -258,18 +276,21 @@ def new_customers(period: Period, cut: Cut = ALL_CUT) -> QuerySet:
 def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[RecordTable]:
     """The records behind a metric's figure for P, as one or more tables of querysets."""
     if not cut.allows(definition):
-        raise BadRequest(f"{definition.name} can't be cut by {cut.kind}.")
-    key, label = definition.key, period.label()
+        raise BadRequest(
+            gettext("%(metric)s can't be cut by %(cut)s.")
+            % {"metric": definition.name, "cut": CutKind(cut.kind).label.lower()}
+        )
+    key, label = definition.key, {"period": period.label()}
     if key in CLOSED_KEYS:
-        title = f"Won and lost opportunities closed in {label}"
+        title = gettext("Won and lost opportunities closed in %(period)s") % label
         return [
             RecordTable("opportunities", title, _OPP_COLUMNS, closed_opportunities(period, cut))
         ]
     if key in OPEN_KEYS:
-        title = f"Opportunities open at the end of {label}"
+        title = gettext("Opportunities open at the end of %(period)s") % label
         return [RecordTable("opportunities", title, _OPP_COLUMNS, open_opportunities(period, cut))]
     if key in RENEWAL_KEYS:
-        title = f"Renewal opportunities closed in {label}"
+        title = gettext("Renewal opportunities closed in %(period)s") % label
         renewals = closed_opportunities(period, cut, renewal=True)
         return [RecordTable("opportunities", title, _OPP_COLUMNS, renewals)]
     if key in FORECAST_KEYS:
@@ -277,40 +298,55 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
         won = closed_opportunities(period).filter(status=Opportunity.Status.WON)
         return [
             RecordTable(
-                "forecasts", f"Forecasts recorded for {label}", _FORECAST_COLUMNS, forecasts
+                "forecasts",
+                gettext("Forecasts recorded for %(period)s") % label,
+                _FORECAST_COLUMNS,
+                forecasts,
             ),
             RecordTable(
-                "won", f"Won opportunities closed in {label} (the actual)", _OPP_COLUMNS, won
+                "won",
+                gettext("Won opportunities closed in %(period)s (the actual)") % label,
+                _OPP_COLUMNS,
+                won,
             ),
         ]
     if key in ACQUISITION_KEYS:
         customers = RecordTable(
-            "customers", f"New customers in {label}", _CUSTOMER_COLUMNS, new_customers(period, cut)
+            "customers",
+            gettext("New customers in %(period)s") % label,
+            _CUSTOMER_COLUMNS,
+            new_customers(period, cut),
         )
         if key == "new_customers":
             return [customers]
         spend = calculations.spend_in(period, cut).order_by("month", "channel", "category", "pk")
-        return [RecordTable("spend", f"Spend in {label}", _SPEND_COLUMNS, spend), customers]
+        title = gettext("Spend in %(period)s") % label
+        return [RecordTable("spend", title, _SPEND_COLUMNS, spend), customers]
     if key in funnel.FUNNEL_KEYS:
         return _funnel_tables(key, period, cut)
     # The recurring revenue metrics.
-    title = (
-        f"Accounts with MRR in {label}: opening (on {period.day_before}) "
-        f"and closing (on {period.last_day})"
-    )
+    title = gettext(
+        "Accounts with MRR in %(period)s: opening (on %(opening_day)s) "
+        "and closing (on %(closing_day)s)"
+    ) % {
+        **label,
+        "opening_day": date_format(period.day_before),
+        "closing_day": date_format(period.last_day),
+    }
     movements = account_movements(period, cut, first=MOVEMENT_OF_KEY.get(key))
     return [RecordTable("accounts", title, _ACCOUNT_COLUMNS, movements)]
 
 
 def _funnel_tables(key: str, period: Period, cut: Cut) -> list[RecordTable]:
-    label = period.label()
+    label = {"period": period.label()}
     title = {
-        "qualified_leads": f"Leads created in {label} that have qualified",
-        "converted_leads": f"Leads created in {label} that have converted",
-        "lead_conversion_days": f"Leads converted in {label}",
-    }.get(key, f"Leads created in {label}")
+        "qualified_leads": gettext("Leads created in %(period)s that have qualified"),
+        "converted_leads": gettext("Leads created in %(period)s that have converted"),
+        "lead_conversion_days": gettext("Leads converted in %(period)s"),
+    }.get(key, gettext("Leads created in %(period)s")) % label
     leads = RecordTable("leads", title, _LEAD_COLUMNS, funnel.cohort(period, cut, key))
     if key != "cost_per_lead":
         return [leads]
     spend = funnel.marketing_spend_in(period, cut).order_by("month", "channel", "pk")
-    return [RecordTable("spend", f"Marketing spend in {label}", _SPEND_COLUMNS, spend), leads]
+    title = gettext("Marketing spend in %(period)s") % label
+    return [RecordTable("spend", title, _SPEND_COLUMNS, spend), leads]

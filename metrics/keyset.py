@@ -12,6 +12,7 @@ name their cursor row by pk.
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .params import BadRequest
 
@@ -60,7 +61,7 @@ def keyset_page(
         return KeysetPage(rows[:size], rows[size - 1].pk if len(rows) > size else None, None)
     cursor = queryset.filter(pk=cursor_pk).values(*order).first()
     if cursor is None:
-        raise BadRequest("That record is no longer listed here: start from the first page.")
+        raise BadRequest(_("That record is no longer listed here: start from the first page."))
     if after is not None:
         rows = list(queryset.filter(_beyond(order, cursor, after=True))[: size + 1])
         more = len(rows) > size

@@ -6,6 +6,8 @@ a period must lie in `periods.plausible_range()`, the one bound on dates in the 
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
+
 from . import cuts, selectors
 from .cuts import Cut
 from .models import MetricRun
@@ -32,25 +34,34 @@ def _shown(text: str) -> str:
 def parse_period(code: str | None, *, kind: str | None = None) -> Period | None:
     """A week/month/quarter/year code from a URL, or None when absent. Raises BadRequest."""
     if kind and kind not in STANDARD_KINDS:
-        raise BadRequest(f"Unknown period kind {_shown(kind)}: use week, month, quarter or year.")
+        raise BadRequest(
+            _("Unknown period kind %(kind)s: use week, month, quarter or year.")
+            % {"kind": _shown(kind)}
+        )
     if not code:
         return None
     if len(code) > MAX_PERIOD_CHARS:
-        raise BadRequest(f"{_shown(code)} is not a period. Use 2017-W23, 2017-06, 2017-Q2 or 2017.")
+        raise BadRequest(
+            _("%(code)s is not a period. Use 2017-W23, 2017-06, 2017-Q2 or 2017.")
+            % {"code": _shown(code)}
+        )
     try:
         period = parse(code)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     if period.kind not in STANDARD_KINDS:
         raise BadRequest(
-            "Figures are stored per week, month, quarter and year: "
-            "use 2017-W23, 2017-06, 2017-Q2 or 2017."
+            _(
+                "Figures are stored per week, month, quarter and year: "
+                "use 2017-W23, 2017-06, 2017-Q2 or 2017."
+            )
         )
     earliest, latest = plausible_range()
     if period.end <= earliest or period.start > latest:
         first, last = (Period.containing(day, period.kind).code() for day in (earliest, latest))
         raise OutOfRange(
-            f"No figures can exist for {period.code()}: periods run from {first} to {last}."
+            _("No figures can exist for %(period)s: periods run from %(first)s to %(last)s.")
+            % {"period": period.code(), "first": first, "last": last}
         )
     return period
 
@@ -86,5 +97,5 @@ def record_id(params: Mapping[str, str], name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 18:
-        raise BadRequest(f"'{_shown(name)}' must be a record id.")
+        raise BadRequest(_("%(name)s must be a record id.") % {"name": _shown(name)})
     return int(raw)

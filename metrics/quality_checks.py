@@ -12,6 +12,9 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import quality, queueing
 from .models import DataFinding, QualityCheck
@@ -110,9 +113,16 @@ def accept_finding(*, code: str, note: str, accepted_by) -> DataFinding:
         raise PermissionDenied("Only RevOps managers can accept a finding.")
     note = note.strip()
     if not note:
-        raise ValidationError("Say why the finding is accepted.")
+        raise ValidationError(_("Say why the finding is accepted."))
     if len(note) > NOTE_MAX_CHARS:
-        raise ValidationError(f"The note is longer than {NOTE_MAX_CHARS} characters.")
+        raise ValidationError(
+            ngettext(
+                "The note is longer than %(count)s character.",
+                "The note is longer than %(count)s characters.",
+                NOTE_MAX_CHARS,
+            )
+            % {"count": number_format(NOTE_MAX_CHARS, force_grouping=True)}
+        )
     with transaction.atomic():
         finding = DataFinding.objects.select_for_update().get(code=code)
         finding.accepted_count = finding.count

@@ -5,7 +5,7 @@ at most once per week and recipient: a ReviewEmail row is claimed in a transacti
 unique week + user), the mail goes out only after that commits, so a job that runs twice, or
 two at once, sends each recipient one e-mail. A mail the server refuses frees its claim for the
 next run. Nothing is sent for a week the latest completed run has no figures for; the log says
-why.
+why. Each e-mail, subject included, is written in its recipient's language (their profile's).
 """
 
 import logging
@@ -21,6 +21,9 @@ from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from revops_portal.profiles.languages import in_language_of
 
 from . import pages, reviews, selectors
 from .cuts import ALL_CUT
@@ -92,8 +95,14 @@ class WeeklySummary:
     @property
     def cards(self) -> list[dict]:
         return [
-            {"title": f"Last week · {self.week.label()}", "rows": self.week_card.rows},
-            {"title": f"The month so far · {self.month.label()}", "rows": self.month_card.rows},
+            {
+                "title": _("Last week · %(week)s") % {"week": self.week.label()},
+                "rows": self.week_card.rows,
+            },
+            {
+                "title": _("The month so far · %(month)s") % {"month": self.month.label()},
+                "rows": self.month_card.rows,
+            },
         ]
 
 
@@ -149,16 +158,18 @@ def _plain_text(name: str, context: dict) -> str:
 
 
 def message(summary: WeeklySummary, recipient) -> EmailMultiAlternatives:
+    """The e-mail to `recipient`, in their language."""
     context = {"summary": summary, "recipient": recipient, "today": timezone.localdate()}
-    email = EmailMultiAlternatives(
-        subject=f"Weekly revenue review: {summary.week.label()}",
-        body=_plain_text("metrics/email/weekly_review.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
-    )
-    email.attach_alternative(
-        render_to_string("metrics/email/weekly_review.html", context), "text/html"
-    )
+    with in_language_of(recipient):
+        email = EmailMultiAlternatives(
+            subject=_("Weekly revenue review: %(week)s") % {"week": summary.week.label()},
+            body=_plain_text("metrics/email/weekly_review.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient.email],
+        )
+        email.attach_alternative(
+            render_to_string("metrics/email/weekly_review.html", context), "text/html"
+        )
     return email
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import review_email, reviews
@@ -21,7 +22,7 @@ from .views import answers_bad_request
 def _week(code: str):
     period = parse_period(code)
     if period.kind != WEEK:
-        raise BadRequest(f"{code!r} is not an ISO week: use 2026-W48.")
+        raise BadRequest(_("%(code)s is not an ISO week: use 2026-W48.") % {"code": repr(code)})
     return period
 
 
@@ -51,7 +52,7 @@ def _due_date(request) -> date:
     try:
         return date.fromisoformat(request.POST.get("due_date", "")[:10])
     except ValueError:
-        raise BadRequest("Give a due date as YYYY-MM-DD.") from None
+        raise BadRequest(_("Give a due date as YYYY-MM-DD.")) from None
 
 
 def _item(item_id: int) -> ActionItem:
@@ -61,7 +62,7 @@ def _item(item_id: int) -> ActionItem:
 def _owner(request):
     owner = reviews.find_owner(request.POST.get("owner", ""))
     if owner is None:
-        raise BadRequest("Choose the action item's owner (an active user).")
+        raise BadRequest(_("Choose the action item's owner (an active user)."))
     return owner
 
 

@@ -5,6 +5,9 @@ as they stood then, whatever later runs compute. Open action items of earlier re
 listed by every later review until they are done. Every change is recorded (ReviewChange).
 Services take keyword arguments and run in one transaction; `review_page` reads a review in a
 fixed number of queries whatever the number of decisions and items.
+
+The change history is written in the language of the person making the change (it quotes their
+text anyway), like the notes and decisions themselves.
 """
 
 from dataclasses import dataclass
@@ -14,6 +17,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, Min, Prefetch, Q
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import pages, selectors
 from .cuts import ALL_CUT
@@ -39,7 +45,10 @@ def week_to_open(week: Period | None, *, today: date | None = None) -> Period:
     if week is None:
         return current
     if current < week:
-        raise ReviewError(f"{week.code()} has not started yet: open this week's or a past one.")
+        raise ReviewError(
+            _("%(week)s has not started yet: open this week's or a past one.")
+            % {"week": week.code()}
+        )
     return week
 
 
@@ -47,12 +56,18 @@ def _record(review: WeeklyReview, user, what: str) -> None:
     ReviewChange.objects.create(review=review, user=user, what=what[:300])
 
 
+def _at_most(limit: int) -> str:
+    return ngettext(
+        "At most %(count)s character, please.", "At most %(count)s characters, please.", limit
+    ) % {"count": number_format(limit, force_grouping=True)}
+
+
 def _text(text: str, *, limit: int = MAX_TEXT_CHARS) -> str:
     text = (text or "").strip()
     if not text:
-        raise ReviewError("Write something first.")
+        raise ReviewError(_("Write something first."))
     if len(text) > limit:
-        raise ReviewError(f"At most {limit} characters, please.")
+        raise ReviewError(_at_most(limit))
     return text
 
 
@@ -60,15 +75,15 @@ def _text(text: str, *, limit: int = MAX_TEXT_CHARS) -> str:
 def open_review(*, week: Period, by) -> WeeklyReview:
     """The week's review, opened now with the latest successful run (or the one already open)."""
     if week.kind != WEEK:
-        raise ReviewError("A review is for one ISO week.")
+        raise ReviewError(_("A review is for one ISO week."))
     existing = WeeklyReview.objects.filter(week=week.code()).first()
     if existing is not None:
         return existing
     run = selectors.latest_successful_run()
     if run is None:
-        raise ReviewError("No computation has finished yet: recompute the metrics first.")
+        raise ReviewError(_("No computation has finished yet: recompute the metrics first."))
     review = WeeklyReview.objects.create(week=week.code(), run=run, opened_by=by)
-    _record(review, by, f"Opened the review with run {run.pk}.")
+    _record(review, by, _("Opened the review with run %(run)s.") % {"run": run.pk})
     return review
 
 
@@ -76,16 +91,16 @@ def open_review(*, week: Period, by) -> WeeklyReview:
 def save_notes(*, review: WeeklyReview, notes: str, by) -> None:
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES_CHARS:
-        raise ReviewError(f"Notes are at most {MAX_NOTES_CHARS} characters.")
+        raise ReviewError(_at_most(MAX_NOTES_CHARS))
     review.notes = notes
     review.save(update_fields=["notes"])
-    _record(review, by, "Edited the notes.")
+    _record(review, by, _("Edited the notes."))
 
 
 @transaction.atomic
 def add_decision(*, review: WeeklyReview, text: str, by) -> Decision:
     decision = Decision.objects.create(review=review, text=_text(text), author=by)
-    _record(review, by, f"Recorded a decision: {decision.text}")
+    _record(review, by, _("Recorded a decision: %(text)s") % {"text": decision.text})
     return decision
 
 
@@ -94,19 +109,24 @@ def add_action_item(*, review: WeeklyReview, text: str, owner, due_date: date, b
     item = ActionItem.objects.create(
         review=review, text=_text(text), owner=owner, due_date=due_date, created_by=by
     )
-    _record(review, by, f"Added an action item for {owner} due {due_date:%Y-%m-%d}: {item.text}")
+    _record(
+        review,
+        by,
+        _("Added an action item for %(owner)s due %(due)s: %(text)s")
+        % {"owner": owner, "due": f"{due_date:%Y-%m-%d}", "text": item.text},
+    )
     return item
 
 
 def _check_on(review: WeeklyReview, item: ActionItem) -> None:
     """An item is handled in its own review or a later one that carried it forward."""
     if item.review_id != review.pk and not item.review.week < review.week:
-        raise ReviewError("That action item is not on this review.")
+        raise ReviewError(_("That action item is not on this review."))
 
 
 def _check_decision_on(review: WeeklyReview, decision: Decision) -> None:
     if decision.review_id != review.pk:
-        raise ReviewError("That decision is not on this review.")
+        raise ReviewError(_("That decision is not on this review."))
 
 
 @transaction.atomic
@@ -114,14 +134,18 @@ def edit_decision(*, review: WeeklyReview, decision: Decision, text: str, by) ->
     _check_decision_on(review, decision)
     before, decision.text = decision.text, _text(text)
     decision.save(update_fields=["text"])
-    _record(review, by, f"Edited a decision: {before} → {decision.text}")
+    _record(
+        review,
+        by,
+        _("Edited a decision: %(before)s → %(after)s") % {"before": before, "after": decision.text},
+    )
 
 
 @transaction.atomic
 def delete_decision(*, review: WeeklyReview, decision: Decision, by) -> None:
     _check_decision_on(review, decision)
     decision.delete()
-    _record(review, by, f"Deleted a decision: {decision.text}")
+    _record(review, by, _("Deleted a decision: %(text)s") % {"text": decision.text})
 
 
 @transaction.atomic
@@ -130,7 +154,7 @@ def edit_action_item(
 ) -> None:
     _check_on(review, item)
     if status not in ActionItem.Status.values:
-        raise ReviewError("The status is open or done.")
+        raise ReviewError(_("The status is open or done."))
     item.text, item.owner, item.due_date = _text(text), owner, due_date
     if status != item.status:
         item.status = status
@@ -139,7 +163,13 @@ def edit_action_item(
     _record(
         review,
         by,
-        f"Edited an action item ({owner}, due {due_date:%Y-%m-%d}, {item.status}): {item.text}",
+        _("Edited an action item (%(owner)s, due %(due)s, %(status)s): %(text)s")
+        % {
+            "owner": owner,
+            "due": f"{due_date:%Y-%m-%d}",
+            "status": item.get_status_display(),
+            "text": item.text,
+        },
     )
 
 
@@ -147,7 +177,7 @@ def edit_action_item(
 def delete_action_item(*, review: WeeklyReview, item: ActionItem, by) -> None:
     _check_on(review, item)
     item.delete()
-    _record(review, by, f"Deleted an action item: {item.text}")
+    _record(review, by, _("Deleted an action item: %(text)s") % {"text": item.text})
 
 
 @transaction.atomic
@@ -159,7 +189,7 @@ def mark_done(*, review: WeeklyReview, item: ActionItem, by) -> None:
     item.status = ActionItem.Status.DONE
     item.done_at = timezone.now()
     item.save(update_fields=["status", "done_at"])
-    _record(review, by, f"Marked done: {item.text}")
+    _record(review, by, _("Marked done: %(text)s") % {"text": item.text})
 
 
 # --- Reading ------------------------------------------------------------------------------------

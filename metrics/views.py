@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import catalog, drilldown, pages, params, selectors, trust
@@ -215,7 +216,10 @@ def records_csv(request, key: str):
     wanted = request.GET.get("table") or tables[0].name
     table = next((t for t in tables if t.name == wanted), None)
     if table is None:
-        raise BadRequest(f"No table {wanted[:40]!r} behind {definition.name}.")
-    header = [heading for _, heading in table.columns]
+        raise BadRequest(
+            _("No table %(table)s behind %(metric)s.")
+            % {"table": repr(wanted[:40]), "metric": definition.name}
+        )
+    header = [heading for _attr, heading in table.columns]
     rows = (table.rows([obj])[0] for obj in table.queryset.iterator(chunk_size=2000))
     return csv_response(f"{key}-records-{table.name}-{period.code()}.csv", header, rows)

@@ -71,7 +71,7 @@ def test_an_action_item_is_edited_reopened_and_deleted(review, manager):
     assert client.post(BASE + f"items/{item.pk}/delete/").status_code == 302
     assert not ActionItem.objects.exists()
     assert changes_since(before) == [
-        "Edited an action item (marketing, due 2026-12-11, open): Call back",
+        "Edited an action item (marketing, due 2026-12-11, Open): Call back",
         "Deleted an action item: Call back",
     ]
 
