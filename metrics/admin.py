@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import catalog, permissions, services
 from .models import (
@@ -124,18 +126,23 @@ class MetricRunAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    @admin.action(description="Recompute now (all metrics from the current records)")
+    @admin.action(description=_("Recompute now (all metrics from the current records)"))
     def recompute_now(self, request, queryset):
         self._request(request)
 
     def _request(self, request):
         if not permissions.can_recompute(request.user):
-            self.message_user(request, "You may not request a recomputation.", messages.ERROR)
+            self.message_user(
+                request, gettext("You may not request a recomputation."), messages.ERROR
+            )
             return
         run = services.request_recompute(
             trigger=MetricRun.Trigger.MANUAL, requested_by=request.user
         )
-        self.message_user(request, f"Run {run.pk} requested; the figures update when it succeeds.")
+        self.message_user(
+            request,
+            gettext("Run %(id)s requested; the figures update when it succeeds.") % {"id": run.pk},
+        )
 
     def get_urls(self):
         return [
@@ -173,8 +180,13 @@ class MetricValueAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+def metric_choices() -> list[tuple[str, str]]:
+    """Every metric by name (in the reader's language) and key: read when a form is shown."""
+    return [(m.key, f"{m.name} ({m.key})") for m in catalog.METRICS]
+
+
 class MetricTargetForm(forms.ModelForm):
-    key = forms.ChoiceField(choices=[(m.key, f"{m.name} ({m.key})") for m in catalog.METRICS])
+    key = forms.ChoiceField(label=_("Metric"), choices=metric_choices)
 
     class Meta:
         model = MetricTarget
@@ -246,7 +258,7 @@ class ImportJobAdmin(ReadOnlyAdmin):
 
 
 class MetricOwnerForm(forms.ModelForm):
-    key = forms.ChoiceField(choices=[(m.key, f"{m.name} ({m.key})") for m in catalog.METRICS])
+    key = forms.ChoiceField(label=_("Metric"), choices=metric_choices)
 
     class Meta:
         model = MetricOwner

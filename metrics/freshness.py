@@ -17,7 +17,7 @@ from django.utils import timezone
 from . import catalog
 from .catalog import MetricDefinition
 from .importing.schema import KINDS
-from .models import RecordImport
+from .models import ImportJob, RecordImport
 
 # The record kinds each metric is computed from: its group's, or its own where it differs.
 KINDS_OF_GROUP = {
@@ -64,7 +64,7 @@ class KindFreshness:
 
     @property
     def label(self) -> str:
-        return self.kind.capitalize()
+        return ImportJob.Kind(self.kind).label
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import calculations, catalog, incremental, queueing, run_values, signals
 from .cuts import Cut
@@ -289,7 +290,7 @@ def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
     # The values by their run_id index, from the (few) runs' ids: a join of the values with
     # themselves, as filtering on run__status gave, took minutes on PostgreSQL right after a
     # large run (no planner statistics yet for the new rows).
-    deleted, _ = MetricValue.objects.filter(run_id__in=dropped).delete()
+    deleted, _per_model = MetricValue.objects.filter(run_id__in=dropped).delete()
     return deleted
 
 
@@ -346,19 +347,24 @@ def sweep_stale_runs(*, stale: timedelta | None = None) -> list[int]:
 
 
 def _requeue_or_fail(run_id: int) -> None:
+    # Written by the sweep (no request): in the site's language, LANGUAGE_CODE.
     still_running = MetricRun.objects.filter(pk=run_id, status=MetricRun.Status.RUNNING)
     try:
         with transaction.atomic():
             still_running.update(
                 status=MetricRun.Status.QUEUED,
                 enqueued_at=None,
-                error="Re-queued: the worker computing it stopped.",
+                error=_("Re-queued: the worker computing it stopped."),
             )
     except IntegrityError:  # a run is queued already
         waiting = MetricRun.objects.filter(status=MetricRun.Status.QUEUED).first()
         still_running.update(
             status=MetricRun.Status.FAILED,
             finished_at=timezone.now(),
-            error="The worker computing it stopped; queued run "
-            f"{waiting.pk if waiting else '(since finished)'} covers it.",
+            error=(
+                _("The worker computing it stopped; queued run %(run)s covers it.")
+                % {"run": waiting.pk}
+                if waiting
+                else _("The worker computing it stopped; the run queued since covers it.")
+            ),
         )

@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..names import normalised_company_name, website_domain
 
@@ -24,17 +26,21 @@ class AccountQuerySet(models.QuerySet):
 
 
 class Account(models.Model):
-    external_id = models.CharField(max_length=255, unique=True)
-    name = models.CharField(max_length=255)
-    segment = models.CharField(max_length=100, blank=True, db_index=True)
-    industry = models.CharField(max_length=100, blank=True)
-    website = models.CharField(max_length=255, blank=True)
-    created_date = models.DateField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("external ID"), max_length=255, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    segment = models.CharField(_("segment"), max_length=100, blank=True, db_index=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    website = models.CharField(_("website"), max_length=255, blank=True)
+    created_date = models.DateField(_("created date"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Match keys (metrics/names.py), derived from name and website on every save and bulk write,
     # so the data-quality check finds probable duplicates with a GROUP BY.
-    name_key = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
-    website_domain = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    name_key = models.CharField(
+        _("name match key"), max_length=255, blank=True, editable=False, db_index=True
+    )
+    website_domain = models.CharField(
+        _("website domain"), max_length=255, blank=True, editable=False, db_index=True
+    )
 
     MATCH_KEYS = {"name": "name_key", "website": "website_domain"}
 
@@ -42,6 +48,8 @@ class Account(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
 
     def __str__(self):
         return self.name
@@ -64,32 +72,40 @@ class Account(models.Model):
 
 class Opportunity(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
+        OPEN = "open", pgettext_lazy("deal state", "Open")
+        WON = "won", pgettext_lazy("deal state", "Won")
+        LOST = "lost", pgettext_lazy("deal state", "Lost")
 
     class Type(models.TextChoices):
-        NEW_BUSINESS = "new_business", "New business"
-        EXPANSION = "expansion", "Expansion"
-        RENEWAL = "renewal", "Renewal"
+        NEW_BUSINESS = "new_business", pgettext_lazy("deal type", "New business")
+        EXPANSION = "expansion", pgettext_lazy("deal type", "Expansion")
+        RENEWAL = "renewal", pgettext_lazy("deal type", "Renewal")
 
-    external_id = models.CharField(max_length=255, unique=True)
+    external_id = models.CharField(_("external ID"), max_length=255, unique=True)
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+        verbose_name=_("account"),
     )
-    name = models.CharField(max_length=255, blank=True)
-    owner = models.CharField(max_length=255, blank=True)
-    amount = models.DecimalField(null=True, blank=True, **MONEY)
-    stage = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices)
-    created_date = models.DateField()
-    close_date = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=100, blank=True)
-    type = models.CharField(max_length=16, choices=Type.choices, default=Type.NEW_BUSINESS)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    owner = models.CharField(_("owner"), max_length=255, blank=True)
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    stage = models.CharField(_("stage"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    created_date = models.DateField(_("created date"))
+    close_date = models.DateField(_("close date"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    type = models.CharField(
+        _("type"), max_length=16, choices=Type.choices, default=Type.NEW_BUSINESS
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name_plural = "opportunities"
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
         indexes = [
             models.Index(fields=["status", "close_date"]),
             models.Index(fields=["created_date"]),
@@ -110,15 +126,24 @@ class Opportunity(models.Model):
 
 
 class Subscription(models.Model):
-    external_id = models.CharField(max_length=255, unique=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subscriptions")
-    plan = models.CharField(max_length=255, blank=True)
-    mrr = models.DecimalField(**MONEY)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True, help_text="First day without service.")
-    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("external ID"), max_length=255, unique=True)
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("account"),
+    )
+    plan = models.CharField(_("plan"), max_length=255, blank=True)
+    mrr = models.DecimalField(_("MRR"), **MONEY)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("First day without service.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         indexes = [
             models.Index(fields=["account", "start_date"]),
             models.Index(fields=["start_date", "end_date"]),
@@ -136,17 +161,18 @@ class Subscription(models.Model):
 
 class Spend(models.Model):
     class Category(models.TextChoices):
-        MARKETING = "marketing", "Marketing"
-        SALES = "sales", "Sales"
+        MARKETING = "marketing", _("Marketing")
+        SALES = "sales", _("Sales")
 
-    month = models.DateField(help_text="The first day of the month.")
-    channel = models.CharField(max_length=100)
-    category = models.CharField(max_length=10, choices=Category.choices)
-    amount = models.DecimalField(**MONEY)
-    updated_at = models.DateTimeField(auto_now=True)
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    channel = models.CharField(_("channel"), max_length=100)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name_plural = "spend"
+        verbose_name = _("spend")
+        verbose_name_plural = _("spend")
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "channel", "category"], name="spend_unique_month_channel_category"
@@ -158,13 +184,15 @@ class Spend(models.Model):
 
 
 class Forecast(models.Model):
-    period_start = models.DateField()
-    period_end = models.DateField(help_text="The period's last day.")
-    amount = models.DecimalField(**MONEY)
-    recorded_on = models.DateField()
-    updated_at = models.DateTimeField(auto_now=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"), help_text=_("The period's last day."))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    recorded_on = models.DateField(_("recorded on"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("forecast")
+        verbose_name_plural = _("forecasts")
         constraints = [
             models.UniqueConstraint(
                 fields=["period_start", "period_end", "recorded_on"],
@@ -173,7 +201,11 @@ class Forecast(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.period_start}..{self.period_end} recorded {self.recorded_on}"
+        return _("%(start)s..%(end)s recorded %(recorded)s") % {
+            "start": self.period_start,
+            "end": self.period_end,
+            "recorded": self.recorded_on,
+        }
 
 
 class Team(models.Model):
@@ -182,12 +214,16 @@ class Team(models.Model):
     One row per owner, so re-importing an owner moves them to the new team.
     """
 
-    owner = models.CharField(max_length=255, unique=True, help_text="As in opportunities' owner.")
-    team = models.CharField(max_length=100)
-    updated_at = models.DateTimeField(auto_now=True)
+    owner = models.CharField(
+        _("owner"), max_length=255, unique=True, help_text=_("As in opportunities' owner.")
+    )
+    team = models.CharField(_("team"), max_length=100)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["team", "owner"]
+        verbose_name = _("owner's team")
+        verbose_name_plural = _("owners' teams")
 
     def __str__(self):
         return f"{self.owner} ({self.team})"
@@ -200,27 +236,34 @@ class Lead(models.Model):
     and a database constraint).
     """
 
-    external_id = models.CharField(max_length=255, unique=True)
-    created_date = models.DateField()
+    external_id = models.CharField(_("external ID"), max_length=255, unique=True)
+    created_date = models.DateField(_("created date"))
     # As the CRM has it; not needed by any metric, read by the "duplicate leads" finding. The
     # database default serves writers that name their columns (COPY loads: bench/synthetic.py).
-    email = models.CharField(max_length=254, blank=True, default="", db_default="")
-    source = models.CharField(max_length=100, blank=True, help_text="The channel cut.")
-    owner = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=100, blank=True, help_text="As the CRM says it.")
-    qualified_date = models.DateField(null=True, blank=True)
-    converted_date = models.DateField(null=True, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True, default="", db_default="")
+    source = models.CharField(
+        _("source"), max_length=100, blank=True, help_text=_("The channel cut.")
+    )
+    owner = models.CharField(_("owner"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=100, blank=True, help_text=_("As the CRM says it.")
+    )
+    qualified_date = models.DateField(_("qualified date"), null=True, blank=True)
+    converted_date = models.DateField(_("converted date"), null=True, blank=True)
     account = models.ForeignKey(
         Account,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
-        help_text="The account the lead became.",
+        verbose_name=_("account"),
+        help_text=_("The account the lead became."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
         indexes = [
             models.Index(fields=["created_date"]),
             models.Index(fields=["converted_date"]),

@@ -4,29 +4,45 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..catalog import BY_KEY
-from .jobs import CutKind, PeriodKind, QueuedJob
+from .jobs import CUT_KIND_LABELS, CutKind, PeriodKind, QueuedJob
+
+
+def _cut_kind_name(kind: str) -> str:
+    """A cut kind as a sentence names it ("segment")."""
+    return str(CUT_KIND_LABELS.get(kind, kind)).lower()
 
 
 class MetricRun(QueuedJob):
     class Trigger(models.TextChoices):
-        MANUAL = "manual", "Recompute now"
-        IMPORT = "import", "After an import"
-        NIGHTLY = "nightly", "Nightly schedule"
-        COMMAND = "command", "Command line"
-        SYNC = "sync", "After a CRM sync"
+        MANUAL = "manual", pgettext_lazy("run trigger", "Recompute now")
+        IMPORT = "import", pgettext_lazy("run trigger", "After an import")
+        NIGHTLY = "nightly", pgettext_lazy("run trigger", "Nightly schedule")
+        COMMAND = "command", pgettext_lazy("run trigger", "Command line")
+        SYNC = "sync", pgettext_lazy("run trigger", "After a CRM sync")
 
-    trigger = models.CharField(max_length=10, choices=Trigger.choices)
-    attempts = models.PositiveIntegerField(default=0)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    progress = models.PositiveSmallIntegerField(
+        _("progress"), default=0, help_text=_("Percent done.")
+    )
     # The days the records changed since the latest run, as [first day, first day after or
     # null] ranges (metrics/incremental.py): the run recomputes only the periods they overlap.
     # Null: unknown (every period).
-    changes = models.JSONField(null=True, blank=True)
+    changes = models.JSONField(
+        _("changed days"),
+        null=True,
+        blank=True,
+        help_text=_("The days the records changed since the run before; empty: every period."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("metric run")
+        verbose_name_plural = _("metric runs")
         indexes = [models.Index(fields=["status", "finished_at"])]
         constraints = [
             # Recomputations coalesce: a queued run covers every request made before it starts.
@@ -38,26 +54,38 @@ class MetricRun(QueuedJob):
         ]
 
     def __str__(self):
-        return f"Run {self.pk} ({self.status})"
+        return _("Run %(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
 
 class MetricValue(models.Model):
     PeriodKind = PeriodKind
     CutKind = CutKind
 
-    run = models.ForeignKey(MetricRun, on_delete=models.CASCADE, related_name="values")
-    key = models.CharField(max_length=40)
-    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
-    period_start = models.DateField()
-    period_end = models.DateField(help_text="Exclusive: the first day after the period.")
-    cut_kind = models.CharField(max_length=8, choices=CutKind.choices, default=CutKind.ALL)
-    cut_value = models.CharField(max_length=100, blank=True)
-    value = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
-    numerator = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
-    denominator = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
-    undefined_reason = models.CharField(max_length=200, blank=True)
+    run = models.ForeignKey(
+        MetricRun, on_delete=models.CASCADE, related_name="values", verbose_name=_("metric run")
+    )
+    key = models.CharField(_("metric"), max_length=40)
+    period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(
+        _("period end"), help_text=_("Exclusive: the first day after the period.")
+    )
+    cut_kind = models.CharField(
+        _("cut kind"), max_length=8, choices=CutKind.choices, default=CutKind.ALL
+    )
+    cut_value = models.CharField(_("cut value"), max_length=100, blank=True)
+    value = models.DecimalField(_("value"), max_digits=30, decimal_places=10, null=True, blank=True)
+    numerator = models.DecimalField(
+        _("numerator"), max_digits=30, decimal_places=10, null=True, blank=True
+    )
+    denominator = models.DecimalField(
+        _("denominator"), max_digits=30, decimal_places=10, null=True, blank=True
+    )
+    undefined_reason = models.CharField(_("why there is no value"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("metric value")
+        verbose_name_plural = _("metric values")
         constraints = [
             models.UniqueConstraint(
                 fields=["run", "key", "period_start", "period_end", "cut_kind", "cut_value"],
@@ -84,30 +112,37 @@ class MetricTarget(models.Model):
     ANY_PERIOD = ""
 
     class Direction(models.TextChoices):
-        HIGHER = "higher", "Higher is better"
-        LOWER = "lower", "Lower is better"
+        HIGHER = "higher", _("Higher is better")
+        LOWER = "lower", _("Lower is better")
 
-    key = models.CharField(max_length=40)
-    cut_kind = models.CharField(max_length=8, choices=CutKind.choices, default=CutKind.ALL)
+    key = models.CharField(_("metric"), max_length=40)
+    cut_kind = models.CharField(
+        _("cut kind"), max_length=8, choices=CutKind.choices, default=CutKind.ALL
+    )
     cut_value = models.CharField(
+        _("cut value"),
         max_length=100,
         blank=True,
-        help_text="Empty for the whole business; else the segment, team …",
+        help_text=_("Empty for the whole business; else the segment, team …"),
     )
     period_kind = models.CharField(
+        _("period kind"),
         max_length=8,
-        choices=[(ANY_PERIOD, "Any period"), *PeriodKind.choices],
+        choices=[(ANY_PERIOD, _("Any period")), *PeriodKind.choices],
         blank=True,
         default=ANY_PERIOD,
-        help_text="The period kind the target is for; empty: every kind.",
+        help_text=_("The period kind the target is for; empty: every kind."),
     )
-    value = models.DecimalField(max_digits=30, decimal_places=10)
-    direction = models.CharField(max_length=6, choices=Direction.choices)
+    value = models.DecimalField(_("target"), max_digits=30, decimal_places=10)
+    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices)
     amber_band = models.DecimalField(
+        _("amber band"),
         max_digits=30,
         decimal_places=10,
         default=0,
-        help_text="How far on the wrong side of the target still counts as amber, in the metric's unit.",
+        help_text=_(
+            "How far on the wrong side of the target still counts as amber, in the metric's unit."
+        ),
     )
     # Who set the target and when (the admin records them on every save).
     set_by = models.ForeignKey(
@@ -117,10 +152,13 @@ class MetricTarget(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("set by"),
     )
-    set_at = models.DateTimeField(null=True, blank=True, editable=False)
+    set_at = models.DateTimeField(_("set at"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("metric target")
+        verbose_name_plural = _("metric targets")
         constraints = [
             models.UniqueConstraint(
                 fields=["key", "cut_kind", "cut_value", "period_kind"],
@@ -133,8 +171,12 @@ class MetricTarget(models.Model):
         ]
 
     def __str__(self):
-        cut = "all" if self.cut_kind == CutKind.ALL else f"{self.cut_kind}={self.cut_value}"
-        return f"Target {self.key} {cut} {self.period_kind or 'any period'}"
+        cut = self.get_cut_kind_display() if self.cut_kind == CutKind.ALL else self.cut_value
+        return _("Target %(metric)s · %(cut)s · %(period)s") % {
+            "metric": self.key,
+            "cut": cut,
+            "period": self.get_period_kind_display(),
+        }
 
     def clean(self):
         """The admin's checks: a cut value exactly when the cut is not "all", and only a cut the
@@ -142,13 +184,17 @@ class MetricTarget(models.Model):
         self.cut_value = self.cut_value.strip()
         if (self.cut_kind == CutKind.ALL) != (self.cut_value == ""):
             raise ValidationError(
-                {"cut_value": "Give a value for a segment, team … cut, and none for all."}
+                {"cut_value": gettext("Give a value for a segment, team … cut, and none for all.")}
             )
         definition = BY_KEY.get(self.key)
         if definition is not None and self.cut_kind not in definition.cuts:
             raise ValidationError(
                 {
-                    "cut_kind": f"{definition.name} has no {self.cut_kind} cut: choose one of "
-                    f"{', '.join(definition.cuts)}."
+                    "cut_kind": gettext("%(metric)s has no %(cut)s cut: choose one of %(cuts)s.")
+                    % {
+                        "metric": definition.name,
+                        "cut": _cut_kind_name(self.cut_kind),
+                        "cuts": ", ".join(_cut_kind_name(kind) for kind in definition.cuts),
+                    }
                 }
             )
