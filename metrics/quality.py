@@ -23,9 +23,12 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import calculations, drilldown
 from .cuts import ALL_CUT
+from .importing import reasons
+from .importing.reasons import Reason
 from .models import Account, Lead, Opportunity, Subscription
 from .periods import QUARTER, Period, last_complete
 
@@ -33,37 +36,38 @@ Columns = list[tuple[str, str]]  # (attribute, heading), as in drilldown.RecordT
 
 _ACCOUNT_COLUMNS: Columns = [
     ("external_id", "ID"),
-    ("name", "Account"),
-    ("website", "Website"),
-    ("segment", "Segment"),
-    ("name_key", "Normalised name"),
-    ("website_domain", "Domain"),
+    ("name", _("Account")),
+    ("website", _("Website")),
+    ("segment", _("Segment")),
+    ("name_key", _("Normalised name")),
+    ("website_domain", _("Domain")),
 ]
 # The opportunity columns of the metric drill-downs: the same records, read the same way.
 _OPP_COLUMNS: Columns = drilldown._OPP_COLUMNS
 _SUBSCRIPTION_COLUMNS: Columns = [
     ("external_id", "ID"),
-    ("account.external_id", "Account ID"),
-    ("account.name", "Account"),
-    ("plan", "Plan"),
+    ("account.external_id", _("Account ID")),
+    ("account.name", _("Account")),
+    ("plan", _("Plan")),
     ("mrr", "MRR"),
-    ("start_date", "Start"),
-    ("end_date", "End"),
+    ("start_date", _("Start")),
+    ("end_date", _("End")),
 ]
 _LEAD_COLUMNS: Columns = [
     ("external_id", "ID"),
-    ("email", "E-mail"),
-    ("created_date", "Created"),
-    ("source", "Source"),
-    ("owner", "Owner"),
-    ("status", "Status"),
-    ("converted_date", "Converted"),
-    ("account.external_id", "Account ID"),
+    ("email", _("E-mail")),
+    ("created_date", _("Created")),
+    ("source", _("Source")),
+    ("owner", _("Owner")),
+    ("status", _("Status")),
+    ("converted_date", _("Converted")),
+    ("account.external_id", _("Account ID")),
 ]
 
 
 Records = Callable[[date], QuerySet]  # today → the offending records
-Impact = Callable[[QuerySet, int, date], str]  # (records, count, today) → one sentence
+# (records, count, today) → one sentence: one of IMPACTS with its figures
+Impact = Callable[[QuerySet, int, date], Reason]
 
 
 @dataclass(frozen=True)
@@ -174,94 +178,185 @@ def _subscriptions_never_won(today: date) -> QuerySet:
 # --- The impacts: how much of a metric a finding touches -----------------------------------------
 
 
-def _groups_impact(records: Records, key: str, what: str, one: str, counted: str) -> Impact:
-    def impact(found, count, today) -> str:
+# The impacts' sentences (reasons.py: kept as msgids, said in the reader's language). A check
+# stores the English sentence (DataFinding.impact); `shown_impact` reads its figures back.
+DUPLICATE_CUSTOMERS = reasons.ngettext(
+    "%(count)s account in %(groups)s groups: each group may be one customer counted %(extra)s "
+    "times too many in customers and new customers.",
+    "%(count)s accounts in %(groups)s groups: each group may be one customer counted %(extra)s "
+    "times too many in customers and new customers.",
+    0,
+)
+DUPLICATE_PEOPLE = reasons.ngettext(
+    "%(count)s lead in %(groups)s groups: each group may be one person counted %(extra)s times "
+    "too many in leads created.",
+    "%(count)s leads in %(groups)s groups: each group may be one person counted %(extra)s times "
+    "too many in leads created.",
+    0,
+)
+CLOSED_BEFORE_CREATED = reasons.gettext(
+    "%(won)s of them won: each adds a negative number of days to the sales cycle length."
+)
+WON_WITHOUT_AMOUNT = reasons.ngettext(
+    "%(found)s of %(count)s won deal closed in %(quarter)s (%(percent)s) add nothing to won "
+    "amount.",
+    "%(found)s of %(count)s won deals closed in %(quarter)s (%(percent)s) add nothing to won "
+    "amount.",
+    0,
+)
+WON_WITHOUT_ACCOUNT = reasons.ngettext(
+    "%(found)s of %(count)s won deal closed in %(quarter)s (%(percent)s) are in no "
+    "new-customer count.",
+    "%(found)s of %(count)s won deals closed in %(quarter)s (%(percent)s) are in no "
+    "new-customer count.",
+    0,
+)
+STALE_PIPELINE = reasons.gettext(
+    "%(amount)s of open pipeline (%(percent)s) is in deals past their close date."
+)
+WITHOUT_SOURCE = reasons.ngettext(
+    "%(percent)s of new customers in %(quarter)s (%(unsourced)s of %(count)s) are not in any "
+    "channel.",
+    "%(percent)s of new customers in %(quarter)s (%(unsourced)s of %(count)s) are not in any "
+    "channel.",
+    0,
+)
+WITHOUT_SEGMENT = reasons.ngettext(
+    "%(percent)s of accounts (%(found)s of %(count)s) are in no segment's figures.",
+    "%(percent)s of accounts (%(found)s of %(count)s) are in no segment's figures.",
+    0,
+)
+WON_WITHOUT_SUBSCRIPTION = reasons.ngettext(
+    "%(found)s of %(count)s won new-business deal (%(percent)s) have no MRR behind them: new MRR "
+    "and customers miss them, or the subscription sits under another account.",
+    "%(found)s of %(count)s won new-business deals (%(percent)s) have no MRR behind them: new "
+    "MRR and customers miss them, or the subscription sits under another account.",
+    0,
+)
+NEVER_WON_MRR = reasons.gettext(
+    "%(amount)s of today's MRR (%(percent)s) comes from accounts the CRM never won."
+)
+CONVERTED_WITHOUT_ACCOUNT = reasons.ngettext(
+    "%(found)s of %(count)s converted lead (%(percent)s) lead to no customer the portal knows: "
+    "the funnel counts the conversion, the customer counts do not.",
+    "%(found)s of %(count)s converted leads (%(percent)s) lead to no customer the portal knows: "
+    "the funnel counts the conversion, the customer counts do not.",
+    0,
+)
+IMPACTS = (
+    DUPLICATE_CUSTOMERS,
+    DUPLICATE_PEOPLE,
+    CLOSED_BEFORE_CREATED,
+    WON_WITHOUT_AMOUNT,
+    WON_WITHOUT_ACCOUNT,
+    STALE_PIPELINE,
+    WITHOUT_SOURCE,
+    WITHOUT_SEGMENT,
+    WON_WITHOUT_SUBSCRIPTION,
+    NEVER_WON_MRR,
+    CONVERTED_WITHOUT_ACCOUNT,
+)
+
+
+def _saying(sentence: Reason, **params) -> Reason:
+    """One of IMPACTS with its figures."""
+    return Reason(sentence.msgid, {**sentence.params, **params}, sentence.plural)
+
+
+def _money(amount) -> str:
+    return f"{amount:,.0f} {settings.METRICS_CURRENCY}"
+
+
+def _groups_impact(records: Records, key: str, sentence: Reason) -> Impact:
+    def impact(found, count, today) -> Reason:
         groups = records(today).values(key).distinct().count()
-        return (
-            f"{count} {what} in {groups} groups: each group may be one {one} counted "
-            f"{count - groups} times too many in {counted}."
-        )
+        return _saying(sentence, count=count, groups=groups, extra=count - groups)
 
     return impact
 
 
-def _closed_before_created_impact(records, count, today) -> str:
+def _closed_before_created_impact(records, count, today) -> Reason:
     won = records.filter(status=Opportunity.Status.WON).count()
-    return f"{won} of them won: each adds a negative number of days to the sales cycle length."
+    return _saying(CLOSED_BEFORE_CREATED, won=won)
 
 
-def _won_in_last_quarter_impact(what: str) -> Impact:
-    def impact(records, count, today) -> str:
+def _won_in_last_quarter_impact(sentence: Reason) -> Impact:
+    def impact(records, count, today) -> Reason:
         quarter = _last_quarter(today)
         in_quarter = Opportunity.objects.filter(
             calculations.closed_in(quarter), status=Opportunity.Status.WON
         ).aggregate(all=Count("pk"), found=Count("pk", filter=Q(pk__in=records.values("pk"))))
-        return (
-            f"{in_quarter['found']} of {in_quarter['all']} won deals closed in "
-            f"{quarter.label()} ({_percent(in_quarter['found'], in_quarter['all'])}) {what}."
+        return _saying(
+            sentence,
+            found=in_quarter["found"],
+            count=in_quarter["all"],
+            quarter=quarter.label(),
+            percent=_percent(in_quarter["found"], in_quarter["all"]),
         )
 
     return impact
 
 
-def _stale_pipeline_impact(records, count, today) -> str:
+def _stale_pipeline_impact(records, count, today) -> Reason:
     totals = Opportunity.objects.filter(status=Opportunity.Status.OPEN).aggregate(
         all=Sum("amount"), stale=Sum("amount", filter=Q(pk__in=records.values("pk")))
     )
     stale, everything = totals["stale"] or 0, totals["all"] or 0
-    return (
-        f"{stale:,.0f} {settings.METRICS_CURRENCY} of open pipeline "
-        f"({_percent(stale, everything)}) is in deals past their close date."
-    )
+    return _saying(STALE_PIPELINE, amount=_money(stale), percent=_percent(stale, everything))
 
 
-def _without_source_impact(records, count, today) -> str:
+def _without_source_impact(records, count, today) -> Reason:
     quarter = _last_quarter(today)
     customers = calculations.new_customers_in(quarter, ALL_CUT).aggregate(
         all=Count("pk"), unsourced=Count("pk", filter=Q(channel=""))
     )
-    return (
-        f"{_percent(customers['unsourced'], customers['all'])} of new customers in "
-        f"{quarter.label()} ({customers['unsourced']} of {customers['all']}) are not in any "
-        "channel."
+    return _saying(
+        WITHOUT_SOURCE,
+        percent=_percent(customers["unsourced"], customers["all"]),
+        quarter=quarter.label(),
+        unsourced=customers["unsourced"],
+        count=customers["all"],
     )
 
 
-def _without_segment_impact(records, count, today) -> str:
+def _without_segment_impact(records, count, today) -> Reason:
     total = Account.objects.count()
-    return f"{_percent(count, total)} of accounts ({count} of {total}) are in no segment's figures."
+    return _saying(WITHOUT_SEGMENT, percent=_percent(count, total), found=count, count=total)
 
 
-def _won_without_subscription_impact(records, count, today) -> str:
+def _won_without_subscription_impact(records, count, today) -> Reason:
     due = Opportunity.objects.filter(
         status=Opportunity.Status.WON,
         type=Opportunity.Type.NEW_BUSINESS,
         account__isnull=False,
         close_date__lte=today - _within_days(),
     ).count()
-    return (
-        f"{count} of {due} won new-business deals ({_percent(count, due)}) have no MRR behind "
-        "them: new MRR and customers miss them, or the subscription sits under another account."
-    )
+    return _saying(WON_WITHOUT_SUBSCRIPTION, found=count, count=due, percent=_percent(count, due))
 
 
-def _never_won_mrr_impact(records, count, today) -> str:
+def _never_won_mrr_impact(records, count, today) -> Reason:
     totals = Subscription.objects.filter(calculations.covering(today)).aggregate(
         all=Sum("mrr"), never_won=Sum("mrr", filter=Q(pk__in=records.values("pk")))
     )
     found, everything = totals["never_won"] or 0, totals["all"] or 0
-    return (
-        f"{found:,.0f} {settings.METRICS_CURRENCY} of today's MRR ({_percent(found, everything)}) "
-        "comes from accounts the CRM never won."
-    )
+    return _saying(NEVER_WON_MRR, amount=_money(found), percent=_percent(found, everything))
 
 
-def _converted_without_account_impact(records, count, today) -> str:
+def _converted_without_account_impact(records, count, today) -> Reason:
     converted = Lead.objects.filter(converted_date__isnull=False).count()
-    return (
-        f"{count} of {converted} converted leads ({_percent(count, converted)}) lead to no "
-        "customer the portal knows: the funnel counts the conversion, the customer counts do not."
+    return _saying(
+        CONVERTED_WITHOUT_ACCOUNT,
+        found=count,
+        count=converted,
+        percent=_percent(count, converted),
     )
+
+
+def shown_impact(stored: str) -> str:
+    """A stored (English) impact in the active language; as stored when no sentence of IMPACTS
+    reads it (one written before a change of words)."""
+    reason = reasons.read_back(stored, IMPACTS) if stored else None
+    return str(reason) if reason else stored
 
 
 # --- The table -------------------------------------------------------------------------------------
@@ -273,8 +368,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     # Probable duplicates
     FindingKind(
         code="duplicate_account_names",
-        title="Accounts with the same name",
-        explanation=(
+        title=_("Accounts with the same name"),
+        explanation=_(
             "Accounts whose names are the same once case, punctuation and legal forms (Inc, Ltd, "
             "GmbH, S.A., Sp. z o.o., SRL, ООО …) are set aside, under different external ids: "
             "probably one company typed into two systems. Each copy counts as a customer of its "
@@ -285,18 +380,12 @@ FINDINGS: tuple[FindingKind, ...] = (
         columns=_ACCOUNT_COLUMNS,
         order=("name_key", "pk"),
         related=(),
-        impact=_groups_impact(
-            _accounts_sharing("name_key"),
-            "name_key",
-            "accounts",
-            "customer",
-            "customers and new customers",
-        ),
+        impact=_groups_impact(_accounts_sharing("name_key"), "name_key", DUPLICATE_CUSTOMERS),
     ),
     FindingKind(
         code="duplicate_account_domains",
-        title="Accounts with the same website domain",
-        explanation=(
+        title=_("Accounts with the same website domain"),
+        explanation=_(
             "Accounts that share a website domain under different external ids: probably one "
             "company entered twice (or a subsidiary entered as a separate customer). Customers, "
             "new customers and churn count it more than once."
@@ -307,17 +396,13 @@ FINDINGS: tuple[FindingKind, ...] = (
         order=("website_domain", "pk"),
         related=(),
         impact=_groups_impact(
-            _accounts_sharing("website_domain"),
-            "website_domain",
-            "accounts",
-            "customer",
-            "customers and new customers",
+            _accounts_sharing("website_domain"), "website_domain", DUPLICATE_CUSTOMERS
         ),
     ),
     FindingKind(
         code="duplicate_leads_by_email",
-        title="Leads with the same e-mail",
-        explanation=(
+        title=_("Leads with the same e-mail"),
+        explanation=_(
             "Leads whose e-mail addresses are the same once case and surrounding spaces are set "
             "aside, under different external ids: one person entered twice (a rep creating a new "
             "lead instead of updating one, or two systems). Each copy counts as a lead, so leads, "
@@ -332,13 +417,13 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_duplicate_leads,
         columns=_LEAD_COLUMNS,
         order=("email_key", "pk"),
-        impact=_groups_impact(_duplicate_leads, "email_key", "leads", "person", "leads created"),
+        impact=_groups_impact(_duplicate_leads, "email_key", DUPLICATE_PEOPLE),
     ),
     # Impossible or suspicious orders
     FindingKind(
         code="closed_before_created",
-        title="Opportunities closed before they were created",
-        explanation=(
+        title=_("Opportunities closed before they were created"),
+        explanation=_(
             "The close date is earlier than the created date. Real exports do this after a CRM "
             "migration (the created date is the load date), so these are imported, not refused, "
             "but the sales cycle length and pipeline velocity computed from them are wrong."
@@ -351,8 +436,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     ),
     FindingKind(
         code="subscriptions_without_service",
-        title="Subscriptions that end when they start",
-        explanation=(
+        title=_("Subscriptions that end when they start"),
+        explanation=_(
             "A subscription whose end date (the first day without service) is its start date "
             "gives not one day of service: a cancelled order or a typo. (One ending before it "
             "starts is refused on import.) It can count as a new customer and a churned one at "
@@ -365,8 +450,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     # Missing what the metrics need
     FindingKind(
         code="won_without_amount",
-        title="Won opportunities without an amount",
-        explanation=(
+        title=_("Won opportunities without an amount"),
+        explanation=_(
             "A won deal without an amount adds nothing to won amount and pulls average deal "
             "size, pipeline velocity and forecast accuracy down."
         ),
@@ -374,12 +459,12 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Opportunity, status=_WON, amount__isnull=True),
         columns=_OPP_COLUMNS,
         order=("close_date", "pk"),
-        impact=_won_in_last_quarter_impact("add nothing to won amount"),
+        impact=_won_in_last_quarter_impact(WON_WITHOUT_AMOUNT),
     ),
     FindingKind(
         code="won_without_account",
-        title="Won opportunities without an account",
-        explanation=(
+        title=_("Won opportunities without an account"),
+        explanation=_(
             "A won deal that names no account makes no new customer: new customers, CAC and "
             "LTV : CAC miss it, and no segment or industry cut shows it."
         ),
@@ -387,12 +472,12 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Opportunity, status=_WON, account__isnull=True),
         columns=_OPP_COLUMNS,
         order=("close_date", "pk"),
-        impact=_won_in_last_quarter_impact("are in no new-customer count"),
+        impact=_won_in_last_quarter_impact(WON_WITHOUT_ACCOUNT),
     ),
     FindingKind(
         code="open_past_close_date",
-        title="Open opportunities past their close date",
-        explanation=(
+        title=_("Open opportunities past their close date"),
+        explanation=_(
             "Open deals whose expected close date has passed: stale pipeline that nobody "
             "updated. They inflate open pipeline and pipeline velocity."
         ),
@@ -406,8 +491,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     ),
     FindingKind(
         code="opportunities_without_source",
-        title="Opportunities without a source",
-        explanation=(
+        title=_("Opportunities without a source"),
+        explanation=_(
             "The source is the channel a customer is counted under: a won deal without one puts "
             "its customer in no channel, so CAC by channel loses them (the spend stays, the "
             "customers go)."
@@ -420,8 +505,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     ),
     FindingKind(
         code="accounts_without_segment",
-        title="Accounts without a segment",
-        explanation=(
+        title=_("Accounts without a segment"),
+        explanation=_(
             "An account without a segment is in the whole business's figures but in no "
             "segment's: the segments' figures do not add up to the total."
         ),
@@ -434,8 +519,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     # Records that disagree across systems
     FindingKind(
         code="won_without_subscription",
-        title="Won new business without a subscription",
-        explanation=(
+        title=_("Won new business without a subscription"),
+        explanation=_(
             "A new-business deal won more than METRICS_SUBSCRIPTION_WITHIN_DAYS days ago whose "
             "account has no subscription running in those days: billing and the CRM disagree. "
             "Only checked once subscriptions are imported."
@@ -448,8 +533,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     ),
     FindingKind(
         code="subscriptions_never_won",
-        title="Subscriptions of accounts never won",
-        explanation=(
+        title=_("Subscriptions of accounts never won"),
+        explanation=_(
             "Billing has a subscription for an account with no won opportunity in the CRM: the "
             "deal is missing or under another account. MRR counts the customer; new customers, "
             "CAC and win rate do not."
@@ -462,8 +547,8 @@ FINDINGS: tuple[FindingKind, ...] = (
     ),
     FindingKind(
         code="converted_leads_without_account",
-        title="Converted leads without an account",
-        explanation=(
+        title=_("Converted leads without an account"),
+        explanation=_(
             "A lead with a converted date that names no account (the export left the converted "
             "account blank, or the account was deleted since): the conversion counts in the "
             "funnel, but no customer stands behind it, so the funnel and the customer counts "
@@ -485,7 +570,12 @@ FINDINGS: tuple[FindingKind, ...] = (
 class Result:
     kind: FindingKind
     count: int
-    impact: str
+    says: Reason | None  # the impact, None when nothing was found
+
+    @property
+    def impact(self) -> str:
+        """In the active language ("" when nothing was found)."""
+        return str(self.says) if self.says else ""
 
 
 def evaluate(*, today: date | None = None) -> list[Result]:
@@ -495,6 +585,6 @@ def evaluate(*, today: date | None = None) -> list[Result]:
     for kind in FINDINGS:
         records = kind.records(today)
         count = records.count()
-        impact = kind.impact(records, count, today) if kind.impact and count else ""
-        results.append(Result(kind=kind, count=count, impact=impact))
+        says = kind.impact(records, count, today) if kind.impact and count else None
+        results.append(Result(kind=kind, count=count, says=says))
     return results

@@ -11,7 +11,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -91,11 +91,13 @@ def _store(check: QualityCheck, results: list[quality.Result]) -> None:
     changed, created = [], []
     for result in results:
         finding = existing.get(result.kind.code) or DataFinding(code=result.kind.code)
-        finding.title = result.kind.title
-        finding.explanation = result.kind.explanation
+        # Stored in English (the command's output); shown in the reader's language (findings()).
+        with translation.override("en"):
+            finding.title = str(result.kind.title)
+            finding.explanation = str(result.kind.explanation)
         finding.metric_keys = list(result.kind.metric_keys)
         finding.count = result.count
-        finding.impact = result.impact[:300]
+        finding.impact = result.says.english[:300] if result.says else ""
         finding.quality_check = check
         finding.checked_at = now
         (changed if finding.pk else created).append(finding)
@@ -136,10 +138,21 @@ def accept_finding(*, code: str, note: str, accepted_by) -> DataFinding:
 
 
 def findings() -> list[DataFinding]:
-    """The stored findings in the Data page's order (quality.FINDINGS), one query."""
+    """The stored findings in the Data page's order (quality.FINDINGS), one query; their words
+    in the active language (`shown`)."""
     order = {kind.code: index for index, kind in enumerate(quality.FINDINGS)}
     stored = DataFinding.objects.select_related("accepted_by").filter(code__in=list(order))
-    return sorted(stored, key=lambda f: order[f.code])
+    return [shown(finding) for finding in sorted(stored, key=lambda f: order[f.code])]
+
+
+def shown(finding: DataFinding) -> DataFinding:
+    """A stored finding with its title, explanation and impact in the active language (a check
+    stores them in English; the reader may read another). Not to be saved."""
+    kind = quality.by_code(finding.code)
+    if kind is not None:
+        finding.title, finding.explanation = kind.title, kind.explanation
+    finding.impact = quality.shown_impact(finding.impact)
+    return finding
 
 
 def open_findings_for(key: str, stored: list[DataFinding]) -> list[DataFinding]:

@@ -31,9 +31,12 @@ from .values import DateRange, parse_money
 class MissingColumns(ImportFileError):
     """The header lacks a required field's column: the file needs a mapping (proposal.py)."""
 
-    def __init__(self, message: str, load_table: Callable[[], Table]):
+    def __init__(
+        self, message: str, load_table: Callable[[], Table], *, kind: str, missing: list[str]
+    ):
         super().__init__(message)
         self._load_table = load_table
+        self.kind, self.missing = kind, missing  # the kind, and the fields without a column
 
     @cached_property
     def table(self) -> Table:
@@ -189,6 +192,8 @@ def plan_header(
                 "columns": _listing(header),
             },
             load_table,
+            kind=options.kind,
+            missing=missing,
         )
     return plan
 

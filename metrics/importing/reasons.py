@@ -12,6 +12,8 @@ Build one with `reasons.gettext("is required")` or `reasons.ngettext(singular, p
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils import translation
@@ -101,3 +103,28 @@ def of(exc: Exception) -> Reason:
     """The reason a DateError or BadValue was raised with."""
     arg = exc.args[0] if exc.args else ""
     return arg if isinstance(arg, Reason) else verbatim(str(arg))
+
+
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+def read_back(text: str, templates: Iterable[Reason]) -> Reason | None:
+    """The reason an English `text` says, read back by the template (a Reason without
+    parameters) it was written from, or None: for words stored in English where only the
+    sentence could be kept. Its parameters come back as text, a count as a number."""
+    for template in templates:
+        for english in filter(None, (template.msgid, template.plural)):
+            parts = _PARAM.split(english)  # literal, name, literal, name, ...
+            pattern = "".join(
+                re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+                for index, part in enumerate(parts)
+            )
+            match = re.fullmatch(pattern, text, re.DOTALL)
+            if match:
+                params: dict = match.groupdict()
+                if template.plural:
+                    if not params.get("count", "").isdecimal():
+                        continue
+                    params["count"] = int(params["count"])
+                return Reason(template.msgid, params, template.plural)
+    return None

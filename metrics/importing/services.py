@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -344,7 +345,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.finished_at = None
     # The job's message is written for the person who uploaded it, in their language (its row
     # errors are stored untranslated: whoever opens the job reads them in their own).
-    with in_language_of(job.created_by):
+    with in_language_of(job.created_by) if job.created_by else nullcontext():
         _run_and_report(job)
     job.progress = 100
     job.finished_at = timezone.now()

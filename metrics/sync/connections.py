@@ -6,12 +6,16 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from metrics.importing import parsing
+from metrics.importing.columns import MissingColumns
 from metrics.importing.decoding import Table
 from metrics.importing.errors import ImportFileError
 from metrics.importing.options import ImportOptions
+from metrics.importing.schema import kind_label
 
 from . import secrets as secret_store
 from .clients import CredentialsRefused, CrmError, client_for
@@ -25,7 +29,7 @@ SECRET_FIELDS = {
     CrmConnection.Auth.SF_JWT: ("private_key",),
     CrmConnection.Auth.SF_PASSWORD: ("password", "security_token"),
 }
-NO_CREDENTIALS = "The connection has no credentials yet: edit it and enter them."
+NO_CREDENTIALS = gettext_lazy("The connection has no credentials yet: edit it and enter them.")
 
 
 def connection_secrets(connection: CrmConnection) -> dict[str, str]:
@@ -67,7 +71,7 @@ class CheckLine:
 def test_connection(*, connection: CrmConnection) -> list[CheckLine]:
     """What the connection can read: each kind's record count in the CRM, or why not."""
     if missing_secrets(connection):
-        return [CheckLine("", False, NO_CREDENTIALS)]
+        return [CheckLine("", False, str(NO_CREDENTIALS))]
     try:
         client = client_for(connection, connection_secrets(connection))
     except (secret_store.SecretsUnavailable, CrmError) as exc:
@@ -82,7 +86,14 @@ def test_connection(*, connection: CrmConnection) -> list[CheckLine]:
             if isinstance(exc, CredentialsRefused):
                 break
         else:
-            lines.append(CheckLine(kind, True, f"can read {count} {source.object_name}"))
+            lines.append(
+                CheckLine(
+                    kind,
+                    True,
+                    _("can read %(count)s %(object)s")
+                    % {"count": count, "object": source.object_name},
+                )
+            )
     return lines
 
 
@@ -101,8 +112,13 @@ def mapping_problem(crm: str, kind: str, mapping: dict[str, str]) -> str:
     options = ImportOptions(kind=kind, preset=crm, mapping=dict(source.properties))
     try:
         parsing.parse_table(Table(source.columns, [], ",", "utf-8"), options)
+    except MissingColumns as exc:  # worded without the file's columns: a CRM has no file
+        return _("Missing required column(s) for %(kind)s: %(missing)s.") % {
+            "kind": kind_label(exc.kind),
+            "missing": ", ".join(exc.missing),
+        }
     except ImportFileError as exc:
-        return str(exc).split(" The file's columns are:")[0]
+        return str(exc)
     return ""
 
 

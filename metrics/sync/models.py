@@ -6,6 +6,8 @@ Registered in the metrics app (metrics/models/__init__.py imports this module).
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from metrics.models import JobStatus, QueuedJob
 
@@ -18,15 +20,15 @@ class CrmConnection(models.Model):
         SALESFORCE = "salesforce", "Salesforce"
 
     class Auth(models.TextChoices):
-        HUBSPOT_TOKEN = "hubspot_token", "HubSpot private-app access token"
-        SF_CLIENT_CREDENTIALS = "sf_client_credentials", "Salesforce OAuth client credentials"
-        SF_JWT = "sf_jwt", "Salesforce OAuth JWT bearer"
-        SF_PASSWORD = "sf_password", "Salesforce username, password and security token"
+        HUBSPOT_TOKEN = "hubspot_token", _("HubSpot private-app access token")
+        SF_CLIENT_CREDENTIALS = "sf_client_credentials", _("Salesforce OAuth client credentials")
+        SF_JWT = "sf_jwt", _("Salesforce OAuth JWT bearer")
+        SF_PASSWORD = "sf_password", _("Salesforce username, password and security token")
 
     class State(models.TextChoices):
-        OK = "ok", "OK"
-        FAILING = "failing", "Failing"
-        STOPPED = "stopped", "Stopped after repeated failures"
+        OK = "ok", pgettext_lazy("connection state", "OK")
+        FAILING = "failing", pgettext_lazy("connection state", "Failing")
+        STOPPED = "stopped", pgettext_lazy("connection state", "Stopped after repeated failures")
 
     name = models.CharField(max_length=100, unique=True)
     crm = models.CharField(max_length=10, choices=Crm.choices)
@@ -86,9 +88,9 @@ class SyncCursor(models.Model):
 
 class SyncRun(QueuedJob):
     class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", "Schedule"
-        MANUAL = "manual", "Sync now"
-        COMMAND = "command", "Command line"
+        SCHEDULE = "schedule", pgettext_lazy("sync trigger", "Schedule")
+        MANUAL = "manual", pgettext_lazy("sync trigger", "Sync now")
+        COMMAND = "command", pgettext_lazy("sync trigger", "Command line")
 
     connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="runs")
     trigger = models.CharField(max_length=10, choices=Trigger.choices)

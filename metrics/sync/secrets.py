@@ -13,8 +13,10 @@ import json
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-MISSING_KEY = (
+MISSING_KEY = gettext_lazy(
     "CRM_SECRETS_KEY is not set: CRM connections keep their secrets encrypted with it. Generate "
     "one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key()"
     ".decode())'` and set it in the environment (.env)."
@@ -28,12 +30,12 @@ class SecretsUnavailable(ImproperlyConfigured):
 def _cipher() -> MultiFernet:
     keys = [key.strip() for key in (settings.CRM_SECRETS_KEY or "").split(",") if key.strip()]
     if not keys:
-        raise SecretsUnavailable(MISSING_KEY)
+        raise SecretsUnavailable(str(MISSING_KEY))
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except ValueError:
         raise SecretsUnavailable(
-            "CRM_SECRETS_KEY is not a valid Fernet key (32 url-safe base64-encoded bytes)."
+            _("CRM_SECRETS_KEY is not a valid Fernet key (32 url-safe base64-encoded bytes).")
         ) from None
 
 
@@ -48,9 +50,11 @@ def decrypt(token: str) -> dict[str, str]:
         return json.loads(_cipher().decrypt(token.encode()))
     except InvalidToken:
         raise SecretsUnavailable(
-            "The connection's secrets cannot be decrypted with CRM_SECRETS_KEY (was the key "
-            "changed? keep the old key after the new one, comma-separated, until every "
-            "connection was saved again)."
+            _(
+                "The connection's secrets cannot be decrypted with CRM_SECRETS_KEY (was the key "
+                "changed? keep the old key after the new one, comma-separated, until every "
+                "connection was saved again)."
+            )
         ) from None
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import Counter
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -27,18 +28,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from metrics import queueing
 from metrics.freshness import record_import
-from metrics.importing import parsing, writing
+from metrics.importing import parsing, reasons, writing
 from metrics.importing.decoding import Table
 from metrics.importing.errors import MAX_ERRORS_LISTED, ErrorReport, ImportFileError, RowError
+from metrics.importing.schema import kind_label
 from metrics.models import MetricRun, QualityCheck, RecordImport
 from metrics.quality_checks import request_check
 from metrics.services import request_recompute
 from revops_portal.notifications.kinds import SYNC_STOPPED
 from revops_portal.notifications.services import notify
+from revops_portal.profiles.languages import in_language_of
 
 from . import secrets as secret_store
 from .clients import CrmClient, CrmError, Page, Position, client_for
@@ -64,7 +69,7 @@ def _broker_down(run_id: int) -> None:
     SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
         status=SyncRun.Status.FAILED,
         finished_at=timezone.now(),
-        message="The task queue could not be reached; nothing was synced. Try again.",
+        message=_("The task queue could not be reached; nothing was synced. Try again."),
     )
 
 
@@ -111,7 +116,7 @@ def queue_due_syncs(*, now: datetime | None = None) -> list[int]:
     ).update(
         status=SyncRun.Status.FAILED,
         finished_at=now,
-        message="Interrupted (the worker stopped); the next sync resumes from the cursor.",
+        message=_("Interrupted (the worker stopped); the next sync resumes from the cursor."),
     )
     queued = []
     connections = (
@@ -230,7 +235,12 @@ class _KindSync:
         if not record_id:
             return error
         return RowError.make(
-            error.line, error.column, error.value, f"{error.reason} (CRM record {record_id})"
+            error.line,
+            error.column,
+            error.value,
+            reasons.gettext(
+                "%(reason)s (CRM record %(record)s)", reason=error.why, record=record_id
+            ),
         )
 
     def position(self, full: bool) -> Position:
@@ -246,7 +256,9 @@ def _sync_kinds(run: SyncRun, connection: CrmConnection, client: CrmClient) -> N
         try:
             kind_sync.check_mapping()
         except ImportFileError as exc:
-            raise CrmError(f"{kind}: {exc}") from None
+            raise CrmError(
+                _("%(kind)s: %(problem)s") % {"kind": kind_label(kind), "problem": exc}
+            ) from None
         kind_sync.retry_waiting()  # their accounts may have come in since
         for page in client.changes(kind_sync.source, kind_sync.position(run.full)):
             kind_sync.apply(page)
@@ -256,16 +268,26 @@ def _summary(run: SyncRun) -> str:
     parts = []
     for kind, counts in run.stats.items():
         parts.append(
-            f"{kind}: {counts.get('read', 0)} read, {counts.get('created', 0)} created, "
-            f"{counts.get('updated', 0)} updated, {counts.get('deleted', 0)} deleted, "
-            f"{counts.get('rejected', 0)} rejected, {counts.get('waiting', 0)} waiting"
+            _(
+                "%(kind)s: %(read)s read, %(created)s created, %(updated)s updated, "
+                "%(deleted)s deleted, %(rejected)s rejected, %(waiting)s waiting"
+            )
+            % {"kind": kind_label(kind), **{name: counts.get(name, 0) for name in COUNTS}}
         )
-    return "; ".join(parts) or "Nothing to sync."
+    return "; ".join(parts) or _("Nothing to sync.")
+
+
+def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
+    """Run the sync; record its outcome on the run and the connection. The run's message is
+    written for the connection's owner, in their language (its rejected rows are stored
+    untranslated: whoever opens the run reads them in their own)."""
+    owner = run.connection.owner
+    with in_language_of(owner) if owner else nullcontext():
+        return _execute_for_owner(run, dry_run=dry_run)
 
 
 @sensitive_variables("secrets")
-def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
-    """Run the sync; record its outcome on the run and the connection."""
+def _execute_for_owner(run: SyncRun, *, dry_run: bool) -> SyncRun:
     connection = run.connection
     secrets: dict[str, str] = {}
     failure = ""
@@ -277,12 +299,12 @@ def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
     except (CrmError, secret_store.SecretsUnavailable) as exc:
         failure = str(exc)
     except SoftTimeLimitExceeded:
-        failure = (
+        failure = _(
             "Stopped at the background task time limit (CELERY_TASK_SOFT_TIME_LIMIT); "
             "the next sync resumes from the cursors."
         )
     except Exception as exc:
-        failure = "The sync failed unexpectedly; the error is logged."
+        failure = _("The sync failed unexpectedly; the error is logged.")
         logger.error(
             "CRM sync %s of connection %s failed:\n%s",
             run.pk,
@@ -294,10 +316,16 @@ def _execute(run: SyncRun, *, dry_run: bool = False) -> SyncRun:
         run.status = SyncRun.Status.FAILED
         run.message = secret_store.redact(failure, secrets)
         if run.changed:
-            run.message += f" Kept what was synced before the failure ({_summary(run)})."
+            run.message += " " + _("Kept what was synced before the failure (%(summary)s).") % {
+                "summary": _summary(run)
+            }
     else:
         run.status = SyncRun.Status.SUCCEEDED
-        run.message = ("Dry run, nothing was written: " if dry_run else "") + _summary(run)
+        run.message = (
+            _("Dry run, nothing was written: %(summary)s") % {"summary": _summary(run)}
+            if dry_run
+            else _summary(run)
+        )
     run.save(update_fields=["status", "finished_at", "message", "stats", "errors"])
     logger.info(
         "CRM sync %s of connection %s %s: %s", run.pk, connection.pk, run.status, run.message
@@ -344,15 +372,24 @@ def _tell_owner(connection: CrmConnection, run: SyncRun) -> None:
     if connection.owner is None:
         logger.warning("CRM connection %s stopped syncing; it has no owner to tell.", connection.pk)
         return
+    failures = connection.consecutive_failures
+    # Written in the owner's language by notify(); run.message already is (_execute).
     notify(
         recipients=[connection.owner],
         kind=SYNC_STOPPED,
         key=f"sync-stopped:{run.pk}",
-        subject=f"CRM sync stopped: {connection.name}",
-        body=(
-            f"The CRM connection “{connection.name}” failed {connection.consecutive_failures} "
-            f"times in a row and no longer syncs on its schedule.\n\nThe last error: "
-            f"{run.message}\n\nFix it, then press “Sync now”."
+        subject=lambda: _("CRM sync stopped: %(name)s") % {"name": connection.name},
+        body=lambda: (
+            ngettext(
+                "The CRM connection “%(name)s” failed %(count)s time in a row and no longer "
+                "syncs on its schedule.\n\nThe last error: %(error)s\n\nFix it, then press "
+                "“Sync now”.",
+                "The CRM connection “%(name)s” failed %(count)s times in a row and no longer "
+                "syncs on its schedule.\n\nThe last error: %(error)s\n\nFix it, then press "
+                "“Sync now”.",
+                failures,
+            )
+            % {"name": connection.name, "count": failures, "error": run.message}
         ),
         url=reverse("metrics:connection_detail", args=[connection.pk]),
     )

@@ -4,10 +4,12 @@ a connection is edited, tested and synced by its owner and superusers."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from metrics.importing.errors import ErrorReport
+from metrics.importing.schema import kind_label
 from metrics.permissions import can_edit_connection, can_manage_connections
 
 from . import connections, services
@@ -110,9 +112,12 @@ def connection_test(request, connection_id: int):
     connection = _editable(request, connection_id)
     for line in connections.test_connection(connection=connection):
         level = messages.SUCCESS if line.ok else messages.ERROR
-        messages.add_message(
-            request, level, f"{line.kind}: {line.text}" if line.kind else line.text
+        text = (
+            _("%(kind)s: %(text)s") % {"kind": kind_label(line.kind), "text": line.text}
+            if line.kind
+            else line.text
         )
+        messages.add_message(request, level, text)
     return redirect("metrics:connection_detail", connection_id=connection.pk)
 
 
@@ -122,5 +127,9 @@ def connection_sync(request, connection_id: int):
     run = services.queue_sync(
         connection=connection, trigger=SyncRun.Trigger.MANUAL, requested_by=request.user
     )
-    messages.info(request, f"Sync {run.pk} is {run.get_status_display().lower()}.")
+    messages.info(
+        request,
+        _("Sync %(run)s is %(status)s.")
+        % {"run": run.pk, "status": run.get_status_display().lower()},
+    )
     return redirect("metrics:connection_detail", connection_id=connection.pk)

@@ -5,7 +5,6 @@ the CSV's header stay English."""
 import csv
 import io
 
-import polib
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +12,7 @@ from django.urls import reverse
 
 from metrics.importing import services as imports
 from metrics.importing.options import ImportOptions
+from tests.i18n.own_catalogue import compiled_catalogue
 from tests.metrics.dashboard_support import make_user
 
 pytestmark = pytest.mark.django_db
@@ -29,14 +29,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _russian(settings, tmp_path):
-    """A Russian catalogue of one reason, read instead of the portal's."""
-    catalogue = polib.POFile()
-    catalogue.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
-    catalogue.append(polib.POEntry(msgid=ENGLISH, msgstr=RUSSIAN))
-    folder = tmp_path / "locale" / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    catalogue.save_as_mofile(str(folder / "django.mo"))
-    settings.LOCALE_PATHS = [tmp_path / "locale"]  # Django drops its loaded catalogues
+    compiled_catalogue(settings, tmp_path, {"ru": {ENGLISH: RUSSIAN}})
 
 
 @pytest.fixture

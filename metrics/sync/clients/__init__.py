@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from urllib3.util.retry import Retry
 
 from ..kinds import KindSource
@@ -106,7 +108,10 @@ def _status_of(exc: Exception) -> int | None:
 def check_properties(source: KindSource) -> None:
     for name in source.columns:
         if not PROPERTY_NAME.match(name):
-            raise CrmError(f"“{name[:60]}” is not a CRM property name (letters, digits, _).")
+            raise CrmError(
+                _("“%(name)s” is not a CRM property name (letters, digits, _).")
+                % {"name": name[:60]}
+            )
 
 
 class CrmClient(ABC):
@@ -124,16 +129,32 @@ class CrmClient(ABC):
         """How many records of the kind the CRM holds."""
 
     def _fail(self, exc: Exception, what: str) -> CrmError:
+        """`what`: what the client was doing, in words (READING, COUNTING... below)."""
         status = _status_of(exc)
+        crm = self.connection.get_crm_display()
         if status in (401, 403) or "Authentication" in type(exc).__name__:
             return CredentialsRefused(
-                f"{self.connection.get_crm_display()} refused the connection's credentials while "
-                f"{what} (expired, revoked or wrong): edit the connection and enter them again."
+                _(
+                    "%(crm)s refused the connection's credentials while %(what)s (expired, "
+                    "revoked or wrong): edit the connection and enter them again."
+                )
+                % {"crm": crm, "what": what}
             )
         detail = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, self.secrets)
         if status:
             detail = f"HTTP {status}: {detail}"
-        return CrmError(f"{self.connection.get_crm_display()} failed while {what}: {detail[:300]}")
+        return CrmError(
+            _("%(crm)s failed while %(what)s: %(detail)s")
+            % {"crm": crm, "what": what, "detail": detail[:300]}
+        )
+
+
+# What a client was doing when the CRM failed ("... failed while reading deals").
+READING = gettext_lazy("reading %(object)s")
+READING_COMPANIES = gettext_lazy("reading the companies of %(object)s")
+READING_ARCHIVED = gettext_lazy("reading archived %(object)s")
+COUNTING = gettext_lazy("counting %(object)s")
+READING_OWNERS = gettext_lazy("reading owners")
 
 
 def client_for(connection, secrets: dict[str, str]) -> CrmClient:

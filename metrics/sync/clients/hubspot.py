@@ -8,9 +8,22 @@ from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ..kinds import HUBSPOT_COMPANY, KindSource
-from . import CrmClient, CrmError, Page, Position, cell_text, parse_crm_time, retry_policy
+from . import (
+    READING,
+    READING_ARCHIVED,
+    READING_COMPANIES,
+    READING_OWNERS,
+    CrmClient,
+    CrmError,
+    Page,
+    Position,
+    cell_text,
+    parse_crm_time,
+    retry_policy,
+)
 
 HUBSPOT_MODIFIED = "hs_lastmodifieddate"
 # Contacts keep their last change in a property of another name.
@@ -72,7 +85,7 @@ class HubSpotClient(CrmClient):
             after=after,
         )
         return self._call(
-            f"reading {source.object_name}",
+            READING % {"object": source.object_name},
             self.api.crm.objects.search_api.do_search,
             object_type=source.object_name,
             public_object_search_request=request,
@@ -88,7 +101,7 @@ class HubSpotClient(CrmClient):
         if not ids:
             return {}
         response = self._call(
-            f"reading the companies of {source.object_name}",
+            READING_COMPANIES % {"object": source.object_name},
             self.api.crm.associations.v4.batch_api.get_page,
             from_object_type=source.object_name,
             to_object_type="companies",
@@ -111,7 +124,7 @@ class HubSpotClient(CrmClient):
             self._owners, after = {}, None
             while True:
                 response = self._call(
-                    "reading owners",
+                    str(READING_OWNERS),
                     self.api.crm.owners.owners_api.get_page,
                     limit=100,
                     after=after,
@@ -169,8 +182,11 @@ class HubSpotClient(CrmClient):
                 # The search window ends here: search again from the last page's date.
                 if since == searched_since:
                     raise CrmError(
-                        f"More than {HUBSPOT_SEARCH_WINDOW} {source.object_name} were modified "
-                        "at the same millisecond: the search API cannot page through them."
+                        _(
+                            "More than %(count)s %(object)s were modified at the same "
+                            "millisecond: the search API cannot page through them."
+                        )
+                        % {"count": HUBSPOT_SEARCH_WINDOW, "object": source.object_name}
                     )
                 searched_since, after = since, None
                 cursor_moment, seen_at_cursor = since, set(last_ids)
@@ -182,7 +198,7 @@ class HubSpotClient(CrmClient):
         after, latest = None, position.deleted_since
         while True:
             response = self._call(
-                f"reading archived {source.object_name}",
+                READING_ARCHIVED % {"object": source.object_name},
                 self.api.crm.objects.basic_api.get_page,
                 object_type=source.object_name,
                 limit=100,

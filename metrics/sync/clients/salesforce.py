@@ -11,7 +11,17 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 
 from ..kinds import KindSource
-from . import CrmClient, Page, Position, cell_text, check_properties, parse_crm_time, retry_policy
+from . import (
+    COUNTING,
+    READING,
+    CrmClient,
+    Page,
+    Position,
+    cell_text,
+    check_properties,
+    parse_crm_time,
+    retry_policy,
+)
 
 SALESFORCE_API_VERSION = "62.0"
 
@@ -103,7 +113,7 @@ class SalesforceClient(CrmClient):
                 f"SELECT {fields} FROM {source.object_name} {where}"  # noqa: S608
                 f"ORDER BY SystemModstamp, Id LIMIT {limit}"
             )
-            rows = self._query(f"reading {source.object_name}", soql).get("records", [])
+            rows = self._query(READING % {"object": source.object_name}, soql).get("records", [])
             if not rows:
                 break
             records, deleted = [], []
@@ -121,5 +131,5 @@ class SalesforceClient(CrmClient):
     def count(self, source: KindSource) -> int:
         check_properties(source)
         soql = f"SELECT COUNT() FROM {source.object_name}"  # noqa: S608 (a checked name)
-        result = self._query(f"counting {source.object_name}", soql)
+        result = self._query(COUNTING % {"object": source.object_name}, soql)
         return result.get("totalSize", 0)
