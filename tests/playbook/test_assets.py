@@ -255,7 +255,11 @@ def test_the_list_costs_the_same_queries_for_3_or_40_assets(client_as):
 def test_the_assets_shortcode_embeds_the_grouped_list():
     html = render_markdown("Closing:\n\n{{ assets stage=decision group=persona }}\n")
     assert '<div class="asset-embed">' in html
-    assert "<h3>AP manager" in html and "Keller" in html and "Blog" not in html
+    assert (
+        '<h3><span translate="no" dir="auto">AP manager</span>' in html
+        and "Keller" in html
+        and "Blog" not in html
+    )
     assert 'href="https://example.com/Harbor" rel="noopener noreferrer"' in html
 
 

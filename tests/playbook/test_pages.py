@@ -138,11 +138,11 @@ def test_breadcrumbs_lead_from_the_playbook_through_the_section_to_the_page(clie
     crumbs = html[html.index('class="muted pb-breadcrumbs"') :]
     crumbs = crumbs[: crumbs.index("</nav>")]
     assert crumbs.index('href="/playbook/"') < crumbs.index('href="/playbook/target-audience/"')
-    assert '<span aria-current="page">Icp scoring</span>' in crumbs
+    assert '<span aria-current="page" translate="no" dir="auto">Icp scoring</span>' in crumbs
     history = client.get(reverse("playbook:history", args=[page.slug])).content.decode()
     assert (
-        'href="/playbook/target-audience/">Target audience</a> › <a href="/playbook/icp-scoring/">'
-        in history
+        'href="/playbook/target-audience/" translate="no" dir="auto">Target audience</a> › '
+        '<a href="/playbook/icp-scoring/" translate="no" dir="auto">' in history
     )
 
 
@@ -164,7 +164,7 @@ def test_search_finds_a_page_and_says_whose_page_it_is(client_as, section):
     add_sample_page(section, body="Score every account for fit with the firmographic rubric.")
     html = client_as("reader").get(reverse("playbook:search") + "?q=firmographic").content.decode()
     assert 'href="/playbook/icp-scoring/"' in html
-    assert "a page of Target audience" in html
+    assert 'a page of <span translate="no" dir="auto">Target audience</span>' in html
 
 
 @pytest.mark.django_db
@@ -259,8 +259,11 @@ def test_a_save_with_broken_links_is_kept_and_the_owner_is_told(client_as, secti
     assert 'id="pb-broken-links"' not in reader_view.content.decode()
     mine = client.get(reverse("playbook:mine")).content.decode()
     queue = mine[mine.index('id="pb-queue-broken-links"') :]
-    assert 'href="/playbook/icp-scoring/">Target audience › Icp scoring</a>' in queue
-    assert "<code>[[renewal]]</code>" in queue
+    assert (
+        'href="/playbook/icp-scoring/" translate="no" dir="auto">Target audience › Icp scoring</a>'
+        in queue
+    )
+    assert '<code translate="no" dir="auto">[[renewal]]</code>' in queue
     # Writing the missing page mends the link.
     add_sample_page(section, slug="renewal")
     assert page_links.broken_links([page])[page.pk] == []
