@@ -28,7 +28,7 @@ from ..models import Account, Opportunity, Spend, Team
 from ..periods import Period
 from . import acquisition, batch, funnel, pipeline, recurring
 from .acquisition import new_customers_in, spend_in
-from .figures import Figure, canonical
+from .figures import NOT_AVAILABLE, Figure, canonical
 from .funnel import FUNNEL_KEYS, lead_sources
 from .pipeline import closed_in, forecasts_for, open_at_end, opportunities_for, pipeline_figures
 from .recurring import (
@@ -70,7 +70,7 @@ __all__ = [
 
 
 def not_available_reason(cut: Cut) -> str:
-    return f"not available for a {cut.kind} cut"
+    return NOT_AVAILABLE % {"cut": cut.kind}
 
 
 def available_keys(cut: Cut) -> set[str]:

@@ -12,13 +12,23 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import Cut
 from ..models import Spend
 from ..periods import Period
 from . import batch
-from .figures import Figure, figure, gross_margin, money, ratio, undefined
+from .figures import (
+    CAC_UNDEFINED,
+    LTV_UNDEFINED,
+    Figure,
+    figure,
+    gross_margin,
+    money,
+    ratio,
+    undefined,
+)
 from .recurring import accounts_for, customers_with_first_won
 
 
@@ -99,19 +109,19 @@ def figures(
         return result
     spend = money(spend_cents)
     result["spend"] = figure(spend)
-    result["cac"] = ratio(spend, new_customers, "no new customers")
+    result["cac"] = ratio(spend, new_customers, gettext_noop("no new customers"))
     if "ltv_cac" in available and recurring is not None:
         ltv, cac = recurring["ltv"], result["cac"]
         if ltv.value is None:
-            result["ltv_cac"] = undefined(f"LTV is undefined ({ltv.undefined_reason})")
+            result["ltv_cac"] = undefined(LTV_UNDEFINED % {"reason": ltv.undefined_reason})
         elif cac.value is None:
-            result["ltv_cac"] = undefined(f"CAC is undefined ({cac.undefined_reason})")
+            result["ltv_cac"] = undefined(CAC_UNDEFINED % {"reason": cac.undefined_reason})
         else:
             with localcontext(prec=40):
                 cac_exact = spend / new_customers
-            result["ltv_cac"] = ratio(exact["ltv"], cac_exact, "CAC is 0 (no spend)")
+            result["ltv_cac"] = ratio(exact["ltv"], cac_exact, gettext_noop("CAC is 0 (no spend)"))
     if "cac_payback_months" in available and exact is not None:
         result["cac_payback_months"] = ratio(
-            spend, exact["new_mrr"] * gross_margin(), "no new MRR in this period"
+            spend, exact["new_mrr"] * gross_margin(), gettext_noop("no new MRR in this period")
         )
     return result

@@ -1,12 +1,48 @@
 """A metric's figure and the arithmetic every family shares: exact cents, canonical numbers,
-ratios that are undefined (with a reason) over a zero denominator."""
+ratios that are undefined (with a reason) over a zero denominator.
+
+A reason is stored in English (the database, `metrics_report`'s JSON); each is a msgid, so
+`shown_reason` gives it in the reader's language.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
+
+from ..models.jobs import CUT_KIND_LABELS
+
+# The reasons that quote another: a figure's own reason, a cut kind.
+LTV_UNDEFINED = gettext_noop("LTV is undefined (%(reason)s)")
+CAC_UNDEFINED = gettext_noop("CAC is undefined (%(reason)s)")
+NOT_AVAILABLE = gettext_noop("not available for a %(cut)s cut")
+
+
+def _pattern(msgid: str) -> re.Pattern:
+    """The stored English text of `msgid`, its %(name)s parts captured."""
+    return re.compile(re.sub(r"%\\\(\w+\\\)s", "(.+)", re.escape(msgid)))
+
+
+_QUOTING = [(msgid, _pattern(msgid)) for msgid in (LTV_UNDEFINED, CAC_UNDEFINED)]
+_NOT_AVAILABLE = _pattern(NOT_AVAILABLE)
+
+
+def shown_reason(reason: str) -> str:
+    """A stored reason in the active language ("" stays "")."""
+    if not reason:
+        return reason
+    for msgid, pattern in _QUOTING:
+        if match := pattern.fullmatch(reason):
+            return gettext(msgid) % {"reason": shown_reason(match[1])}
+    if match := _NOT_AVAILABLE.fullmatch(reason):
+        cut = str(CUT_KIND_LABELS.get(match[1], match[1])).lower()
+        return gettext(NOT_AVAILABLE) % {"cut": cut}
+    return gettext(reason)
+
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import ALL_CUT, Cut
@@ -31,8 +32,8 @@ FUNNEL_KEYS = (
     "lead_conversion_days",
     "cost_per_lead",
 )
-NO_LEADS = "no leads created in this period"
-NO_CONVERSIONS = "no leads converted in this period"
+NO_LEADS = gettext_noop("no leads created in this period")
+NO_CONVERSIONS = gettext_noop("no leads converted in this period")
 LEADS = Lead._meta.db_table
 
 

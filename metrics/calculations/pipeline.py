@@ -13,6 +13,7 @@ from decimal import Decimal, localcontext
 
 from django.db.models import Case, F, Q, QuerySet, Subquery, When, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import Cut
@@ -157,43 +158,47 @@ def figures(t: dict, forecast: Decimal | None = None, *, with_forecast: bool = T
         "won_count": figure(won),
         "lost_count": figure(lost),
         "won_amount": figure(won_amount),
-        "win_rate": ratio(won, won + lost, "no closed opportunities"),
-        "avg_deal_size": ratio(won_amount, won, "no won opportunities"),
-        "sales_cycle_days": ratio(cycle_days, won, "no won opportunities"),
+        "win_rate": ratio(won, won + lost, gettext_noop("no closed opportunities")),
+        "avg_deal_size": ratio(won_amount, won, gettext_noop("no won opportunities")),
+        "sales_cycle_days": ratio(cycle_days, won, gettext_noop("no won opportunities")),
         "open_pipeline_count": figure(open_count),
         "open_pipeline_amount": figure(money(t["open_cents"])),
     }
     # Velocity = open count × win rate × average deal size / cycle length, which reduces to
     # open count × won amount × won / ((won + lost) × total cycle days).
     if not won + lost:
-        result["pipeline_velocity"] = undefined("no closed opportunities")
+        result["pipeline_velocity"] = undefined(gettext_noop("no closed opportunities"))
     elif not won:
-        result["pipeline_velocity"] = undefined("no won opportunities")
+        result["pipeline_velocity"] = undefined(gettext_noop("no won opportunities"))
     elif not cycle_days:
-        result["pipeline_velocity"] = undefined("the sales cycle is 0 days")
+        result["pipeline_velocity"] = undefined(gettext_noop("the sales cycle is 0 days"))
     else:
         with localcontext(prec=40):
             numerator = open_count * (won / (won + lost)) * (won_amount / won)
             result["pipeline_velocity"] = ratio(numerator, cycle_days / won, "")
     r_won, r_lost = Decimal(t["renewal_won"]), Decimal(t["renewal_lost"])
     r_won_amount, r_lost_amount = money(t["renewal_won_cents"]), money(t["renewal_lost_cents"])
-    result["renewal_rate"] = ratio(r_won, r_won + r_lost, "no closed renewal opportunities")
+    result["renewal_rate"] = ratio(
+        r_won, r_won + r_lost, gettext_noop("no closed renewal opportunities")
+    )
     result["renewal_rate_amount"] = ratio(
         r_won_amount,
         r_won_amount + r_lost_amount,
-        "no closed renewal opportunities"
+        gettext_noop("no closed renewal opportunities")
         if not r_won + r_lost
-        else "closed renewal opportunities have no amount",
+        else gettext_noop("closed renewal opportunities have no amount"),
     )
     if with_forecast:
         if forecast is None:
-            result["forecast_amount"] = undefined("no forecast for this period")
-            result["forecast_accuracy"] = undefined("no forecast for this period")
+            result["forecast_amount"] = undefined(gettext_noop("no forecast for this period"))
+            result["forecast_accuracy"] = undefined(gettext_noop("no forecast for this period"))
         else:
             result["forecast_amount"] = figure(forecast)
             # 1 − |F − A| / A, shown as (A − |F − A|) / A so value = numerator / denominator.
             result["forecast_accuracy"] = ratio(
-                won_amount - abs(forecast - won_amount), won_amount, "no won amount in this period"
+                won_amount - abs(forecast - won_amount),
+                won_amount,
+                gettext_noop("no won amount in this period"),
             )
     return result
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import Cut
@@ -152,7 +153,7 @@ def figures(t: dict, period: Period) -> tuple[dict, dict]:
     churn = money(t["churn"])
     customers, opening_customers = Decimal(t["customers"]), Decimal(t["opening_customers"])
     churned_customers = Decimal(t["churned_customers"])
-    no_opening = "no opening MRR"
+    no_opening = gettext_noop("no opening MRR")
     result = {
         "mrr": figure(closing),
         "arr": figure(closing * 12),
@@ -165,29 +166,35 @@ def figures(t: dict, period: Period) -> tuple[dict, dict]:
         "customers": figure(customers),
         "opening_customers": figure(opening_customers),
         "churned_customers": figure(churned_customers),
-        "arpa": ratio(closing, customers, "no customers at the end of the period"),
+        "arpa": ratio(closing, customers, gettext_noop("no customers at the end of the period")),
         "customer_churn_rate": ratio(
-            churned_customers, opening_customers, "no customers at the start of the period"
+            churned_customers,
+            opening_customers,
+            gettext_noop("no customers at the start of the period"),
         ),
         "gross_mrr_churn_rate": ratio(churn + contraction, opening, no_opening),
         "nrr": ratio(opening + expansion - contraction - churn, opening, no_opening),
         "grr": ratio(opening - contraction - churn, opening, no_opening),
         "expansion_rate": ratio(expansion, opening, no_opening),
         "quick_ratio": ratio(
-            new + reactivation + expansion, contraction + churn, "no contraction or churn"
+            new + reactivation + expansion,
+            contraction + churn,
+            gettext_noop("no contraction or churn"),
         ),
     }
     if not opening_customers:
-        result["monthly_churn_rate"] = undefined("no customers at the start of the period")
-        result["ltv"] = undefined("no customers at the start of the period")
+        result["monthly_churn_rate"] = undefined(
+            gettext_noop("no customers at the start of the period")
+        )
+        result["ltv"] = undefined(gettext_noop("no customers at the start of the period"))
     else:
         with localcontext(prec=40):
             rate = monthly_churn(churned_customers / opening_customers, period.months)
             result["monthly_churn_rate"] = figure(rate, churned_customers, opening_customers)
             if not customers:
-                result["ltv"] = undefined("no customers at the end of the period")
+                result["ltv"] = undefined(gettext_noop("no customers at the end of the period"))
             elif not rate:
-                result["ltv"] = undefined("no churn in this period", denominator=ZERO)
+                result["ltv"] = undefined(gettext_noop("no churn in this period"), denominator=ZERO)
             else:
                 margin_per_account = closing / customers * gross_margin()
                 exact["ltv"] = margin_per_account / rate
