@@ -20,10 +20,10 @@ from django.db.models import Q
 from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from revops_portal.profiles.languages import in_language_of
+from revops_portal.profiles.languages import languages_of
 
 from . import pages, reviews, selectors
 from .cuts import ALL_CUT
@@ -157,10 +157,10 @@ def _plain_text(name: str, context: dict) -> str:
     return engines["django"].get_template(name).template.render(Context(context, autoescape=False))
 
 
-def message(summary: WeeklySummary, recipient) -> EmailMultiAlternatives:
-    """The e-mail to `recipient`, in their language."""
+def message(summary: WeeklySummary, recipient, language: str) -> EmailMultiAlternatives:
+    """The e-mail to `recipient`, written in `language` (theirs: `languages_of`)."""
     context = {"summary": summary, "recipient": recipient, "today": timezone.localdate()}
-    with in_language_of(recipient):
+    with translation.override(language):
         email = EmailMultiAlternatives(
             subject=_("Weekly revenue review: %(week)s") % {"week": summary.week.label()},
             body=_plain_text("metrics/email/weekly_review.txt", context),
@@ -225,16 +225,17 @@ def send_weekly_review(
     done = set(ReviewEmail.objects.filter(week=week.code()).values_list("user_id", flat=True))
     wanted = [user for user in subscribers() if user.pk not in done]
     outcome.already_sent = len(done)
+    languages = languages_of(wanted)  # everyone's in one query
     if dry_run:
         outcome.recipients = wanted
-        outcome.messages = [message(summary, user) for user in wanted]
+        outcome.messages = [message(summary, user, languages[user.pk]) for user in wanted]
         return outcome
     with transaction.atomic():
         claims = []
         for user in wanted:
             claim_id = _claim(week, user, run)
             if claim_id is not None:
-                claims.append((claim_id, message(summary, user)))
+                claims.append((claim_id, message(summary, user, languages[user.pk])))
                 outcome.recipients.append(user)
         # Only once the claims are committed: a rolled-back job must not have mailed anyone.
         transaction.on_commit(lambda: _deliver(claims))
