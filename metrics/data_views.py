@@ -94,7 +94,9 @@ def finding_csv(request, code: str):
     table = _table(kind, timezone.localdate())
     header = [heading for _attr, heading in table.columns]
     rows = (table.rows([obj])[0] for obj in table.queryset.iterator(chunk_size=2000))
-    return csv_response(f"finding-{code}-{timezone.localdate().isoformat()}.csv", header, rows)
+    return csv_response(
+        f"finding-{code}-{timezone.localdate().isoformat()}.csv", header, rows, for_people=True
+    )
 
 
 @require_POST

@@ -19,6 +19,7 @@ from .presentation import (
     Figure,
     change_between,
     chart_number,
+    chart_words,
     currency,
     metric_url,
     scorecard_url,
@@ -281,6 +282,7 @@ def metric_page(
         "labels": [p.label() for p in periods],
         "data": [chart_number(f.value) for f in series],
         "target": chart_number(target.value) if target else None,
+        "words": chart_words(),
     }
     return MetricPage(
         definition=definition,
@@ -332,7 +334,7 @@ def series_rows(page: MetricPage) -> list[list]:
             f.value,
             f.numerator,
             f.denominator,
-            f.missing_reason,
+            f.missing_cause,  # the canonical CSV stays in English
         ]
         for f in page.series
     ]

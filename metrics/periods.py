@@ -5,6 +5,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
+
+from django.utils.translation import gettext
+
+from .localization import conventions, current_language
 
 WEEK, MONTH, QUARTER, YEAR, CUSTOM = "week", "month", "quarter", "year", "custom"
 STANDARD_KINDS = (WEEK, MONTH, QUARTER, YEAR)  # the periods a run computes and stores
@@ -98,16 +103,9 @@ class Period:
         return Period(self.end, self.end + (self.end - self.start), CUSTOM)
 
     def label(self) -> str:
-        if self.kind == WEEK:
-            iso_year, week, _ = self.start.isocalendar()
-            return f"W{week:02d} {iso_year}"
-        if self.kind == MONTH:
-            return f"{self.start:%b %Y}"
-        if self.kind == QUARTER:
-            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
-        if self.kind == YEAR:
-            return str(self.start.year)
-        return f"{self.start.isoformat()} – {self.last_day.isoformat()}"
+        """The period as people read it, in their language: October 2026, Q4 2026,
+        Week 42, 2026 (pl październik 2026, IV kw. 2026). URLs and files use code()."""
+        return _label(current_language(), self)
 
     def code(self) -> str:
         """The text form that parse() reads back."""
@@ -121,6 +119,24 @@ class Period:
         if self.kind == YEAR:
             return str(self.start.year)
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+@lru_cache(maxsize=2048)  # a chart asks for the same two dozen labels on every page
+def _label(language: str, period: Period) -> str:
+    writes = conventions(language)
+    if period.kind == WEEK:
+        iso_year, week, _ = period.start.isocalendar()
+        return gettext("Week %(week)s, %(year)s") % {
+            "week": writes.integer(week),
+            "year": writes.integer(iso_year),
+        }
+    if period.kind == MONTH:
+        return writes.date(period.start, "yMMMM")
+    if period.kind == QUARTER:
+        return writes.date(period.start, "yQQQ")
+    if period.kind == YEAR:
+        return writes.date(period.start, "y")
+    return writes.date_range(period.start, period.last_day)
 
 
 _YEAR = re.compile(r"^(\d{4})$")

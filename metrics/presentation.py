@@ -10,13 +10,20 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from .catalog import MetricDefinition
 from .cuts import Cut
+from .localization import conventions
 from .models import MetricTarget, MetricValue
 from .periods import Period
 
 SPARK_WIDTH, SPARK_HEIGHT = 120, 32
+# Why a figure has no number: in English in machine outputs (the series CSV), in the reader's
+# language on pages and in e-mails.
+NOT_AVAILABLE_FOR_CUT = gettext_noop("not available for this cut")
+NOTHING_STORED = gettext_noop("no value stored for this period")
+UNDEFINED = gettext_noop("undefined")
 
 
 @dataclass
@@ -48,15 +55,22 @@ class Figure:
         )
 
     @property
-    def missing_reason(self) -> str:
-        """Why there is no number to show ("" when there is one)."""
+    def missing_cause(self) -> str:
+        """Why there is no number to show, in English for machine outputs ("" when there is one)."""
         if not self.available:
-            return "not available for this cut"
+            return NOT_AVAILABLE_FOR_CUT
         if not self.stored:
-            return "no value stored for this period"
+            return NOTHING_STORED
         if self.value is None:
-            return self.undefined_reason or "undefined"
+            return self.undefined_reason or UNDEFINED
         return ""
+
+    @property
+    def missing_reason(self) -> str:
+        """Why there is no number to show, in the reader's language ("" when there is one).
+        A calculation's stored reason is translated when the catalogue has it."""
+        cause = self.missing_cause
+        return gettext(cause) if cause else ""
 
 
 @dataclass
@@ -142,28 +156,49 @@ def currency() -> str:
     return settings.METRICS_CURRENCY
 
 
+def chart_words() -> dict[str, str]:
+    """The words a chart's script writes around the plain numbers, in the reader's language
+    (static/js/metrics.js formats the numbers with Intl; it has no catalogue)."""
+    return {
+        "per_day": conventions().per_day("{0}"),  # pl "{0} na dobę"
+        "target": pgettext("chart legend", "Target"),
+    }
+
+
 def chart_number(value: Decimal | None, sign: int = 1) -> float | None:
     """A chart number (JSON): floats are fine for drawing, never for storing or exporting."""
     return None if value is None else float(value) * sign
 
 
 def format_value(value: Decimal | None, unit: str) -> str:
-    """A stored value as people read it: 42.5%, USD 12,400, 38.0 days, 3.20×."""
+    """A stored value as the reader's language writes it: en 42.5%, $12,400, 38.0 days, 3.20×;
+    pl 42,5%, 12 400 USD, 38,0 dnia; fa ۴۲٫۵٪ (see metrics/localization.py)."""
     if value is None:
         return "—"
     value = Decimal(value)
+    writes = conventions()
     if unit == "ratio":
-        return f"{value * 100:,.1f}%"
+        return writes.percent(value)
     if unit in ("money", "money_per_day"):
-        digits = 0 if abs(value) >= 1000 else 2
-        text = f"{currency()} {value:,.{digits}f}"
-        return text + "/day" if unit == "money_per_day" else text
+        # Cents matter on small amounts, not on an ARR.
+        text = writes.money(value, currency(), 0 if abs(value) >= 1000 else 2)
+        return writes.per_day(text) if unit == "money_per_day" else text
     if unit == "count":
-        return f"{value:,.0f}"
+        return writes.number(value, 0)
     if unit == "days":
-        return f"{value:,.1f} days"
+        return writes.measure(value, "duration-day", 1)
     if unit == "months":
-        return f"{value:,.1f} months"
+        return writes.measure(value, "duration-month", 1)
     if unit == "multiple":
-        return f"{value:,.2f}×"
-    return f"{value:,}"
+        return writes.number(value, 2) + "×"
+    return writes.number(value)
+
+
+def format_signed_percent(percent: Decimal | None) -> str:
+    """A change's percentage with its sign: "+12.5%", "−3.0%", "±0.0%"; "" when unknown."""
+    return "" if percent is None else conventions().signed_percent(percent)
+
+
+def format_plain_number(value: Decimal | None) -> str:
+    """A numerator or denominator as stored, up to four decimals, trailing zeros dropped."""
+    return "" if value is None else conventions().plain(value)

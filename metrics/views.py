@@ -160,7 +160,9 @@ def metric_csv(request, key: str):
     name = f"{key}-{page.period.kind}-{page.period.code()}"
     if not page.cut.is_all:
         name += f"-{page.cut.kind}"
-    return csv_response(f"{name}.csv", pages.SERIES_CSV_HEADER, pages.series_rows(page))
+    return csv_response(
+        f"{name}.csv", pages.SERIES_CSV_HEADER, pages.series_rows(page), for_people=False
+    )
 
 
 @require_GET
@@ -222,4 +224,6 @@ def records_csv(request, key: str):
         )
     header = [heading for _attr, heading in table.columns]
     rows = (table.rows([obj])[0] for obj in table.queryset.iterator(chunk_size=2000))
-    return csv_response(f"{key}-records-{table.name}-{period.code()}.csv", header, rows)
+    return csv_response(
+        f"{key}-records-{table.name}-{period.code()}.csv", header, rows, for_people=True
+    )

@@ -1,10 +1,9 @@
-"""Template filters for metric figures: values by unit, signed percentages."""
-
-from decimal import Decimal
+"""Template filters for metric figures in the reader's language: values by unit, signed
+percentages, numerators and denominators (all formatted by metrics.presentation)."""
 
 from django import template
 
-from metrics.presentation import format_value
+from metrics.presentation import format_plain_number, format_signed_percent, format_value
 
 register = template.Library()
 
@@ -18,21 +17,13 @@ def metric_value(value, unit):
 @register.filter
 def signed_percent(value):
     """A change ratio's percentage with its sign: "+12.5%", "−3.0%"; "" when unknown."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{abs(value):,.1f}%"
+    return format_signed_percent(value)
 
 
 @register.filter
 def plain_number(value):
     """A numerator/denominator as it is stored, trailing zeros dropped; "" when empty."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return text or "0"
+    return format_plain_number(value)
 
 
 @register.simple_tag

@@ -5,6 +5,8 @@
   if (!bar) { return; }
   var url = bar.getAttribute("data-status-url");
   var label = document.getElementById("import-progress-label");
+  // The percentage in the page's language (fa: Persian digits).
+  var percent = new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "percent" });
 
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -14,8 +16,8 @@
       })
       .then(function (data) {
         bar.value = data.progress;
-        bar.textContent = data.progress + "%";
-        if (label) { label.textContent = data.status_label + " — " + data.progress + "%"; }
+        bar.textContent = percent.format(data.progress / 100);
+        if (label) { label.textContent = data.status_label + " — " + percent.format(data.progress / 100); }
         if (data.done) { window.location.reload(); } else { window.setTimeout(poll, 1000); }
       })
       .catch(function () { window.setTimeout(poll, 3000); });

@@ -12,26 +12,67 @@
     target: "#b7791f",
   };
 
-  function formatter(unit, currency) {
-    const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+  // Numbers are written in the page's language (<html lang>), as the server writes them
+  // (both follow CLDR: pl "12 400 USD", fa Persian digits); the chart data stays plain numbers.
+  const pageLanguage = document.documentElement.lang || undefined;
+  const rightToLeft = document.documentElement.dir === "rtl";
+
+  function numberFormat(options) {
+    try {
+      return new Intl.NumberFormat(pageLanguage, options);
+    } catch (error) {
+      return new Intl.NumberFormat(undefined, options); // a browser without that locale
+    }
+  }
+
+  function formatter(data) {
+    const unit = data.unit;
+    const plain = numberFormat({ maximumFractionDigits: 2 });
+    const percent = numberFormat({ style: "percent", maximumFractionDigits: 1 });
+    const money = (digits) =>
+      numberFormat({
+        style: "currency",
+        currency: data.currency,
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
+    const wholeMoney = money(0);
+    const cents = money(2);
+    const days = numberFormat({ style: "unit", unit: "day", unitDisplay: "long", maximumFractionDigits: 1 });
+    const months = numberFormat({ style: "unit", unit: "month", unitDisplay: "long", maximumFractionDigits: 1 });
+    // "{0} per day" in the reader's language, from the server (Intl has no money-per-day unit).
+    const perDay = (data.words && data.words.per_day) || "{0}";
+    const amount = (value) => (Math.abs(value) >= 1000 ? wholeMoney : cents).format(value);
     return function (value) {
       if (value === null || value === undefined) return "—";
       switch (unit) {
         case "ratio":
-          return number.format(value * 100) + "%";
+          return percent.format(value);
         case "money":
-          return currency + " " + number.format(value);
+          return amount(value);
         case "money_per_day":
-          return currency + " " + number.format(value) + "/day";
+          return perDay.replace("{0}", amount(value));
         case "days":
-          return number.format(value) + " days";
+          return days.format(value);
         case "months":
-          return number.format(value) + " months";
+          return months.format(value);
         case "multiple":
-          return number.format(value) + "×";
+          return plain.format(value) + "×";
         default:
-          return number.format(value);
+          return plain.format(value);
       }
+    };
+  }
+
+  // Legends and tooltips read right to left in fa; the axes keep time running left to right.
+  function textOptions(format) {
+    return {
+      legend: { rtl: rightToLeft, textDirection: rightToLeft ? "rtl" : "ltr" },
+      tooltip: {
+        rtl: rightToLeft,
+        textDirection: rightToLeft ? "rtl" : "ltr",
+        callbacks: { label: (ctx) => ctx.dataset.label + ": " + format(ctx.parsed.y) },
+      },
     };
   }
 
@@ -41,7 +82,7 @@
   }
 
   function movementsChart(canvas, data) {
-    const format = formatter(data.unit, data.currency);
+    const format = formatter(data);
     return new window.Chart(canvas, {
       type: "bar",
       data: {
@@ -58,15 +99,13 @@
         maintainAspectRatio: false,
         animation: false,
         scales: { y: { stacked: true, ticks: { callback: format } }, x: { stacked: true } },
-        plugins: {
-          tooltip: { callbacks: { label: (ctx) => ctx.dataset.label + ": " + format(ctx.parsed.y) } },
-        },
+        plugins: textOptions(format),
       },
     });
   }
 
   function seriesChart(canvas, data) {
-    const format = formatter(data.unit, data.currency);
+    const format = formatter(data);
     const datasets = [
       {
         label: data.label,
@@ -80,7 +119,7 @@
     ];
     if (data.target !== null && data.target !== undefined) {
       datasets.push({
-        label: "Target",
+        label: (data.words && data.words.target) || "Target",
         data: data.labels.map(() => data.target),
         borderColor: palette.target,
         borderDash: [6, 4],
@@ -96,9 +135,7 @@
         maintainAspectRatio: false,
         animation: false,
         scales: { y: { ticks: { callback: format } } },
-        plugins: {
-          tooltip: { callbacks: { label: (ctx) => ctx.dataset.label + ": " + format(ctx.parsed.y) } },
-        },
+        plugins: textOptions(format),
       },
     });
   }
@@ -114,6 +151,8 @@
     });
   }
 
+  const progressPercent = numberFormat({ style: "percent" });
+
   function followRun() {
     const box = document.getElementById("run-progress");
     if (!box) return;
@@ -128,7 +167,7 @@
         .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
         .then((run) => {
           bar.value = run.progress;
-          bar.textContent = run.progress + "%";
+          bar.textContent = progressPercent.format(run.progress / 100);
           label.textContent = run.status_label;
           if (wasDone === null) wasDone = run.done;
           if (!run.done) {

@@ -143,7 +143,7 @@ def test_a_reader_browses_the_scorecard_a_metric_and_its_records(live_server, br
     assert page.locator("section.records table tbody tr").count() > 0
     with page.expect_download() as download_info:
         page.click("text=Download CSV")
-    records_csv = Path(download_info.value.path()).read_text()
+    records_csv = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert (
         records_csv.splitlines()[0] == "ID,Account,Segment,Opening MRR,Closing MRR,Movement,Change"
     )

@@ -70,7 +70,7 @@ def test_metrics_report_json_has_every_key(june_book):
 def test_metrics_report_table_shows_numerators_and_reasons(june_book):
     run_command("compute_metrics")
     out = run_command("metrics_report", "--period", "2017-06")
-    assert "Jun 2017 (2017-06), cut: all" in out
+    assert "June 2017 (2017-06), cut: all" in out
     assert "win_rate               1  (1 / 1)" in out
     assert "—  (no customers at the start of the period)" in out
 

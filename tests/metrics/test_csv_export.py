@@ -22,7 +22,9 @@ def test_numbers_and_plain_text_stay_as_they_are():
 
 
 def test_csv_response_writes_neutralised_rows():
-    response = csv_response("x.csv", ["name", "amount"], [["=evil()", Decimal("-5.00")]])
+    response = csv_response(
+        "x.csv", ["name", "amount"], [["=evil()", Decimal("-5.00")]], for_people=False
+    )
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
     assert rows == [["name", "amount"], ["'=evil()", "-5.00"]]

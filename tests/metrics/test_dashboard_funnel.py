@@ -66,7 +66,7 @@ def test_the_scorecard_has_a_funnel_row(client, reader, january_funnel):
         "leads_created": "5",
         "lead_qualification_rate": "40.0%",  # 2 / 5
         "lead_conversion_rate": "20.0%",  # 1 / 5
-        "cost_per_lead": "USD 180.00",  # 900 / 5
+        "cost_per_lead": "$180.00",  # 900 / 5
     }
 
 
@@ -77,7 +77,7 @@ def test_the_scorecard_of_a_channel_shows_that_channels_funnel(client, reader, j
         "leads_created": "4",
         "lead_qualification_rate": "50.0%",
         "lead_conversion_rate": "25.0%",
-        "cost_per_lead": "USD 200.00",
+        "cost_per_lead": "$200.00",
     }
 
 
@@ -102,17 +102,17 @@ def test_a_funnel_metric_page_shows_the_definition_numerator_denominator_and_cha
     assert "qualified leads / leads created" in body  # the formula
     assert "Lead quality" in body  # why it matters
     assert 'id="metric-data"' in body  # the chart's data
-    assert series_row(body, "Jan 2026")[:3] == [["40.0%"], ["2"], ["5"]]
+    assert series_row(body, "January 2026")[:3] == [["40.0%"], ["2"], ["5"]]
     breakdown = body[body.index("By channel") :]
     assert "Webinar" in breakdown and "Partner" in breakdown
 
 
 def test_an_undefined_funnel_figure_shows_its_reason(client, reader, january_funnel):
     days = client.get("/metrics/lead_conversion_days/?period=2026-01").content.decode()
-    assert series_row(days, "Jan 2026")[1:3] == [["10"], ["1"]]  # webinar-lead-0: 10 days
+    assert series_row(days, "January 2026")[1:3] == [["10"], ["1"]]  # webinar-lead-0: 10 days
 
     week = client.get("/metrics/lead_conversion_rate/?period=2026-W03").content.decode()
-    assert "no leads created in this period" in " ".join(series_row(week, "W03 2026")[0])
+    assert "no leads created in this period" in " ".join(series_row(week, "Week 3, 2026")[0])
 
 
 def test_the_drill_down_lists_the_leads_behind_the_figure(client, reader, january_funnel):
@@ -129,7 +129,7 @@ def test_the_drill_down_lists_the_leads_behind_the_figure(client, reader, januar
     assert "Marketing spend in" in cost and "partner-lead-0" in cost
 
     response = client.get("/metrics/converted_leads/records.csv?period=2026-01&table=leads")
-    csv = b"".join(response.streaming_content).decode()
+    csv = b"".join(response.streaming_content).decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("ID,Created,Source")
     assert [line.split(",")[0] for line in csv.splitlines()[1:]] == ["webinar-lead-0"]
 

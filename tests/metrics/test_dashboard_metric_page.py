@@ -38,12 +38,12 @@ def test_the_metric_page_shows_definition_chart_table_breakdown_and_target(clien
     assert definition.formula in body
     chart = response.context["page"].chart
     assert chart["labels"][-6:] == [
-        "Jan 2017",
-        "Feb 2017",
-        "Mar 2017",
-        "Apr 2017",
+        "January 2017",
+        "February 2017",
+        "March 2017",
+        "April 2017",
         "May 2017",
-        "Jun 2017",
+        "June 2017",
     ]
     assert chart["data"][-6:] == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
     assert chart["data"][:18] == [None] * 18

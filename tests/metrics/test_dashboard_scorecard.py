@@ -200,12 +200,12 @@ def test_a_sparkline_leaves_gaps_for_missing_values():
     ("number", "unit", "text"),
     [
         (Decimal("0.4251"), "ratio", "42.5%"),
-        (Decimal("1234567.891"), "money", "USD 1,234,568"),
-        (Decimal("850.5"), "money", "USD 850.50"),
+        (Decimal("1234567.891"), "money", "$1,234,568"),
+        (Decimal("850.5"), "money", "$850.50"),
         (Decimal("12.25"), "days", "12.2 days"),
         (Decimal("3.5"), "multiple", "3.50×"),
         (Decimal("7"), "count", "7"),
-        (Decimal("1500"), "money_per_day", "USD 1,500/day"),
+        (Decimal("1500"), "money_per_day", "$1,500 per day"),
         (None, "money", "—"),
     ],
 )
@@ -221,7 +221,7 @@ def test_the_scorecard_page_shows_values_changes_and_the_as_of_time(client):
     value(run, "win_rate", DEC, None, undefined_reason="no closed opportunities")
     client.force_login(make_persona("reader"))
     body = client.get(reverse("metrics:scorecard") + "?period=2017-12").content.decode()
-    assert "USD 100,000" in body
+    assert "$100,000" in body
     assert "▲ +25.0%" in body
     assert "no closed opportunities" in body
     # In the reader's locale format (English here).

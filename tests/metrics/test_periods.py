@@ -72,7 +72,7 @@ def test_an_iso_week_runs_monday_to_sunday_in_the_iso_week_numbering_year():
         "week",
     )
     assert first.code() == "2026-W01"
-    assert first.label() == "W01 2026"
+    assert first.label() == "Week 1, 2026"
     # 29 December 2025 belongs to 2026-W01, not to a week of 2025.
     assert Period.containing(date(2025, 12, 29), "week") == first
     assert Period.containing(date(2026, 1, 4), "week") == first

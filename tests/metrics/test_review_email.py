@@ -151,7 +151,10 @@ def test_a_dry_run_sends_and_records_nothing(people, django_capture_on_commit_ca
         call_command("send_weekly_review", "--week", W48.code(), "--dry-run", stdout=out)
     assert callbacks == [] and mail.outbox == [] and not ReviewEmail.objects.exists()
     text = out.getvalue()
-    assert "To: manager@example.com" in text and "Subject: Weekly revenue review: W48 2026" in text
+    assert (
+        "To: manager@example.com" in text
+        and "Subject: Weekly revenue review: Week 48, 2026" in text
+    )
     assert "Dry run: 1 e-mail(s) for 2026-W48 not sent" in text
 
 
@@ -170,14 +173,14 @@ def test_the_email_has_the_figures_changes_targets_items_and_links(people, setti
     reviews.mark_done(review=review, item=done, by=manager)
     [email] = send(dry_run=True).messages
 
-    assert email.subject == "Weekly revenue review: W48 2026"
+    assert email.subject == "Weekly revenue review: Week 48, 2026"
     text, (html, mimetype) = email.body, email.alternatives[0]
     assert mimetype == "text/html"
     for body in (text, html):
         assert f"run {run.pk}" in body
-        assert "Last week · W48 2026" in body and "The month so far · Nov 2026" in body
-        assert "USD 1,250" in body and "+25.0%" in body  # ARR week on week
-        assert "USD 1,000" in body and "vs Oct 2026" in body  # ARR month on month
+        assert "Last week · Week 48, 2026" in body and "The month so far · November 2026" in body
+        assert "$1,250" in body and "+25.0%" in body  # ARR week on week
+        assert "$1,000" in body and "vs October 2026" in body  # ARR month on month
         assert "Call the churned accounts" in body and "Already done" not in body
         assert "https://revops.example.com/reviews/2026-W48/" in body
         assert "https://revops.example.com/metrics/?period=2026-W48" in body

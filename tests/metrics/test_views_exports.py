@@ -25,7 +25,8 @@ def download(client, url):
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content).decode()
+    # utf-8-sig: the CSVs for people start with a byte-order mark (metrics/csv_export.py).
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return response, list(csv.reader(io.StringIO(body)))
 
 

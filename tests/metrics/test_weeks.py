@@ -113,14 +113,14 @@ def test_each_page_answers_for_a_week_with_its_figure(client, week_book, url):
         b"".join(response.streaming_content) if response.streaming else response.content
     ).decode()
     if url.endswith("records/?period=2017-W09"):
-        assert "W09 2017" in body
+        assert "Week 9, 2017" in body
     elif ".json" in url:
         assert Decimal(response.json()["metrics"]["new_mrr"]["value"]) == 350
     elif ".csv" in url:
         assert "2017-W09,2017-02-27,2017-03-05,all,,350" in body
         assert len(body.strip().splitlines()) == 1 + 26  # the header and 26 weeks
     else:
-        assert "W09 2017" in body and "350" in body
+        assert "Week 9, 2017" in body and "350" in body
 
 
 def test_the_week_switch_leads_to_the_week_of_the_period_shown(client, week_book):
@@ -129,7 +129,7 @@ def test_the_week_switch_leads_to_the_week_of_the_period_shown(client, week_book
     assert 'href="/metrics/?period=2017-W09">Week</a>' in body
     week_page = client.get("/metrics/?kind=week").content.decode()
     # The default week: the last complete one before today with stored values, else the latest.
-    assert "W10 2017" in week_page  # the last week the records reach
+    assert "Week 10, 2017" in week_page  # the last week the records reach
 
 
 def test_a_bad_week_answers_400(client, week_book):
@@ -145,7 +145,7 @@ def test_a_bad_week_answers_400(client, week_book):
 
 def test_last_week_in_a_shortcode_is_the_last_complete_week(week_book):
     html = expand(protect("{{ metric:new_mrr period=last_week }}"), today=date(2017, 3, 8))
-    assert "W09 2017" in html and "350" in html
+    assert "Week 9, 2017" in html and "350" in html
     html = expand(protect("{{ metric:new_mrr period=2017-W09 }}"))
     assert 'href="/metrics/new_mrr/?period=2017-W09"' in html
 

@@ -99,7 +99,7 @@ def test_a_relative_move_of_a_money_metric_triggers_and_a_review_before_it_does_
     finish(run)
     other_section.refresh_from_db()
     assert other_section.review_request_reason == (
-        f"Average deal size rose from USD 23,391 to USD 30,324 in {month.code()}"
+        f"Average deal size rose from $23,391 to $30,324 in {month.code()}"
     )
     assert review_status(other_section) == ReviewStatus.DUE
 
