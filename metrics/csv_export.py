@@ -1,9 +1,9 @@
 """CSV downloads that a spreadsheet opens safely (no formula injection), of two kinds:
 
-- canonical (`for_people=False`): the metric series (`/metrics/<key>.csv`). Machine-readable and
-  the same in every language: English column keys, period codes, ISO dates, `1234.56`, commas.
-- for people (`for_people=True`): the drill-down records, a data finding's records, an import's
-  error report. Opened by a person in a spreadsheet set to their language, so numbers and dates
+- canonical (`for_people=False`): the metric series (`/metrics/<key>.csv`) and an import's error
+  report (whose reasons alone are in the reader's language). Machine-readable and the same
+  layout in every language: English column keys, period codes, ISO dates, `1234.56`, commas.
+- for people (`for_people=True`): the drill-down records and a data finding's records. Opened by a person in a spreadsheet set to their language, so numbers and dates
   are written as that language writes them (Latin digits, its decimal sign, no grouping, a
   four-digit year: pl `-1234,5` and `1.10.2026`), cells are separated by `;` where the decimal
   sign is a comma (what Excel and LibreOffice expect in pl, ro and ru), and the file starts with

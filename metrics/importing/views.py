@@ -200,5 +200,5 @@ def import_errors_csv(request, job_id: int):
         f"import-{job.pk}-errors.csv",
         ["line", "column", "value", "reason"],
         services.import_job_error_report(job=job).csv_rows(),
-        for_people=True,
+        for_people=False,  # its header and layout are for scripts too; only the reasons translate
     )

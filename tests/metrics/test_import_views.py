@@ -282,7 +282,7 @@ def test_skipping_invalid_rows_writes_the_rest_and_reports_them_neutralised(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("metrics:import_detail", args=[job.pk]))
     report = client.get(reverse("metrics:import_errors", args=[job.pk]))
-    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
 
     job.refresh_from_db()
     assert (job.status, job.rows_written, job.rows_invalid) == ("succeeded", 1, 2)
@@ -416,7 +416,7 @@ def test_the_page_and_the_error_report_list_the_first_errors_and_count_the_rest(
     job = ImportJob.objects.get()
     page = client.get(response["Location"]).content.decode()
     report = client.get(reverse("metrics:import_errors", args=[job.pk]))
-    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
 
     assert (job.rows_total, job.rows_invalid) == (2500, 2500)
     assert page.count("<td>is required</td>") == 50  # the first 100 errors: lines 2 to 51
