@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import gettext_noop, pgettext
 
+from .calculations.figures import shown_reason
 from .catalog import MetricDefinition
 from .cuts import Cut
 from .localization import conventions
@@ -68,9 +69,8 @@ class Figure:
     @property
     def missing_reason(self) -> str:
         """Why there is no number to show, in the reader's language ("" when there is one).
-        A calculation's stored reason is translated when the catalogue has it."""
-        cause = self.missing_cause
-        return gettext(cause) if cause else ""
+        A calculation's stored reason is translated as calculations.figures reads it."""
+        return shown_reason(self.missing_cause)
 
 
 @dataclass

@@ -19,7 +19,6 @@ from metrics.csv_export import csv_response
 from metrics.localization import conventions
 from metrics.periods import Period
 from metrics.presentation import Figure, format_plain_number, format_signed_percent, format_value
-from revops_portal.profiles.languages import in_language_of
 from revops_portal.profiles.models import Profile
 from tests.metrics.dashboard_support import make_persona, store_figures
 from tests.metrics.factories import (
@@ -230,8 +229,7 @@ def test_the_drill_down_csv_for_a_polish_reader(client, june_figures):
 
 
 def test_the_monday_email_in_the_recipients_language(db):
-    """h4's message() renders in the recipient's language; the explicit override here keeps
-    this test about the figures' format whichever way the e-mail picks its language."""
+    """The e-mail goes out in the recipient's language (Profile.language), figures included."""
     run = MetricRunFactory()
     week, before = Period.week(2026, 48), Period.week(2026, 47)
     for period, arr in ((before, 1000), (week, 12500)):
@@ -241,9 +239,7 @@ def test_the_monday_email_in_the_recipients_language(db):
     manager.email = "manager@example.com"
     manager.save(update_fields=["email"])
     Profile.objects.update_or_create(user=manager, defaults={"language": "pl"})
-    summary = review_email.weekly_summary(week, run)
-    with in_language_of(manager):
-        email = review_email.message(summary, manager)
+    [email] = review_email.send_weekly_review(week=week, dry_run=True).messages
     text, (html, _) = email.body, email.alternatives[0]
     for body in (text, html):
         assert f"12{NBSP}500{NBSP}USD" in body and "+1150,0%" in body  # 1,000 → 12,500

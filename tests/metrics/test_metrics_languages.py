@@ -47,11 +47,11 @@ def test_the_monday_email_is_written_in_each_recipients_language(
         send()  # the job's own language does not count
     written = {email.to[0]: email for email in mail.outbox}
     assert {to: email.subject for to, email in written.items()} == {
-        ivan.email: "Еженедельный обзор выручки: W48 2026",
-        sam.email: "Weekly revenue review: W48 2026",
+        ivan.email: "Еженедельный обзор выручки: Week 48, 2026",
+        sam.email: "Weekly revenue review: Week 48, 2026",
     }
-    assert "Прошлая неделя · W48 2026" in written[ivan.email].body
-    assert "Last week · W48 2026" in written[sam.email].body
+    assert "Прошлая неделя · Week 48, 2026" in written[ivan.email].body
+    assert "Last week · Week 48, 2026" in written[sam.email].body
 
 
 @pytest.mark.django_db
