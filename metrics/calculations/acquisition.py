@@ -59,7 +59,7 @@ def new_customer_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict:
 
     def sql(kind: str) -> str:
         account = f"JOIN {batch.ACCOUNTS} a ON a.id = w.account_id"
-        return f""", {batch.FIRST_WON_CTE}
+        return f""", {batch.first_won_cte()}
             SELECT p.idx, {_CUSTOMER_CUT[kind]}, COUNT(*)
             FROM periods p JOIN first_won w ON w.close_date >= p.s AND w.close_date < p.e
             {account if kind in (catalog.SEGMENT, catalog.INDUSTRY) else ""}

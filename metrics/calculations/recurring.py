@@ -93,7 +93,7 @@ def _totals_sql(kind: str) -> str:
         joins = "JOIN first_won w ON w.account_id = m.account_id"
     # An account is new in P when it had no subscription starting before P's first day.
     new_or_back = "m.o = 0 AND m.c > 0"
-    first_won = f", {batch.FIRST_WON_CTE}" if kind == catalog.CHANNEL else ""
+    first_won = f", {batch.first_won_cte()}" if kind == catalog.CHANNEL else ""
     return f"""{first_won},
         per_account (idx, account_id, o, c) AS (
             SELECT p.idx, s.account_id,

@@ -2,6 +2,7 @@
 cut at a time, a query count that grows with neither, and `compute_metrics --period P` computing
 P alone."""
 
+import json
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -12,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics import catalog
-from metrics.calculations import compute_all, compute_many
+from metrics.calculations import batch, compute_all, compute_many
 from metrics.cuts import Cut
 from metrics.models import (
     Account,
@@ -117,3 +118,24 @@ def test_compute_metrics_period_computes_only_that_period():
 def test_a_run_writes_and_carries_over_every_column_of_a_value():
     columns = {field.column for field in MetricValue._meta.concrete_fields} - {"id"}
     assert set(VALUE_COLUMNS) == columns
+
+
+@pytest.mark.services
+def test_postgresql_expects_about_one_first_won_deal_per_account():
+    """The planner's guess of each account's first won deal: with the window function's
+    `position = 1` it guessed 0.5 % of the won deals and joined a month's recurring revenue by
+    channel with a nested loop, 18.8 s instead of 0.34 s at 100k opportunities."""
+    if connection.vendor != "postgresql":
+        pytest.fail("The planner's estimate is PostgreSQL's (set DATABASE_URL).")
+    make_book(200)
+    # SQL of the engine's own constants, no values.
+    first_won = f"WITH {batch.first_won_cte()} SELECT * FROM first_won"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {batch.OPPORTUNITIES}")
+        cursor.execute(f"SELECT COUNT(*) FROM ({first_won}) accounts")  # noqa: S608
+        (accounts,) = cursor.fetchone()
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {first_won}")
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    assert accounts > 100
+    assert accounts / 2 <= plan[0]["Plan"]["Plan Rows"] <= accounts * 2

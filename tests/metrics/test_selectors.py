@@ -1,10 +1,11 @@
 """period_report: every catalogue key, the stored figures of the latest successful run,
 custom ranges computed on demand, and clear reasons for what is missing."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from metrics import catalog, cuts, services
 from metrics.cuts import Cut
@@ -120,6 +121,32 @@ def test_the_report_reads_only_the_latest_successful_run():
     report = period_report(JUNE)
     assert report["metrics"]["won_count"]["value"] == "5"
     assert report["metrics"]["lost_count"]["undefined_reason"].startswith("not computed")
+
+
+def test_a_runs_cut_values_are_read_once_and_never_served_to_another_run(
+    django_assert_num_queries,
+):
+    cache.clear()
+    first = MetricRunFactory()
+    MetricValueFactory(run=first, cut_kind="segment", cut_value="SMB")
+    with django_assert_num_queries(1):
+        assert cut_values(first)["segment"] == ["SMB"]
+    with django_assert_num_queries(0):  # the cut switcher of every later page
+        assert cut_values(first)["segment"] == ["SMB"]
+    # A newer run, or the same id finishing at another time (SQLite reuses a rolled-back id),
+    # reads its own values.
+    second = MetricRunFactory()
+    MetricValueFactory(run=second, cut_kind="segment", cut_value="Enterprise")
+    assert cut_values(second)["segment"] == ["Enterprise"]
+    MetricValueFactory(run=first, cut_kind="industry", cut_value="Software")
+    first.finished_at += timedelta(seconds=1)
+    assert cut_values(first)["industry"] == ["Software"]
+    # A run still writing its values is read anew each time.
+    running = MetricRunFactory(status=MetricRun.Status.RUNNING)
+    assert cut_values(running)["owner"] == []
+    MetricValueFactory(run=running, cut_kind="owner", cut_value="Alex Owner")
+    assert cut_values(running)["owner"] == ["Alex Owner"]
+    cache.clear()
 
 
 def test_without_any_run_every_figure_says_so():
