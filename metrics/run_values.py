@@ -27,12 +27,18 @@ VALUE_COLUMNS = (  # the run first
 )
 
 
+# Rows in one INSERT: fewer round trips, statements of a size the database parses quickly.
+ROWS_PER_STATEMENT = 1000
+
+
 def store(run: MetricRun, period: Period, computed: dict) -> None:
-    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one statement.
+    """Write one period's figures of every cut (`computed[cut]`: {key: figure}), 1,000 rows a statement.
 
     A row an overlapping attempt already wrote is the same figure: skipped (ON CONFLICT). Not
     bulk_create: building model objects and its SQL took most of a run's time; the values go in
     as the model would write them (decimals as Decimal, dates as the backend adapts them).
+    Many rows a statement: psycopg2's executemany sends one statement a row, and a full run at
+    100k opportunities (54,054 values) spent 42 of its 125 s in those round trips.
     """
     columns = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS)
     placeholders = ", ".join(["%s"] * len(VALUE_COLUMNS))
@@ -55,14 +61,18 @@ def store(run: MetricRun, period: Period, computed: dict) -> None:
         for cut, figures in computed.items()
         for key, figure in figures.items()
     ]
-    # One transaction: outside one, each row would be a commit of its own.
+    size = min(ROWS_PER_STATEMENT, connection.ops.bulk_batch_size(VALUE_COLUMNS, rows) or 1)
+    # One transaction: outside one, each statement would be a commit of its own.
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            # Table and column names from the model; every value is a parameter.
-            f"INSERT INTO {TABLE} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-            "ON CONFLICT DO NOTHING",
-            rows,
-        )
+        for first in range(0, len(rows), size):
+            chunk = rows[first : first + size]
+            cursor.execute(
+                # Table and column names from the model; every value is a parameter.
+                f"INSERT INTO {TABLE} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([f"({placeholders})"] * len(chunk))
+                + " ON CONFLICT DO NOTHING",
+                [value for row in chunk for value in row],
+            )
 
 
 def carry_over(run: MetricRun, source: MetricRun, skipped: Sequence[Period]) -> None:
