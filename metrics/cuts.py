@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from . import catalog
 
 # A cut value longer than this can't be stored (MetricValue.cut_value) so it can't match.
@@ -49,8 +51,17 @@ class Cut:
     def params(self) -> dict[str, str]:
         return {} if self.is_all else {self.kind: self.value}
 
+    @property
+    def kind_name(self) -> str:
+        """The kind as people read it, in the active language ("Segment", "Сегмент")."""
+        return str(catalog.CUT_KIND_NAMES[self.kind])
+
     def label(self) -> str:
-        return "All" if self.is_all else f"{self.kind.title()}: {self.value}"
+        """The cut as people read it, in the active language: "All", "Segment: Enterprise"."""
+        if self.is_all:
+            return self.kind_name
+        # Translators: a metric cut, its kind and the CRM's value: "Segment: Enterprise".
+        return _("%(kind)s: %(value)s") % {"kind": self.kind_name, "value": self.value}
 
 
 ALL_CUT = Cut()

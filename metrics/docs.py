@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import translation
 
 from . import catalog
 from .importing.schema import RECORD_KINDS
@@ -103,6 +104,7 @@ def _cuts(definition: catalog.MetricDefinition) -> str:
     return ", ".join(f"`{cut}`" for cut in definition.cuts)
 
 
+@translation.override("en")  # the catalogue's texts are lazy translations; the file is English
 def render() -> str:
     """The whole of docs/metrics.md."""
     lines = [
@@ -131,7 +133,7 @@ def render() -> str:
                 f"- Unit: {UNIT_NAMES[m.unit]}; {DIRECTION[m.higher_is_better]}",
                 f"- Cuts: {_cuts(m)}",
                 "",
-                m.what,
+                str(m.what),
                 "",
                 f"**Why it matters.** {m.why}",
                 "",

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from metrics.catalog import METRICS
+from metrics.admin import metric_choices
 
 from . import asset_library, permissions, services
 from .models import (
@@ -46,9 +46,7 @@ class RevisionInline(admin.TabularInline):
 
 
 class MetricLinkForm(forms.ModelForm):
-    metric_key = forms.ChoiceField(
-        choices=[(m.key, f"{m.name} ({m.key})") for m in METRICS], label="Metric"
-    )
+    metric_key = forms.ChoiceField(choices=metric_choices, label="Metric")
 
     class Meta:
         model = MetricLink

@@ -28,6 +28,7 @@ LATIN_TERMS = [
     "ISO",
     "UTC",
     "ARR",
+    "ARPA",
     "MRR",
     "CAC",
     "LTV",

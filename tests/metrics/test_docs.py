@@ -21,7 +21,7 @@ def test_every_metric_is_documented_with_its_formula_and_reasons():
     text = docs.render()
     for m in catalog.METRICS:
         section = text.split(f"### {m.name} (`{m.key}`)\n", 1)[1].split("\n### ", 1)[0]
-        assert m.formula in section and m.what in section and m.why in section
+        assert all(str(text) in section for text in (m.formula, m.what, m.why))
 
 
 def test_every_record_kind_is_documented_with_its_required_columns():

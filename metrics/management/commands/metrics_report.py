@@ -3,6 +3,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from metrics import catalog, cuts, periods
 from metrics.selectors import period_report
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         cut.add_argument("--team", help="A team of opportunity owners (the teams records).")
         parser.add_argument("--format", choices=["table", "json"], default="table")
 
+    @translation.override("en")  # console output and JSON: English whatever LANGUAGE_CODE says
     def handle(self, *args, **options):
         try:
             period = periods.parse(options["period"])
