@@ -34,8 +34,8 @@ def test_the_metric_page_shows_definition_chart_table_breakdown_and_target(clien
     response = client.get(reverse("metrics:metric", kwargs={"key": "win_rate"}) + "?period=2017-06")
     body = response.content.decode()
     definition = catalog.BY_KEY["win_rate"]
-    assert definition.what in body and definition.why.replace("'", "&#x27;") in body
-    assert definition.formula in body
+    assert str(definition.what) in body and definition.why.replace("'", "&#x27;") in body
+    assert str(definition.formula) in body
     chart = response.context["page"].chart
     assert chart["labels"][-6:] == [
         "January 2017",

@@ -237,7 +237,7 @@ def test_the_scorecard_lists_every_headline_metric_and_links_periods(client):
     client.force_login(make_persona("reader"))
     body = client.get(reverse("metrics:scorecard") + "?period=2017-11").content.decode()
     for key in pages.HEADLINE_KEYS:
-        assert catalog.BY_KEY[key].name in body
+        assert str(catalog.BY_KEY[key].name) in body
     assert "?period=2017-10" in body and "?period=2017-12" in body
     assert "?period=2017-Q4" in body and "?period=2017" in body
     assert 'id="movements-data"' in body
