@@ -6,6 +6,7 @@ Revisions are history: shown read-only, never edited or deleted here.
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from metrics.admin import metric_choices
@@ -46,7 +47,7 @@ class RevisionInline(admin.TabularInline):
 
 
 class MetricLinkForm(forms.ModelForm):
-    metric_key = forms.ChoiceField(choices=metric_choices, label="Metric")
+    metric_key = forms.ChoiceField(choices=metric_choices, label=_("Metric"))
 
     class Meta:
         model = MetricLink

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 ASSET_DIR = "playbook/assets"
 # Detected MIME type → stored extension. Images are shown in the browser; the rest download.
@@ -34,7 +36,9 @@ DOCUMENT_TYPES = {
     "application/vnd.oasis.opendocument.presentation": "odp",
 }
 ALLOWED_TYPES = IMAGE_TYPES | DOCUMENT_TYPES
-ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint or OpenDocument files, or PNG, JPEG, GIF, WEBP"
+ALLOWED_DESCRIPTION = _(
+    "PDF, Word, Excel, PowerPoint or OpenDocument files, or PNG, JPEG, GIF, WEBP"
+)
 SNIFF_BYTES = 8192  # filetype reads the first 8 KB (an office file's zip entry names are there)
 
 
@@ -57,19 +61,22 @@ def _download_name(client_name: str, extension: str) -> str:
 def store_asset_file(upload) -> StoredAssetFile:
     """Check the size and the detected type of an upload and store it privately."""
     if upload is None:
-        raise AssetFileRejected("No file was sent.")
+        raise AssetFileRejected(gettext("No file was sent."))
     limit = settings.ASSET_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise AssetFileRejected(
-            f"The file is too large (the limit is {limit // (1024 * 1024)} MB)."
+            gettext("The file is too large (the limit is %(megabytes)s MB).")
+            % {"megabytes": limit // (1024 * 1024)}
         )
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise AssetFileRejected("The file is too large.")
+        raise AssetFileRejected(gettext("The file is too large."))
     detected = filetype.guess(data[:SNIFF_BYTES])
     content_type = detected.mime if detected else None
     if content_type not in ALLOWED_TYPES:
-        raise AssetFileRejected(f"Only {ALLOWED_DESCRIPTION} are accepted.")
+        raise AssetFileRejected(
+            gettext("Only %(allowed)s are accepted.") % {"allowed": ALLOWED_DESCRIPTION}
+        )
     extension = ALLOWED_TYPES[content_type]
     name = default_storage.save(f"{ASSET_DIR}/{uuid.uuid4().hex}.{extension}", ContentFile(data))
     return StoredAssetFile(

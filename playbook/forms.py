@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import MarkdownxWidget
 
 from .models import Section
@@ -24,32 +26,36 @@ class SectionMarkdownWidget(MarkdownxWidget):
 
 
 class RevisionForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    body = forms.CharField(required=False, strip=False)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Text"), required=False, strip=False)
     change_note = forms.CharField(
-        max_length=300, required=False, help_text="What changed, and why (shown in the history)."
+        label=_("Change note"),
+        max_length=300,
+        required=False,
+        help_text=_("What changed, and why (shown in the history)."),
     )
     minor = forms.BooleanField(
         required=False,
-        label="Minor change",
-        help_text="A typo fix or the like: watchers are not notified.",
+        label=_("Minor change"),
+        help_text=_("A typo fix or the like: watchers are not notified."),
     )
     base_number = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     significant = forms.BooleanField(
         required=False,
-        label="Significant change",
-        help_text="Everyone whose reading path lists this section must read it again.",
+        label=_("Significant change"),
+        help_text=_("Everyone whose reading path lists this section must read it again."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("minor") and data.get("significant"):
-            raise forms.ValidationError("A change is minor or significant, not both.")
+            raise forms.ValidationError(gettext("A change is minor or significant, not both."))
         return data
 
     def __init__(self, *args, preview_url: str, upload_url: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"] = forms.CharField(
+            label=_("Text"),
             required=False,
             strip=False,
             max_length=settings.MARKDOWN_PREVIEW_MAX_CHARS,
@@ -62,21 +68,26 @@ class RevisionForm(forms.Form):
 class PageForm(forms.Form):
     """A new page under a section: its title, and the slug that names it in links."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200)
     slug = forms.SlugField(
+        label=_("Slug"),
         max_length=80,
         required=False,
-        help_text="Its address and the name other pages link it by ([[slug]]); "
-        "made from the title if left empty.",
+        help_text=_(
+            "Its address and the name other pages link it by ([[slug]]); "
+            "made from the title if left empty."
+        ),
     )
 
     def clean(self):
         data = super().clean()
         slug = data.get("slug") or slugify(data.get("title", ""))[:80].strip("-")
         if not slug:
-            raise forms.ValidationError("Give the page a title with letters or digits.")
+            raise forms.ValidationError(gettext("Give the page a title with letters or digits."))
         if slug in RESERVED_SLUGS or Section.objects.filter(slug=slug).exists():
-            self.add_error("slug", f"“{slug}” is taken: choose another slug.")
+            self.add_error(
+                "slug", gettext("“%(slug)s” is taken: choose another slug.") % {"slug": slug}
+            )
         data["slug"] = slug
         return data
 
@@ -89,8 +100,9 @@ class UserChoiceField(forms.ModelChoiceField):
 
 class OwnerForm(forms.Form):
     owner = UserChoiceField(
+        label=_("Owner"),
         queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "username"),
         required=False,
-        empty_label="Nobody (unassigned)",
-        help_text="The owner edits the section and is reminded when its review is due.",
+        empty_label=_("Nobody (unassigned)"),
+        help_text=_("The owner edits the section and is reminded when its review is due."),
     )

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Flag, MetricLink, OwnershipChange, Revision, Section
 from .permissions import editable_section_ids
@@ -18,7 +19,11 @@ class ReviewStatus:
     FRESH = "fresh"
     DUE = "due"
     OVERDUE = "overdue"
-    LABELS = {FRESH: "Fresh", DUE: "Review due", OVERDUE: "Overdue"}
+    LABELS = {
+        FRESH: _("Fresh"),
+        DUE: _("Review due"),
+        OVERDUE: _("Overdue"),
+    }
 
 
 def review_due_at(section: Section) -> datetime:

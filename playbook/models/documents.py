@@ -15,14 +15,16 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class Team(models.TextChoices):
-    SALES = "sales", "Sales"
-    MARKETING = "marketing", "Marketing"
-    CUSTOMER_SUCCESS = "customer_success", "Customer success"
-    REVOPS = "revops", "RevOps"
+    SALES = "sales", _("Sales")
+    MARKETING = "marketing", _("Marketing")
+    CUSTOMER_SUCCESS = "customer_success", _("Customer success")
+    REVOPS = "revops", _("RevOps")
 
 
 # The playbook's own addresses under /playbook/: no section or page may take these slugs
@@ -43,38 +45,47 @@ class SectionQuerySet(models.QuerySet):
 class Section(models.Model):
     """One of the ten sections, or a page under one (``parent`` set): the same document."""
 
-    slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
     parent = models.ForeignKey(
         "self",
+        verbose_name=_("section"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="pages",
         limit_choices_to={"parent__isnull": True},
-        help_text="The section a page belongs to (empty for the ten sections).",
+        help_text=_("The section a page belongs to (empty for the ten sections)."),
     )
     # A section's place in the playbook; a page's place among its section's pages.
-    position = models.PositiveSmallIntegerField()
-    team = models.CharField(max_length=32, choices=Team.choices)
+    position = models.PositiveSmallIntegerField(_("position"))
+    team = models.CharField(_("team"), max_length=32, choices=Team.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_playbook_sections",
     )
     guiding_questions = models.TextField(
+        _("guiding questions"),
         blank=True,
-        help_text="What the section should answer (Markdown): shown beside the editor and on "
-        "the page while the section is empty.",
+        help_text=_(
+            "What the section should answer (Markdown): shown beside the editor and on "
+            "the page while the section is empty."
+        ),
     )
     review_interval_days = models.PositiveIntegerField(
-        default=90, validators=[MinValueValidator(1)], help_text="Days between reviews."
+        _("review interval (days)"),
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text=_("Days between reviews."),
     )
-    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    last_reviewed_at = models.DateTimeField(_("last reviewed at"), null=True, blank=True)
     last_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("last reviewed by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -82,22 +93,27 @@ class Section(models.Model):
     )
     current_revision = models.ForeignKey(
         "Revision",
+        verbose_name=_("current revision"),
         null=True,
         blank=True,
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     # Its owner left (deactivated): the champion holds it until someone is assigned.
-    needs_reassignment = models.BooleanField(default=False)
+    needs_reassignment = models.BooleanField(_("needs a new owner"), default=False)
     # A metric it depends on moved past its threshold: due until reviewed after this time.
-    review_requested_at = models.DateTimeField(null=True, blank=True)
-    review_request_reason = models.CharField(max_length=300, blank=True)
+    review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    review_request_reason = models.CharField(
+        _("why a review was requested"), max_length=300, blank=True
+    )
 
     objects = SectionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -112,10 +128,12 @@ class Section(models.Model):
 
     def clean(self):
         if self.slug in RESERVED_SLUGS:
-            raise ValidationError({"slug": f"“{self.slug}” is taken by a playbook page."})
+            raise ValidationError(
+                {"slug": gettext("“%(slug)s” is taken by a playbook page.") % {"slug": self.slug}}
+            )
         if self.parent_id is not None:
             if self.parent_id == self.pk or self.parent.parent_id is not None:
-                raise ValidationError({"parent": "A page belongs to one of the sections."})
+                raise ValidationError({"parent": gettext("A page belongs to one of the sections.")})
             self.team = self.parent.team  # a page is its section's team's
 
     @property
@@ -163,30 +181,41 @@ class Section(models.Model):
 class Revision(models.Model):
     """One saved version of a section. Never updated after it is written."""
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    change_note = models.CharField(max_length=300, blank=True)
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("section")
+    )
+    number = models.PositiveIntegerField(_("number"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    change_note = models.CharField(_("change note"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="playbook_revisions",
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now, db_index=True)
     restored_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        verbose_name=_("restored from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # A typo fix: watchers are not told.
-    minor = models.BooleanField(default=False)
+    minor = models.BooleanField(_("minor change"), default=False)
     significant = models.BooleanField(
+        _("significant change"),
         default=False,
-        help_text="People whose reading path lists the section must read it again.",
+        help_text=_("People whose reading path lists the section must read it again."),
     )
 
     class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         ordering = ["section", "-number"]
         constraints = [
             models.UniqueConstraint(
@@ -206,7 +235,7 @@ class Revision(models.Model):
     @property
     def author_name(self) -> str:
         if self.author_id is None:
-            return "System"
+            return pgettext("the author of a revision nobody wrote", "System")
         return self.author.get_full_name() or self.author.get_username()
 
 
@@ -214,23 +243,50 @@ class OwnershipChange(models.Model):
     """Every change of a section's owner: who changed it, when, from whom, to whom, why."""
 
     class Reason(models.TextChoices):
-        ASSIGNED = "assigned", "Assigned"
-        OWNER_DEACTIVATED = "owner_deactivated", "Owner deactivated: fell back to the champion"
+        ASSIGNED = "assigned", _("Assigned")
+        OWNER_DEACTIVATED = (
+            "owner_deactivated",
+            _("Owner deactivated: fell back to the champion"),
+        )
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="ownership_changes")
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.CASCADE,
+        related_name="ownership_changes",
+        verbose_name=_("section"),
+    )
     previous_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     new_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.ASSIGNED)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=Reason.choices, default=Reason.ASSIGNED
+    )
+    created_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("ownership change")
+        verbose_name_plural = _("ownership changes")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class PlaybookExport(models.Model):
@@ -11,26 +12,36 @@ class PlaybookExport(models.Model):
 
     class Kind(models.TextChoices):
         PDF = "pdf", "PDF"
-        MARKDOWN = "markdown", "Markdown archive (zip)"
+        MARKDOWN = "markdown", _("Markdown archive (zip)")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Being built"
-        SUCCEEDED = "succeeded", "Ready"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being built")
+        SUCCEEDED = "succeeded", _("Ready")
+        FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(_("format"), max_length=8, choices=Kind.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    file = models.FileField(upload_to="playbook-exports/", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    enqueued_at = models.DateTimeField(null=True, blank=True)  # metrics.queueing stamps it
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    file = models.FileField(_("file"), upload_to="playbook-exports/", blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # metrics.queueing stamps it
+    enqueued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("playbook export")
+        verbose_name_plural = _("playbook exports")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
