@@ -9,16 +9,20 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from .asset_files import delete_asset_file, store_asset_file
 from .models import Asset, AssetKind, AssetStage, AssetTag
 
 GROUPINGS = {
-    "stage": "Funnel stage",
-    "kind": "Type",
-    "persona": "Persona",
-    "pain_point": "Pain point",
+    "stage": _("Funnel stage"),
+    "kind": _("Type"),
+    "persona": _("Persona"),
+    "pain_point": _("Pain point"),
 }
+# The last group of a list grouped by tags: the assets without one.
+UNTAGGED = {"persona": _("No persona"), "pain_point": _("No pain point")}
 SEARCH_MAX_CHARS = 200
 SEARCH_MAX_TERMS = 8
 TAG_MAX_CHARS = 80
@@ -46,14 +50,24 @@ class AssetFilters:
 def _choice(params: Mapping[str, str], name: str, allowed) -> str:
     value = params.get(name, "").strip()
     if value and value not in allowed:
-        raise BadFilter(f"Unknown {name} “{value[:40]}”: use one of {', '.join(allowed)}.")
+        raise BadFilter(
+            gettext("Unknown %(name)s “%(value)s”: use one of %(allowed)s.")
+            % {"name": name, "value": value[:40], "allowed": ", ".join(allowed)}
+        )
     return value
 
 
 def _bounded(params: Mapping[str, str], name: str, limit: int) -> str:
     value = params.get(name, "").strip()
     if len(value) > limit:
-        raise BadFilter(f"{name} is longer than {limit} characters.")
+        raise BadFilter(
+            ngettext(
+                "%(name)s is longer than %(count)s character.",
+                "%(name)s is longer than %(count)s characters.",
+                limit,
+            )
+            % {"name": name, "count": limit}
+        )
     return value
 
 
@@ -116,7 +130,7 @@ def grouped_assets(filters: AssetFilters) -> list[AssetGroup]:
             groups[getattr(asset, filters.group)].assets.append(asset)
         return [group for group in groups.values() if group.assets]
     by_name: dict[str, AssetGroup] = {}
-    untagged = AssetGroup(f"No {GROUPINGS[filters.group].lower()}")
+    untagged = AssetGroup(str(UNTAGGED[filters.group]))
     for asset in assets:
         names = _tag_names(asset, filters.group)
         for name in names:

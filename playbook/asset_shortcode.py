@@ -15,6 +15,8 @@ import shlex
 
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import asset_library
 
@@ -46,17 +48,18 @@ def parse(typed: str) -> asset_library.AssetFilters:
     match = SHORTCODE.fullmatch(typed)
     inner = match.group(1) if match else ""
     if len(inner) > MAX_SHORTCODE_CHARS:
-        raise AssetShortcodeError("the shortcode is too long")
+        raise AssetShortcodeError(_("the shortcode is too long"))
     try:
         words = shlex.split(inner)
     except ValueError:
-        raise AssetShortcodeError("unbalanced quotes in the arguments") from None
+        raise AssetShortcodeError(_("unbalanced quotes in the arguments")) from None
     arguments = {}
     for word in words:
         name, equals, value = word.partition("=")
         if not equals or name not in ARGUMENTS:
             raise AssetShortcodeError(
-                f"unknown argument “{word}” (use {', '.join(a + '=' for a in ARGUMENTS)})"
+                _("unknown argument “%(argument)s” (use %(arguments)s)")
+                % {"argument": word, "arguments": ", ".join(a + "=" for a in ARGUMENTS)}
             )
         arguments[name] = value
     try:
@@ -74,7 +77,10 @@ def _list_html(filters: asset_library.AssetFilters) -> str:
 
 
 def _warning(message: str) -> str:
-    return format_html('<p class="shortcode-warning">assets shortcode: {}</p>', message)
+    return format_html(
+        '<p class="shortcode-warning">{}</p>',
+        _("assets shortcode: %(error)s") % {"error": message},
+    )
 
 
 def expand(html: str) -> str:
@@ -89,7 +95,14 @@ def expand(html: str) -> str:
         except AssetShortcodeError as error:
             return _warning(str(error))
         if drawn >= MAX_LISTS_PER_TEXT:
-            return _warning(f"more than {MAX_LISTS_PER_TEXT} asset lists in one text")
+            return _warning(
+                ngettext(
+                    "more than %(count)s asset list in one text",
+                    "more than %(count)s asset lists in one text",
+                    MAX_LISTS_PER_TEXT,
+                )
+                % {"count": MAX_LISTS_PER_TEXT}
+            )
         drawn += 1
         return f'<div class="asset-embed">{_list_html(filters)}</div>'
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import asset_library, permissions
@@ -16,7 +17,7 @@ from .models import Asset, AssetKind, AssetStage
 
 def _require_manager(user):
     if not permissions.can_manage_assets(user):
-        raise PermissionDenied("The champions and Marketing's section owners manage the assets.")
+        raise PermissionDenied(_("The champions and Marketing's section owners manage the assets."))
 
 
 @require_GET
@@ -56,7 +57,7 @@ def _asset_form_page(request, asset: Asset):
             except AssetFileRejected as rejected:
                 form.add_error("upload", str(rejected))
             else:
-                messages.success(request, f"Saved “{saved.title}”.")
+                messages.success(request, _("Saved “%(title)s”.") % {"title": saved.title})
                 return redirect("playbook:assets")
     return render(request, "playbook/assets/form.html", {"form": form, "asset": asset})
 
@@ -74,10 +75,10 @@ def asset_delete(request, asset_id):
     _require_manager(request.user)
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None:  # a second click, or someone else was quicker: the asset is gone either way
-        messages.info(request, "That asset was already deleted.")
+        messages.info(request, _("That asset was already deleted."))
     else:
         asset_library.delete_asset(asset=asset)
-        messages.success(request, f"Deleted “{asset.title}”.")
+        messages.success(request, _("Deleted “%(title)s”.") % {"title": asset.title})
     return redirect("playbook:assets")
 
 
@@ -87,11 +88,11 @@ def asset_download(request, asset_id):
     always as an attachment, so nothing uploaded is ever rendered as a page of this site."""
     asset = get_object_or_404(Asset, pk=asset_id)
     if not asset.file:
-        raise Http404("This asset is a link, not a file.")
+        raise Http404(_("This asset is a link, not a file."))
     try:
         handle = default_storage.open(asset.file.name)
     except FileNotFoundError:
-        raise Http404("The file is missing.") from None
+        raise Http404(_("The file is missing.")) from None
     response = FileResponse(
         handle,
         content_type=asset.file_type,

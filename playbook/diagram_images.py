@@ -20,6 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # What playbook/markdown.py makes of a fenced ```mermaid block (the source HTML-escaped).
 MERMAID_BLOCK = re.compile(
@@ -78,10 +80,20 @@ def draw(sources: list[str]) -> list[Drawn]:
         return []
     chromium = chromium_path()
     if chromium is None:
-        missing = "the server that builds PDFs has no Chromium to draw diagrams (PDF_CHROMIUM_PATH)"
+        missing = _(
+            "the server that builds PDFs has no Chromium to draw diagrams (PDF_CHROMIUM_PATH)"
+        )
         return [Drawn(None, missing)] * len(sources)
     drawn = _run_chromium(chromium, sources[:MAX_DIAGRAMS])
-    too_many = Drawn(None, f"more than {MAX_DIAGRAMS} diagrams in the playbook")
+    too_many = Drawn(
+        None,
+        ngettext(
+            "more than %(count)s diagram in the playbook",
+            "more than %(count)s diagrams in the playbook",
+            MAX_DIAGRAMS,
+        )
+        % {"count": MAX_DIAGRAMS},
+    )
     return drawn + [too_many] * (len(sources) - len(drawn))
 
 
@@ -110,12 +122,13 @@ def _run_chromium(chromium: str, sources: list[str]) -> list[Drawn]:
                 command, capture_output=True, timeout=TIMEOUT_SECONDS, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return [Drawn(None, f"Chromium failed: {type(exc).__name__}")] * len(sources)
+            failed = _("Chromium failed: %(error)s") % {"error": type(exc).__name__}
+            return [Drawn(None, failed)] * len(sources)
     dom = result.stdout.decode("utf-8", "replace")
     found = {int(number): (kind, value) for number, kind, value in DRAWN.findall(dom)}
     drawn = []
     for number in range(len(sources)):
-        kind, value = found.get(number, ("error", "Chromium did not finish drawing it"))
+        kind, value = found.get(number, ("error", _("Chromium did not finish drawing it")))
         if kind == "svg":
             drawn.append(Drawn(base64.b64decode(value)))
         else:
@@ -132,10 +145,13 @@ def with_drawn_diagrams(page_html: str) -> str:
     def replace(block: re.Match) -> str:
         diagram = next(drawn)
         if diagram.svg is None:
-            reason = html.escape(f"This diagram could not be drawn: {diagram.error}.")
+            reason = html.escape(
+                _("This diagram could not be drawn: %(reason)s.") % {"reason": diagram.error}
+            )
             return f'<p class="diagram-error">{reason}</p>{block.group(0)}'
         data = base64.b64encode(diagram.svg).decode("ascii")
-        return f'<figure class="diagram"><img alt="Diagram" src="data:image/svg+xml;base64,{data}"></figure>'
+        alt = html.escape(_("Diagram"))
+        return f'<figure class="diagram"><img alt="{alt}" src="data:image/svg+xml;base64,{data}"></figure>'
 
     return MERMAID_BLOCK.sub(replace, page_html)
 

@@ -9,6 +9,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import ngettext
+
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
@@ -64,14 +66,21 @@ def _collapse(rows: list[DiffLine], context: int) -> list[DiffLine]:
     for i, row in enumerate(rows):
         if i in keep:
             if skipped:
-                out.append(DiffLine("skip", None, None, [(f"{skipped} unchanged lines", False)]))
+                out.append(_skip_row(skipped))
                 skipped = 0
             out.append(row)
         else:
             skipped += 1
     if skipped:
-        out.append(DiffLine("skip", None, None, [(f"{skipped} unchanged lines", False)]))
+        out.append(_skip_row(skipped))
     return out
+
+
+def _skip_row(count: int) -> DiffLine:
+    text = ngettext("%(count)s unchanged line", "%(count)s unchanged lines", count) % {
+        "count": count
+    }
+    return DiffLine("skip", None, None, [(text, False)])
 
 
 def diff_lines(old: str, new: str, *, context: int | None = None) -> Diff:

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
@@ -13,7 +14,7 @@ from .templatetags.playbook_people import person
 
 
 def _name(user) -> str:
-    return person(user, "someone")
+    return person(user, pgettext("an unknown person", "someone"))
 
 
 QUOTE_SHOWN = 200  # characters of the quoted passage repeated in a notification
@@ -25,14 +26,22 @@ def raise_flag(*, section: Section, user, comment: str, quote: str = "") -> Flag
     flag = Flag(section=section, raised_by=user, comment=comment.strip(), quote=quote.strip())
     flag.full_clean()
     flag.save()
-    body = f"{_name(user)} flagged “{section.title}” as outdated or wrong:\n{flag.comment}"
-    if flag.quote:
-        body += f"\n\nAbout: “{flag.quote[:QUOTE_SHOWN]}”"
+
+    def body():  # written in each recipient's language (notify calls it per recipient)
+        text = gettext("%(person)s flagged “%(section)s” as outdated or wrong:") % {
+            "person": _name(user),
+            "section": section.title,
+        }
+        text += f"\n{flag.comment}"
+        if flag.quote:
+            text += "\n\n" + gettext("About: “%(quote)s”") % {"quote": flag.quote[:QUOTE_SHOWN]}
+        return text
+
     notify(
         recipients=[section.responsible_owner, *active_champions()],
         kind=kinds.FLAG,
         key=f"flag:{flag.pk}",
-        subject=f"Playbook: “{section.title}” was flagged",
+        subject=lambda: gettext("Playbook: “%(section)s” was flagged") % {"section": section.title},
         body=body,
         url=reverse("playbook:section", args=[section.slug]) + f"#flag-{flag.pk}",
     )
@@ -48,7 +57,7 @@ def resolve_flag(*, flag: Flag, user, note: str = "", fixed_in_revision: int | N
     """Close the flag with a note or the revision that fixed it, and tell whoever raised it."""
     locked = Flag.objects.select_for_update().select_related("section").get(pk=flag.pk)
     if locked.resolved_at is not None:
-        raise AlreadyResolved("This flag was resolved already.")
+        raise AlreadyResolved(gettext("This flag was resolved already."))
     locked.resolved_at = timezone.now()
     locked.resolved_by = user
     locked.resolution_note = note.strip()
@@ -56,13 +65,29 @@ def resolve_flag(*, flag: Flag, user, note: str = "", fixed_in_revision: int | N
     locked.full_clean()
     locked.save()
     section = locked.section
-    how = f"fixed in revision {fixed_in_revision}" if fixed_in_revision else "resolved"
+    names = {"section": section.title, "number": fixed_in_revision}
+
+    def subject():  # in the recipient's language (notify calls it per recipient)
+        if fixed_in_revision:
+            return (
+                gettext("Playbook: your flag on “%(section)s” was fixed in revision %(number)s")
+                % names
+            )
+        return gettext("Playbook: your flag on “%(section)s” was resolved") % names
+
+    def body():
+        if fixed_in_revision:
+            how = gettext("Fixed in revision %(number)s.") % names
+        else:
+            how = gettext("Resolved.")
+        return f"{_name(user)}: {locked.resolution_note or how}"
+
     notify(
         recipients=[locked.raised_by],
         kind=kinds.FLAG,
         key=f"flag-resolved:{locked.pk}",
-        subject=f"Playbook: your flag on “{section.title}” was {how}",
-        body=f"{_name(user)}: {locked.resolution_note or how}",
+        subject=subject,
+        body=body,
         url=reverse("playbook:section", args=[section.slug]),
     )
     return locked

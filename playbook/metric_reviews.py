@@ -6,9 +6,11 @@ month before, the section becomes due with the reason ("Win rate fell from 63 % 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from metrics import catalog
 from metrics.cuts import ALL_CUT
@@ -31,7 +33,21 @@ class Move:
     period: Period
     previous: Decimal
     current: Decimal
-    reason: str
+
+    @property
+    def reason(self) -> str:
+        """Why the section is due ("Win rate fell from 63 % to 55 % in 2026-10"), in the
+        current language."""
+        key = self.link.metric_key
+        names = {
+            "metric": catalog.BY_KEY[key].name,
+            "previous": _figure(self.previous, key),
+            "current": _figure(self.current, key),
+            "period": self.period.code(),
+        }
+        if self.current > self.previous:
+            return _("%(metric)s rose from %(previous)s to %(current)s in %(period)s") % names
+        return _("%(metric)s fell from %(previous)s to %(current)s in %(period)s") % names
 
 
 def is_rate(key: str) -> bool:
@@ -50,8 +66,10 @@ def metric_name(link: MetricLink) -> str:
 
 
 def threshold_text(link: MetricLink) -> str:
-    unit = " points" if is_rate(link.metric_key) else " % change"
-    return f"{threshold_of(link).normalize():f}{unit}"
+    names = {"value": f"{threshold_of(link).normalize():f}"}
+    if is_rate(link.metric_key):
+        return _("%(value)s points") % names
+    return _("%(value)s %% change") % names
 
 
 def _figure(value: Decimal, key: str) -> str:
@@ -72,13 +90,7 @@ def move_past_threshold(link: MetricLink, previous, current, period: Period) -> 
         change = abs(current - previous) / abs(previous) * 100
     if change <= threshold_of(link):
         return None
-    name = catalog.BY_KEY[link.metric_key].name
-    direction = "rose" if current > previous else "fell"
-    reason = (
-        f"{name} {direction} from {_figure(previous, link.metric_key)} to "
-        f"{_figure(current, link.metric_key)} in {period.code()}"
-    )
-    return Move(link=link, period=period, previous=previous, current=current, reason=reason)
+    return Move(link=link, period=period, previous=previous, current=current)
 
 
 def moves_in_run(run) -> list[Move]:
@@ -104,11 +116,45 @@ def moves_in_run(run) -> list[Move]:
     return moves
 
 
+def _tell_owner(move: Move, section: Section, trigger: MetricTrigger) -> None:
+    """The owner (else the champions) is told, each in their language (notify calls the
+    subject and body per recipient)."""
+
+    def names():
+        return {
+            "section": section.title,
+            "reason": move.reason,
+            "threshold": threshold_text(move.link),
+        }
+
+    def body():
+        return (
+            _(
+                "“%(section)s” depends on this figure and is now due for review: %(reason)s "
+                "(threshold %(threshold)s)."
+            )
+            % names()
+        )
+
+    notify(
+        recipients=[section.responsible_owner] if section.responsible_owner else active_champions(),
+        kind=kinds.METRIC_REVIEW,
+        key=f"metric-review:{trigger.pk}",
+        subject=lambda: _("Playbook: please review “%(section)s”: %(reason)s") % names(),
+        body=body,
+        url=reverse("playbook:section", args=[section.slug]),
+    )
+
+
 def review_sections_after_run(*, run) -> list[MetricTrigger]:
     """Make due every section whose linked metric moved past its threshold in this run, and
     tell its owner; returns the triggers recorded now (none for a move seen before)."""
     recorded = []
     for move in moves_in_run(run):
+        # Kept on the section in the site's language (whoever started the run); each
+        # notification below is written in its recipient's.
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = move.reason
         try:
             with transaction.atomic():
                 trigger = MetricTrigger.objects.create(
@@ -117,23 +163,13 @@ def review_sections_after_run(*, run) -> list[MetricTrigger]:
                     period_start=move.period.start,
                     previous=move.previous,
                     current=move.current,
-                    reason=move.reason,
+                    reason=reason,
                 )
                 section = move.link.section
                 Section.objects.filter(pk=section.pk).update(
-                    review_requested_at=timezone.now(), review_request_reason=move.reason
+                    review_requested_at=timezone.now(), review_request_reason=reason
                 )
-                notify(
-                    recipients=[section.responsible_owner]
-                    if section.responsible_owner
-                    else active_champions(),
-                    kind=kinds.METRIC_REVIEW,
-                    key=f"metric-review:{trigger.pk}",
-                    subject=f"Playbook: please review “{section.title}”: {move.reason}",
-                    body=f"“{section.title}” depends on this figure and is now due for review: "
-                    f"{move.reason} (threshold {threshold_text(move.link)}).",
-                    url=reverse("playbook:section", args=[section.slug]),
-                )
+                _tell_owner(move, section, trigger)
         except IntegrityError:  # this link's move in this month was seen by an earlier run
             continue
         recorded.append(trigger)

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .markdown import sanitised_revision_html
 from .models import Section
@@ -67,8 +68,8 @@ def expand(html: str) -> str:
         slug, label = match.group(1), match.group(2)
         if slug not in titles:
             return format_html(
-                '<span class="pb-broken-link" title="No section or page “{}”">{}</span>',
-                slug,
+                '<span class="pb-broken-link" title="{}">{}</span>',
+                _("No section or page “%(slug)s”") % {"slug": slug},
                 unescape(match.group(0)),
             )
         shown = unescape(label).strip() if label else titles[slug]
@@ -137,14 +138,15 @@ def broken_links(documents: Iterable[Section]) -> dict[int, list[BrokenLink]]:
     report = {}
     for pk, (wiki, links) in found.items():
         broken = [
-            BrokenLink(f"[[{slug}]]", f"no section or page “{slug}”")
+            BrokenLink(f"[[{slug}]]", _("no section or page “%(slug)s”") % {"slug": slug})
             for slug in wiki
             if slug not in existing
         ]
         for link in links:
             if link.route is None:
-                broken.append(BrokenLink(link.written, "no such address in the portal"))
+                broken.append(BrokenLink(link.written, _("no such address in the portal")))
             elif link.slug is not None and link.slug not in existing:
-                broken.append(BrokenLink(link.written, f"no section or page “{link.slug}”"))
+                reason = _("no section or page “%(slug)s”") % {"slug": link.slug}
+                broken.append(BrokenLink(link.written, reason))
         report[pk] = broken
     return report

@@ -4,19 +4,24 @@ code (``playbook.services`` and friends); only what is particular to pages lives
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import services, watching
 from .models import Section
 
-# What a page maps, at the level of standard work: beside the editor and on an empty page.
-PAGE_GUIDING_QUESTIONS = """\
-- **The steps:** who does what, in which system, by when (an SLA where there is one)?
-- **The diagram:** the flow from trigger to outcome, with the handoffs (a ```mermaid block).
-- **Edge cases:** what goes differently (duplicates, exceptions, people away, late data), and
-  who decides then?
-- **Handoffs:** what information passes at each one, from whom to whom, and in which fields?
-- **How we know it works:** which figures or checks, and who looks at them when?
-"""
+# What a page maps, at the level of standard work: beside the editor and on an empty page
+# (kept on the page in the language of whoever added it).
+PAGE_GUIDING_QUESTIONS = gettext_lazy(
+    "- **The steps:** who does what, in which system, by when (an SLA where there is one)?\n"
+    "- **The diagram:** the flow from trigger to outcome, with the handoffs (a ```mermaid "
+    "block).\n"
+    "- **Edge cases:** what goes differently (duplicates, exceptions, people away, late data), "
+    "and who decides then?\n"
+    "- **Handoffs:** what information passes at each one, from whom to whom, and in which "
+    "fields?\n"
+    "- **How we know it works:** which figures or checks, and who looks at them when?\n"
+)
 
 
 class PageOrderError(ValueError):
@@ -41,12 +46,12 @@ def create_page(*, section: Section, title: str, slug: str, author, body: str = 
         position=last + 1,
         team=locked.team,
         review_interval_days=locked.review_interval_days,
-        guiding_questions=PAGE_GUIDING_QUESTIONS,
+        guiding_questions=str(PAGE_GUIDING_QUESTIONS),
     )
     page.full_clean()
     page.save()
     services.save_revision(
-        section=page, author=author, title=page.title, body=body, change_note="Page created",
+        section=page, author=author, title=page.title, body=body, change_note=_("Page created"),
         base_number=0,
     )  # fmt: skip
     if locked.owner_id is not None:
@@ -61,10 +66,13 @@ def move_page(*, section: Section, page_slug: str, offset: int) -> Section:
     pages = list(section.pages.order_by("position", "pk"))
     index = next((i for i, page in enumerate(pages) if page.slug == page_slug), None)
     if index is None:
-        raise PageOrderError(f"“{section.title}” has no page “{page_slug}”.")
+        raise PageOrderError(
+            _("“%(section)s” has no page “%(page)s”.")
+            % {"section": section.title, "page": page_slug}
+        )
     target = index + offset
     if offset not in (-1, 1) or not 0 <= target < len(pages):
-        raise PageOrderError("The page is already at that end of the list.")
+        raise PageOrderError(_("The page is already at that end of the list."))
     pages[index], pages[target] = pages[target], pages[index]
     for position, page in enumerate(pages, start=1):
         page.position = position

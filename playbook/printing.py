@@ -18,11 +18,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from metrics import queueing
 from metrics.selectors import latest_successful_run
 from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
+from revops_portal.profiles.languages import in_language_of
 
 from .diagram_images import svg_data, with_drawn_diagrams
 from .markdown import render_markdown, render_revision
@@ -177,7 +180,11 @@ def build_export(*, export_id: int) -> None:
             return
         PlaybookExport.objects.filter(pk=export_id).update(status=PlaybookExport.Status.RUNNING)
     try:
-        data = pdf_bytes() if export.kind == PlaybookExport.Kind.PDF else markdown_zip_bytes()
+        if export.kind == PlaybookExport.Kind.PDF:
+            with in_language_of(export.requested_by):  # its headings in the requester's language
+                data = pdf_bytes()
+        else:
+            data = markdown_zip_bytes()
     except Exception as exc:
         PlaybookExport.objects.filter(pk=export_id).update(
             status=PlaybookExport.Status.FAILED,
@@ -189,11 +196,15 @@ def build_export(*, export_id: int) -> None:
     PlaybookExport.objects.filter(pk=export_id).update(
         file=export.file.name, status=PlaybookExport.Status.SUCCEEDED, finished_at=timezone.now()
     )
-    notify(
+    notify(  # in the requester's language: notify calls the subject per recipient
         recipients=[export.requested_by],
         kind=kinds.EXPORT_READY,
         key=f"export:{export.pk}",
-        subject=f"Playbook: your {export.get_kind_display()} is ready",
-        body="Download it from the portal (the link works for you and the champions).",
+        subject=lambda: (
+            _("Playbook: your %(format)s is ready") % {"format": export.get_kind_display()}
+        ),
+        body=gettext_lazy(
+            "Download it from the portal (the link works for you and the champions)."
+        ),
         url=reverse("playbook:export_detail", args=[export.pk]),
     )

@@ -1,6 +1,7 @@
 """The Monday e-mails: each active owner whose sections are due or overdue for review is told,
 and the champions get a digest of the playbook's week: stale sections, the week's changes, new
-and open flags, ownership changes. Sent through the notification layer (once per ISO week)."""
+and open flags, ownership changes. Sent through the notification layer (once per ISO week),
+each written in its recipient's language: the week is read once, then written per person."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -9,11 +10,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
+from revops_portal.profiles.languages import in_language_of
 
-from .models import Flag, OwnershipChange, Revision
+from .models import Flag, OwnershipChange, Revision, Section
 from .permissions import active_champions
 from .selectors import ReviewStatus, review_due_at, review_status, stale_sections
 from .templatetags.playbook_people import person
@@ -29,72 +34,148 @@ class Reminder:
     body: str
 
 
+@dataclass(frozen=True)
+class Week:
+    """What the champions' digest reports, read once for every champion."""
+
+    since: datetime
+    stale: list[Section]
+    changes: list[Revision]
+    open_flags: list[Flag]
+    ownership_changes: list[OwnershipChange]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.stale or self.changes or self.open_flags or self.ownership_changes)
+
+
 def _url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
 def _line(section, now) -> str:
-    status = ReviewStatus.LABELS[review_status(section, now=now)]
+    names = {
+        "section": section.full_title,
+        "status": ReviewStatus.LABELS[review_status(section, now=now)],
+        "due": date_format(review_due_at(section)),
+    }
     url = _url(reverse("playbook:section", args=[section.slug]))
-    return f"- {section.full_title}: {status} (due {review_due_at(section):%d %b %Y}) {url}"
+    return "- " + _("%(section)s: %(status)s (due %(due)s)") % names + f" {url}"
 
 
-def _week_in_the_playbook(now: datetime) -> list[str]:
-    """The champion digest's extra parts: changes, flags, ownership changes (a few queries)."""
+def _read_week(now: datetime, stale: list[Section]) -> Week:
+    """The week's changes, open flags and ownership changes (three queries)."""
     since = now - WEEK
-    parts = []
     changes = Revision.objects.filter(created_at__gte=since).select_related(
         "section__parent", "author"
     )
-    lines = [
-        f"- {r.section.title} #{r.number} by {r.author_name}"
-        + (f": {r.change_note}" if r.change_note else "")
-        + (" (minor)" if r.minor else "")
-        + (
-            " "
-            + _url(reverse("playbook:diff", args=[r.section.slug]))
-            + f"?from={r.number - 1}&to={r.number}"
-            if r.number > 1
-            else ""
-        )
-        for r in sorted(changes, key=lambda r: (r.section.outline_key, r.number))
-    ]
-    if lines:
-        parts.append("Changes this week:\n" + "\n".join(lines))
-    flags = list(
+    flags = (
         Flag.objects.filter(resolved_at__isnull=True)
         .select_related("section", "raised_by")
         .order_by("created_at", "pk")
     )
-    if flags:
+    moves = (
+        OwnershipChange.objects.filter(created_at__gte=since)
+        .select_related("section", "previous_owner", "new_owner")
+        .order_by("created_at", "pk")
+    )
+    return Week(
+        since=since,
+        stale=stale,
+        changes=sorted(changes, key=lambda r: (r.section.outline_key, r.number)),
+        open_flags=list(flags),
+        ownership_changes=list(moves),
+    )
+
+
+def _change_line(revision: Revision) -> str:
+    line = "- " + _("%(section)s #%(number)s by %(author)s") % {
+        "section": revision.section.title,
+        "number": revision.number,
+        "author": revision.author_name,
+    }
+    if revision.change_note:
+        line += f": {revision.change_note}"
+    if revision.minor:
+        line += " (" + pgettext("a minor change", "minor") + ")"
+    if revision.number > 1:
+        diff = _url(reverse("playbook:diff", args=[revision.section.slug]))
+        line += f" {diff}?from={revision.number - 1}&to={revision.number}"
+    return line
+
+
+def _flag_line(flag: Flag, since: datetime) -> str:
+    names = {
+        "person": person(flag.raised_by, pgettext("an unknown person", "someone")),
+        "date": date_format(flag.created_at, "MONTH_DAY_FORMAT"),
+    }
+    if flag.created_at >= since:
+        who = _("%(person)s, %(date)s, new this week") % names
+    else:
+        who = _("%(person)s, %(date)s") % names
+    return f"- {flag.section.title}: {flag.comment[:200]} ({who})"
+
+
+def _ownership_line(change: OwnershipChange) -> str:
+    line = f"- {change.section.title}: {person(change.previous_owner)} → {person(change.new_owner)}"
+    if change.reason == change.Reason.OWNER_DEACTIVATED:
+        line += " " + _("(owner deactivated: needs a new owner)")
+    return line
+
+
+def _digest(week: Week, now: datetime) -> tuple[str, str]:
+    """The champions' digest, in the current language."""
+    parts = []
+    if week.stale:
         parts.append(
-            "Open flags:\n"
+            _("Due or overdue for review:")
+            + "\n"
             + "\n".join(
-                f"- {f.section.title}: {f.comment[:200]} ({person(f.raised_by, 'someone')}, "
-                f"{f.created_at:%d %b}{', new this week' if f.created_at >= since else ''})"
-                for f in flags
+                _line(s, now)
+                + " — "
+                + _("owner: %(owner)s") % {"owner": person(s.responsible_owner)}
+                for s in week.stale
             )
         )
-    moves = OwnershipChange.objects.filter(created_at__gte=since).select_related(
-        "section", "previous_owner", "new_owner"
-    )
-    lines = [
-        f"- {c.section.title}: {person(c.previous_owner)} → {person(c.new_owner)}"
-        + (
-            " (owner deactivated: needs a new owner)"
-            if c.reason == c.Reason.OWNER_DEACTIVATED
-            else ""
+    if week.changes:
+        parts.append(_("Changes this week:") + "\n" + "\n".join(map(_change_line, week.changes)))
+    if week.open_flags:
+        parts.append(
+            _("Open flags:")
+            + "\n"
+            + "\n".join(_flag_line(flag, week.since) for flag in week.open_flags)
         )
-        for c in moves.order_by("created_at", "pk")
-    ]
-    if lines:
-        parts.append("Ownership changes:\n" + "\n".join(lines))
-    return parts
+    if week.ownership_changes:
+        parts.append(
+            _("Ownership changes:") + "\n" + "\n".join(map(_ownership_line, week.ownership_changes))
+        )
+    count = len(week.stale)
+    subject = ngettext(
+        "Playbook: %(count)s section needs a review; the week in the playbook",
+        "Playbook: %(count)s sections need a review; the week in the playbook",
+        count,
+    ) % {"count": count}
+    queue = _("The review queue: %(url)s") % {"url": _url(reverse("playbook:reviews"))}
+    return subject, "\n\n".join(parts) + "\n\n" + queue
+
+
+def _owner_reminder(owned: list[Section], now: datetime) -> tuple[str, str]:
+    """An owner's reminder, in the current language."""
+    subject = ngettext(
+        "Playbook: %(count)s of your sections needs a review",
+        "Playbook: %(count)s of your sections need a review",
+        len(owned),
+    ) % {"count": len(owned)}
+    body = _(
+        "These playbook sections you own are due or overdue for review. Read them, update what "
+        "changed, then press “Mark reviewed”:"
+    )
+    return subject, body + "\n\n" + "\n".join(_line(s, now) for s in owned)
 
 
 def review_reminders(*, now: datetime | None = None) -> list[Reminder]:
     """What to send now: one reminder per active owner with stale sections, one digest per
-    champion when anything is stale or happened this week."""
+    champion when anything is stale or happened this week; each in its recipient's language."""
     now = now or timezone.now()
     sections = stale_sections(now=now)
     by_owner = defaultdict(list)
@@ -102,36 +183,15 @@ def review_reminders(*, now: datetime | None = None) -> list[Reminder]:
         owner = section.responsible_owner  # a page without an owner: its section's
         if owner and owner.is_active:  # a leaver's sections fell back already
             by_owner[owner].append(section)
-    reminders = [
-        Reminder(
-            owner,
-            "owner",
-            f"Playbook: {len(owned)} of your sections need a review",
-            "These playbook sections you own are due or overdue for review. Read them, "
-            "update what changed, then press “Mark reviewed”:\n\n"
-            + "\n".join(_line(s, now) for s in owned),
-        )
-        for owner, owned in sorted(by_owner.items(), key=lambda item: item[0].pk)
-    ]
-    parts = []
-    if sections:
-        parts.append(
-            "Due or overdue for review:\n"
-            + "\n".join(
-                _line(s, now) + f" — owner: {person(s.responsible_owner)}" for s in sections
-            )
-        )
-    parts += _week_in_the_playbook(now)
-    if parts:
-        reminders += [
-            Reminder(
-                champion,
-                "champion",
-                f"Playbook: {len(sections)} sections need a review; the week in the playbook",
-                "\n\n".join(parts) + "\n\nThe review queue: " + _url(reverse("playbook:reviews")),
-            )
-            for champion in sorted(active_champions(), key=lambda user: user.pk)
-        ]
+    reminders = []
+    for owner, owned in sorted(by_owner.items(), key=lambda item: item[0].pk):
+        with in_language_of(owner):
+            reminders.append(Reminder(owner, "owner", *_owner_reminder(owned, now)))
+    week = _read_week(now, sections)
+    if not week.is_empty:
+        for champion in sorted(active_champions(), key=lambda user: user.pk):
+            with in_language_of(champion):
+                reminders.append(Reminder(champion, "champion", *_digest(week, now)))
     return reminders
 
 

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
@@ -113,7 +115,7 @@ def review_queue(*, owner=None, now: datetime | None = None) -> Queue:
 def record_freshness(*, now: datetime | None = None) -> FreshnessSnapshot:
     now = now or timezone.now()
     statuses = [review_status(s, now=now) for s in Section.objects.all()]
-    snapshot, _ = FreshnessSnapshot.objects.update_or_create(
+    snapshot, _created = FreshnessSnapshot.objects.update_or_create(
         day=now.date(),
         defaults={
             "fresh": sum(status == ReviewStatus.FRESH for status in statuses),
@@ -130,16 +132,29 @@ def remind_owner(*, section: Section, reminded_by, now: datetime | None = None) 
     owner = section.responsible_owner
     if owner is None or not owner.is_active:
         return False
-    status = ReviewStatus.LABELS[review_status(section, now=now)]
-    who = reminded_by.get_full_name() or reminded_by.get_username()
+    status = review_status(section, now=now)
+
+    def body():  # in the owner's language, the date too (notify calls it for the recipient)
+        names = {
+            "person": reminded_by.get_full_name() or reminded_by.get_username(),
+            "section": section.title,
+            "status": ReviewStatus.LABELS[status],
+            "due": date_format(review_due_at(section)),
+        }
+        return (
+            _(
+                "%(person)s asks you to review “%(section)s” (%(status)s, due %(due)s). Read it, "
+                "update what changed, then press “Mark reviewed”."
+            )
+            % names
+        )
+
     notify(
         recipients=[owner],
         kind=kinds.REVIEW_REMINDER,
         key=f"remind:{section.pk}:{now.date().isoformat()}",
-        subject=f"Playbook: please review “{section.title}”",
-        body=f"{who} asks you to review “{section.title}” ({status}, due "
-        f"{review_due_at(section):%d %b %Y}). Read it, update what changed, then press "
-        "“Mark reviewed”.",
+        subject=lambda: _("Playbook: please review “%(section)s”") % {"section": section.title},
+        body=body,
         url=reverse("playbook:section", args=[section.slug]),
     )
     return True

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import flags, page_links, permissions, review_queue, selectors, watching
@@ -33,7 +34,7 @@ def _owner_choices():
 @require_GET
 def reviews(request):
     if not permissions.can_run_review_queue(request.user):
-        raise PermissionDenied("The review queue is for the playbook champions.")
+        raise PermissionDenied(_("The review queue is for the playbook champions."))
     queue = review_queue.review_queue()
     context = {
         "queue": queue,
@@ -62,7 +63,7 @@ def mine(request):
 def flag(request, slug):
     section = selectors.section_detail(slug=slug)
     if not permissions.can_flag(request.user):
-        raise PermissionDenied("You may not flag sections.")
+        raise PermissionDenied(_("You may not flag sections."))
     form = FlagForm(request.POST or None, initial={"quote": request.GET.get("quote", "")[:1000]})
     if request.method == "POST" and form.is_valid():
         flags.raise_flag(
@@ -71,7 +72,7 @@ def flag(request, slug):
             comment=form.cleaned_data["comment"],
             quote=form.cleaned_data["quote"],
         )
-        messages.success(request, "Thank you: the section is flagged and its owner told.")
+        messages.success(request, _("Thank you: the section is flagged and its owner told."))
         return redirect("playbook:section", slug=section.slug)
     return render(request, "playbook/flag.html", {"section": section, "form": form})
 
@@ -81,10 +82,10 @@ def resolve_flag(request, flag_id):
     flag = get_object_or_404(Flag.objects.select_related("section__current_revision"), pk=flag_id)
     section = flag.section
     if not permissions.can_resolve_flag(request.user, section):
-        raise PermissionDenied("The section's owner or a champion resolves its flags.")
+        raise PermissionDenied(_("The section's owner or a champion resolves its flags."))
     form = ResolveFlagForm(request.POST, current_number=section.current_number)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("__all__", [])) or "Check the form.")
+        messages.error(request, " ".join(form.errors.get("__all__", [])) or _("Check the form."))
         return back(request, section)
     try:
         flags.resolve_flag(
@@ -96,7 +97,7 @@ def resolve_flag(request, flag_id):
     except flags.AlreadyResolved as done:
         messages.info(request, str(done))
     else:
-        messages.success(request, f"Flag on “{section.title}” resolved.")
+        messages.success(request, _("Flag on “%(title)s” resolved.") % {"title": section.title})
     return back(request, section)
 
 
@@ -106,10 +107,13 @@ def watch(request, slug):
     section = selectors.section_detail(slug=slug)
     if request.POST.get("watch") == "0":
         watching.unwatch(section=section, user=request.user)
-        messages.success(request, f"You no longer watch “{section.title}”.")
+        messages.success(request, _("You no longer watch “%(title)s”.") % {"title": section.title})
     else:
         watching.watch(section=section, user=request.user)
-        messages.success(request, f"You watch “{section.title}”: each change is sent to you.")
+        messages.success(
+            request,
+            _("You watch “%(title)s”: each change is sent to you.") % {"title": section.title},
+        )
     return redirect("playbook:section", slug=section.slug)
 
 
@@ -117,9 +121,14 @@ def watch(request, slug):
 def remind(request, slug):
     section = selectors.section_detail(slug=slug)
     if not permissions.can_run_review_queue(request.user):
-        raise PermissionDenied("Only the playbook champions remind owners.")
+        raise PermissionDenied(_("Only the playbook champions remind owners."))
     if review_queue.remind_owner(section=section, reminded_by=request.user):
-        messages.success(request, f"Reminded the owner of “{section.title}”.")
+        messages.success(
+            request, _("Reminded the owner of “%(title)s”.") % {"title": section.title}
+        )
     else:
-        messages.error(request, f"“{section.title}” has no active owner to remind: reassign it.")
+        messages.error(
+            request,
+            _("“%(title)s” has no active owner to remind: reassign it.") % {"title": section.title},
+        )
     return back(request, section)

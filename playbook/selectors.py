@@ -146,7 +146,7 @@ def revision_by_number(*, section: Section, number: int) -> Revision:
     try:
         return Revision.objects.select_related("author").get(section=section, number=number)
     except Revision.DoesNotExist:
-        raise Http404("No such revision.") from None
+        raise Http404(_("No such revision.")) from None
 
 
 def open_flags(*, section: Section) -> list[Flag]:

@@ -5,6 +5,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from revops_portal.notifications import kinds
@@ -127,7 +128,8 @@ def restore_revision(*, section: Section, revision: Revision, author) -> Revisio
         author=author,
         title=revision.title,
         body=revision.body,
-        change_note=f"Restored revision {revision.number}",
+        # Written in the restorer's language: a change note is the history's text from then on.
+        change_note=_("Restored revision %(number)s") % {"number": revision.number},
         restored_from=revision,
     )
     section.current_revision = new
@@ -147,7 +149,7 @@ def assign_owner(
     Every change is recorded (OwnershipChange) and told to the new owner and the champions.
     An owner left by a deactivation marks the section for reassignment; any other clears it.
     """
-    locked, _ = _lock(section)
+    locked, _current = _lock(section)
     previous = locked.owner
     if previous is not None and (owner is None or previous.pk != owner.pk):
         remove_perm(CHANGE_SECTION, previous, locked)
@@ -169,17 +171,31 @@ def assign_owner(
             changed_by=assigned_by,
             reason=reason,
         )
-        why = (
-            f" because {_name(previous)} was deactivated; it needs a new owner"
-            if reason == OwnershipChange.Reason.OWNER_DEACTIVATED
-            else f" (by {_name(assigned_by) if assigned_by else 'the portal'})"
-        )
+
+        def names():  # in each recipient's language (notify calls subject and body per recipient)
+            return {
+                "section": locked.title,
+                "previous": _name(previous),
+                "owner": _name(owner),
+                "by": _name(assigned_by) if assigned_by else _("the portal"),
+            }
+
+        def body():
+            if reason == OwnershipChange.Reason.OWNER_DEACTIVATED:
+                text = _(
+                    "%(section)s: owner %(previous)s → %(owner)s because %(previous)s was "
+                    "deactivated; it needs a new owner."
+                )
+            else:
+                text = _("%(section)s: owner %(previous)s → %(owner)s (by %(by)s).")
+            return text % names()
+
         notify(
             recipients=[owner, *active_champions()],
             kind=kinds.OWNERSHIP,
             key=f"ownership:{change.pk}",
-            subject=f"Playbook: {locked.title} is now owned by {_name(owner)}",
-            body=f"{locked.title}: owner {_name(previous)} → {_name(owner)}{why}.",
+            subject=lambda: _("Playbook: %(section)s is now owned by %(owner)s") % names(),
+            body=body,
             url=reverse("playbook:history", args=[locked.slug]),
         )
     logger.info(
@@ -194,7 +210,7 @@ def assign_owner(
 
 @transaction.atomic
 def mark_reviewed(*, section: Section, reviewer) -> Section:
-    locked, _ = _lock(section)
+    locked, _current = _lock(section)
     locked.last_reviewed_at = timezone.now()
     locked.last_reviewed_by = reviewer
     locked.full_clean()

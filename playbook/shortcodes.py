@@ -32,6 +32,8 @@ from urllib.parse import quote
 
 from django.utils import timezone
 from django.utils.html import escape, format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from metrics import catalog, cuts
 from metrics.params import BadRequest, OutOfRange, parse_period
@@ -75,42 +77,47 @@ def _inner(typed: str) -> str:
     """What a shortcode says between ``{{ metric:`` and ``}}``."""
     match = SHORTCODE.fullmatch(typed)
     if match is None:
-        raise ShortcodeError("not a metric shortcode")
+        raise ShortcodeError(_("not a metric shortcode"))
     return match.group(1)
 
 
 def parse(inner: str) -> FigureWanted:
     """Read ``win_rate period=2017-Q2 segment="Mid market"`` into the figure it asks for."""
     if len(inner) > MAX_SHORTCODE_CHARS:
-        raise ShortcodeError("the shortcode is too long")
+        raise ShortcodeError(_("the shortcode is too long"))
     try:
         words = shlex.split(inner)
     except ValueError:
-        raise ShortcodeError("unbalanced quotes in the arguments") from None
+        raise ShortcodeError(_("unbalanced quotes in the arguments")) from None
     if not words:
-        raise ShortcodeError("no metric key: write {{ metric:win_rate }}")
+        raise ShortcodeError(_("no metric key: write {{ metric:win_rate }}"))
     key, arguments = words[0], {}
     definition = catalog.get(key)
     if definition is None:
-        raise ShortcodeError(f"unknown metric “{key}”")
+        raise ShortcodeError(_("unknown metric “%(key)s”") % {"key": key})
     for word in words[1:]:
         name, equals, value = word.partition("=")
         if not equals or name not in ARGUMENTS:
             raise ShortcodeError(
-                f"unknown argument “{word}” (use period= or one of "
-                f"{', '.join(k + '=' for k in cuts.FILTER_KINDS)})"
+                _("unknown argument “%(argument)s” (use period= or one of %(cuts)s)")
+                % {"argument": word, "cuts": ", ".join(k + "=" for k in cuts.FILTER_KINDS)}
             )
         if name in arguments:
-            raise ShortcodeError(f"{name}= given twice")
+            raise ShortcodeError(_("%(name)s= given twice") % {"name": name})
         if not value.strip():
-            raise ShortcodeError(f"{name}= needs a value")
+            raise ShortcodeError(_("%(name)s= needs a value") % {"name": name})
         arguments[name] = value.strip()
     named = [kind for kind in cuts.FILTER_KINDS if kind in arguments]
     if len(named) > 1:
-        raise ShortcodeError(f"give a {' or a '.join(named)}, not both")
+        raise ShortcodeError(
+            _("give a %(first)s or a %(second)s, not both")
+            % {"first": named[0], "second": named[1]}
+        )
     for cut in named:
         if cut not in definition.cuts:
-            raise ShortcodeError(f"{definition.name} can't be cut by {cut}")
+            raise ShortcodeError(
+                _("%(metric)s can't be cut by %(cut)s") % {"metric": definition.name, "cut": cut}
+            )
     try:
         cut = cuts.parse_from(arguments)
     except ValueError as exc:
@@ -121,11 +128,16 @@ def parse(inner: str) -> FigureWanted:
     try:
         return FigureWanted(key, cut, period=parse_period(code))
     except OutOfRange as exc:
-        raise ShortcodeError(f"bad period “{code}”: {exc}") from None
+        raise ShortcodeError(
+            _("bad period “%(code)s”: %(error)s") % {"code": code, "error": exc}
+        ) from None
     except BadRequest:
         raise ShortcodeError(
-            f"bad period “{code}” (use last_week, last_month, last_quarter, last_year, "
-            "2017, 2017-Q2, 2017-06 or 2017-W23)"
+            _(
+                "bad period “%(code)s” (use last_week, last_month, last_quarter, last_year, "
+                "2017, 2017-Q2, 2017-06 or 2017-W23)"
+            )
+            % {"code": code}
         ) from None
 
 
@@ -192,7 +204,12 @@ def _figures_html(tokens: list[str], *, today: date | None) -> dict[str, str]:
     figures; the rest are warnings)."""
     parsed: dict[str, FigureWanted | ShortcodeError] = {}
     too_many = ShortcodeError(
-        f"more than {MAX_SHORTCODES_PER_TEXT} metric shortcodes in one text; this one is not shown"
+        ngettext(
+            "more than %(count)s metric shortcode in one text; this one is not shown",
+            "more than %(count)s metric shortcodes in one text; this one is not shown",
+            MAX_SHORTCODES_PER_TEXT,
+        )
+        % {"count": MAX_SHORTCODES_PER_TEXT}
     )
     for token in tokens:
         if token in parsed:
@@ -219,9 +236,10 @@ def _figure_html(wanted: FigureWanted, found: StoredFigures) -> str:
     if found.run is None:
         return format_html(
             '<span class="metric-figure"><a href="{}" title="{}">—</a> '
-            '<span class="muted">(no figures computed yet)</span></span>',
+            '<span class="muted">({})</span></span>',
             metric_url(definition.key, cut=cut),
             definition.name,
+            _("no figures computed yet"),
         )
     period = found.periods[wanted]
     figure = Figure.from_row(definition, period, found.row(wanted))
@@ -229,25 +247,31 @@ def _figure_html(wanted: FigureWanted, found: StoredFigures) -> str:
     as_of = timezone.localtime(found.run.finished_at).date().isoformat()
     url = metric_url(definition.key, period=period, cut=cut)
     if figure.missing_reason:
+        note = _("%(where)s: %(missing)s; as of %(date)s") % {
+            "where": where,
+            "missing": figure.missing_reason,
+            "date": as_of,
+        }
         return format_html(
             '<span class="metric-figure"><a href="{}" title="{}">—</a> '
-            '<span class="muted">({}: {}; as of {})</span></span>',
+            '<span class="muted">({})</span></span>',
             url,
             definition.name,
-            where,
-            figure.missing_reason,
-            as_of,
+            note,
         )
+    note = _("%(where)s; as of %(date)s") % {"where": where, "date": as_of}
     return format_html(
         '<span class="metric-figure"><a href="{}" title="{}">{}</a> '
-        '<span class="muted">({}; as of {})</span></span>',
+        '<span class="muted">({})</span></span>',
         url,
         definition.name,
         format_value(figure.value, definition.unit),
-        where,
-        as_of,
+        note,
     )
 
 
 def _warning(error: ShortcodeError) -> str:
-    return format_html('<span class="shortcode-warning">metric shortcode: {}</span>', str(error))
+    return format_html(
+        '<span class="shortcode-warning">{}</span>',
+        _("metric shortcode: %(error)s") % {"error": error},
+    )

@@ -19,6 +19,7 @@ import warnings
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
@@ -68,11 +69,24 @@ def _check_pixels(image: Image.Image) -> None:
     share = PIXEL_LIMIT_SHARE.get(image.format)
     limit = int(settings.UPLOAD_MAX_PIXELS * (share or 1))
     if pixels > limit:
-        which = f"the limit for {image.format} images" if share else "the limit"
-        raise UploadRejected(
-            f"The image is {image.width}×{image.height} pixels ({pixels / 1e6:.1f} megapixels); "
-            f"{which} is {limit / 1e6:g} megapixels."
-        )
+        names = {
+            "width": image.width,
+            "height": image.height,
+            "megapixels": f"{pixels / 1e6:.1f}",
+            "limit": f"{limit / 1e6:g}",
+            "format": image.format,
+        }
+        if share:
+            message = _(
+                "The image is %(width)s×%(height)s pixels (%(megapixels)s megapixels); the limit "
+                "for %(format)s images is %(limit)s megapixels."
+            )
+        else:
+            message = _(
+                "The image is %(width)s×%(height)s pixels (%(megapixels)s megapixels); the limit "
+                "is %(limit)s megapixels."
+            )
+        raise UploadRejected(message % names)
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:
@@ -105,14 +119,15 @@ def _reencode(image: Image.Image, image_format: str) -> bytes:
 def store_image(upload) -> str:
     """Validate, re-encode and store an uploaded image; return its public URL."""
     if upload is None:
-        raise UploadRejected("No image was sent.")
+        raise UploadRejected(_("No image was sent."))
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise UploadRejected(
-            f"The image is too large (the limit is {settings.UPLOAD_MAX_BYTES // 1024} KB)."
+            _("The image is too large (the limit is %(kilobytes)s KB).")
+            % {"kilobytes": settings.UPLOAD_MAX_BYTES // 1024}
         )
     data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
     if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise UploadRejected("The image is too large.")
+        raise UploadRejected(_("The image is too large."))
     try:
         with warnings.catch_warnings():
             # Over MAX_IMAGE_PIXELS Pillow only warns; treat that as a bomb too.
@@ -124,13 +139,13 @@ def store_image(upload) -> str:
             with _open(data) as image:
                 encoded = _reencode(image, image_format)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRejected("The image has too many pixels.") from None
+        raise UploadRejected(_("The image has too many pixels.")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise UploadRejected(
-            "The file is not a PNG, JPEG, GIF or WEBP image, or it is damaged."
+            _("The file is not a PNG, JPEG, GIF or WEBP image, or it is damaged.")
         ) from None
     if image_format not in ALLOWED_FORMATS:
-        raise UploadRejected("Only PNG, JPEG, GIF and WEBP images are accepted.")
+        raise UploadRejected(_("Only PNG, JPEG, GIF and WEBP images are accepted."))
     name = f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{ALLOWED_FORMATS[image_format]}"
     stored = image_storage().save(name, ContentFile(encoded))
     return image_storage().url(stored)

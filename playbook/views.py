@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import metric_reviews, page_links, pages, permissions, reading, selectors, services, watching
@@ -22,7 +24,7 @@ DIFF_CONTEXT = 3  # unchanged lines shown around each change
 def _section_for_edit(request, slug):
     section = selectors.section_detail(slug=slug)
     if not permissions.can_edit(request.user, section):
-        raise PermissionDenied("You may not edit this section.")
+        raise PermissionDenied(_("You may not edit this section."))
     return section
 
 
@@ -104,7 +106,9 @@ def edit(request, slug):
                 )
             except services.StaleEditError as conflict:
                 return _conflict(request, section, data, conflict.current)
-            messages.success(request, f"Saved revision {section.current_number}.")
+            messages.success(
+                request, _("Saved revision %(number)s.") % {"number": section.current_number}
+            )
             _warn_about_broken_links(request, section)
             return redirect("playbook:section", slug=section.slug)
     elif request.method == "GET":
@@ -124,7 +128,11 @@ def edit(request, slug):
 def _warn_about_broken_links(request, section):
     """Links are checked on save: the revision is kept (its target may be written next)."""
     for link in page_links.broken_links([section])[section.pk]:
-        messages.warning(request, f"Broken link {link.target}: {link.reason}.")
+        messages.warning(
+            request,
+            _("Broken link %(target)s: %(reason)s.")
+            % {"target": link.target, "reason": link.reason},
+        )
 
 
 def _conflict(request, section, data, current):
@@ -153,7 +161,7 @@ def _conflict(request, section, data, current):
 def new_page(request, slug):
     section = selectors.section_detail(slug=slug)
     if not permissions.can_manage_pages(request.user, section):
-        raise PermissionDenied("The section's owner and the champions add its pages.")
+        raise PermissionDenied(_("The section's owner and the champions add its pages."))
     form = PageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         page = pages.create_page(
@@ -162,7 +170,9 @@ def new_page(request, slug):
             slug=form.cleaned_data["slug"],
             author=request.user,
         )
-        messages.success(request, f"Added the page “{page.title}”: write it now.")
+        messages.success(
+            request, _("Added the page “%(title)s”: write it now.") % {"title": page.title}
+        )
         return redirect("playbook:edit", slug=page.slug)
     return render(request, "playbook/new_page.html", {"section": section, "form": form})
 
@@ -172,10 +182,10 @@ def move_page(request, slug):
     """Move one of the section's pages up or down: ``page=<slug>&direction=up|down``."""
     section = selectors.section_detail(slug=slug)
     if not permissions.can_manage_pages(request.user, section):
-        raise PermissionDenied("The section's owner and the champions order its pages.")
+        raise PermissionDenied(_("The section's owner and the champions order its pages."))
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:
-        return HttpResponseBadRequest("direction is up or down.")
+        return HttpResponseBadRequest(_("The direction is up or down."))
     try:
         pages.move_page(section=section, page_slug=request.POST.get("page", ""), offset=offset)
     except pages.PageOrderError as refused:
@@ -205,7 +215,7 @@ def diff(request, slug):
         from_number = int(request.GET["from"])
         to_number = int(request.GET["to"])
     except (KeyError, ValueError):
-        return HttpResponseBadRequest("Give two revision numbers: ?from=N&to=M.")
+        return HttpResponseBadRequest(_("Give two revision numbers: ?from=N&to=M."))
     old = selectors.revision_by_number(section=section, number=from_number)
     new = selectors.revision_by_number(section=section, number=to_number)
     context = {
@@ -222,10 +232,14 @@ def diff(request, slug):
 def restore(request, slug, number):
     section = selectors.section_detail(slug=slug)
     if not permissions.can_restore(request.user, section):
-        raise PermissionDenied("You may not restore revisions of this section.")
+        raise PermissionDenied(_("You may not restore revisions of this section."))
     old = selectors.revision_by_number(section=section, number=number)
     new = services.restore_revision(section=section, revision=old, author=request.user)
-    messages.success(request, f"Restored revision {old.number} as revision {new.number}.")
+    messages.success(
+        request,
+        _("Restored revision %(old)s as revision %(new)s.")
+        % {"old": old.number, "new": new.number},
+    )
     return redirect("playbook:history", slug=section.slug)
 
 
@@ -233,24 +247,31 @@ def restore(request, slug, number):
 def mark_reviewed(request, slug):
     section = selectors.section_detail(slug=slug)
     if not permissions.can_mark_reviewed(request.user, section):
-        raise PermissionDenied("You may not mark this section reviewed.")
+        raise PermissionDenied(_("You may not mark this section reviewed."))
     services.mark_reviewed(section=section, reviewer=request.user)
-    messages.success(request, "Marked as reviewed.")
+    messages.success(request, _("Marked as reviewed."))
     return redirect("playbook:section", slug=section.slug)
 
 
 def change_owner(request, slug):
     section = selectors.section_detail(slug=slug)
     if not permissions.can_assign_owner(request.user):
-        raise PermissionDenied("Only the playbook champions and RevOps managers assign owners.")
+        raise PermissionDenied(_("Only the playbook champions and RevOps managers assign owners."))
     form = OwnerForm(request.POST or None, initial={"owner": section.owner})
     if request.method == "POST" and form.is_valid():
         services.assign_owner(
             section=section, owner=form.cleaned_data["owner"], assigned_by=request.user
         )
         owner = form.cleaned_data["owner"]
-        who = (owner.get_full_name() or owner.get_username()) if owner else "nobody"
-        messages.success(request, f"{section.title} is now owned by {who}.")
+        if owner:
+            who = owner.get_full_name() or owner.get_username()
+            done = _("%(section)s is now owned by %(owner)s.") % {
+                "section": section.title,
+                "owner": who,
+            }
+        else:
+            done = _("%(section)s has no owner now.") % {"section": section.title}
+        messages.success(request, done)
         return back(request, section)  # the review queue's one-click reassign returns there
     return render(request, "playbook/owner.html", {"section": section, "form": form})
 
@@ -268,7 +289,12 @@ def preview(request, slug):
     content = request.POST.get("content", "")
     if len(content) > settings.MARKDOWN_PREVIEW_MAX_CHARS:
         return HttpResponseBadRequest(
-            f"Too long to preview (limit {settings.MARKDOWN_PREVIEW_MAX_CHARS} characters).",
+            ngettext(
+                "Too long to preview (limit %(count)s character).",
+                "Too long to preview (limit %(count)s characters).",
+                settings.MARKDOWN_PREVIEW_MAX_CHARS,
+            )
+            % {"count": settings.MARKDOWN_PREVIEW_MAX_CHARS},
             content_type="text/plain; charset=utf-8",
         )
     return HttpResponse(render_markdown(content), content_type="text/html; charset=utf-8")
@@ -293,12 +319,12 @@ def media(request, folder, name):
     """
     served = served_image(folder, name)
     if served is None:
-        raise Http404("No such image.")
+        raise Http404(_("No such image."))
     stored_name, content_type = served
     try:
         handle = image_storage().open(stored_name)
     except FileNotFoundError:
-        raise Http404("No such image.") from None
+        raise Http404(_("No such image.")) from None
     response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"

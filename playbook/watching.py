@@ -4,6 +4,8 @@ last read it" badge and its diff link."""
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from revops_portal.notifications import kinds
 from revops_portal.notifications.services import notify
@@ -45,14 +47,20 @@ def tell_watchers(*, revision: Revision) -> int:
         if revision.number > 1
         else reverse("playbook:section", args=[section.slug])
     )
-    body = f"{person(revision.author, 'The portal')} saved revision {revision.number}"
-    body += f": {revision.change_note}" if revision.change_note else " (no change note)."
+    names = {"number": revision.number, "section": section.title, "note": revision.change_note}
+
+    def body():  # in each watcher's language (notify calls it per recipient)
+        by = {"person": person(revision.author, pgettext("the author of a change", "The portal"))}
+        if revision.change_note:
+            return _("%(person)s saved revision %(number)s: %(note)s") % (names | by)
+        return _("%(person)s saved revision %(number)s (no change note).") % (names | by)
+
     return len(
         notify(
             recipients=watchers,
             kind=kinds.SECTION_CHANGED,
             key=f"revision:{revision.pk}",
-            subject=f"Playbook: “{section.title}” changed (revision {revision.number})",
+            subject=lambda: _("Playbook: “%(section)s” changed (revision %(number)s)") % names,
             body=body,
             url=path,
         )

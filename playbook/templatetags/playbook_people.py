@@ -1,11 +1,13 @@
 from django import template
+from django.utils.translation import pgettext
 
 register = template.Library()
 
 
 @register.filter
-def person(user, nobody="nobody"):
-    """A user's full name, else their user name; ``nobody`` (the argument) for no user."""
+def person(user, nobody=None):
+    """A user's full name, else their user name; ``nobody`` (the argument, else "nobody" in the
+    current language) for no user."""
     if user is None:
-        return nobody
+        return pgettext("no person", "nobody") if nobody is None else nobody
     return user.get_full_name() or user.get_username()
