@@ -78,7 +78,7 @@ def finding_records(request, code: str):
     page = keyset_page(table.queryset, after=after, size=FINDING_ROWS_PER_PAGE)
     context = {
         "kind": kind,
-        "stored": DataFinding.objects.filter(code=code).first(),
+        "stored": _shown(DataFinding.objects.filter(code=code).first()),
         "table": table,
         "rows": table.rows(page.objects),
         "next_after": page.next_after,
@@ -86,6 +86,11 @@ def finding_records(request, code: str):
         "metrics": [catalog.BY_KEY[k] for k in kind.metric_keys if k in catalog.BY_KEY],
     }
     return render(request, "metrics/data/finding.html", context)
+
+
+def _shown(finding):
+    """A stored finding in the reader's language (it is stored in English)."""
+    return quality_checks.shown(finding) if finding else None
 
 
 @require_GET

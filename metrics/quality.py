@@ -14,6 +14,7 @@ so no finding lists them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,7 +36,7 @@ from .periods import QUARTER, Period, last_complete
 Columns = list[tuple[str, str]]  # (attribute, heading), as in drilldown.RecordTable
 
 _ACCOUNT_COLUMNS: Columns = [
-    ("external_id", "ID"),
+    ("external_id", _("ID")),
     ("name", _("Account")),
     ("website", _("Website")),
     ("segment", _("Segment")),
@@ -352,11 +353,24 @@ def _converted_without_account_impact(records, count, today) -> Reason:
     )
 
 
+_ENGLISH_QUARTER = re.compile(r"Q([1-4]) (\d{4})")
+
+
 def shown_impact(stored: str) -> str:
     """A stored (English) impact in the active language; as stored when no sentence of IMPACTS
     reads it (one written before a change of words)."""
     reason = reasons.read_back(stored, IMPACTS) if stored else None
-    return str(reason) if reason else stored
+    if reason is None:
+        return stored
+    if isinstance(quarter := reason.params.get("quarter"), str):
+        reason.params["quarter"] = _quarter_label(quarter)
+    return str(reason)
+
+
+def _quarter_label(english: str) -> str:
+    """A quarter as the impact stored it ("Q3 2026", the English label) in the active language."""
+    match = _ENGLISH_QUARTER.fullmatch(english)
+    return Period.quarter(int(match[2]), int(match[1])).label() if match else english
 
 
 # --- The table -------------------------------------------------------------------------------------

@@ -93,6 +93,12 @@ class PageForm(forms.Form):
 
 
 class UserChoiceField(forms.ModelChoiceField):
+    """People by name and username: written as they are in every language."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.Select(attrs={"translate": "no", "dir": "auto"}))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, user):
         name = user.get_full_name()
         return f"{name} ({user.get_username()})" if name else user.get_username()

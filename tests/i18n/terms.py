@@ -40,4 +40,26 @@ LATIN_TERMS = [
     "CS",
     "USD",
     "EUR",
+    # File formats and URL schemes named in help texts
+    "PNG",
+    "JPEG",
+    "GIF",
+    "WEBP",
+    "Word",
+    "Excel",
+    "PowerPoint",
+    "OpenDocument",
+    "zip",
+    "https",
+    # Legal forms that duplicate names are compared without (they are names' own parts)
+    "Inc",
+    "Ltd",
+    "GmbH",
+    "S.A.",
+    "Sp. z o.o.",
+    "SRL",
+    "LLC",
+    # Syntax and settings people type as they are
+    "[[slug]]",
+    "METRICS_SUBSCRIPTION_WITHIN_DAYS",
 ]
