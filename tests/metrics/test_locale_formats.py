@@ -98,12 +98,12 @@ def test_a_plural_follows_the_number_as_shown():
     ("language", "labels"),
     [
         ("en", ["Week 42, 2026", "October 2026", "Q3 2026", "2026", "Oct 5\u2009–\u200919, 2026"]),
-        ("pl", ["Week 42, 2026", "październik 2026", "III kw. 2026", "2026", "5–19 paź 2026"]),
-        ("ro", ["Week 42, 2026", "octombrie 2026", "trim. III 2026", "2026", "5–19 oct. 2026"]),
-        ("ru", ["Week 42, 2026", f"октябрь 2026{NNBSP}г.", f"3-й кв. 2026{NNBSP}г.", "2026",
+        ("pl", ["Tydzień 42, 2026", "październik 2026", "III kw. 2026", "2026", "5–19 paź 2026"]),
+        ("ro", ["Săptămâna 42, 2026", "octombrie 2026", "trim. III 2026", "2026", "5–19 oct. 2026"]),
+        ("ru", ["Неделя 42, 2026", f"октябрь 2026{NNBSP}г.", f"3-й кв. 2026{NNBSP}г.", "2026",
                 f"5–19 окт. 2026{NNBSP}г."]),
         # The Gregorian calendar, written the Persian way.
-        ("fa", ["Week ۴۲, ۲۰۲۶", "اکتبر ۲۰۲۶", "سه\u200cماههٔ سوم ۲۰۲۶", "۲۰۲۶",
+        ("fa", ["هفتهٔ ۴۲، ۲۰۲۶", "اکتبر ۲۰۲۶", "سه\u200cماههٔ سوم ۲۰۲۶", "۲۰۲۶",
                 "۵ تا ۱۹ اکتبر ۲۰۲۶"]),
     ],
 )  # fmt: skip
@@ -139,10 +139,10 @@ ROW = [["=evil()", Decimal("-1234.50"), 7, date(2017, 5, 1), True]]
     [
         ("en", '\ufeffname,amount,n,day,won\r\n\'=evil(),-1234.5,7,5/1/2017,yes\r\n'),
         # Comma decimals: cells are separated by ";" as spreadsheets in these languages expect.
-        ("pl", "\ufeffname;amount;n;day;won\r\n'=evil();-1234,5;7;1.05.2017;yes\r\n"),
-        ("ru", "\ufeffname;amount;n;day;won\r\n'=evil();-1234,5;7;01.05.2017;yes\r\n"),
+        ("pl", "\ufeffname;amount;n;day;won\r\n'=evil();-1234,5;7;1.05.2017;tak\r\n"),
+        ("ru", "\ufeffname;amount;n;day;won\r\n'=evil();-1234,5;7;01.05.2017;да\r\n"),
         # Latin digits in a spreadsheet, the Persian short date order.
-        ("fa", '\ufeffname,amount,n,day,won\r\n\'=evil(),-1234.5,7,2017/5/1,yes\r\n'),
+        ("fa", '\ufeffname,amount,n,day,won\r\n\'=evil(),-1234.5,7,2017/5/1,بله\r\n'),
     ],
 )  # fmt: skip
 def test_a_csv_for_people_follows_their_language(language, line):

@@ -55,7 +55,8 @@ def test_the_pages_read_a_stored_finding_in_their_language(settings, tmp_path):
     stored = DataFinding.objects.get(code="opportunities_without_source")
 
     assert title == "Сделки без источника"
-    assert impact == "25 % новых клиентов в Q3 2026 (1 из 4) вне каналов."
+    # The quarter, stored as its English label, is written the reader's way too.
+    assert impact == "25 % новых клиентов в 3-й кв. 2026\u202fг. (1 из 4) вне каналов."
     assert (stored.title, stored.impact) == (
         "Opportunities without a source",
         "25 % of new customers in Q3 2026 (1 of 4) are not in any channel.",
