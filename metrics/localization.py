@@ -156,12 +156,13 @@ class Conventions:
 
     def date(self, day: date, skeleton: str) -> str:
         """A date from a CLDR skeleton: yMMMM → October 2026, yQQQ → Q4 2026."""
-        return self._native(format_skeleton(skeleton, day, locale=self.locale))
+        return self.native_digits(format_skeleton(skeleton, day, locale=self.locale))
 
     def date_range(self, first: date, last: date) -> str:
-        return self._native(format_interval(first, last, "yMMMd", locale=self.locale))
+        return self.native_digits(format_interval(first, last, "yMMMd", locale=self.locale))
 
-    def _native(self, text: str) -> str:
+    def native_digits(self, text: str) -> str:
+        """`text` with the digits of the language's numbering system (fa: ۰۱۲…, others Latin)."""
         return text.translate(self._digits) if self._digits else text
 
     def spreadsheet_cell(self, value):

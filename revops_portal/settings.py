@@ -79,6 +79,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # Every template's |date and |time writes locale formats in the reader's digits.
+            "builtins": ["metrics.templatetags.local_dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
