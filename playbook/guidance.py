@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from .models import Revision, Section
 
@@ -68,3 +69,23 @@ def set_playbook_language(language: str) -> Localized:
             Section.objects.filter(pk=section.pk).update(title=text.title)
             result.rewritten += 1
     return result
+
+
+def shown_questions(section: Section) -> str:
+    """A section's guiding questions for the reader: while they are still the seeded ones (in
+    whichever language the install chose), in the reader's language; else as the champions
+    wrote them."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language not in _LANGUAGES or section.slug not in guidance("en")[1]:
+        return section.guiding_questions
+    if section.guiding_questions.strip() not in _seeded_questions(section.slug):
+        return section.guiding_questions
+    return guidance(language)[1][section.slug].questions + "\n"
+
+
+_LANGUAGES = {path.stem for path in GUIDANCE_DIR.glob("*.json")}
+
+
+@cache
+def _seeded_questions(slug: str) -> frozenset[str]:
+    return frozenset(guidance(language)[1][slug].questions.strip() for language in _LANGUAGES)

@@ -2,6 +2,7 @@
 
 from django import template
 
+from playbook.guidance import shown_questions
 from playbook.markdown import render_markdown as _render_markdown
 from playbook.markdown import render_revision as _render_revision
 
@@ -17,3 +18,9 @@ def render_markdown(text):
 def render_revision(revision):
     """A revision's body, its Markdown rendered once and kept (``playbook.markdown``)."""
     return _render_revision(revision)
+
+
+@register.filter(name="guiding_questions")
+def guiding_questions(section):
+    """The section's guiding questions in the reader's language while they are the seeded ones."""
+    return shown_questions(section)

@@ -75,3 +75,29 @@ def test_a_new_install_takes_the_chosen_language(personas):
     assert guidance.set_playbook_language("en") == guidance.Localized(10, 9)
     untouched.refresh_from_db()
     assert untouched.current_revision.body == guidance.seeded_body("en", "revops-overview")
+
+
+@pytest.mark.django_db
+def test_seeded_questions_are_shown_in_the_readers_language_and_edited_ones_as_written():
+    from django.utils import translation
+
+    section = Section.objects.get(slug="tone-of-voice")
+    with translation.override("fa"):
+        assert (
+            guidance.shown_questions(section)
+            == guidance.guidance("fa")[1][section.slug].questions + "\n"
+        )
+    guidance.set_playbook_language("pl")  # an install in Polish; a Russian reader reads Russian
+    section.refresh_from_db()
+    with translation.override("ru"):
+        assert guidance.shown_questions(section).startswith("- Какие несколько черт")
+    section.guiding_questions = "- What do our customers call us?\n"
+    with translation.override("ru"):
+        assert guidance.shown_questions(section) == "- What do our customers call us?\n"
+
+
+@pytest.mark.django_db
+def test_the_editor_shows_the_guidance_in_the_readers_language(client_as, section):
+    response = client_as("owner").get(f"/playbook/{section.slug}/edit/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    assert guidance.guidance("ru")[1][section.slug].questions.splitlines()[0][2:] in response.text
