@@ -4,6 +4,16 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import transaction
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    # A request's LocaleMiddleware leaves its language active in the thread: without this, a
+    # test that asked for Polish would make the next one read Polish figures and messages.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -101,7 +101,7 @@ def test_a_plural_follows_the_number_as_shown():
         ("pl", ["Tydzień 42, 2026", "październik 2026", "III kw. 2026", "2026", "5–19 paź 2026"]),
         ("ro", ["Săptămâna 42, 2026", "octombrie 2026", "trim. III 2026", "2026", "5–19 oct. 2026"]),
         ("ru", ["Неделя 42, 2026", f"октябрь 2026{NNBSP}г.", f"3-й кв. 2026{NNBSP}г.", "2026",
-                f"5–19 окт. 2026{NNBSP}г."]),
+                f"5—19 окт. 2026{NNBSP}г."]),
         # The Gregorian calendar, written the Persian way.
         ("fa", ["هفتهٔ ۴۲، ۲۰۲۶", "اکتبر ۲۰۲۶", "سه\u200cماههٔ سوم ۲۰۲۶", "۲۰۲۶",
                 "۵ تا ۱۹ اکتبر ۲۰۲۶"]),
