@@ -1,6 +1,6 @@
 """Data-quality findings: each a definition (code, title, why it matters, the metrics it touches,
 the queryset of the offending records, the drill-down's columns and order, and optionally an
-`impact`: one sentence saying how much of a metric it touches). `FINDINGS` is the table of them,
+`impact`: one sentence saying how much of a metric it touches, metrics/quality_impacts.py). `FINDINGS` is the table of them,
 in the Data page's order; counting (`evaluate`), the drill-down (keyset pages of
 `FindingKind.queryset`, metrics/keyset.py) and the CSV read every finding the same way.
 
@@ -14,24 +14,19 @@ so no finding lists them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
-from django.conf import settings
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import calculations, drilldown
-from .cuts import ALL_CUT
-from .importing import reasons
+from . import drilldown
+from . import quality_impacts as impacts
 from .importing.reasons import Reason
 from .models import Account, Lead, Opportunity, Subscription
-from .periods import QUARTER, Period, last_complete
 
 Columns = list[tuple[str, str]]  # (attribute, heading), as in drilldown.RecordTable
 
@@ -67,8 +62,6 @@ _LEAD_COLUMNS: Columns = [
 
 
 Records = Callable[[date], QuerySet]  # today → the offending records
-# (records, count, today) → one sentence: one of IMPACTS with its figures
-Impact = Callable[[QuerySet, int, date], Reason]
 
 
 @dataclass(frozen=True)
@@ -82,7 +75,7 @@ class FindingKind:
     records: Records
     columns: Columns
     order: tuple[str, ...] = ("pk",)  # the drill-down's order; ends with "pk" (keyset.py)
-    impact: Impact | None = None
+    impact: impacts.Impact | None = None
     related: tuple[str, ...] = ("account",)  # select_related for the drill-down's columns
 
     def queryset(self, today: date) -> QuerySet:
@@ -95,28 +88,6 @@ class FindingKind:
 
 def by_code(code: str) -> FindingKind | None:
     return next((kind for kind in FINDINGS if kind.code == code), None)
-
-
-def _percent(part, whole) -> str:
-    if not whole:
-        return "0 %"
-    return f"{Decimal(part) * 100 / Decimal(whole):.0f} %"
-
-
-def _last_quarter(today: date) -> Period:
-    """The quarter an impact is told for: the last complete one, or, when no deal was won in it
-    (an old export), the quarter of the latest win before today."""
-    quarter = last_complete(QUARTER, today)
-    latest_win = Opportunity.objects.filter(
-        status=Opportunity.Status.WON, close_date__lt=quarter.end
-    ).aggregate(latest=Max("close_date"))["latest"]
-    if latest_win is None or latest_win >= quarter.start:
-        return quarter
-    return Period.containing(latest_win, QUARTER)
-
-
-def _within_days() -> timedelta:
-    return timedelta(days=settings.METRICS_SUBSCRIPTION_WITHIN_DAYS)
 
 
 # --- The records: builders shared by the findings below ------------------------------------------
@@ -159,13 +130,13 @@ def _won_without_subscription(today: date) -> QuerySet:
         return Opportunity.objects.none()
     running_after_close = Subscription.objects.filter(
         account=OuterRef("account"),
-        start_date__lte=OuterRef("close_date") + _within_days(),
+        start_date__lte=OuterRef("close_date") + impacts.within_days(),
     ).filter(Q(end_date__isnull=True) | Q(end_date__gt=OuterRef("close_date")))
     return Opportunity.objects.filter(
         status=Opportunity.Status.WON,
         type=Opportunity.Type.NEW_BUSINESS,
         account__isnull=False,
-        close_date__lte=today - _within_days(),
+        close_date__lte=today - impacts.within_days(),
     ).filter(~Exists(running_after_close))
 
 
@@ -174,203 +145,6 @@ def _subscriptions_never_won(today: date) -> QuerySet:
         return Subscription.objects.none()
     won = Opportunity.objects.filter(account=OuterRef("account"), status=Opportunity.Status.WON)
     return Subscription.objects.filter(~Exists(won))
-
-
-# --- The impacts: how much of a metric a finding touches -----------------------------------------
-
-
-# The impacts' sentences (reasons.py: kept as msgids, said in the reader's language). A check
-# stores the English sentence (DataFinding.impact); `shown_impact` reads its figures back.
-DUPLICATE_CUSTOMERS = reasons.ngettext(
-    "%(count)s account in %(groups)s groups: each group may be one customer counted %(extra)s "
-    "times too many in customers and new customers.",
-    "%(count)s accounts in %(groups)s groups: each group may be one customer counted %(extra)s "
-    "times too many in customers and new customers.",
-    0,
-)
-DUPLICATE_PEOPLE = reasons.ngettext(
-    "%(count)s lead in %(groups)s groups: each group may be one person counted %(extra)s times "
-    "too many in leads created.",
-    "%(count)s leads in %(groups)s groups: each group may be one person counted %(extra)s times "
-    "too many in leads created.",
-    0,
-)
-CLOSED_BEFORE_CREATED = reasons.gettext(
-    "%(won)s of them won: each adds a negative number of days to the sales cycle length."
-)
-WON_WITHOUT_AMOUNT = reasons.ngettext(
-    "%(found)s of %(count)s won deal closed in %(quarter)s (%(percent)s) add nothing to won "
-    "amount.",
-    "%(found)s of %(count)s won deals closed in %(quarter)s (%(percent)s) add nothing to won "
-    "amount.",
-    0,
-)
-WON_WITHOUT_ACCOUNT = reasons.ngettext(
-    "%(found)s of %(count)s won deal closed in %(quarter)s (%(percent)s) are in no "
-    "new-customer count.",
-    "%(found)s of %(count)s won deals closed in %(quarter)s (%(percent)s) are in no "
-    "new-customer count.",
-    0,
-)
-STALE_PIPELINE = reasons.gettext(
-    "%(amount)s of open pipeline (%(percent)s) is in deals past their close date."
-)
-WITHOUT_SOURCE = reasons.ngettext(
-    "%(percent)s of new customers in %(quarter)s (%(unsourced)s of %(count)s) are not in any "
-    "channel.",
-    "%(percent)s of new customers in %(quarter)s (%(unsourced)s of %(count)s) are not in any "
-    "channel.",
-    0,
-)
-WITHOUT_SEGMENT = reasons.ngettext(
-    "%(percent)s of accounts (%(found)s of %(count)s) are in no segment's figures.",
-    "%(percent)s of accounts (%(found)s of %(count)s) are in no segment's figures.",
-    0,
-)
-WON_WITHOUT_SUBSCRIPTION = reasons.ngettext(
-    "%(found)s of %(count)s won new-business deal (%(percent)s) have no MRR behind them: new MRR "
-    "and customers miss them, or the subscription sits under another account.",
-    "%(found)s of %(count)s won new-business deals (%(percent)s) have no MRR behind them: new "
-    "MRR and customers miss them, or the subscription sits under another account.",
-    0,
-)
-NEVER_WON_MRR = reasons.gettext(
-    "%(amount)s of today's MRR (%(percent)s) comes from accounts the CRM never won."
-)
-CONVERTED_WITHOUT_ACCOUNT = reasons.ngettext(
-    "%(found)s of %(count)s converted lead (%(percent)s) lead to no customer the portal knows: "
-    "the funnel counts the conversion, the customer counts do not.",
-    "%(found)s of %(count)s converted leads (%(percent)s) lead to no customer the portal knows: "
-    "the funnel counts the conversion, the customer counts do not.",
-    0,
-)
-IMPACTS = (
-    DUPLICATE_CUSTOMERS,
-    DUPLICATE_PEOPLE,
-    CLOSED_BEFORE_CREATED,
-    WON_WITHOUT_AMOUNT,
-    WON_WITHOUT_ACCOUNT,
-    STALE_PIPELINE,
-    WITHOUT_SOURCE,
-    WITHOUT_SEGMENT,
-    WON_WITHOUT_SUBSCRIPTION,
-    NEVER_WON_MRR,
-    CONVERTED_WITHOUT_ACCOUNT,
-)
-
-
-def _saying(sentence: Reason, **params) -> Reason:
-    """One of IMPACTS with its figures."""
-    return Reason(sentence.msgid, {**sentence.params, **params}, sentence.plural)
-
-
-def _money(amount) -> str:
-    return f"{amount:,.0f} {settings.METRICS_CURRENCY}"
-
-
-def _groups_impact(records: Records, key: str, sentence: Reason) -> Impact:
-    def impact(found, count, today) -> Reason:
-        groups = records(today).values(key).distinct().count()
-        return _saying(sentence, count=count, groups=groups, extra=count - groups)
-
-    return impact
-
-
-def _closed_before_created_impact(records, count, today) -> Reason:
-    won = records.filter(status=Opportunity.Status.WON).count()
-    return _saying(CLOSED_BEFORE_CREATED, won=won)
-
-
-def _won_in_last_quarter_impact(sentence: Reason) -> Impact:
-    def impact(records, count, today) -> Reason:
-        quarter = _last_quarter(today)
-        in_quarter = Opportunity.objects.filter(
-            calculations.closed_in(quarter), status=Opportunity.Status.WON
-        ).aggregate(all=Count("pk"), found=Count("pk", filter=Q(pk__in=records.values("pk"))))
-        return _saying(
-            sentence,
-            found=in_quarter["found"],
-            count=in_quarter["all"],
-            quarter=quarter.label(),
-            percent=_percent(in_quarter["found"], in_quarter["all"]),
-        )
-
-    return impact
-
-
-def _stale_pipeline_impact(records, count, today) -> Reason:
-    totals = Opportunity.objects.filter(status=Opportunity.Status.OPEN).aggregate(
-        all=Sum("amount"), stale=Sum("amount", filter=Q(pk__in=records.values("pk")))
-    )
-    stale, everything = totals["stale"] or 0, totals["all"] or 0
-    return _saying(STALE_PIPELINE, amount=_money(stale), percent=_percent(stale, everything))
-
-
-def _without_source_impact(records, count, today) -> Reason:
-    quarter = _last_quarter(today)
-    customers = calculations.new_customers_in(quarter, ALL_CUT).aggregate(
-        all=Count("pk"), unsourced=Count("pk", filter=Q(channel=""))
-    )
-    return _saying(
-        WITHOUT_SOURCE,
-        percent=_percent(customers["unsourced"], customers["all"]),
-        quarter=quarter.label(),
-        unsourced=customers["unsourced"],
-        count=customers["all"],
-    )
-
-
-def _without_segment_impact(records, count, today) -> Reason:
-    total = Account.objects.count()
-    return _saying(WITHOUT_SEGMENT, percent=_percent(count, total), found=count, count=total)
-
-
-def _won_without_subscription_impact(records, count, today) -> Reason:
-    due = Opportunity.objects.filter(
-        status=Opportunity.Status.WON,
-        type=Opportunity.Type.NEW_BUSINESS,
-        account__isnull=False,
-        close_date__lte=today - _within_days(),
-    ).count()
-    return _saying(WON_WITHOUT_SUBSCRIPTION, found=count, count=due, percent=_percent(count, due))
-
-
-def _never_won_mrr_impact(records, count, today) -> Reason:
-    totals = Subscription.objects.filter(calculations.covering(today)).aggregate(
-        all=Sum("mrr"), never_won=Sum("mrr", filter=Q(pk__in=records.values("pk")))
-    )
-    found, everything = totals["never_won"] or 0, totals["all"] or 0
-    return _saying(NEVER_WON_MRR, amount=_money(found), percent=_percent(found, everything))
-
-
-def _converted_without_account_impact(records, count, today) -> Reason:
-    converted = Lead.objects.filter(converted_date__isnull=False).count()
-    return _saying(
-        CONVERTED_WITHOUT_ACCOUNT,
-        found=count,
-        count=converted,
-        percent=_percent(count, converted),
-    )
-
-
-_ENGLISH_QUARTER = re.compile(r"Q([1-4]) (\d{4})")
-
-
-def shown_impact(stored: str) -> str:
-    """A stored (English) impact in the active language; as stored when no sentence of IMPACTS
-    reads it (one written before a change of words)."""
-    reason = reasons.read_back(stored, IMPACTS) if stored else None
-    if reason is None:
-        return stored
-    if isinstance(quarter := reason.params.get("quarter"), str):
-        reason.params["quarter"] = _quarter_label(quarter)
-    return str(reason)
-
-
-def _quarter_label(english: str) -> str:
-    """A quarter as the impact stored it ("Q3 2026", the English label) in the active language."""
-    match = _ENGLISH_QUARTER.fullmatch(english)
-    return Period.quarter(int(match[2]), int(match[1])).label() if match else english
 
 
 # --- The table -------------------------------------------------------------------------------------
@@ -394,7 +168,9 @@ FINDINGS: tuple[FindingKind, ...] = (
         columns=_ACCOUNT_COLUMNS,
         order=("name_key", "pk"),
         related=(),
-        impact=_groups_impact(_accounts_sharing("name_key"), "name_key", DUPLICATE_CUSTOMERS),
+        impact=impacts.groups(
+            _accounts_sharing("name_key"), "name_key", impacts.DUPLICATE_CUSTOMERS
+        ),
     ),
     FindingKind(
         code="duplicate_account_domains",
@@ -409,8 +185,8 @@ FINDINGS: tuple[FindingKind, ...] = (
         columns=_ACCOUNT_COLUMNS,
         order=("website_domain", "pk"),
         related=(),
-        impact=_groups_impact(
-            _accounts_sharing("website_domain"), "website_domain", DUPLICATE_CUSTOMERS
+        impact=impacts.groups(
+            _accounts_sharing("website_domain"), "website_domain", impacts.DUPLICATE_CUSTOMERS
         ),
     ),
     FindingKind(
@@ -431,7 +207,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_duplicate_leads,
         columns=_LEAD_COLUMNS,
         order=("email_key", "pk"),
-        impact=_groups_impact(_duplicate_leads, "email_key", DUPLICATE_PEOPLE),
+        impact=impacts.groups(_duplicate_leads, "email_key", impacts.DUPLICATE_PEOPLE),
     ),
     # Impossible or suspicious orders
     FindingKind(
@@ -446,7 +222,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Opportunity, close_date__lt=F("created_date")),
         columns=_OPP_COLUMNS,
         order=("close_date", "pk"),
-        impact=_closed_before_created_impact,
+        impact=impacts.closed_before_created,
     ),
     FindingKind(
         code="subscriptions_without_service",
@@ -473,7 +249,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Opportunity, status=_WON, amount__isnull=True),
         columns=_OPP_COLUMNS,
         order=("close_date", "pk"),
-        impact=_won_in_last_quarter_impact(WON_WITHOUT_AMOUNT),
+        impact=impacts.won_in_last_quarter(impacts.WON_WITHOUT_AMOUNT),
     ),
     FindingKind(
         code="won_without_account",
@@ -486,7 +262,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Opportunity, status=_WON, account__isnull=True),
         columns=_OPP_COLUMNS,
         order=("close_date", "pk"),
-        impact=_won_in_last_quarter_impact(WON_WITHOUT_ACCOUNT),
+        impact=impacts.won_in_last_quarter(impacts.WON_WITHOUT_ACCOUNT),
     ),
     FindingKind(
         code="open_past_close_date",
@@ -501,7 +277,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         ),
         columns=_OPP_COLUMNS,
         order=("close_date", "pk"),
-        impact=_stale_pipeline_impact,
+        impact=impacts.stale_pipeline,
     ),
     FindingKind(
         code="opportunities_without_source",
@@ -515,7 +291,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Opportunity, source=""),
         columns=_OPP_COLUMNS,
         order=("created_date", "pk"),
-        impact=_without_source_impact,
+        impact=impacts.without_source,
     ),
     FindingKind(
         code="accounts_without_segment",
@@ -528,7 +304,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Account, segment=""),
         columns=_ACCOUNT_COLUMNS,
         related=(),
-        impact=_without_segment_impact,
+        impact=impacts.without_segment,
     ),
     # Records that disagree across systems
     FindingKind(
@@ -543,7 +319,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_won_without_subscription,
         columns=_OPP_COLUMNS,
         order=("close_date", "pk"),
-        impact=_won_without_subscription_impact,
+        impact=impacts.won_without_subscription,
     ),
     FindingKind(
         code="subscriptions_never_won",
@@ -557,7 +333,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_subscriptions_never_won,
         columns=_SUBSCRIPTION_COLUMNS,
         order=("start_date", "pk"),
-        impact=_never_won_mrr_impact,
+        impact=impacts.never_won_mrr,
     ),
     FindingKind(
         code="converted_leads_without_account",
@@ -572,7 +348,7 @@ FINDINGS: tuple[FindingKind, ...] = (
         records=_filtered(Lead, converted_date__isnull=False, account__isnull=True),
         columns=_LEAD_COLUMNS,
         order=("converted_date", "pk"),
-        impact=_converted_without_account_impact,
+        impact=impacts.converted_without_account,
     ),
 )
 

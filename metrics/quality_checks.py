@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import quality, queueing
+from . import quality, quality_impacts, queueing
 from .models import DataFinding, QualityCheck
 from .permissions import can_accept_findings
 
@@ -98,13 +98,23 @@ def _store(check: QualityCheck, results: list[quality.Result]) -> None:
         finding.metric_keys = list(result.kind.metric_keys)
         finding.count = result.count
         finding.impact = result.says.english[:300] if result.says else ""
+        finding.impact_reason = result.says.as_json() if result.says else {}
         finding.quality_check = check
         finding.checked_at = now
         (changed if finding.pk else created).append(finding)
     DataFinding.objects.bulk_create(created)
     DataFinding.objects.bulk_update(
         changed,
-        ["title", "explanation", "metric_keys", "count", "impact", "quality_check", "checked_at"],
+        [
+            "title",
+            "explanation",
+            "metric_keys",
+            "count",
+            "impact",
+            "impact_reason",
+            "quality_check",
+            "checked_at",
+        ],
     )
 
 
@@ -151,7 +161,7 @@ def shown(finding: DataFinding) -> DataFinding:
     kind = quality.by_code(finding.code)
     if kind is not None:
         finding.title, finding.explanation = kind.title, kind.explanation
-    finding.impact = quality.shown_impact(finding.impact)
+    finding.impact = quality_impacts.shown_impact(finding.impact_reason, finding.impact)
     return finding
 
 

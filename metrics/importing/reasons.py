@@ -12,22 +12,40 @@ Build one with `reasons.gettext("is required")` or `reasons.ngettext(singular, p
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils import translation
+
+from ..periods import parse as parse_period
+
+
+@dataclass(frozen=True)
+class PeriodName:
+    """A period a reason names: kept as its code, named the reader's way when shown ("Q3 2026",
+    "3-й кв. 2026 г.")."""
+
+    code: str
+
+    def _render(self, translated: bool) -> str:
+        if translated:
+            return parse_period(self.code).label()
+        with translation.override("en"):
+            return parse_period(self.code).label()
+
+    def as_json(self) -> dict:
+        return {"period": self.code}
 
 
 @dataclass(frozen=True)
 class Reason:
     msgid: str
-    params: dict = field(default_factory=dict, hash=False)  # values: text, numbers or Reasons
+    # values: text, numbers, Reasons or PeriodNames
+    params: dict = field(default_factory=dict, hash=False)
     plural: str = ""  # the msgid_plural; params["count"] chooses the form
 
     def _render(self, translated: bool) -> str:
         params = {
-            name: value._render(translated) if isinstance(value, Reason) else value
+            name: value._render(translated) if isinstance(value, Reason | PeriodName) else value
             for name, value in self.params.items()
         }
         if self.plural:
@@ -63,7 +81,7 @@ class Reason:
         data: dict = {
             "msgid": self.msgid,
             "params": {
-                name: value.as_json() if isinstance(value, Reason) else value
+                name: value.as_json() if isinstance(value, Reason | PeriodName) else value
                 for name, value in self.params.items()
             },
         }
@@ -76,11 +94,16 @@ class Reason:
         return cls(
             msgid=data["msgid"],
             params={
-                name: cls.from_json(value) if isinstance(value, dict) else value
-                for name, value in data.get("params", {}).items()
+                name: _param_from_json(value) for name, value in data.get("params", {}).items()
             },
             plural=data.get("plural", ""),
         )
+
+
+def _param_from_json(value):
+    if isinstance(value, dict):
+        return PeriodName(value["period"]) if "period" in value else Reason.from_json(value)
+    return value
 
 
 def gettext(msgid: str, **params) -> Reason:
@@ -103,28 +126,3 @@ def of(exc: Exception) -> Reason:
     """The reason a DateError or BadValue was raised with."""
     arg = exc.args[0] if exc.args else ""
     return arg if isinstance(arg, Reason) else verbatim(str(arg))
-
-
-_PARAM = re.compile(r"%\((\w+)\)s")
-
-
-def read_back(text: str, templates: Iterable[Reason]) -> Reason | None:
-    """The reason an English `text` says, read back by the template (a Reason without
-    parameters) it was written from, or None: for words stored in English where only the
-    sentence could be kept. Its parameters come back as text, a count as a number."""
-    for template in templates:
-        for english in filter(None, (template.msgid, template.plural)):
-            parts = _PARAM.split(english)  # literal, name, literal, name, ...
-            pattern = "".join(
-                re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-                for index, part in enumerate(parts)
-            )
-            match = re.fullmatch(pattern, text, re.DOTALL)
-            if match:
-                params: dict = match.groupdict()
-                if template.plural:
-                    if not params.get("count", "").isdecimal():
-                        continue
-                    params["count"] = int(params["count"])
-                return Reason(template.msgid, params, template.plural)
-    return None

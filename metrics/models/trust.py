@@ -91,6 +91,9 @@ class DataFinding(models.Model):
     impact = models.CharField(
         _("impact"), max_length=300, blank=True, help_text=_("How much of a metric.")
     )
+    # The same sentence as a reason (msgid and figures, importing/reasons.py): what pages show,
+    # in the reader's language; `impact` keeps the English words for the command and the admin.
+    impact_reason = models.JSONField(_("impact"), default=dict, blank=True, editable=False)
     quality_check = models.ForeignKey(
         QualityCheck,
         null=True,

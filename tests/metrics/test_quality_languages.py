@@ -2,12 +2,14 @@
 English (the command prints them); the pages read them in their own, the impact's figures
 included."""
 
+import json
+import re
 from datetime import date
 
 import pytest
 from django.utils import translation
 
-from metrics import quality, quality_checks
+from metrics import quality_checks, quality_impacts
 from metrics.importing import reasons
 from metrics.models import DataFinding
 from tests.i18n.own_catalogue import compiled_catalogue
@@ -19,15 +21,19 @@ RUSSIAN_WITHOUT_SOURCE = (
 )
 
 
-@pytest.mark.parametrize("sentence", quality.IMPACTS, ids=lambda s: s.msgid[:40])
+@pytest.mark.parametrize("sentence", quality_impacts.IMPACTS, ids=lambda s: s.msgid[:40])
 @pytest.mark.parametrize("count", [1, 7])
-def test_every_impact_is_read_back_from_its_english_words(sentence, count):
-    figures = {name: f"<{name}>" for name in reasons._PARAM.findall(sentence.msgid)}
+def test_every_impact_comes_back_from_what_a_check_stores(sentence, count):
+    figures = {name: f"<{name}>" for name in re.findall(r"%\((\w+)\)s", sentence.msgid)}
     if sentence.plural:
         figures["count"] = count
-    said = quality._saying(sentence, **figures)
+    if "quarter" in figures:
+        figures["quarter"] = reasons.PeriodName("2026-Q3")
+    said = quality_impacts._saying(sentence, **figures)
+    stored = json.loads(json.dumps(said.as_json()))
 
-    assert reasons.read_back(said.english, quality.IMPACTS) == said
+    assert reasons.Reason.from_json(stored).english == said.english
+    assert ("Q3 2026" in said.english) == ("quarter" in figures)
 
 
 @pytest.mark.django_db
@@ -38,7 +44,7 @@ def test_the_pages_read_a_stored_finding_in_their_language(settings, tmp_path):
         {
             "ru": {
                 "Opportunities without a source": "Сделки без источника",
-                (quality.WITHOUT_SOURCE.msgid, quality.WITHOUT_SOURCE.plural): [
+                (quality_impacts.WITHOUT_SOURCE.msgid, quality_impacts.WITHOUT_SOURCE.plural): [
                     RUSSIAN_WITHOUT_SOURCE
                 ]
                 * 4,
@@ -55,7 +61,7 @@ def test_the_pages_read_a_stored_finding_in_their_language(settings, tmp_path):
     stored = DataFinding.objects.get(code="opportunities_without_source")
 
     assert title == "Сделки без источника"
-    # The quarter, stored as its English label, is written the reader's way too.
+    # The quarter, stored as its code, is named the reader's way too.
     assert impact == "25 % новых клиентов в 3-й кв. 2026\u202fг. (1 из 4) вне каналов."
     assert (stored.title, stored.impact) == (
         "Opportunities without a source",
@@ -63,7 +69,7 @@ def test_the_pages_read_a_stored_finding_in_their_language(settings, tmp_path):
     )
 
 
-def test_an_impact_in_words_no_sentence_has_is_shown_as_stored():
-    assert quality.shown_impact("Written before the words changed.") == (
+def test_an_impact_checked_before_reasons_were_kept_is_shown_as_stored():
+    assert quality_impacts.shown_impact({}, "Written before the words changed.") == (
         "Written before the words changed."
     )
