@@ -6,8 +6,8 @@ family per module: `pipeline` (opportunities), `recurring` (subscriptions), `acq
 (first won deals, spend), `funnel` (leads); `figures` holds the arithmetic they share (exact
 cents, canonical numbers, ratios), `batch` the SQL.
 
-`compute_many` computes many periods and cut values together, with one query per family and cut
-kind (at most a dozen, however many periods, cut values, accounts or records there are);
+`compute_many` computes many periods and cut values together, with one query per family (six,
+every cut kind grouped in it, however many periods, cut values, accounts or records there are);
 `compute_all` is the same for one period and cut.
 
 Exactness: money is summed as whole cents, so SQLite, which keeps decimals as floats, gives

@@ -2,8 +2,8 @@
 CAC payback.
 
 `new_customers_in` and `spend_in` are the definitions as the drill-downs list them; the
-`*_totals` functions compute every period and cut value in one query per cut kind, each
-account's first won deal found once for all periods.
+`*_totals` functions compute every period and cut value in one query each, each account's first
+won deal found once for all periods.
 """
 
 from __future__ import annotations
@@ -57,18 +57,20 @@ _SPEND_CUT = {catalog.ALL: "''", catalog.CHANNEL: "sp.channel"}
 def new_customer_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict:
     """New customers per period (by index) and cut: accounts whose first won deal closes in it."""
 
-    def sql(kind: str) -> str:
-        account = f"JOIN {batch.ACCOUNTS} a ON a.id = w.account_id"
-        return f""", {batch.first_won_cte()}
-            SELECT p.idx, {_CUSTOMER_CUT[kind]}, COUNT(*)
+    def statement(kinds: set[str]) -> tuple[str, str]:
+        account = f"LEFT JOIN {batch.ACCOUNTS} a ON a.id = w.account_id"
+        return (
+            f", {batch.first_won_cte()}",
+            f"""
             FROM periods p JOIN first_won w ON w.close_date >= p.s AND w.close_date < p.e
-            {account if kind in (catalog.SEGMENT, catalog.INDUSTRY) else ""}
-            WHERE {{cut_filter}}
-            GROUP BY {batch.group_by("p.idx", _CUSTOMER_CUT[kind])}"""
+            {account if kinds & {catalog.SEGMENT, catalog.INDUSTRY} else ""}""",
+        )
 
     return {
         place: numbers[0]
-        for place, numbers in batch.grouped(periods, cuts, _CUSTOMER_CUT, sql).items()
+        for place, numbers in batch.grouped(
+            periods, cuts, _CUSTOMER_CUT, statement, "COUNT(*)"
+        ).items()
     }
 
 
@@ -80,15 +82,13 @@ def spend_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[i
     marketing's (the funnel's cost per lead)."""
     marketing = f"sp.category = '{Spend.Category.MARKETING.value}'"
 
-    def sql(kind: str) -> str:
-        return f"""
-            SELECT p.idx, {_SPEND_CUT[kind]}, SUM(ROUND(sp.amount * 100)),
-                SUM(CASE WHEN {marketing} THEN ROUND(sp.amount * 100) END)
-            FROM periods p JOIN {batch.SPEND} sp ON sp.month >= p.s AND sp.month < p.e
-            WHERE {{cut_filter}}
-            GROUP BY {batch.group_by("p.idx", _SPEND_CUT[kind])}"""
+    numbers = f"""SUM(ROUND(sp.amount * 100)),
+        SUM(CASE WHEN {marketing} THEN ROUND(sp.amount * 100) END)"""
 
-    rows = batch.grouped(periods, cuts, _SPEND_CUT, sql)
+    def statement(kinds: set[str]) -> tuple[str, str]:
+        return "", f"FROM periods p JOIN {batch.SPEND} sp ON sp.month >= p.s AND sp.month < p.e"
+
+    rows = batch.grouped(periods, cuts, _SPEND_CUT, statement, numbers)
     return {place: dict(zip(SPEND_TOTALS, numbers, strict=True)) for place, numbers in rows.items()}
 
 

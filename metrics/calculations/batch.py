@@ -105,16 +105,6 @@ def sum_when(condition: str, then: str = "1") -> str:
     return f"SUM(CASE WHEN {condition} THEN {then} ELSE 0 END)"
 
 
-def cut_filter(expression: str, kind: str, values: Iterable[str]) -> tuple[str, list]:
-    """The WHERE condition keeping the rows of the cut values asked for ("all": every row)."""
-    if kind == catalog.ALL:
-        return "1 = 1", []
-    values = list(values)
-    if not values:
-        return "1 = 0", []
-    return f"{expression} IN ({', '.join(['%s'] * len(values))})", values
-
-
 def fetch(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -125,22 +115,82 @@ def grouped(
     periods: Sequence[Period],
     cuts: Iterable[Cut],
     cut_value: dict[str, str],
-    query: Callable[[str], str],
+    statement: Callable[[set[str]], tuple[str, str]],
+    numbers: str,
+    period_index: str = "p.idx",
 ) -> dict[tuple[int, Cut], list]:
-    """Run a family's query once per cut kind asked for (the kinds `cut_value` knows).
+    """A family's numbers for every period and cut asked for, in one query for all cut kinds.
 
-    `query(kind)` is the SQL after the periods CTE (more CTEs, then a SELECT of period index,
-    cut value and the numbers, with `{cut_filter}` in its WHERE). Returns each row's numbers
-    keyed by (period index, cut).
+    `statement(kinds)` gives, for the cut kinds asked (the kinds `cut_value` knows), the SQL
+    after the periods CTE: more CTEs (each starting with a comma, or ""), and the FROM clause
+    joining what those kinds' cut values (`cut_value`) read. `numbers` is the SELECT list of
+    the sums. Rows are grouped by period and by each kind's cut value (see `_grouping_sets`);
+    the cut values not asked for are dropped here. Returns each row's numbers keyed by
+    (period index, cut).
     """
+    wanted = by_kind(cuts, cut_value)
+    if not wanted:
+        return {}
+    kinds = [kind for kind in wanted if kind != catalog.ALL]
+    ctes, source = statement(set(wanted))
+    cte, params = periods_cte(periods)
+    select = _grouping_sets(
+        period_index, [cut_value[kind] for kind in kinds], catalog.ALL in wanted, numbers, source
+    )
+    asked = {(kind, value) for kind, values in wanted.items() for value in values}
     found: dict[tuple[int, Cut], list] = {}
-    cte, cte_params = periods_cte(periods)
-    for kind, values in by_kind(cuts, cut_value).items():
-        condition, params = cut_filter(cut_value[kind], kind, values)
-        sql = f"WITH {cte}" + query(kind).replace("{cut_filter}", condition)
-        for idx, value, *numbers in fetch(sql, cte_params + params):
-            found[idx, Cut(kind, value if kind != catalog.ALL else "")] = numbers
+    for idx, position, value, *sums in fetch(f"WITH {cte}{ctes} {select}", params):
+        kind = kinds[position - 1] if position else catalog.ALL
+        value = value if position else ""
+        if (kind, value) in asked:
+            found[idx, Cut(kind, value)] = sums
     return found
+
+
+def _grouping_sets(
+    period_index: str, cut_values: list[str], with_all: bool, numbers: str, source: str
+) -> str:
+    """SELECT period index, cut kind position (0: "all", i: the i-th of `cut_values`), cut
+    value, numbers, grouped by period and each cut value expression (and by period alone for
+    "all").
+
+    PostgreSQL: one GROUPING SETS pass over the joined rows. SQLite has no GROUPING SETS: the
+    same groups as a UNION ALL of one GROUP BY per kind (SQLite is kept exact, not fast).
+    A row whose cut value is NULL (no account, an owner on no team, an account never won) is a
+    group of its own that no cut asks for: in "all" only, as the definitions say.
+    """
+    groups = ([(0, "NULL", period_index)] if with_all else []) + [
+        (position, expression, f"{period_index}, {expression}")
+        for position, expression in enumerate(cut_values, start=1)
+    ]
+    if connection.vendor != "postgresql":
+        return " UNION ALL ".join(
+            f"SELECT {period_index}, {position}, {value}, {numbers} {source} GROUP BY {group}"
+            for position, value, group in groups
+        )
+    position, value = "0", "NULL"
+    if cut_values:
+        grouped_by = [f"GROUPING({expression}) = 0" for expression in cut_values]
+        position = (
+            "CASE "
+            + " ".join(
+                f"WHEN {condition} THEN {i}" for i, condition in enumerate(grouped_by, start=1)
+            )
+            + " ELSE 0 END"
+        )
+        value = (
+            "CASE "
+            + " ".join(
+                f"WHEN {condition} THEN {expression}"
+                for condition, expression in zip(grouped_by, cut_values, strict=True)
+            )
+            + " END"
+        )
+    sets = ", ".join(f"({group})" for _, _, group in groups)
+    return (
+        f"SELECT {period_index}, {position}, {value}, {numbers} {source} "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
 
 
 def by_kind(cuts: Iterable[Cut], kinds: Iterable[str]) -> dict[str, list[str]]:
@@ -156,8 +206,3 @@ def first_won_channels() -> list[str]:
     """Every acquisition channel some account has (the source of its first won deal)."""
     rows = fetch(f"WITH {first_won_cte()} SELECT DISTINCT channel FROM first_won", [])
     return [channel for (channel,) in rows if channel]
-
-
-def group_by(period_index: str, cut_value: str) -> str:
-    """GROUP BY period and cut value (PostgreSQL refuses a constant, the "all" cut's '')."""
-    return period_index if cut_value == "''" else f"{period_index}, {cut_value}"

@@ -4,8 +4,8 @@ A lead counts in the period it was created in (a cohort): of the leads created i
 have qualified and converted so far. Conversion time is the exception: it averages over the
 leads *converted* in P. `leads_for`, `created_in`, `converted_in`, `cohort` and
 `marketing_spend_in` are the definitions as the drill-downs list them; `totals` computes every
-period and cut value (all, or a lead source as the channel) in one query per cut kind, and the
-marketing spend comes with the acquisition family's spend query.
+period and cut value (all, or a lead source as the channel) in one query, and the marketing
+spend comes with the acquisition family's spend query.
 """
 
 from __future__ import annotations
@@ -87,22 +87,22 @@ TOTALS = ("created", "qualified", "converted", "converted_in_p", "conversion_day
 EMPTY = dict.fromkeys(TOTALS, 0)
 
 
-def _totals_sql(kind: str) -> str:
+def _numbers() -> str:
     when = batch.sum_when
     days = batch.days_between("l.converted_date", "l.created_date")
     return f"""
-        SELECT p.idx, {_CUT_VALUE[kind]},
             {when(_CREATED)}, {when(f"{_CREATED} AND l.qualified_date IS NOT NULL")},
             {when(f"{_CREATED} AND l.converted_date IS NOT NULL")},
-            {when(_CONVERTED)}, {when(_CONVERTED, days)}
-        FROM periods p JOIN {LEADS} l ON ({_CREATED}) OR ({_CONVERTED})
-        WHERE {{cut_filter}}
-        GROUP BY {batch.group_by("p.idx", _CUT_VALUE[kind])}"""
+            {when(_CONVERTED)}, {when(_CONVERTED, days)}"""
+
+
+def _statement(kinds: set[str]) -> tuple[str, str]:
+    return "", f"FROM periods p JOIN {LEADS} l ON ({_CREATED}) OR ({_CONVERTED})"
 
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
-    """The lead counts of every period (by index) and cut: one query per cut kind."""
-    rows = batch.grouped(periods, cuts, _CUT_VALUE, _totals_sql)
+    """The lead counts of every period (by index) and cut: one query for every cut kind."""
+    rows = batch.grouped(periods, cuts, _CUT_VALUE, _statement, _numbers())
     return {place: dict(zip(TOTALS, numbers, strict=True)) for place, numbers in rows.items()}
 
 

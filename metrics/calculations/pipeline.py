@@ -3,7 +3,7 @@ renewal rates and the forecast.
 
 The record sets and conditions below (`opportunities_for`, `closed_in`, `open_at_end`,
 `forecasts_for`) are the figures' definitions as the drill-downs list them; `totals` computes
-the same for many periods and cut values in one query per cut kind.
+the same for many periods and cut values in one query for every cut kind.
 """
 
 from __future__ import annotations
@@ -88,32 +88,37 @@ TOTALS = (
 EMPTY = dict.fromkeys(TOTALS, 0)
 
 
-def _totals_sql(kind: str) -> str:
+def _numbers() -> str:
     when = batch.sum_when
     cycle = batch.days_between("o.close_date", "o.created_date")
-    joins = ""
-    if kind in (catalog.SEGMENT, catalog.INDUSTRY):
-        joins = f"JOIN {batch.ACCOUNTS} a ON a.id = o.account_id"
-    elif kind == catalog.TEAM:
-        joins = f"JOIN {batch.TEAMS} t ON t.owner = o.owner"
     # NULL amounts (unvalued deals) add nothing: CASE gives NULL and SUM skips it.
     return f"""
-        SELECT p.idx, {_CUT_VALUE[kind]},
             {when(_WON)}, {when(_LOST)}, SUM(CASE WHEN {_WON} THEN {_CENTS} END),
             {when(_WON, cycle)}, {when(_OPEN_AT_END)}, SUM(CASE WHEN {_OPEN_AT_END} THEN {_CENTS} END),
             {when(f"{_WON} AND {_RENEWAL}")}, {when(f"{_LOST} AND {_RENEWAL}")},
             SUM(CASE WHEN {_WON} AND {_RENEWAL} THEN {_CENTS} END),
-            SUM(CASE WHEN {_LOST} AND {_RENEWAL} THEN {_CENTS} END)
+            SUM(CASE WHEN {_LOST} AND {_RENEWAL} THEN {_CENTS} END)"""
+
+
+def _statement(kinds: set[str]) -> tuple[str, str]:
+    joins = ""
+    if kinds & {catalog.SEGMENT, catalog.INDUSTRY}:
+        joins += f" LEFT JOIN {batch.ACCOUNTS} a ON a.id = o.account_id"
+    if catalog.TEAM in kinds:
+        # One teams row per owner (unique), so the join never repeats a deal in the other cuts.
+        joins += f" LEFT JOIN {batch.TEAMS} t ON t.owner = o.owner"
+    return (
+        "",
+        f"""
         FROM periods p
         JOIN {batch.OPPORTUNITIES} o ON ({_CLOSED_IN}) OR ({_OPEN_AT_END})
-        {joins}
-        WHERE {{cut_filter}}
-        GROUP BY {batch.group_by("p.idx", _CUT_VALUE[kind])}"""
+        {joins}""",
+    )
 
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
-    """The pipeline totals of every period (by index) and cut: one query per cut kind."""
-    rows = batch.grouped(periods, cuts, _CUT_VALUE, _totals_sql)
+    """The pipeline totals of every period (by index) and cut: one query for every cut kind."""
+    rows = batch.grouped(periods, cuts, _CUT_VALUE, _statement, _numbers())
     return {place: dict(zip(TOTALS, numbers, strict=True)) for place, numbers in rows.items()}
 
 

@@ -2,7 +2,7 @@
 ARPA, LTV, quick ratio.
 
 `covering`, `accounts_for` and `subscriptions_for` are the definitions as the drill-downs list
-them; `totals` computes every period and cut value in one query per cut kind: each account's
+them; `totals` computes every period and cut value in one query for every cut kind: each account's
 opening and closing MRR per period (subscriptions joined to the periods they overlap), then the
 movements summed per period and cut value.
 """
@@ -84,17 +84,28 @@ def _covering(day: str) -> str:
     return f"s.start_date <= {day} AND (s.end_date IS NULL OR s.end_date > {day})"
 
 
-def _totals_sql(kind: str) -> str:
+def _numbers() -> str:
     when = batch.sum_when
-    joins = ""
-    if kind in (catalog.SEGMENT, catalog.INDUSTRY):
-        joins = f"JOIN {batch.ACCOUNTS} a ON a.id = m.account_id"
-    elif kind == catalog.CHANNEL:
-        joins = "JOIN first_won w ON w.account_id = m.account_id"
     # An account is new in P when it had no subscription starting before P's first day.
     new_or_back = "m.o = 0 AND m.c > 0"
-    first_won = f", {batch.first_won_cte()}" if kind == catalog.CHANNEL else ""
-    return f"""{first_won},
+    return f"""
+            SUM(m.o), SUM(m.c),
+            {when(f"{new_or_back} AND f.day >= p.s", "m.c")},
+            {when(f"{new_or_back} AND f.day < p.s", "m.c")},
+            {when("m.o > 0 AND m.c > m.o", "m.c - m.o")},
+            {when("m.c > 0 AND m.c < m.o", "m.o - m.c")},
+            {when("m.o > 0 AND m.c = 0", "m.o")},
+            {when("m.o > 0 AND m.c = 0")}, {when("m.c > 0")}, {when("m.o > 0")}"""
+
+
+def _statement(kinds: set[str]) -> tuple[str, str]:
+    joins = ""
+    if kinds & {catalog.SEGMENT, catalog.INDUSTRY}:
+        joins += f" LEFT JOIN {batch.ACCOUNTS} a ON a.id = m.account_id"
+    if catalog.CHANNEL in kinds:
+        joins += " LEFT JOIN first_won w ON w.account_id = m.account_id"
+    first_won = f", {batch.first_won_cte()}" if catalog.CHANNEL in kinds else ""
+    ctes = f"""{first_won},
         per_account (idx, account_id, o, c) AS (
             SELECT p.idx, s.account_id,
                 SUM(CASE WHEN {_covering("p.day_before")} THEN ROUND(s.mrr * 100) ELSE 0 END),
@@ -106,26 +117,20 @@ def _totals_sql(kind: str) -> str:
         ),
         first_start (account_id, day) AS (
             SELECT account_id, MIN(start_date) FROM {batch.SUBSCRIPTIONS} GROUP BY account_id
-        )
-        SELECT m.idx, {_CUT_VALUE[kind]},
-            SUM(m.o), SUM(m.c),
-            {when(f"{new_or_back} AND f.day >= p.s", "m.c")},
-            {when(f"{new_or_back} AND f.day < p.s", "m.c")},
-            {when("m.o > 0 AND m.c > m.o", "m.c - m.o")},
-            {when("m.c > 0 AND m.c < m.o", "m.o - m.c")},
-            {when("m.o > 0 AND m.c = 0", "m.o")},
-            {when("m.o > 0 AND m.c = 0")}, {when("m.c > 0")}, {when("m.o > 0")}
+        )"""
+    return (
+        ctes,
+        f"""
         FROM per_account m
         JOIN periods p ON p.idx = m.idx
         JOIN first_start f ON f.account_id = m.account_id
-        {joins}
-        WHERE {{cut_filter}}
-        GROUP BY {batch.group_by("m.idx", _CUT_VALUE[kind])}"""
+        {joins}""",
+    )
 
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
-    """The MRR totals of every period (by index) and cut: one query per cut kind."""
-    rows = batch.grouped(periods, cuts, _CUT_VALUE, _totals_sql)
+    """The MRR totals of every period (by index) and cut: one query for every cut kind."""
+    rows = batch.grouped(periods, cuts, _CUT_VALUE, _statement, _numbers(), "m.idx")
     return {place: dict(zip(TOTALS, numbers, strict=True)) for place, numbers in rows.items()}
 
 
