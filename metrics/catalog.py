@@ -29,6 +29,12 @@ CUT_KIND_NAMES = {
     TEAM: pgettext_lazy("metric cut", "Team"),
 }
 
+
+def cut_kind_name(kind: str) -> str:
+    """A cut kind as a sentence names it, in the active language: "segment", "сегмент"."""
+    return str(CUT_KIND_NAMES.get(kind, kind)).lower()
+
+
 PIPELINE, RECURRING, ACQUISITION = "pipeline", "recurring", "acquisition"
 FUNNEL = "funnel"
 GROUPS = (PIPELINE, RECURRING, ACQUISITION, FUNNEL)

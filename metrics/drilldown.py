@@ -31,9 +31,9 @@ from django.utils.translation import gettext_lazy as _
 
 from . import calculations
 from .calculations import funnel
-from .catalog import MetricDefinition
+from .catalog import MetricDefinition, cut_kind_name
 from .cuts import ALL_CUT, Cut
-from .models import Account, CutKind, Opportunity
+from .models import Account, Opportunity
 from .params import BadRequest
 from .periods import Period
 
@@ -278,7 +278,7 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
     if not cut.allows(definition):
         raise BadRequest(
             gettext("%(metric)s can't be cut by %(cut)s.")
-            % {"metric": definition.name, "cut": CutKind(cut.kind).label.lower()}
+            % {"metric": definition.name, "cut": cut_kind_name(cut.kind)}
         )
     key, label = definition.key, {"period": period.label()}
     if key in CLOSED_KEYS:

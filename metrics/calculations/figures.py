@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
-from ..models.jobs import CUT_KIND_LABELS
+from ..catalog import cut_kind_name
 
 # The reasons that quote another: a figure's own reason, a cut kind.
 LTV_UNDEFINED = gettext_noop("LTV is undefined (%(reason)s)")
@@ -39,8 +39,7 @@ def shown_reason(reason: str) -> str:
         if match := pattern.fullmatch(reason):
             return gettext(msgid) % {"reason": shown_reason(match[1])}
     if match := _NOT_AVAILABLE.fullmatch(reason):
-        cut = str(CUT_KIND_LABELS.get(match[1], match[1])).lower()
-        return gettext(NOT_AVAILABLE) % {"cut": cut}
+        return gettext(NOT_AVAILABLE) % {"cut": cut_kind_name(match[1])}
     return gettext(reason)
 
 

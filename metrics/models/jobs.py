@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..catalog import CUT_KINDS
+from ..catalog import CUT_KIND_NAMES, CUT_KINDS
 from ..periods import STANDARD_KINDS
 
 
@@ -24,26 +24,19 @@ class JobStatus(models.TextChoices):
 RUN_STATUSES = [choice for choice in JobStatus.choices if choice[0] != JobStatus.PENDING]
 
 # Stored period and cut kinds: the names periods.py and catalog.py define ("month" → "Month"),
-# each with the label people read (a kind added there without one here fails at start).
+# each with the label people read (a kind added there without one fails at start; the cut
+# kinds' labels are catalog.CUT_KIND_NAMES).
 PERIOD_KIND_LABELS = {
     "week": _("Week"),
     "month": _("Month"),
     "quarter": _("Quarter"),
     "year": _("Year"),
 }
-CUT_KIND_LABELS = {
-    "all": pgettext_lazy("cut", "All"),
-    "segment": _("Segment"),
-    "channel": _("Channel"),
-    "industry": _("Industry"),
-    "owner": _("Owner"),
-    "team": _("Team"),
-}
 PeriodKind = models.TextChoices(
     "PeriodKind", [(kind.upper(), (kind, PERIOD_KIND_LABELS[kind])) for kind in STANDARD_KINDS]
 )
 CutKind = models.TextChoices(
-    "CutKind", [(kind.upper(), (kind, CUT_KIND_LABELS[kind])) for kind in CUT_KINDS]
+    "CutKind", [(kind.upper(), (kind, CUT_KIND_NAMES[kind])) for kind in CUT_KINDS]
 )
 
 

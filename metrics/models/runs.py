@@ -7,13 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..catalog import BY_KEY
-from .jobs import CUT_KIND_LABELS, CutKind, PeriodKind, QueuedJob
-
-
-def _cut_kind_name(kind: str) -> str:
-    """A cut kind as a sentence names it ("segment")."""
-    return str(CUT_KIND_LABELS.get(kind, kind)).lower()
+from ..catalog import BY_KEY, cut_kind_name
+from .jobs import CutKind, PeriodKind, QueuedJob
 
 
 class MetricRun(QueuedJob):
@@ -193,8 +188,8 @@ class MetricTarget(models.Model):
                     "cut_kind": gettext("%(metric)s has no %(cut)s cut: choose one of %(cuts)s.")
                     % {
                         "metric": definition.name,
-                        "cut": _cut_kind_name(self.cut_kind),
-                        "cuts": ", ".join(_cut_kind_name(kind) for kind in definition.cuts),
+                        "cut": cut_kind_name(self.cut_kind),
+                        "cuts": ", ".join(cut_kind_name(kind) for kind in definition.cuts),
                     }
                 }
             )

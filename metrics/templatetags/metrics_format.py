@@ -3,6 +3,7 @@ percentages, numerators and denominators (all formatted by metrics.presentation)
 
 from django import template
 
+from metrics import catalog
 from metrics.presentation import format_plain_number, format_signed_percent, format_value
 
 register = template.Library()
@@ -32,3 +33,9 @@ def metric_keys():
     from metrics import catalog
 
     return catalog.KEYS
+
+
+@register.filter
+def cut_kind_name(kind: str) -> str:
+    """A cut kind as a sentence names it, in the reader's language: "segment", "сегмент"."""
+    return catalog.cut_kind_name(kind)
