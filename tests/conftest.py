@@ -6,12 +6,17 @@ import pytest
 from django.db import transaction
 from django.utils import translation
 
+from metrics import periods
+
 
 @pytest.fixture(autouse=True)
 def _each_test_starts_in_the_default_language():
     # A request's LocaleMiddleware leaves its language active in the thread: without this, a
     # test that asked for Polish would make the next one read Polish figures and messages.
     translation.deactivate()
+    # Period labels are cached per language: one made under a test's own small catalogue
+    # (tests/i18n/own_catalogue.py) must not be read by the next test.
+    periods._label.cache_clear()
     yield
     translation.deactivate()
 

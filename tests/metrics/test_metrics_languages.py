@@ -25,7 +25,7 @@ RUSSIAN = {
     "LTV is undefined (%(reason)s)": "LTV не определён (%(reason)s)",
     "no churn in this period": "нет оттока за этот период",
     "not available for a %(cut)s cut": "недоступно в разрезе «%(cut)s»",
-    "Channel": "Канал",
+    ("metric cut", "Channel"): "Канал",
 }
 
 
