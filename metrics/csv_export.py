@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.http import StreamingHttpResponse
 from django.utils.translation import pgettext
 
-from .localization import conventions
+from revops_portal.localization import conventions
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _BYTE_ORDER_MARK = "\ufeff"

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from django.utils.translation import gettext
 
-from .localization import conventions, current_language
+from revops_portal.localization import conventions, current_language
 
 WEEK, MONTH, QUARTER, YEAR, CUSTOM = "week", "month", "quarter", "year", "custom"
 STANDARD_KINDS = (WEEK, MONTH, QUARTER, YEAR)  # the periods a run computes and stores

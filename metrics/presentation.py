@@ -12,10 +12,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_noop, pgettext
 
+from revops_portal.localization import conventions
+
 from .calculations.figures import shown_reason
 from .catalog import MetricDefinition
 from .cuts import Cut
-from .localization import conventions
 from .models import MetricTarget, MetricValue
 from .periods import Period
 
@@ -172,7 +173,7 @@ def chart_number(value: Decimal | None, sign: int = 1) -> float | None:
 
 def format_value(value: Decimal | None, unit: str) -> str:
     """A stored value as the reader's language writes it: en 42.5%, $12,400, 38.0 days, 3.20×;
-    pl 42,5%, 12 400 USD, 38,0 dnia; fa ۴۲٫۵٪ (see metrics/localization.py)."""
+    pl 42,5%, 12 400 USD, 38,0 dnia; fa ۴۲٫۵٪ (see revops_portal/localization.py)."""
     if value is None:
         return "—"
     value = Decimal(value)

@@ -80,7 +80,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             # Every template's |date and |time writes locale formats in the reader's digits.
-            "builtins": ["metrics.templatetags.local_dates"],
+            "builtins": ["revops_portal.templatetags.local_dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -1,4 +1,4 @@
-"""Numbers, money, percentages, days and dates in the reader's language (metrics/localization.py,
+"""Numbers, money, percentages, days and dates in the reader's language (revops_portal/localization.py,
 presentation.format_value, the period labels, the CSVs for people), on the scorecard, a metric
 page and the Monday e-mail; machine outputs (JSON, the series CSV, chart data) stay plain.
 
@@ -16,9 +16,9 @@ from django.utils import translation
 
 from metrics import review_email
 from metrics.csv_export import csv_response
-from metrics.localization import conventions
 from metrics.periods import Period
 from metrics.presentation import Figure, format_plain_number, format_signed_percent, format_value
+from revops_portal.localization import conventions
 from revops_portal.profiles.models import Profile
 from tests.metrics.dashboard_support import make_persona, store_figures
 from tests.metrics.factories import (

@@ -124,7 +124,7 @@ def test_the_monday_email_follows_the_language_it_is_rendered_in():
 
     assert '<html lang="fa" dir="rtl">' in html and '<html lang="pl" dir="ltr">' in polish
     assert element_holding(html, "Call Acme")["attrs"] == {"translate": "no", "dir": "auto"}
-    # Django's Persian date format, in Persian digits (metrics/templatetags/local_dates.py).
+    # Django's Persian date format, in Persian digits (revops_portal/templatetags/local_dates.py).
     assert due == "4 دسامبر 2026" and "۴ دسامبر ۲۰۲۶" in html
     assert element_holding(html, "2026-W48")["attrs"] == {"translate": "no", "dir": "ltr"}
 

@@ -1,4 +1,4 @@
-"""Dates in prose in the reader's digits (metrics/templatetags/local_dates.py, a builtin)."""
+"""Dates in prose in the reader's digits (revops_portal/templatetags/local_dates.py, a builtin)."""
 
 from datetime import datetime
 

@@ -8,7 +8,7 @@ A template builtin (settings.TEMPLATES), so every template's `|date` and `|time`
 from django import template
 from django.template import defaultfilters
 
-from metrics.localization import conventions
+from revops_portal.localization import conventions
 
 register = template.Library()
 
