@@ -54,6 +54,8 @@ FUNNEL_ROW_KEYS: tuple[str, ...] = (
     "lead_conversion_rate",
     "cost_per_lead",
 )
+# Every card of the scorecard (each with its owner, stale flag and findings).
+SCORECARD_KEYS = HEADLINE_KEYS + FUNNEL_ROW_KEYS
 MOVEMENT_KEYS: tuple[str, ...] = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
 SPARK_PERIODS = 12
 # How far back a metric page's chart reaches, per period kind.
@@ -132,7 +134,7 @@ def _rows(run, keys, period: Period, cut: Cut) -> list[ScorecardRow]:
 def scorecard(*, run: MetricRun | None, period: Period, cut: Cut) -> Scorecard:
     """The headline metrics for a period and cut, each with change, sparkline and target status."""
     # One read for the headline and the funnel rows: the funnel row costs no extra query.
-    rows = _rows(run, HEADLINE_KEYS + FUNNEL_ROW_KEYS, period, cut)
+    rows = _rows(run, SCORECARD_KEYS, period, cut)
     card = Scorecard(
         run=run,
         period=period,
@@ -181,6 +183,9 @@ TEAM_VIEW_KEYS: tuple[str, ...] = (
     "open_pipeline_amount",
     "pipeline_velocity",
 )
+
+# The metrics whose targets the scorecard shows: its cards' and its team view's.
+SCORECARD_TARGET_KEYS = SCORECARD_KEYS + TEAM_VIEW_KEYS
 
 
 @dataclass

@@ -36,15 +36,31 @@ def latest_successful_run() -> MetricRun | None:
 def default_period(
     run: MetricRun | None, kind: str = MONTH, *, today: date | None = None
 ) -> Period:
-    """The last complete period of a kind; if the run has no values there, its latest one."""
+    """The last complete period of a kind; if the run has no values there, its latest one.
+
+    Every scorecard reached from the menu asks (two queries): kept in the cache per run, kind
+    and day, as `cut_values` is, since a succeeded run's values never change."""
     period = last_complete(kind, today or timezone.localdate())
     if run is None:
         return period
-    stored = MetricValue.objects.filter(run=run, period_kind=kind)
-    if stored.filter(period_start=period.start).exists():
-        return period
-    latest = stored.aggregate(latest=Max("period_start"))["latest"]
-    return Period.containing(latest, kind) if latest else period
+    key = f"metrics:default-period:{run_cache_key(run)}:{kind}:{period.code()}"
+    found = cache.get(key)
+    if found is None:
+        found = period
+        stored = MetricValue.objects.filter(run=run, period_kind=kind)
+        if not stored.filter(period_start=period.start).exists():
+            latest = stored.aggregate(latest=Max("period_start"))["latest"]
+            found = Period.containing(latest, kind) if latest else period
+        if run.status == MetricRun.Status.SUCCEEDED:  # a run still writing may gain values
+            cache.set(key, found, timeout=None)
+    return found
+
+
+def run_cache_key(run: MetricRun) -> str:
+    """A run in a cache key: its id and finish time (a reused id, as SQLite gives after a
+    rollback, comes with another finish time)."""
+    finished = run.finished_at.isoformat() if run.finished_at else "unfinished"
+    return f"{run.pk}:{finished}"
 
 
 def stored_values(
@@ -109,6 +125,21 @@ def targets_by_cut_value(
     """The targets of some metrics for every value of a cut kind (the scorecard's "by team"
     table), by (cut value, key)."""
     return _targets_placed(keys, period_kind, lambda t: (t.cut_value, t.key), cut_kind=cut_kind)
+
+
+def target_rows(
+    keys: Collection[str], cut: Cut, period_kind: str, *, every_team: bool = False
+) -> tuple[tuple, ...]:
+    """What the targets of some metrics for a cut (and, with `every_team`, for every team) and
+    a period kind say, as plain tuples (one query): a page's kept HTML is keyed by them."""
+    where = Q(cut_kind=cut.kind, cut_value=cut.value)
+    if every_team:
+        where |= Q(cut_kind=catalog.TEAM)
+    rows = MetricTarget.objects.filter(
+        where, key__in=sorted(keys), period_kind__in=[period_kind, MetricTarget.ANY_PERIOD]
+    ).order_by("pk")
+    fields = ("pk", "key", "cut_kind", "cut_value", "period_kind", "value", "direction")
+    return tuple(rows.values_list(*fields, "amber_band"))
 
 
 # How many (period, cut) places one query of `stored_figures` asks for.
@@ -261,8 +292,7 @@ def cut_values(run: MetricRun | None) -> dict[str, list[str]]:
     comes with another finish time)."""
     if run is None:
         return {kind: [] for kind in FILTER_KINDS}
-    finished = run.finished_at.isoformat() if run.finished_at else "unfinished"
-    key = f"metrics:cut-values:{run.pk}:{finished}"
+    key = f"metrics:cut-values:{run_cache_key(run)}"
     found = cache.get(key)
     if found is None:
         found = {kind: [] for kind in FILTER_KINDS}

@@ -17,6 +17,16 @@ class MetricTrust:
     stale_kinds: list[str]
     findings: list[DataFinding] = field(default_factory=list)
 
+    def shown(self) -> tuple:
+        """What a scorecard card prints of it (templates/metrics/_card_trust.html): the owner's
+        name and e-mail, the stale kinds, the findings' titles. Kept card HTML is keyed by it."""
+        person = self.owner.owner if self.owner else None
+        return (
+            person and (person.pk, person.get_full_name(), person.get_username(), person.email),
+            tuple(self.stale_kinds),
+            tuple((finding.pk, finding.code, finding.title) for finding in self.findings),
+        )
+
 
 @dataclass
 class Trust:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import catalog, drilldown, pages, params, selectors, trust
+from . import catalog, drilldown, kept_html, pages, params, selectors, trust
 from .csv_export import csv_response
 from .forms import MetricOwnerForm
 from .keyset import keyset_page
@@ -71,6 +71,13 @@ def _switches(request, period, cut, *, extra=None):
     }
 
 
+def _page_place(request, period, cut, switches, shown) -> tuple:
+    """What a dashboard page's kept HTML varies by besides the run and the language: the path,
+    the period and cut, whether the period is still running (its notice), and what the caller
+    shows of other data (`shown`)."""
+    return (request.path, period.code(), cut.kind, cut.value, switches["period_in_progress"], shown)
+
+
 def _trust_context(run, keys) -> dict:
     """The as-of line and, per metric, its owner, stale kinds and open findings (issue 11)."""
     summary = trust.trust()
@@ -83,17 +90,47 @@ def scorecard(request):
     run = selectors.latest_successful_run()
     period, cut = params.period_and_cut(request.GET, run)
     run_id = params.followed_run_id(request.GET)
-    active_run = MetricRun.objects.filter(pk=run_id).first() if run_id else None
-    card = pages.scorecard(run=run, period=period, cut=cut)
+    switches = _switches(request, period, cut)
+    trust_context = _trust_context(run, pages.SCORECARD_KEYS)
+    card_trust = trust_context["card_trust"]
+
+    def render_figures():
+        card = pages.scorecard(run=run, period=period, cut=cut)
+        context = {
+            "card": card,
+            "team_view": pages.team_view(run=run, period=period) if cut.is_all else None,
+            "card_trust": card_trust,
+            "cut_choices": selectors.cut_values(run),
+            "period": period,
+            "cut": cut,
+            **switches,
+        }
+        return {
+            "nav": render_to_string("metrics/_period_nav.html", context),
+            "figures": render_to_string("metrics/_scorecard_figures.html", context),
+            "has_values": card.has_values,
+        }
+
+    # The cards show the targets and each metric's owner, stale flag and findings: the kept
+    # HTML is keyed by what they say, so a new target, owner or finding shows at once.
+    shown = (
+        selectors.target_rows(pages.SCORECARD_TARGET_KEYS, cut, period.kind, every_team=cut.is_all),
+        [card_trust[key].shown() for key in pages.SCORECARD_KEYS],
+    )
     context = {
-        "card": card,
-        "team_view": pages.team_view(run=run, period=period) if cut.is_all else None,
+        "run": run,
+        "period": period,
+        "cut": cut,
+        "parts": kept_html.kept_parts(
+            run,
+            page="scorecard",
+            vary=_page_place(request, period, cut, switches, shown),
+            render=render_figures,
+        ),
         "can_recompute": can_recompute(request.user),
         "can_import": can_import(request.user),
-        "active_run": active_run,
-        "cut_choices": selectors.cut_values(run),
-        **_switches(request, period, cut),
-        **_trust_context(run, [row.definition.key for row in card.rows]),
+        "active_run": MetricRun.objects.filter(pk=run_id).first() if run_id else None,
+        **trust_context,
     }
     return render(request, "metrics/scorecard.html", context)
 
@@ -131,19 +168,57 @@ def _metric_page(request, key):
 @require_GET
 @answers_bad_request()
 def metric(request, key: str):
-    page = _metric_page(request, key)
+    definition = _definition(key)
+    run = selectors.latest_successful_run()
+    period, cut = params.period_and_cut(request.GET, run)
+    available = cut.allows(definition)
+    target = selectors.targets([key], cut, period.kind).get(key) if available else None
+    switches = _switches(request, period, cut)
+
+    def render_figures():
+        page = pages.metric_page(run=run, definition=definition, period=period, cut=cut)
+        context = {
+            "page": page,
+            "definition": definition,
+            # Only the cuts this metric has are offered (owners and teams: pipeline metrics only).
+            "cut_choices": {
+                kind: values
+                for kind, values in selectors.cut_values(run).items()
+                if kind in definition.cuts
+            },
+            "period": period,
+            "cut": cut,
+            **switches,
+        }
+        return {
+            "top": render_to_string("metrics/_metric_figures_top.html", context),
+            "bottom": render_to_string("metrics/_metric_figures_bottom.html", context),
+            "has_values": page.has_values,
+        }
+
+    # The headline and the chart show the target: the kept HTML is keyed by what it says.
+    shown = target and (
+        target.pk,
+        target.period_kind,
+        target.value,
+        target.direction,
+        target.amber_band,
+    )
     context = {
-        "page": page,
-        "definition": page.definition,
+        "definition": definition,
+        "run": run,
+        "period": period,
+        "cut": cut,
+        "available": available,
+        "target": target,
+        "parts": kept_html.kept_parts(
+            run,
+            page=f"metric:{key}",
+            vary=_page_place(request, period, cut, switches, shown),
+            render=render_figures,
+        ),
         "can_import": can_import(request.user),
-        # Only the cuts this metric has are offered (owners and teams: pipeline metrics only).
-        "cut_choices": {
-            kind: values
-            for kind, values in selectors.cut_values(page.run).items()
-            if kind in page.definition.cuts
-        },
-        **_switches(request, page.period, page.cut),
-        **_trust_context(page.run, [key]),
+        **_trust_context(run, [key]),
     }
     if can_set_metric_owner(request.user):
         owner = context["card_trust"][key].owner

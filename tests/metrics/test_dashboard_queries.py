@@ -6,6 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from metrics.models import Account, Opportunity, Subscription
 from playbook import services as playbook_services
@@ -101,3 +104,25 @@ def test_pages_issue_the_same_queries_at_10_and_at_1000_accounts(client, url):
     large = page_queries(client, url)
     assert small == large
     assert_within_budget(url, large)
+
+
+# The first reader of a run's scorecard or metric page (metrics/kept_html.py keeps what they
+# render for the others): its budget is under the page's name with " (first reader)".
+FIRST_READER_PAGES = ["/metrics/", "/metrics/win_rate/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", FIRST_READER_PAGES)
+def test_the_first_reader_of_a_run_issues_the_same_queries_at_1_and_at_36_months(client, url):
+    client.force_login(write_success_metrics_section())
+    counts = []
+    for months in (1, 36):
+        fresh_data(months=months)
+        client.get(url)  # warms the per-process caches page_queries warms (content types …)
+        cache.clear()  # … but not what is kept per run
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+    assert counts[1] > page_queries(client, url)  # the others' requests cost less
+    assert_within_budget(f"{url} (first reader)", counts[1])

@@ -1,7 +1,11 @@
 """The query-budget table lists exactly what the query-count tests measure."""
 
 from tests.metrics.test_dashboard_funnel import FUNNEL_PAGES
-from tests.metrics.test_dashboard_queries import PAGES_BY_ACCOUNTS, PAGES_BY_MONTHS
+from tests.metrics.test_dashboard_queries import (
+    FIRST_READER_PAGES,
+    PAGES_BY_ACCOUNTS,
+    PAGES_BY_MONTHS,
+)
 from tests.metrics.test_data_trust_pages import DATA_PAGES
 from tests.metrics.test_review_edits import REVIEW_LIST, SCORECARD_BY_TEAM
 from tests.metrics.test_reviews import REVIEW_PAGE
@@ -21,6 +25,7 @@ def test_every_budget_is_measured_by_a_test():
         *(budget for _, budget in PAGES_OF_PAGES),
         *PAGES_BY_MONTHS,
         *PAGES_BY_ACCOUNTS,
+        *(f"{url} (first reader)" for url in FIRST_READER_PAGES),
         *FUNNEL_PAGES,
         REVIEW_PAGE,
         SETTINGS_PAGE,
