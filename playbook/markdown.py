@@ -142,7 +142,7 @@ def _library_versions() -> str:
     return f"markdown {_markdown.__version__}, nh3 {metadata.version('nh3')}"
 
 
-def _pipeline_fingerprint() -> str:
+def pipeline_fingerprint() -> str:
     """What the kept HTML depends on besides the text: the code of this module and of every
     registered step, and the library versions. A change to any of them renders every revision
     anew (with a shared cache, old processes and new ones keep apart)."""
@@ -157,7 +157,7 @@ def sanitised_revision_html(revision) -> str:
     cache by revision id (a new revision has a new id) and a digest of its text (a deleted
     row's id may come back on SQLite), since revisions never change once saved."""
     digest = hashlib.sha256((revision.body or "").encode()).hexdigest()[:32]
-    key = f"playbook:revision-html:{_pipeline_fingerprint()}:{revision.pk}:{digest}"
+    key = f"playbook:revision-html:{pipeline_fingerprint()}:{revision.pk}:{digest}"
     html = cache.get(key)
     if html is None:
         html = _sanitised_html(revision.body)

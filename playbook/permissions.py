@@ -22,6 +22,7 @@
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from guardian.shortcuts import get_objects_for_user
@@ -50,16 +51,10 @@ def can_read(user) -> bool:
     return _is_active_user(user)
 
 
-def editable_section_ids(user, sections: Iterable[Section]) -> set[int]:
-    """The ids among ``sections`` (and pages) that ``user`` may edit, in one query: a page is
-    editable with its own permission or with its section's."""
-    sections = list(sections)
-    ids = {section.pk for section in sections}
-    if not ids or not _is_active_user(user):
-        return set()
-    if _edits_everything(user):
-        return ids
-    wanted = ids | {section.parent_id for section in sections if section.parent_id}
+def _editable_by_object_permission(user, sections: list[Section]) -> set[int]:
+    """The ids among ``sections`` that ``user`` may edit through an object permission on them
+    or, for a page, on its section (one query)."""
+    wanted = {s.pk for s in sections} | {s.parent_id for s in sections if s.parent_id}
     allowed = set(
         get_objects_for_user(
             user,
@@ -71,6 +66,18 @@ def editable_section_ids(user, sections: Iterable[Section]) -> set[int]:
         ).values_list("pk", flat=True)
     )
     return {s.pk for s in sections if s.pk in allowed or (s.parent_id and s.parent_id in allowed)}
+
+
+def editable_section_ids(user, sections: Iterable[Section]) -> set[int]:
+    """The ids among ``sections`` (and pages) that ``user`` may edit, in one query: a page is
+    editable with its own permission or with its section's."""
+    sections = list(sections)
+    ids = {section.pk for section in sections}
+    if not ids or not _is_active_user(user):
+        return set()
+    if _edits_everything(user):
+        return ids
+    return _editable_by_object_permission(user, sections)
 
 
 def can_edit(user, section: Section) -> bool:
@@ -129,6 +136,31 @@ def can_download_export(user, export) -> bool:
     if not _is_active_user(user):
         return False
     return export.requested_by_id == user.pk or _edits_everything(user)
+
+
+@dataclass(frozen=True)
+class SectionRights:
+    """Everything a section's page asks about its reader, decided together (the same rules
+    as ``can_edit``, ``can_mark_reviewed``, ``can_assign_owner`` and ``can_flag``)."""
+
+    edit: bool = False
+    maintain: bool = False  # mark reviewed, restore, resolve flags; manage pages of a section
+    assign_owner: bool = False
+    flag: bool = False
+
+
+def rights_on(user, section: Section) -> SectionRights:
+    """``user``'s rights on one section or page: one query for the champions group and, for
+    whoever is neither champion nor superuser, one for object permissions."""
+    if not _is_active_user(user):
+        return SectionRights()
+    if _edits_everything(user):
+        return SectionRights(edit=True, maintain=True, assign_owner=True, flag=True)
+    return SectionRights(
+        edit=section.pk in _editable_by_object_permission(user, [section]),
+        maintain=_is_owner(user, section),
+        flag=True,
+    )
 
 
 def can_manage_assets(user) -> bool:

@@ -91,10 +91,6 @@ def reading_list(*, user) -> ReadingList:
     )
 
 
-def reading_of(*, user, section: Section) -> Reading | None:
-    return Reading.objects.filter(user=user, section=section).select_related("revision").first()
-
-
 def _readings_that_count():
     """Readings of a section on the reader's own path, at or after its last significant revision."""
     return (

@@ -3,13 +3,22 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Flag, MetricLink, OwnershipChange, Revision, Section
+from .models import (
+    Flag,
+    MetricLink,
+    OwnershipChange,
+    Reading,
+    Revision,
+    Section,
+    SectionVisit,
+    Watch,
+)
 from .permissions import editable_section_ids
 
 DUE_SOON = timedelta(days=14)
@@ -89,9 +98,14 @@ class SectionRow:
 
 def table_of_contents(*, user, now: datetime | None = None) -> list[SectionRow]:
     """Every section in order, each followed by its pages, with owner, current revision and its
-    author, last reviewer (one query, and one for the viewer's edit rights)."""
+    author, last reviewer and the revision the viewer last read (one query, and one or two for
+    the viewer's edit rights)."""
     now = now or timezone.now()
-    sections = list(_sections().in_outline_order())
+    sections = list(
+        _sections()
+        .in_outline_order()
+        .annotate(viewer_last_read=Subquery(_visits(user).values("revision_number")[:1]))
+    )
     editable = editable_section_ids(user, sections)
     return [
         SectionRow(
@@ -99,9 +113,46 @@ def table_of_contents(*, user, now: datetime | None = None) -> list[SectionRow]:
             status=review_status(section, now=now),
             due_at=review_due_at(section),
             can_edit=section.pk in editable,
+            last_read=section.viewer_last_read,
         )
         for section in sections
     ]
+
+
+def _visits(user) -> QuerySet[SectionVisit]:
+    return SectionVisit.objects.filter(section=OuterRef("pk"), user=user)
+
+
+@dataclass(frozen=True)
+class ReaderState:
+    """One reader's own state on a section's page."""
+
+    last_read: int | None  # the revision they saw at their last visit (None: a first visit)
+    watching: bool
+    read_revision_id: int | None  # their "I have read this" (None: never marked)
+    read_number: int | None
+
+
+def section_for_reader(*, slug: str, user) -> tuple[Section, ReaderState]:
+    """A section or page as ``section_detail`` reads it, with the reader's last visit, whether
+    they watch it and their "I have read this", in the same query."""
+    reading = Reading.objects.filter(section=OuterRef("pk"), user=user)
+    section = get_object_or_404(
+        _sections().annotate(
+            reader_last_read=Subquery(_visits(user).values("revision_number")[:1]),
+            reader_watching=Exists(Watch.objects.filter(section=OuterRef("pk"), user=user)),
+            reader_read_revision_id=Subquery(reading.values("revision_id")[:1]),
+            reader_read_number=Subquery(reading.values("revision__number")[:1]),
+        ),
+        slug=slug,
+    )
+    state = ReaderState(
+        last_read=section.reader_last_read,
+        watching=section.reader_watching,
+        read_revision_id=section.reader_read_revision_id,
+        read_number=section.reader_read_number,
+    )
+    return section, state
 
 
 def stale_sections(*, now: datetime | None = None) -> list[Section]:

@@ -25,20 +25,25 @@ shown through `metrics.presentation`. The playbook depends on metrics here; metr
 nothing of the playbook.
 """
 
+import hashlib
 import re
 import shlex
 from datetime import date
 from urllib.parse import quote
 
-from django.utils import timezone
+from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from metrics import catalog, cuts
+from metrics.models import MetricRun
 from metrics.params import BadRequest, OutOfRange, parse_period
 from metrics.presentation import Figure, format_value, metric_url
-from metrics.selectors import FigureWanted, StoredFigures, stored_figures
+from metrics.selectors import FigureWanted, StoredFigures, latest_successful_run, stored_figures
+
+from .markdown import pipeline_fingerprint
 
 SHORTCODE = re.compile(r"\{\{\s*metric:([^\n]*?)\}\}")
 TOKEN = re.compile(r"MTRCSC([0-9a-f]*)CSRTM")
@@ -62,6 +67,8 @@ RELATIVE = {
     "last_year": "year",
 }
 ARGUMENTS = ("period", *cuts.FILTER_KINDS)
+# How long an expanded text is kept: its key holds today's date, so a day at most is useful.
+KEPT_SECONDS = 24 * 60 * 60
 
 
 class ShortcodeError(ValueError):
@@ -148,15 +155,56 @@ def _decode(hex_text: str) -> str:
         return ""
 
 
+def _live_figures(today: date | None) -> tuple[str, MetricRun | None]:
+    """What the figures of a text depend on besides the text, as a cache key part, and the
+    run it names (one query): the latest successful run (its id and finish time: a succeeded
+    run's values never change, and a reused id comes with another finish time), today
+    (``last_month`` and friends, the default periods), and the language and time zone the
+    figures and their "as of" dates are written in."""
+    run = latest_successful_run()
+    finished = run.finished_at.isoformat() if run and run.finished_at else "-"
+    parts = (
+        f"run{run.pk if run else '-'}@{finished}",
+        (today or timezone.localdate()).isoformat(),
+        translation.get_language() or "-",
+        timezone.get_current_timezone_name(),
+    )
+    return ":".join(parts), run
+
+
+def live_figures_version(*, today: date | None = None) -> str:
+    """The key part for anything showing the latest run's figures (one query): a page keeps
+    what it rendered from them under it (the Success metrics section's cards)."""
+    return _live_figures(today)[0]
+
+
 def expand(html: str, *, today: date | None = None) -> str:
     """Post-processor: replace every token of one rendered text with its figure's HTML where
     running text allows one; in a tag's attributes, in a link's text and in code, put back the
-    shortcode as it was typed (escaped; percent-encoded in a URL)."""
+    shortcode as it was typed (escaped; percent-encoded in a URL).
+
+    The result is kept by the text's digest and ``_live_figures`` (one query when kept): the
+    same text with the same run, day, language and time zone shows the same figures."""
     if "MTRCSC" not in html:
         return html
+    version, run = _live_figures(today)
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+    # The rendering pipeline's code and libraries too (this module among its steps).
+    key = f"playbook:shortcodes:{pipeline_fingerprint()}:{digest}:{version}"
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    shown, read_from = _expanded(html, today=today)
+    if read_from is None or (run is not None and read_from.pk == run.pk):  # no newer run read
+        cache.set(key, shown, timeout=KEPT_SECONDS)
+    return shown
+
+
+def _expanded(html: str, *, today: date | None) -> tuple[str, MetricRun | None]:
+    """``expand``'s work, and the run whose figures it showed."""
     places = html_places(html)
     running = [token for kind, text in places if kind == RUNNING for token in TOKEN.findall(text)]
-    figures = _figures_html(running, today=today)
+    figures, run = _figures_html(running, today=today)
     shown = []
     for kind, text in places:
         if kind == RUNNING:
@@ -165,7 +213,7 @@ def expand(html: str, *, today: date | None = None) -> str:
             shown.append(TOKEN.sub(lambda m: escape(_decode(m.group(1))), text))
         else:
             shown.append(_ATTRIBUTE.sub(_attribute_as_typed, text))
-    return "".join(shown)
+    return "".join(shown), run
 
 
 def html_places(html: str) -> list[tuple[str, str]]:
@@ -199,9 +247,11 @@ def _attribute_as_typed(match: re.Match) -> str:
     return f'{name}="{value}"'
 
 
-def _figures_html(tokens: list[str], *, today: date | None) -> dict[str, str]:
+def _figures_html(
+    tokens: list[str], *, today: date | None
+) -> tuple[dict[str, str], MetricRun | None]:
     """Each distinct token's HTML: its figure, or a warning (at most MAX_SHORTCODES_PER_TEXT
-    figures; the rest are warnings)."""
+    figures; the rest are warnings); and the run the figures came from."""
     parsed: dict[str, FigureWanted | ShortcodeError] = {}
     too_many = ShortcodeError(
         ngettext(
@@ -224,10 +274,11 @@ def _figures_html(tokens: list[str], *, today: date | None) -> dict[str, str]:
     wanted = {item for item in parsed.values() if isinstance(item, FigureWanted)}
     # One read for every figure of the text (a small bounded number of queries).
     found = stored_figures(wanted, today=today) if wanted else None
-    return {
+    html = {
         token: _warning(item) if isinstance(item, ShortcodeError) else _figure_html(item, found)
         for token, item in parsed.items()
     }
+    return html, found.run if found else None
 
 
 def _figure_html(wanted: FigureWanted, found: StoredFigures) -> str:

@@ -10,9 +10,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import metric_reviews, page_links, pages, permissions, reading, selectors, services, watching
+from . import (
+    metric_reviews,
+    page_links,
+    pages,
+    permissions,
+    selectors,
+    services,
+    shortcodes,
+    watching,
+)
 from .diffing import diff_lines
 from .forms import OwnerForm, PageForm, RevisionForm
+from .kept_fragments import fragment_version
 from .markdown import render_markdown
 from .review_views import back
 from .search import SEARCH_MAX_QUERY, search_sections
@@ -41,47 +51,52 @@ def _revision_form(section, *args, **kwargs):
 def index(request):
     rows = selectors.table_of_contents(user=request.user)
     recent = selectors.recent_revisions()
-    last_read = watching.last_read_numbers(user=request.user)
-    for row in rows:  # "changed since you last read it": sections read before, changed since
-        row.last_read = last_read.get(row.section.pk)
-    return render(request, "playbook/index.html", {"rows": rows, "recent": recent})
+    context = {
+        "rows": rows,
+        "recent": recent,
+        # The template keeps its rendering under a digest of exactly these rows (with the
+        # reader's edit rights and reading) and changes, in this language and time zone.
+        "toc_version": fragment_version(rows, recent),
+    }
+    return render(request, "playbook/index.html", context)
 
 
 @require_GET
 def section(request, slug):
-    section = selectors.section_detail(slug=slug)
     user = request.user
-    maintains = permissions.can_mark_reviewed(user, section)  # the owner, champions, superusers
-    can_edit = permissions.can_edit(user, section)
+    section, reader = selectors.section_for_reader(slug=slug, user=user)
+    rights = permissions.rights_on(user, section)
+    watching.record_visit(section=section, user=user, last_read=reader.last_read)
     context = {
         "section": section,
         "pages": [] if section.is_page else selectors.pages_of(section=section),
-        "can_manage_pages": maintains and not section.is_page,  # permissions.can_manage_pages
+        "can_manage_pages": rights.maintain and not section.is_page,  # can_manage_pages
         # Links that lead nowhere, for whoever can fix them (one query, none without links).
-        "broken_links": page_links.broken_links([section])[section.pk] if can_edit else [],
+        "broken_links": page_links.broken_links([section])[section.pk] if rights.edit else [],
         "revision": section.current_revision,
         "status": selectors.review_status(section),
         "due_at": selectors.review_due_at(section),
         "status_labels": selectors.ReviewStatus.LABELS,
-        "can_edit": can_edit,
-        "can_mark_reviewed": maintains,
-        "can_assign_owner": permissions.can_assign_owner(user),
+        "can_edit": rights.edit,
+        "can_mark_reviewed": rights.maintain,  # the owner, champions, superusers
+        "can_assign_owner": rights.assign_owner,
         "open_flags": selectors.open_flags(section=section),
-        "last_read": watching.record_visit(section=section, user=user),
-        "watching": watching.is_watching(section=section, user=user),
+        "reader": reader,  # their last visit, watch and "I have read this"
         "review_requested": selectors.review_requested(section),
         "metric_links": [
             (metric_reviews.metric_name(link), metric_reviews.threshold_text(link))
             for link in selectors.metric_links(section=section)
         ],
-        "can_flag": permissions.can_flag(user),
-        "can_resolve_flags": maintains,  # permissions.can_resolve_flag: the same people
-        "reading": reading.reading_of(user=user, section=section),
+        "can_flag": rights.flag,
+        "can_resolve_flags": rights.maintain,  # permissions.can_resolve_flag: the same people
     }
     if section.slug == "success-metrics":  # dashboards: live metric cards (a fixed few queries)
         from metrics.pages import success_cards
 
-        context["metric_cards"] = success_cards()
+        # Rendered once per run, day, language and time zone (the template's cache block):
+        # the cards are read only when that block is not kept yet.
+        context["metric_cards"] = success_cards
+        context["metric_cards_version"] = shortcodes.live_figures_version()
         context["links_to_reviews"] = True  # where the weekly meeting records its decisions
     return render(request, "playbook/section.html", context)
 

@@ -26,10 +26,6 @@ def unwatch(*, section: Section, user) -> None:
     Watch.objects.filter(section=section, user=user).delete()
 
 
-def is_watching(*, section: Section, user) -> bool:
-    return Watch.objects.filter(section=section, user=user).exists()
-
-
 def diff_path(section: Section, from_number: int, to_number: int) -> str:
     return reverse("playbook:diff", args=[section.slug]) + f"?from={from_number}&to={to_number}"
 
@@ -67,23 +63,16 @@ def tell_watchers(*, revision: Revision) -> int:
     )
 
 
-def record_visit(*, section: Section, user) -> int | None:
-    """Remember that ``user`` read the current revision; returns the number they had read
-    before (None on a first visit)."""
+def record_visit(*, section: Section, user, last_read: int | None) -> None:
+    """Remember that ``user`` read the current revision. ``last_read`` is the revision they
+    had read before (``selectors.ReaderState.last_read``, None on a first visit), read with
+    the section: only a first visit or a new revision writes."""
     current = section.current_number
-    visit = SectionVisit.objects.filter(section=section, user=user).first()
-    if visit is None:
+    if last_read is None:
         try:
             with transaction.atomic():
                 SectionVisit.objects.create(section=section, user=user, revision_number=current)
         except IntegrityError:  # two tabs at once
             pass
-        return None
-    if visit.revision_number != current:
-        SectionVisit.objects.filter(pk=visit.pk).update(revision_number=current)
-    return visit.revision_number
-
-
-def last_read_numbers(*, user) -> dict[int, int]:
-    """section id → the revision number ``user`` last read (one query)."""
-    return dict(SectionVisit.objects.filter(user=user).values_list("section_id", "revision_number"))
+    elif last_read != current:
+        SectionVisit.objects.filter(section=section, user=user).update(revision_number=current)

@@ -11,16 +11,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 QUERY_BUDGETS = {
-    # Playbook pages, for any logged-in persona, at 10 or 200 revisions per section.
-    "/playbook/": 7,  # 6, + the revisions the reader last read (issue 12)
-    # 7, + its open flags, the reader's last-read revision, whether they watch it, the metrics
-    # it depends on (issue 12)
-    # and the reader's "I have read this", its pages (issue 13); its broken links (for editors)
-    # and the titles of its [[page links]] are one more each when it has links, however many
-    "/playbook/target-audience/": 13,
+    # Playbook pages, for any logged-in persona, at 10 or 200 revisions per section. The table
+    # of contents: the sections with the reader's last-read revisions, the champions group, the
+    # object permissions, the recent changes (its rendering is kept, issue 10).
+    "/playbook/": 6,
+    # A section: it with the reader's last visit, watch and "I have read this" in one query
+    # (issue 10), the champions group, the object permissions, its pages, its open flags, the
+    # metrics it depends on; its broken links (for editors) and the titles of its [[page
+    # links]] are one more each when it has links, however many.
+    "/playbook/target-audience/": 8,
     # A page under a section, at 2 or 30 pages in the section: a section's queries less its list
     # of pages (its section is joined); the titles of its [[page links]] one more (issue 13).
-    "/playbook/<page>/": 12,
+    "/playbook/<page>/": 8,
     # The champion's review queue and an owner's own, at 2 or 40 open flags.
     "/playbook/reviews/": 7,
     "/playbook/mine/": 7,  # 6, + the pages its sections' and pages' links name (issue 13)
@@ -29,11 +31,13 @@ QUERY_BUDGETS = {
     "/playbook/reading/coverage/": 10,
     # The content-asset library, at 3 or 40 assets.
     "/playbook/assets/": 7,
-    # A playbook page with metric shortcodes, at 1 or 36 months of stored figures.
-    # and the reader's "I have read this", its pages (issue 13)
-    "/playbook/success-metrics/": 25,
-    # The whole playbook on one page: ten sections, the figures of their shortcodes (issue 12).
-    "/playbook/print/": 13,  # 19, + the same four as any section (issue 12)
+    # A playbook page with metric shortcodes, at 1 or 36 months of stored figures: a section's,
+    # + which run is the latest, for its figures and for its cards (each kept per run, day,
+    # language and time zone: issue 10).
+    "/playbook/success-metrics/": 9,
+    # The whole playbook on one page: ten sections, the figures of their shortcodes (kept per
+    # run, day, language and time zone: issue 10).
+    "/playbook/print/": 6,
     # Dashboards, at 1 or 36 months of stored figures and at 10 or 1,000 accounts, for a reader
     # after the run's first (issue 10: what shows the run's figures is kept per run,
     # metrics/kept_html.py): the session and the user, the latest run, the data's as-of line,
