@@ -32,6 +32,7 @@ from .markdown import render_markdown, render_revision
 from .models import PlaybookExport, Section
 from .page_links import known_titles
 from .selectors import review_due_at, sections_with_people
+from .shortcodes import figures_of_one_reading
 from .templatetags.playbook_people import person
 from .uploads import image_storage, served_image
 
@@ -50,8 +51,10 @@ def printed_sections() -> list[PrintedSection]:
     """Every section in order, each followed by its pages, with its current text rendered (live
     figures included)."""
     sections = list(sections_with_people().in_outline_order())
-    # Page links ([[slug]]) take their titles from these rows: no query per section.
-    with known_titles({section.slug: section.title for section in sections}):
+    # Page links ([[slug]]) take their titles from these rows, and every section's figures
+    # come from one reading of which run is the latest: no query per section.
+    titles = {section.slug: section.title for section in sections}
+    with known_titles(titles), figures_of_one_reading():
         return [
             PrintedSection(
                 section=section,

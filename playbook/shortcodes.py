@@ -28,6 +28,9 @@ nothing of the playbook.
 import hashlib
 import re
 import shlex
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from urllib.parse import quote
 
@@ -155,12 +158,21 @@ def _decode(hex_text: str) -> str:
         return ""
 
 
+# Which run is the latest, read at most once for a whole page (``figures_of_one_reading``): a
+# page that renders several texts, or a text and its cards, asks once (a page with no figures,
+# never). Empty until the first text asks.
+_read_for_page: ContextVar[list | None] = ContextVar("live_figures_read_for_page", default=None)
+
+
 def _live_figures(today: date | None) -> tuple[str, MetricRun | None]:
     """What the figures of a text depend on besides the text, as a cache key part, and the
     run it names (one query): the latest successful run (its id and finish time: a succeeded
     run's values never change, and a reused id comes with another finish time), today
     (``last_month`` and friends, the default periods), and the language and time zone the
     figures and their "as of" dates are written in."""
+    held = _read_for_page.get() if today is None else None
+    if held:
+        return held[0]
     run = latest_successful_run()
     finished = run.finished_at.isoformat() if run and run.finished_at else "-"
     parts = (
@@ -169,13 +181,23 @@ def _live_figures(today: date | None) -> tuple[str, MetricRun | None]:
         translation.get_language() or "-",
         timezone.get_current_timezone_name(),
     )
-    return ":".join(parts), run
+    read = (":".join(parts), run)
+    if held is not None:
+        held.append(read)
+    return read
 
 
-def live_figures_version(*, today: date | None = None) -> str:
-    """The key part for anything showing the latest run's figures (one query): a page keeps
-    what it rendered from them under it (the Success metrics section's cards)."""
-    return _live_figures(today)[0]
+@contextmanager
+def figures_of_one_reading() -> Iterator[Callable[[], str]]:
+    """``with figures_of_one_reading() as version:`` every text rendered inside reads which run
+    is the latest once for all (one query, when one of them has figures); ``version()`` is the
+    key part for what the page keeps from those figures itself (the Success metrics section's
+    cards: a template calls it when it needs it)."""
+    token = _read_for_page.set([])
+    try:
+        yield lambda: _live_figures(None)[0]
+    finally:
+        _read_for_page.reset(token)
 
 
 def expand(html: str, *, today: date | None = None) -> str:

@@ -90,15 +90,17 @@ def section(request, slug):
         "can_flag": rights.flag,
         "can_resolve_flags": rights.maintain,  # permissions.can_resolve_flag: the same people
     }
-    if section.slug == "success-metrics":  # dashboards: live metric cards (a fixed few queries)
-        from metrics.pages import success_cards
+    # The body's figures and the cards: which run is the latest, asked once for the page.
+    with shortcodes.figures_of_one_reading() as figures_version:
+        if section.slug == "success-metrics":  # dashboards: live metric cards
+            from metrics.pages import success_cards
 
-        # Rendered once per run, day, language and time zone (the template's cache block):
-        # the cards are read only when that block is not kept yet.
-        context["metric_cards"] = success_cards
-        context["metric_cards_version"] = shortcodes.live_figures_version()
-        context["links_to_reviews"] = True  # where the weekly meeting records its decisions
-    return render(request, "playbook/section.html", context)
+            # Rendered once per run, day, language and time zone (the template's cache
+            # block): the cards are read only when that block is not kept yet.
+            context["metric_cards"] = success_cards
+            context["metric_cards_version"] = figures_version
+            context["links_to_reviews"] = True  # where the weekly meeting records its decisions
+        return render(request, "playbook/section.html", context)
 
 
 def edit(request, slug):

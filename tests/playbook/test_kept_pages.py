@@ -239,3 +239,20 @@ def test_a_revision_keeps_its_html_apart_from_another_revisions(client):
         str(render_revision(second.current_revision)),
     )
     assert "<strong>A</strong>" in a and "<strong>B</strong>" in b and "42.5%" in a and "42.5%" in b
+
+
+@pytest.mark.django_db
+def test_the_print_page_asks_for_the_latest_run_once_however_many_texts_have_figures(client):
+    run_with_win_rate("0.425")
+    client.force_login(UserFactory(is_staff=True))
+    url = reverse("playbook:print")
+    sections = list(Section.objects.filter(parent=None).order_by("position")[:3])
+    counts = []
+    for how_many in (1, 3):
+        for section in sections[:how_many]:
+            write(section, f"{section.slug}: " + WIN_RATE_TEXT)
+        client.get(url)
+        page, queries = queries_of(lambda: client.get(url).content.decode())
+        assert page.count("42.5%") == how_many
+        counts.append(queries)
+    assert counts[0] == counts[1]

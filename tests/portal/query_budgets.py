@@ -32,11 +32,11 @@ QUERY_BUDGETS = {
     # The content-asset library, at 3 or 40 assets.
     "/playbook/assets/": 7,
     # A playbook page with metric shortcodes, at 1 or 36 months of stored figures: a section's,
-    # + which run is the latest, for its figures and for its cards (each kept per run, day,
+    # + which run is the latest (once for its figures and its cards, each kept per run, day,
     # language and time zone: issue 10).
-    "/playbook/success-metrics/": 9,
-    # The whole playbook on one page: ten sections, the figures of their shortcodes (kept per
-    # run, day, language and time zone: issue 10).
+    "/playbook/success-metrics/": 8,
+    # The whole playbook on one page: ten sections, the figures of their shortcodes (which run
+    # is the latest read once for all; kept per run, day, language and time zone: issue 10).
     "/playbook/print/": 6,
     # Dashboards, at 1 or 36 months of stored figures and at 10 or 1,000 accounts, for a reader
     # after the run's first (issue 10: what shows the run's figures is kept per run,
