@@ -34,6 +34,7 @@ from contextvars import ContextVar
 from datetime import date
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.html import escape, format_html
@@ -44,7 +45,13 @@ from metrics import catalog, cuts
 from metrics.models import MetricRun
 from metrics.params import BadRequest, OutOfRange, parse_period
 from metrics.presentation import Figure, format_value, metric_url
-from metrics.selectors import FigureWanted, StoredFigures, latest_successful_run, stored_figures
+from metrics.selectors import (
+    FigureWanted,
+    StoredFigures,
+    latest_successful_run,
+    run_cache_key,
+    stored_figures,
+)
 
 from .markdown import pipeline_fingerprint
 
@@ -166,20 +173,19 @@ _read_for_page: ContextVar[list | None] = ContextVar("live_figures_read_for_page
 
 def _live_figures(today: date | None) -> tuple[str, MetricRun | None]:
     """What the figures of a text depend on besides the text, as a cache key part, and the
-    run it names (one query): the latest successful run (its id and finish time: a succeeded
-    run's values never change, and a reused id comes with another finish time), today
-    (``last_month`` and friends, the default periods), and the language and time zone the
-    figures and their "as of" dates are written in."""
+    run it names (one query): the latest successful run (``run_cache_key``: a succeeded run's
+    values never change), today (``last_month`` and friends, the default periods), and the
+    language, time zone and currency the figures and their "as of" dates are written in."""
     held = _read_for_page.get() if today is None else None
     if held:
         return held[0]
     run = latest_successful_run()
-    finished = run.finished_at.isoformat() if run and run.finished_at else "-"
     parts = (
-        f"run{run.pk if run else '-'}@{finished}",
+        f"run-{run_cache_key(run)}" if run else "no-run",
         (today or timezone.localdate()).isoformat(),
         translation.get_language() or "-",
         timezone.get_current_timezone_name(),
+        settings.METRICS_CURRENCY,  # money is written in it
     )
     read = (":".join(parts), run)
     if held is not None:
