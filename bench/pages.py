@@ -106,11 +106,13 @@ def _prepare_content():
 
 def _deep_cursor() -> int:
     """A closed deal 60 from the end of October's win-rate listing: its next page is deep."""
-    from metrics import catalog, drilldown
+    from metrics import catalog, drilldown, selectors
     from metrics.cuts import Cut
     from metrics.periods import Period
 
-    table = drilldown.drilldown(catalog.BY_KEY["win_rate"], Period.month(2025, 10), Cut())[0]
+    win_rate, october = catalog.BY_KEY["win_rate"], Period.month(2025, 10)
+    run = selectors.latest_successful_run()
+    table = drilldown.drilldown(win_rate, october, Cut(), run=run)[0]
     count = table.queryset.count()
     return table.queryset.values_list("pk", flat=True)[max(count - 60, 0)]
 

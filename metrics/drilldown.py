@@ -5,16 +5,19 @@ Each table's queryset is built from the calculations' own record sets and condit
 the figure it explains. Pagination and CSV rows are the view's; nothing here is evaluated.
 """
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Case,
     Count,
     DecimalField,
-    ExpressionWrapper,
+    Exists,
     F,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -26,14 +29,22 @@ from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import calculations
 from .calculations import funnel
 from .catalog import MetricDefinition, cut_kind_name
 from .cuts import ALL_CUT, Cut
-from .models import Account, Opportunity
+from .models import (
+    Account,
+    AccountMovement,
+    CutKind,
+    DrilldownListing,
+    MetricRun,
+    NewCustomer,
+    Opportunity,
+)
 from .params import BadRequest
 from .periods import Period
 
@@ -74,37 +85,64 @@ class RecordTable:
     money_columns: frozenset = frozenset()
 
     def rows(self, objects) -> list[list]:
-        return [[_cell(obj, attr) for attr, _ in self.columns] for obj in objects]
+        cells = [self._getter(attr) for attr, _ in self.columns]
+        return [[cell(obj) for cell in cells] for obj in objects]
+
+    def _getter(self, attr: str):
+        """A column's value of a row. `get_<field>_display` reads a label dict made once per
+        call (Django's method rebuilds and translates every choice for each row: a third of
+        a page's rows before)."""
+        display = re.fullmatch(r"get_(\w+)_display", attr)
+        if display:
+            field = self.queryset.model._meta.get_field(display[1])
+            labels = {value: str(label) for value, label in field.flatchoices}
+            name = field.attname
+            return lambda obj: labels.get(getattr(obj, name), getattr(obj, name))
+        path = attr.split(".")
+        return lambda obj: _cell(obj, path)
 
     def html_rows(self, objects) -> SafeString:
         """The page's `<tr>` rows, each cell shown as the template's `{{ cell }}` would show it
         (localized, escaped, None as empty): built here in one pass, since a template loop over
-        fifty rows of eleven cells was half of a drill-down's time. Repeated values (a month's
-        close dates) are formatted once."""
-        shown: dict = {}
+        fifty rows of eleven cells was half of a drill-down's time. One format_html a row (one
+        a cell cost as much as the cells); dates and numbers are formatted once per language
+        and process (`_shown`), text is escaped by format_html."""
+        language = get_language()
 
-        def cell(value) -> str:
+        def cell(value):
             if value is None:
                 return ""
-            # By text, not by value: Decimal("0") == Decimal("0.00") but they show differently.
-            key = (type(value), str(value))
-            if key not in shown:
-                shown[key] = conditional_escape(localize(template_localtime(value)))
-            return shown[key]
+            if type(value) is str:
+                return value
+            return _shown(language, value)
 
+        row = "<tr>" + "<td>{}</td>" * len(self.columns) + "</tr>"
         return format_html_join(
-            "",
-            "<tr>{}</tr>",
-            (
-                (format_html_join("", "<td>{}</td>", ((cell(value),) for value in row)),)
-                for row in self.rows(objects)
-            ),
+            "", row, ([cell(v) for v in values] for values in self.rows(objects))
         )
 
 
-def _cell(obj, attr):
+# Dates and numbers as shown, by language and text (not value: Decimal("0") == Decimal("0.00")
+# but they show differently). A month of close dates repeats on every page; bounded.
+_SHOWN: dict = {}
+_SHOWN_MOST = 20_000
+
+
+def _shown(language: str, value) -> str:
+    if isinstance(value, datetime):  # shown in the reader's time zone: not kept
+        return conditional_escape(localize(template_localtime(value)))
+    key = (language, type(value), str(value))
+    found = _SHOWN.get(key)
+    if found is None:
+        if len(_SHOWN) >= _SHOWN_MOST:
+            _SHOWN.clear()
+        found = _SHOWN[key] = conditional_escape(localize(value))
+    return found
+
+
+def _cell(obj, path: list[str]):
     value = obj
-    for part in attr.split("."):
+    for part in path:
         value = getattr(value, part, None) if value is not None else None
     if callable(value):
         value = value()
@@ -137,14 +175,14 @@ _SPEND_COLUMNS = [
     ("get_category_display", _("Category")),
     ("amount", _("Amount")),
 ]
-_CUSTOMER_COLUMNS = [
-    ("external_id", _("ID")),
-    ("name", _("Account")),
-    ("segment", _("Segment")),
-    ("channel", _("Channel")),
-    ("first_won_id", _("First won deal")),
-    ("first_won_close", _("Closed")),
-    ("first_won_amount", _("Amount")),
+_CUSTOMER_COLUMNS = [  # of a NewCustomer: its first won deal, with the account
+    ("deal.account.external_id", _("ID")),
+    ("deal.account.name", _("Account")),
+    ("deal.account.segment", _("Segment")),
+    ("deal.source", _("Channel")),
+    ("deal.external_id", _("First won deal")),
+    ("deal.close_date", _("Closed")),
+    ("deal.amount", _("Amount")),
 ]
 _LEAD_COLUMNS = [
     ("external_id", _("ID")),
@@ -156,27 +194,15 @@ _LEAD_COLUMNS = [
     ("converted_date", _("Converted")),
     ("account.name", _("Account")),
 ]
-_ACCOUNT_COLUMNS = [
-    ("external_id", _("ID")),
-    ("name", _("Account")),
-    ("segment", _("Segment")),
+_ACCOUNT_COLUMNS = [  # of an AccountMovement
+    ("account.external_id", _("ID")),
+    ("account.name", _("Account")),
+    ("account.segment", _("Segment")),
     ("opening_mrr", _("Opening MRR")),
     ("closing_mrr", _("Closing MRR")),
-    ("movement_label", _("Movement")),
+    ("get_movement_display", _("Movement")),
     ("change", _("Change")),
 ]
-
-
-def _movement_labels() -> dict[str, str]:
-    """An account's MRR movement as the records page names it (the query keeps the code)."""
-    return {
-        "new": pgettext("MRR movement", "new"),
-        "reactivation": pgettext("MRR movement", "reactivation"),
-        "churn": pgettext("MRR movement", "churn"),
-        "expansion": pgettext("MRR movement", "expansion"),
-        "contraction": pgettext("MRR movement", "contraction"),
-        "unchanged": pgettext("MRR movement", "unchanged"),
-    }
 
 
 def closed_opportunities(period: Period, cut: Cut = ALL_CUT, *, renewal=False) -> QuerySet:
@@ -245,10 +271,6 @@ def account_movements(period: Period, cut: Cut = ALL_CUT, *, first: str | None =
             When(closing_mrr__lt=F("opening_mrr"), then=Value("contraction")),
             default=Value("unchanged"),
         ),
-        change=ExpressionWrapper(F("closing_mrr") - F("opening_mrr"), output_field=_MONEY),
-        movement_label=Case(
-            *(When(movement=code, then=Value(label)) for code, label in _movement_labels().items())
-        ),
         listing_order=Case(
             When(movement=first or "", then=Value(0)),
             When(movement="unchanged", then=Value(2)),
@@ -257,24 +279,97 @@ def account_movements(period: Period, cut: Cut = ALL_CUT, *, first: str | None =
     ).order_by("listing_order", "name", "pk")
 
 
+def kept_listing(run: MetricRun | None, table: str, period: Period, cut: Cut, **extra):
+    """The listing `table` of P as kept for the run, worked out the first time it is asked
+    for: a queryset of its rows in their order, whose keyset pages are ranges of the (listing,
+    position) index. `extra`: `first`, the movement an accounts listing starts with."""
+    first = extra.get("first") or ""
+    key = {
+        "run": run,
+        "table": table,
+        "period_start": period.start,
+        "period_end": period.end,
+        "cut_kind": cut.kind,
+        "cut_value": cut.value,
+        "first": first,
+    }
+    listing = DrilldownListing.objects.filter(**key).order_by("pk").first()
+    if table == "accounts":
+        if listing is None:
+            values = ("account", "opening_mrr", "closing_mrr", "movement")
+            movements = account_movements(period, cut, first=first or None)
+            listing = _keep_listing(key, movements, AccountMovement, values)
+        rows = AccountMovement.objects.select_related("account")
+    else:
+        if listing is None:
+            listing = _keep_listing(key, new_customers(period, cut), NewCustomer, ("deal",))
+        rows = NewCustomer.objects.select_related("deal__account")
+    return rows.filter(listing=listing).order_by("position", "pk")
+
+
+def _keep_listing(key: dict, source: QuerySet, model, columns: tuple) -> DrilldownListing:
+    """Store `source`'s rows with their place in its order, in one INSERT … SELECT of that very
+    query (so the listing is exactly what it lists): each of the row model's `columns` from the
+    source's column of that name (its pk for a foreign key). Listings of other runs go. A
+    request that loses the race to another one making the same listing reads that one."""
+    order = {f"o{n}": F(name) for n, name in enumerate(source.query.order_by)}
+    taken = {
+        f"c_{column}": F("pk") if model._meta.get_field(column).is_relation else F(column)
+        for column in columns
+    }
+    sql, params = source.order_by().values(**order, **taken).query.sql_with_params()
+    names = ", ".join(model._meta.get_field(column).column for column in columns)
+    picked = ", ".join(f"q.{alias}" for alias in taken)
+    ranked = ", ".join(f"q.{alias}" for alias in order)
+    position = connection.ops.quote_name("position")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                listing = DrilldownListing.objects.create(**key)
+        except IntegrityError:
+            return DrilldownListing.objects.get(**key)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Table and column names from the models; every value is a parameter.
+                f"INSERT INTO {model._meta.db_table} (listing_id, {position}, {names}) "  # noqa: S608
+                f"SELECT %s, ROW_NUMBER() OVER (ORDER BY {ranked}), {picked} FROM ({sql}) q",
+                [listing.pk, *params],
+            )
+        DrilldownListing.objects.exclude(run=key["run"]).delete()
+    return listing
+
+
 def new_customers(period: Period, cut: Cut = ALL_CUT) -> QuerySet:
-    """Accounts whose earliest won opportunity closes in P, with that deal's source as channel.
-    Only the accounts with a deal won in P are candidates (a join on the status and close-date
-    index), so the first-won lookups run for them, not for every account."""
-    won_in_period = Opportunity.objects.filter(
-        calculations.closed_in(period), status=Opportunity.Status.WON
-    ).values("account_id")
-    return (
-        calculations.new_customers_in(
-            period, cut, first_won_id="external_id", first_won_amount="amount"
-        )
-        .filter(pk__in=won_in_period)
-        .order_by("first_won_close", "name", "pk")
+    """P's new customers as their first won deals: the deals won in P (the status and
+    close-date index) of accounts with no won deal before them (the order in which the
+    calculations pick an account's first: close date, created date, external id)."""
+    earlier = Q(close_date__lt=OuterRef("close_date")) | Q(
+        close_date=OuterRef("close_date"), created_date__lt=OuterRef("created_date")
     )
+    earlier |= Q(
+        close_date=OuterRef("close_date"),
+        created_date=OuterRef("created_date"),
+        external_id__lt=OuterRef("external_id"),
+    )
+    won_before = Opportunity.objects.filter(
+        earlier, account=OuterRef("account_id"), status=Opportunity.Status.WON
+    )
+    firsts = Opportunity.objects.filter(
+        calculations.closed_in(period), status=Opportunity.Status.WON, account__isnull=False
+    ).exclude(Exists(won_before))
+    if cut.kind in (CutKind.SEGMENT, CutKind.INDUSTRY):
+        firsts = firsts.filter(**{f"account__{cut.kind}": cut.value})
+    elif cut.kind == CutKind.CHANNEL:  # an account's channel is its first won deal's source
+        firsts = firsts.filter(source=cut.value)
+    return firsts.select_related("account").order_by("close_date", "account__name", "pk")
 
 
-def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[RecordTable]:
-    """The records behind a metric's figure for P, as one or more tables of querysets."""
+def drilldown(
+    definition: MetricDefinition, period: Period, cut: Cut, *, run: MetricRun | None
+) -> list[RecordTable]:
+    """The records behind a metric's figure for P, as one or more tables of querysets (the
+    accounts' movements and the new customers as kept for `run`, the latest one, whose
+    figures they explain)."""
     if not cut.allows(definition):
         raise BadRequest(
             gettext("%(metric)s can't be cut by %(cut)s.")
@@ -315,7 +410,7 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
             "customers",
             gettext("New customers in %(period)s") % label,
             _CUSTOMER_COLUMNS,
-            new_customers(period, cut),
+            kept_listing(run, "customers", period, cut),
         )
         if key == "new_customers":
             return [customers]
@@ -333,7 +428,7 @@ def drilldown(definition: MetricDefinition, period: Period, cut: Cut) -> list[Re
         "opening_day": date_format(period.day_before),
         "closing_day": date_format(period.last_day),
     }
-    movements = account_movements(period, cut, first=MOVEMENT_OF_KEY.get(key))
+    movements = kept_listing(run, "accounts", period, cut, first=MOVEMENT_OF_KEY.get(key))
     return [RecordTable("accounts", title, _ACCOUNT_COLUMNS, movements)]
 
 

@@ -255,7 +255,7 @@ def _drilldown(request, key):
     definition = _definition(key)
     run = selectors.latest_successful_run()
     period, cut = params.period_and_cut(request.GET, run)
-    return definition, period, cut, drilldown.drilldown(definition, period, cut)
+    return definition, period, cut, drilldown.drilldown(definition, period, cut, run=run)
 
 
 @require_GET

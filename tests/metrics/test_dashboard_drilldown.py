@@ -24,8 +24,9 @@ from tests.metrics.factories import (
 JUNE = Period.month(2017, 6)  # [2017-06-01, 2017-07-01): opening on May 31, closing on June 30
 
 
-def tables(key, period=JUNE, cut=None):
-    return {t.name: t for t in drilldown.drilldown(catalog.BY_KEY[key], period, cut or Cut())}
+def tables(key, period=JUNE, cut=None, run=None):
+    found = drilldown.drilldown(catalog.BY_KEY[key], period, cut or Cut(), run=run)
+    return {t.name: t for t in found}
 
 
 @pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_account_movements_show_opening_and_closing_mrr_and_the_movement():
     SubscriptionFactory(account=gone_long_ago, mrr=Decimal("90"), start_date=date(2016, 1, 1),
                         end_date=date(2017, 1, 1))  # fmt: skip
     rows = {
-        a.name: (a.opening_mrr, a.closing_mrr, a.movement, a.change)
+        a.account.name: (a.opening_mrr, a.closing_mrr, a.movement, a.change)
         for a in tables("nrr")["accounts"].queryset
     }
     assert rows == {
@@ -84,11 +85,11 @@ def test_the_movement_a_metric_is_about_is_listed_first_and_unchanged_accounts_l
     account_with("A steady", "70", date(2017, 1, 1))
     account_with("B new", "80", date(2017, 6, 5))
     account_with("C churner", "200", date(2017, 1, 1), date(2017, 6, 15))
-    names = [a.name for a in tables("churned_mrr")["accounts"].queryset]
+    names = [a.account.name for a in tables("churned_mrr")["accounts"].queryset]
     assert names == ["C churner", "B new", "A steady"]
-    names = [a.name for a in tables("new_mrr")["accounts"].queryset]
+    names = [a.account.name for a in tables("new_mrr")["accounts"].queryset]
     assert names == ["B new", "C churner", "A steady"]
-    names = [a.name for a in tables("mrr")["accounts"].queryset]
+    names = [a.account.name for a in tables("mrr")["accounts"].queryset]
     assert names == ["B new", "C churner", "A steady"]
 
 
@@ -96,7 +97,9 @@ def test_the_movement_a_metric_is_about_is_listed_first_and_unchanged_accounts_l
 def test_account_movements_can_be_cut_by_segment():
     SubscriptionFactory(account=AccountFactory(name="Small", segment="SMB"), mrr=Decimal("10"))
     SubscriptionFactory(account=AccountFactory(name="Big", segment="Enterprise"), mrr=Decimal("99"))
-    names = [a.name for a in tables("mrr", cut=Cut("segment", "Enterprise"))["accounts"].queryset]
+    names = [
+        a.account.name for a in tables("mrr", cut=Cut("segment", "Enterprise"))["accounts"].queryset
+    ]
     assert names == ["Big"]
 
 
@@ -153,7 +156,7 @@ def test_cac_lists_the_spend_and_the_new_customers_with_their_first_deals_channe
     result = tables("cac")
     assert sum(s.amount for s in result["spend"].queryset) == Decimal("800")
     customers = list(result["customers"].queryset)
-    assert [(c.name, c.channel) for c in customers] == [("Fresh", "Referral")]
+    assert [(c.deal.account.name, c.deal.source) for c in customers] == [("Fresh", "Referral")]
     by_ads = tables("cac", cut=Cut("channel", "Ads"))
     assert [s.amount for s in by_ads["spend"].queryset] == [Decimal("500")]
     assert list(by_ads["customers"].queryset) == []
@@ -174,7 +177,7 @@ def test_forecast_accuracy_lists_the_periods_forecasts_and_won_deals():
 
 def test_a_cut_the_metric_does_not_allow_is_refused():
     with pytest.raises(BadRequest):
-        drilldown.drilldown(catalog.BY_KEY["win_rate"], JUNE, Cut("channel", "Ads"))
+        drilldown.drilldown(catalog.BY_KEY["win_rate"], JUNE, Cut("channel", "Ads"), run=None)
 
 
 @pytest.mark.django_db
@@ -222,7 +225,7 @@ CUTS = [Cut(), Cut("segment", "Enterprise")]
 def test_the_drill_down_accounts_add_up_to_the_engines_stored_figures(demo_run):
     for period in PERIODS:
         for cut in CUTS:
-            accounts = list(tables("mrr", period, cut)["accounts"].queryset)
+            accounts = list(tables("mrr", period, cut, demo_run)["accounts"].queryset)
             by = {}
             for a in accounts:
                 by.setdefault(a.movement, []).append(a)
@@ -257,3 +260,61 @@ def test_the_drill_down_deals_customers_and_spend_match_the_engines_stored_figur
         assert sum(s.amount for s in cac["spend"].queryset) == stored_value(
             demo_run, "spend", period
         )
+
+
+def test_new_customers_by_segment_and_channel_match_the_engines_stored_figures(demo_run):
+    """The page-by-page query (first won deals, not every account's first won lookup) counts
+    what the engine counted, for every cut the figure has."""
+    from metrics.models import Account, Opportunity
+
+    segments = set(Account.objects.values_list("segment", flat=True)) - {""}
+    channels = set(Opportunity.objects.values_list("source", flat=True)) - {""}
+    cuts = [Cut("segment", s) for s in segments] + [Cut("channel", c) for c in channels]
+    assert len(cuts) > 3
+    for period in PERIODS:
+        for cut in cuts:
+            customers = tables("new_customers", period, cut, demo_run)["customers"].queryset
+            assert customers.count() == stored_value(demo_run, "new_customers", period, cut)
+
+
+@pytest.mark.django_db
+def test_a_new_customer_is_listed_once_with_the_deal_the_calculations_call_its_first():
+    account = AccountFactory(name="Twice")
+    day = date(2017, 6, 12)
+    # Same close date: the earlier created deal is the first; same created date too: the
+    # smaller external id.
+    OpportunityFactory(account=account, external_id="O-2", source="Ads",
+                       created_date=date(2017, 5, 2), close_date=day)  # fmt: skip
+    OpportunityFactory(account=account, external_id="O-3", source="Events",
+                       created_date=date(2017, 5, 1), close_date=day)  # fmt: skip
+    OpportunityFactory(account=account, external_id="O-1", source="Referral",
+                       created_date=date(2017, 5, 2), close_date=day)  # fmt: skip
+    OpportunityFactory(account=account, external_id="O-0", created_date=date(2017, 5, 1),
+                       close_date=date(2017, 6, 20))  # fmt: skip
+    listed = list(tables("new_customers")["customers"].queryset)
+    assert [(c.deal.account.name, c.deal.external_id, c.deal.source) for c in listed] == [
+        ("Twice", "O-3", "Events")
+    ]
+    assert tables("new_customers", cut=Cut("channel", "Events"))["customers"].queryset.count() == 1
+    assert not tables("new_customers", cut=Cut("channel", "Ads"))["customers"].queryset.exists()
+
+
+@pytest.mark.django_db
+def test_the_accounts_movements_are_kept_per_run_and_a_new_run_lists_the_records_anew():
+    from metrics.models import AccountMovement, DrilldownListing
+    from tests.metrics.factories import MetricRunFactory
+
+    SubscriptionFactory(account=AccountFactory(name="First"), mrr=Decimal("10"),
+                        start_date=date(2017, 6, 2))  # fmt: skip
+    before = MetricRunFactory()
+    assert [a.account.name for a in tables("mrr", run=before)["accounts"].queryset] == ["First"]
+    SubscriptionFactory(account=AccountFactory(name="Second"), mrr=Decimal("20"),
+                        start_date=date(2017, 6, 3))  # fmt: skip
+    # The run's figures do not know the new record: neither does the listing that explains them.
+    assert [a.account.name for a in tables("mrr", run=before)["accounts"].queryset] == ["First"]
+    after = MetricRunFactory()
+    listed = tables("mrr", run=after)["accounts"].queryset
+    assert [(a.account.name, a.position) for a in listed] == [("First", 1), ("Second", 2)]
+    # The earlier run's listing is gone with it (only the latest run's are read).
+    assert list(DrilldownListing.objects.values_list("run", flat=True)) == [after.pk]
+    assert AccountMovement.objects.count() == 2
