@@ -13,9 +13,10 @@ on SQLite (which keeps decimals as floats).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .. import catalog
 from ..cuts import Cut
@@ -60,6 +61,13 @@ def periods_cte(periods: Sequence[Period]) -> tuple[str, list]:
     return f"periods (idx, s, e, day_before, last_day) AS (VALUES {values})", params
 
 
+# The days the periods span, for the families that sum per day (`grouped(per_day=...)`): only
+# the records of those days are read, however many days the records cover.
+FIRST_DAY = "(SELECT MIN(s) FROM periods)"
+FIRST_END = "(SELECT MIN(e) FROM periods)"
+END = "(SELECT MAX(e) FROM periods)"
+
+
 # Each account's first won opportunity (earliest close date, then created date, then external
 # id, which is unique), computed once for every account: its close date makes the account a
 # new customer in that period, its source is the account's acquisition channel.
@@ -100,9 +108,39 @@ ACCOUNT_CUT_VALUE = {
 }
 
 
+def later_of(*dates: str) -> str:
+    """SQL for the latest of some dates (none NULL)."""
+    function = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    return f"{function}({', '.join(dates)})"
+
+
 def sum_when(condition: str, then: str = "1") -> str:
     """SQL summing `then` over the rows where `condition` holds (0 over none)."""
     return f"SUM(CASE WHEN {condition} THEN {then} ELSE 0 END)"
+
+
+# PostgreSQL settings for a run's statements (docs/benchmarks.md, "Metric runs: one statement
+# per family"):
+# JIT compiling the families' wide aggregates cost more than it saved (about a sixth of the
+# recurring statement over every period), and the per-account aggregate of a full run spilled to
+# disk at the default 4 MB (65 batches). A hash table may take this much, per run only.
+RUN_WORK_MEM = "64MB"
+
+
+@contextmanager
+def run_settings() -> Iterator[None]:
+    """A metric run's statements (services.compute_run) inside one transaction with
+    `RUN_WORK_MEM` and JIT off on PostgreSQL (set_config(..., true) is SET LOCAL: it ends with
+    the transaction, so the connection's other work keeps the server's settings)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        fetch(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+            [RUN_WORK_MEM],
+        )
+        yield
 
 
 def fetch(sql: str, params: list) -> list[tuple]:
@@ -118,6 +156,8 @@ def grouped(
     statement: Callable[[set[str]], tuple[str, str]],
     numbers: str,
     period_index: str = "p.idx",
+    *,
+    per_day: tuple[list[str], str] | None = None,
 ) -> dict[tuple[int, Cut], list]:
     """A family's numbers for every period and cut asked for, in one query for all cut kinds.
 
@@ -127,6 +167,13 @@ def grouped(
     the sums. Rows are grouped by period and by each kind's cut value (see `_grouping_sets`);
     the cut values not asked for are dropped here. Returns each row's numbers keyed by
     (period index, cut).
+
+    `per_day` (names, select), for the families whose records count on a day (closed on,
+    created on...): the rows are grouped by that day instead (`period_index` is then the day)
+    into `daily (day, position, value, *names)`, a row per day and cut value whatever the
+    number of records, and `select` sums them per period: `SELECT p.idx, d.position,
+    d.value, sums FROM periods p JOIN daily d ON ... GROUP BY p.idx, d.position, d.value`
+    (after more CTEs of its own, each starting with a comma, if it needs them).
     """
     wanted = by_kind(cuts, cut_value)
     if not wanted:
@@ -137,6 +184,10 @@ def grouped(
     select = _grouping_sets(
         period_index, [cut_value[kind] for kind in kinds], catalog.ALL in wanted, numbers, source
     )
+    if per_day is not None:
+        names, per_period = per_day
+        ctes += f", daily (day, position, value, {', '.join(names)}) AS ({select})"
+        select = per_period
     asked = {(kind, value) for kind, values in wanted.items() for value in values}
     found: dict[tuple[int, Cut], list] = {}
     for idx, position, value, *sums in fetch(f"WITH {cte}{ctes} {select}", params):

@@ -81,28 +81,50 @@ def lead_sources() -> list[str]:
 # --- Many periods and cut values at once --------------------------------------------------
 
 _CUT_VALUE = {catalog.ALL: "''", catalog.CHANNEL: "l.source"}
-_CREATED = "l.created_date >= p.s AND l.created_date < p.e"
-_CONVERTED = "l.converted_date >= p.s AND l.converted_date < p.e"
 TOTALS = ("created", "qualified", "converted", "converted_in_p", "conversion_days")
 EMPTY = dict.fromkeys(TOTALS, 0)
 
 
-def _numbers() -> str:
-    when = batch.sum_when
-    days = batch.days_between("l.converted_date", "l.created_date")
-    return f"""
-            {when(_CREATED)}, {when(f"{_CREATED} AND l.qualified_date IS NOT NULL")},
-            {when(f"{_CREATED} AND l.converted_date IS NOT NULL")},
-            {when(_CONVERTED)}, {when(_CONVERTED, days)}"""
-
-
 def _statement(kinds: set[str]) -> tuple[str, str]:
-    return "", f"FROM periods p JOIN {LEADS} l ON ({_CREATED}) OR ({_CONVERTED})"
+    # Each lead counts on two days: its created_date (in that cohort's counts) and, once
+    # converted, its converted_date (the conversion time's average); only the periods' days.
+    days = batch.days_between("converted_date", "created_date")
+    flag = "CASE WHEN {} IS NOT NULL THEN 1 ELSE 0 END"
+    return (
+        "",
+        f"""
+        FROM (
+            SELECT created_date AS day, source, 1 AS created,
+                {flag.format("qualified_date")} AS qualified,
+                {flag.format("converted_date")} AS converted, 0 AS converted_in_p,
+                0 AS conversion_days
+            FROM {LEADS} WHERE created_date >= {batch.FIRST_DAY} AND created_date < {batch.END}
+            UNION ALL
+            SELECT converted_date, source, 0, 0, 0, 1, {days}
+            FROM {LEADS}
+            WHERE converted_date >= {batch.FIRST_DAY} AND converted_date < {batch.END}
+        ) l""",
+    )
 
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
-    """The lead counts of every period (by index) and cut: one query for every cut kind."""
-    rows = batch.grouped(periods, cuts, _CUT_VALUE, _statement, _numbers())
+    """The lead counts of every period (by index) and cut: one query for every cut kind, the
+    leads summed per day and cut value first, then those days per period."""
+    sums = ", ".join(f"SUM(d.{name})" for name in TOTALS)
+    rows = batch.grouped(
+        periods,
+        cuts,
+        _CUT_VALUE,
+        _statement,
+        ", ".join(f"SUM(l.{name})" for name in TOTALS),
+        "l.day",
+        per_day=(
+            list(TOTALS),
+            f"""SELECT p.idx, d.position, d.value, {sums}
+            FROM periods p JOIN daily d ON d.day >= p.s AND d.day < p.e
+            GROUP BY p.idx, d.position, d.value""",
+        ),
+    )
     return {place: dict(zip(TOTALS, numbers, strict=True)) for place, numbers in rows.items()}
 
 
