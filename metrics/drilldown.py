@@ -83,6 +83,7 @@ class RecordTable:
     columns: list[tuple[str, str]]  # (attribute, heading)
     queryset: QuerySet
     money_columns: frozenset = frozenset()
+    kept: bool = False  # a listing kept for the run (kept_listing), not the records as they are
 
     def rows(self, objects) -> list[list]:
         cells = [self._getter(attr) for attr, _ in self.columns]
@@ -411,6 +412,7 @@ def drilldown(
             gettext("New customers in %(period)s") % label,
             _CUSTOMER_COLUMNS,
             kept_listing(run, "customers", period, cut),
+            kept=True,
         )
         if key == "new_customers":
             return [customers]
@@ -429,7 +431,7 @@ def drilldown(
         "closing_day": date_format(period.last_day),
     }
     movements = kept_listing(run, "accounts", period, cut, first=MOVEMENT_OF_KEY.get(key))
-    return [RecordTable("accounts", title, _ACCOUNT_COLUMNS, movements)]
+    return [RecordTable("accounts", title, _ACCOUNT_COLUMNS, movements, kept=True)]
 
 
 def _funnel_tables(key: str, period: Period, cut: Cut) -> list[RecordTable]:

@@ -318,3 +318,16 @@ def test_the_accounts_movements_are_kept_per_run_and_a_new_run_lists_the_records
     # The earlier run's listing is gone with it (only the latest run's are read).
     assert list(DrilldownListing.objects.values_list("run", flat=True)) == [after.pk]
     assert AccountMovement.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("key", "says_kept"),
+    [("arr", True), ("cac", True), ("new_customers", True), ("win_rate", False)],
+)
+def test_a_listing_kept_for_the_run_says_so_and_live_records_do_not(client, key, says_kept):
+    client.force_login(make_persona("reader"))
+    page = client.get(
+        reverse("metrics:records", kwargs={"key": key}) + "?period=2017-06"
+    ).content.decode()
+    assert ("Listed once for the last computation" in page) is says_kept
