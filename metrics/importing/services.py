@@ -34,7 +34,7 @@ from metrics.quality_checks import request_check
 from metrics.services import request_recompute
 from revops_portal.profiles.languages import in_language_of
 
-from . import parsing, staging
+from . import parsing, raw_copy, staging
 from .columns import MissingColumns
 from .decoding import Source, bytes_source, read_table
 from .errors import ErrorReport, ImportFileError, RowError
@@ -147,12 +147,14 @@ def import_records(
     a metrics recomputation and a data-quality check.
     """
     progress = on_progress or (lambda percent: None)
-    file = staging.scan_file(source or bytes_source(data), options)
-    staged = staging.stage(
-        file,
-        chunk_rows=batch_size,
-        on_rows=lambda done, total: progress(80 * done // max(total, 1)),
-    )
+    source = source or bytes_source(data)
+    on_rows = lambda done, total: progress(80 * done // max(total, 1))  # noqa: E731
+    # PostgreSQL reads a clean file in SQL after a COPY of it (raw_copy.py); any other file,
+    # or one with an invalid row, is read here row by row (staging.py), errors reported.
+    staged = raw_copy.stage(source, options, on_rows)
+    if staged is None:
+        file = staging.scan_file(source, options)
+        staged = staging.stage(file, chunk_rows=batch_size, on_rows=on_rows)
     outcome = ImportOutcome(
         kind=options.kind,
         rows_total=staged.rows_total,

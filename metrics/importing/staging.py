@@ -252,6 +252,19 @@ class StagingTable:
                     )
                 loaded()
 
+    def _key_columns(self) -> str:
+        return self._quoted(self.model._meta.get_field(name).column for name in self.kind.key)
+
+    def has_duplicates(self) -> bool:
+        """Whether two staged rows have the same key (one aggregate; remove_duplicates says
+        which)."""
+        keys = self._key_columns()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT FROM {STAGING} GROUP BY {keys} HAVING COUNT(*) > 1)"
+            )
+            return cursor.fetchone()[0]
+
     def remove_duplicates(self) -> list[RowError]:
         """A row whose key an earlier row of the file has is an error, and is not written."""
         key = [self.model._meta.get_field(name).column for name in self.kind.key]
