@@ -6,9 +6,10 @@ family per module: `pipeline` (opportunities), `recurring` (subscriptions), `acq
 (first won deals, spend), `funnel` (leads); `figures` holds the arithmetic they share (exact
 cents, canonical numbers, ratios), `batch` the SQL.
 
-`compute_many` computes many periods and cut values together, with one query per family (six,
-every cut kind grouped in it, however many periods, cut values, accounts or records there are);
-`compute_all` is the same for one period and cut.
+`compute_many` computes many periods and cut values together, with one query per family (seven:
+recurring revenue has two; every cut kind grouped in each), however many periods, cut values,
+accounts or records there are, and what several of them read (each account's first won deal, its
+MRR timeline) in temporary tables made once; `compute_all` is the same for one period and cut.
 
 Exactness: money is summed as whole cents, so SQLite, which keeps decimals as floats, gives
 the same figures as PostgreSQL. Every figure is then brought to its canonical form
@@ -86,8 +87,12 @@ def compute_many(
         return {}
     pipeline_totals = pipeline.totals(periods, cuts)
     forecasts = pipeline.latest_forecasts(periods) if ALL_CUT in cuts else {}
-    mrr_totals = recurring.totals(periods, cuts)
-    new_customers = acquisition.new_customer_totals(periods, cuts)
+    mrr_totals, new_customers = {}, {}
+    if batch.by_kind(cuts, batch.ACCOUNT_CUT_VALUE):
+        # Each account's first won deal, once for the two families that read it.
+        with batch.temporary_table(batch.FIRST_WON, batch.first_won_select()):
+            mrr_totals = recurring.totals(periods, cuts)
+            new_customers = acquisition.new_customer_totals(periods, cuts)
     spend = acquisition.spend_totals(periods, cuts)
     leads = funnel.totals(periods, cuts)
     result = {}

@@ -55,14 +55,15 @@ _SPEND_CUT = {catalog.ALL: "''", catalog.CHANNEL: "sp.channel"}
 
 
 def new_customer_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict:
-    """New customers per period (by index) and cut: accounts whose first won deal closes in it."""
+    """New customers per period (by index) and cut: accounts whose first won deal (in
+    `first_won`: see compute_many) closes in it."""
 
     def statement(kinds: set[str]) -> tuple[str, str]:
         account = f"LEFT JOIN {batch.ACCOUNTS} a ON a.id = w.account_id"
         return (
-            f", {batch.first_won_cte()}",
+            "",
             f"""
-            FROM periods p JOIN first_won w ON w.close_date >= p.s AND w.close_date < p.e
+            FROM periods p JOIN {batch.FIRST_WON} w ON w.close_date >= p.s AND w.close_date < p.e
             {account if kinds & {catalog.SEGMENT, catalog.INDUSTRY} else ""}""",
         )
 

@@ -73,10 +73,11 @@ END = "(SELECT MAX(e) FROM periods)"
 # new customer in that period, its source is the account's acquisition channel.
 _FIRST_WON_ORDER = "account_id, close_date, created_date, external_id"
 _FIRST_WON_WHERE = f"status = '{WON}' AND account_id IS NOT NULL"
+FIRST_WON = "first_won"
 
 
-def first_won_cte() -> str:
-    """`first_won (account_id, close_date, channel)`: one row per account that won a deal.
+def first_won_select() -> str:
+    """`SELECT account_id, close_date, channel`: one row per account that won a deal.
 
     PostgreSQL: DISTINCT ON, whose row count the planner estimates from the accounts' count.
     It estimated the window function's `position = 1` at 0.5 % of the won deals (204 rows for
@@ -84,18 +85,36 @@ def first_won_cte() -> str:
     by a nested loop: 18.8 s instead of 0.34 s for one month's channel cut (docs/benchmarks.md).
     SQLite has no DISTINCT ON: the same first row by ROW_NUMBER."""
     if connection.vendor == "postgresql":
-        return f"""first_won (account_id, close_date, channel) AS (
-    SELECT DISTINCT ON (account_id) account_id, close_date, source
-    FROM {OPPORTUNITIES} WHERE {_FIRST_WON_WHERE} ORDER BY {_FIRST_WON_ORDER}
-)"""
-    return f"""first_won (account_id, close_date, channel) AS (
-    SELECT account_id, close_date, source FROM (
+        return f"""SELECT DISTINCT ON (account_id) account_id, close_date, source AS channel
+    FROM {OPPORTUNITIES} WHERE {_FIRST_WON_WHERE} ORDER BY {_FIRST_WON_ORDER}"""
+    return f"""SELECT account_id, close_date, source AS channel FROM (
         SELECT account_id, close_date, source, ROW_NUMBER() OVER (
             PARTITION BY account_id ORDER BY close_date, created_date, external_id
         ) AS position
         FROM {OPPORTUNITIES} WHERE {_FIRST_WON_WHERE}
-    ) ranked WHERE position = 1
-)"""
+    ) ranked WHERE position = 1"""
+
+
+def first_won_cte() -> str:
+    """`first_won (account_id, close_date, channel)` as a CTE, for a statement on its own."""
+    return f"first_won (account_id, close_date, channel) AS ({first_won_select()})"
+
+
+@contextmanager
+def temporary_table(name: str, select: str, params: Sequence = ()) -> Iterator[None]:
+    """`name`, a temporary table of `select`'s rows, for the statements inside the block: what
+    several statements of a computation read (each account's first won deal, its MRR timeline)
+    is computed once instead of once in each. On PostgreSQL it is analysed, so the planner
+    knows its rows (a CTE's row count is a guess, and guessing the per-account rows at a tenth
+    of their number led it to nested loops). Inside a savepoint: an error drops it with the
+    rest; the block's end drops it."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The engine's own names and SQL, no values.
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {name}")
+        yield
+        cursor.execute(f"DROP TABLE {name}")
 
 
 # The cut value of an account (its row `a`, its first won deal `w`) in the recurring and
