@@ -94,18 +94,27 @@ class Freshness:
         return {m.key for m in catalog.METRICS if self.stale_for(m)}
 
 
-def freshness(*, now: datetime | None = None) -> Freshness:
-    """The last import of every record kind (one query) and whether it is stale.
+def latest_imports() -> dict[str, RecordImport]:
+    """The last import of each record kind that has one, with who imported it (one query)."""
+    latest_ids = RecordImport.objects.values("kind").annotate(last=Max("pk")).values("last")
+    return {
+        entry.kind: entry
+        for entry in RecordImport.objects.filter(pk__in=latest_ids).select_related("imported_by")
+    }
+
+
+def freshness(
+    *, now: datetime | None = None, latest: dict[str, RecordImport] | None = None
+) -> Freshness:
+    """The last import of every record kind (`latest`, read when not given: one query) and
+    whether it is stale at `now`.
 
     A kind never imported is stale too (no import for longer than the setting), except one
     no metric uses.
     """
     now = now or timezone.now()
-    latest_ids = RecordImport.objects.values("kind").annotate(last=Max("pk")).values("last")
-    latest = {
-        entry.kind: entry
-        for entry in RecordImport.objects.filter(pk__in=latest_ids).select_related("imported_by")
-    }
+    if latest is None:
+        latest = latest_imports()
     used = {kind for m in catalog.METRICS for kind in record_kinds(m)}
     cutoff = now - stale_after()
     kinds = {}

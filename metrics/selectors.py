@@ -127,21 +127,6 @@ def targets_by_cut_value(
     return _targets_placed(keys, period_kind, lambda t: (t.cut_value, t.key), cut_kind=cut_kind)
 
 
-def target_rows(
-    keys: Collection[str], cut: Cut, period_kind: str, *, every_team: bool = False
-) -> tuple[tuple, ...]:
-    """What the targets of some metrics for a cut (and, with `every_team`, for every team) and
-    a period kind say, as plain tuples (one query): a page's kept HTML is keyed by them."""
-    where = Q(cut_kind=cut.kind, cut_value=cut.value)
-    if every_team:
-        where |= Q(cut_kind=catalog.TEAM)
-    rows = MetricTarget.objects.filter(
-        where, key__in=sorted(keys), period_kind__in=[period_kind, MetricTarget.ANY_PERIOD]
-    ).order_by("pk")
-    fields = ("pk", "key", "cut_kind", "cut_value", "period_kind", "value", "direction")
-    return tuple(rows.values_list(*fields, "amber_band"))
-
-
 # How many (period, cut) places one query of `stored_figures` asks for.
 PLACES_PER_QUERY = 50
 

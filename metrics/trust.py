@@ -1,13 +1,21 @@
 """What a page says about the data behind its figures: the as-of line (last import, stale kinds,
-open findings), and per metric its owner, stale kinds and open findings. Three queries."""
+open findings), and per metric its owner, stale kinds and open findings.
+
+Its three reads (owners, the last import of each kind, the findings) are kept under the change
+counter (revops_portal/kept/changes.py: every write of owners, imports, findings and user names
+moves it), so a request reads one number instead; whether a kind is stale is worked out at
+each request from the kept last imports, as it changes with the time alone."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from revops_portal.kept import changes
+from revops_portal.kept.store import kept
+
 from . import catalog, quality_checks
-from .freshness import Freshness, freshness
+from .freshness import Freshness, freshness, latest_imports
 from .models import DataFinding, MetricOwner
 
 
@@ -17,22 +25,15 @@ class MetricTrust:
     stale_kinds: list[str]
     findings: list[DataFinding] = field(default_factory=list)
 
-    def shown(self) -> tuple:
-        """What a scorecard card prints of it (templates/metrics/_card_trust.html): the owner's
-        name and e-mail, the stale kinds, the findings' titles. Kept card HTML is keyed by it."""
-        person = self.owner.owner if self.owner else None
-        return (
-            person and (person.pk, person.get_full_name(), person.get_username(), person.email),
-            tuple(self.stale_kinds),
-            tuple((finding.pk, finding.code, finding.title) for finding in self.findings),
-        )
-
 
 @dataclass
 class Trust:
     freshness: Freshness
     findings: list[DataFinding]
     owners: dict[str, MetricOwner]
+    # The change counter it was kept under: what it shows, and the targets, are the same while
+    # it is (a page's kept parts that show them can be keyed by it).
+    version: int = 0
 
     @property
     def open_findings(self) -> list[DataFinding]:
@@ -50,6 +51,19 @@ class Trust:
         return {key: self.for_key(key) for key in keys}
 
 
-def trust(*, now: datetime | None = None) -> Trust:
+def _read() -> tuple[dict[str, MetricOwner], dict, list[DataFinding]]:
+    """Owners, the last import of each kind, the findings (in the active language): 3 queries."""
     owners = {o.key: o for o in MetricOwner.objects.select_related("owner", "set_by")}
-    return Trust(freshness=freshness(now=now), findings=quality_checks.findings(), owners=owners)
+    return owners, latest_imports(), quality_checks.findings()
+
+
+def trust(*, now: datetime | None = None) -> Trust:
+    """One query when kept (the change counter), four when not."""
+    version = changes.version()
+    owners, latest, findings = kept("metrics:trust", version, _read)
+    return Trust(
+        freshness=freshness(now=now, latest=latest),
+        findings=findings,
+        owners=owners,
+        version=version,
+    )

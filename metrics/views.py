@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from revops_portal.kept.store import kept
+
 from . import catalog, drilldown, kept_html, pages, params, selectors, trust
 from .csv_export import csv_response
 from .forms import MetricOwnerForm
@@ -112,10 +114,12 @@ def scorecard(request):
         }
 
     # The cards show the targets and each metric's owner, stale flag and findings: the kept
-    # HTML is keyed by what they say, so a new target, owner or finding shows at once.
+    # HTML is keyed by the change counter their writes move (the trust line read it) and by
+    # the stale kinds (which change with the time alone), so a new target, owner or finding
+    # shows at once.
     shown = (
-        selectors.target_rows(pages.SCORECARD_TARGET_KEYS, cut, period.kind, every_team=cut.is_all),
-        [card_trust[key].shown() for key in pages.SCORECARD_KEYS],
+        trust_context["trust"].version,
+        [card_trust[key].stale_kinds for key in pages.SCORECARD_KEYS],
     )
     context = {
         "run": run,
@@ -172,8 +176,8 @@ def metric(request, key: str):
     run = selectors.latest_successful_run()
     period, cut = params.period_and_cut(request.GET, run)
     available = cut.allows(definition)
-    target = selectors.targets([key], cut, period.kind).get(key) if available else None
     switches = _switches(request, period, cut)
+    trust_context = _trust_context(run, [key])
 
     def render_figures():
         page = pages.metric_page(run=run, definition=definition, period=period, cut=cut)
@@ -196,14 +200,17 @@ def metric(request, key: str):
             "has_values": page.has_values,
         }
 
-    # The headline and the chart show the target: the kept HTML is keyed by what it says.
-    shown = target and (
-        target.pk,
-        target.period_kind,
-        target.value,
-        target.direction,
-        target.amber_band,
-    )
+    # The headline and the chart show the target: the kept HTML is keyed by the change
+    # counter its writes move (read with the trust line), and so is the target itself (who
+    # set it is shown beside the owner).
+    shown = trust_context["trust"].version
+    target = None
+    if available:
+        target = kept(
+            "metrics:target",
+            (shown, key, cut.kind, cut.value, period.kind),
+            lambda: selectors.targets([key], cut, period.kind).get(key),
+        )
     context = {
         "definition": definition,
         "run": run,
@@ -218,7 +225,7 @@ def metric(request, key: str):
             render=render_figures,
         ),
         "can_import": can_import(request.user),
-        **_trust_context(run, [key]),
+        **trust_context,
     }
     if can_set_metric_owner(request.user):
         owner = context["card_trust"][key].owner

@@ -25,9 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from guardian.shortcuts import get_objects_for_user
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Q
 
-from .models import Section, Team
+from .models import Section, SectionGroupObjectPermission, SectionUserObjectPermission, Team
 
 CHAMPIONS_GROUP = "Playbook champions"
 CHANGE_SECTION = "playbook.change_section"
@@ -51,21 +52,34 @@ def can_read(user) -> bool:
     return _is_active_user(user)
 
 
-def _editable_by_object_permission(user, sections: list[Section]) -> set[int]:
-    """The ids among ``sections`` that ``user`` may edit through an object permission on them
-    or, for a page, on its section (one query)."""
+def _rights_on_sections(user, sections: list[Section]) -> tuple[bool, set[int]]:
+    """Whether ``user`` is a champion, and the ids among ``sections`` they may edit through an
+    object permission (theirs or a group's, django-guardian's tables) on them or, for a page,
+    on its section: one query, where asking the group and guardian takes two."""
     wanted = {s.pk for s in sections} | {s.parent_id for s in sections if s.parent_id}
-    allowed = set(
-        get_objects_for_user(
-            user,
-            CHANGE_SECTION,
-            klass=Section.objects.filter(pk__in=wanted),
-            use_groups=True,
-            with_superuser=False,
-            accept_global_perms=False,
-        ).values_list("pk", flat=True)
+    on_row = Q(
+        permission__codename=CHANGE_SECTION.split(".")[1],
+        permission__content_type__app_label="playbook",
+        content_object=OuterRef("pk"),
     )
-    return {s.pk for s in sections if s.pk in allowed or (s.parent_id and s.parent_id in allowed)}
+    rows = (
+        Section.objects.filter(pk__in=wanted)
+        .annotate(
+            champion=Exists(Group.objects.filter(name=CHAMPIONS_GROUP, user=user)),
+            by_user=Exists(SectionUserObjectPermission.objects.filter(on_row, user=user)),
+            by_group=Exists(SectionGroupObjectPermission.objects.filter(on_row, group__user=user)),
+        )
+        .values_list("pk", "champion", "by_user", "by_group")
+    )
+    champion, allowed = False, set()
+    for pk, is_champion_, by_user, by_group in rows:
+        champion = champion or is_champion_
+        if by_user or by_group:
+            allowed.add(pk)
+    editable = {
+        s.pk for s in sections if s.pk in allowed or (s.parent_id and s.parent_id in allowed)
+    }
+    return champion, editable
 
 
 def editable_section_ids(user, sections: Iterable[Section]) -> set[int]:
@@ -75,9 +89,10 @@ def editable_section_ids(user, sections: Iterable[Section]) -> set[int]:
     ids = {section.pk for section in sections}
     if not ids or not _is_active_user(user):
         return set()
-    if _edits_everything(user):
+    if user.is_superuser:
         return ids
-    return _editable_by_object_permission(user, sections)
+    champion, editable = _rights_on_sections(user, sections)
+    return ids if champion else editable
 
 
 def can_edit(user, section: Section) -> bool:
@@ -150,17 +165,16 @@ class SectionRights:
 
 
 def rights_on(user, section: Section) -> SectionRights:
-    """``user``'s rights on one section or page: one query for the champions group and, for
-    whoever is neither champion nor superuser, one for object permissions."""
+    """``user``'s rights on one section or page: one query (none for a superuser)."""
     if not _is_active_user(user):
         return SectionRights()
-    if _edits_everything(user):
-        return SectionRights(edit=True, maintain=True, assign_owner=True, flag=True)
-    return SectionRights(
-        edit=section.pk in _editable_by_object_permission(user, [section]),
-        maintain=_is_owner(user, section),
-        flag=True,
-    )
+    everything = SectionRights(edit=True, maintain=True, assign_owner=True, flag=True)
+    if user.is_superuser:
+        return everything
+    champion, editable = _rights_on_sections(user, [section])
+    if champion:
+        return everything
+    return SectionRights(edit=section.pk in editable, maintain=_is_owner(user, section), flag=True)
 
 
 def can_manage_assets(user) -> bool:

@@ -5,10 +5,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from revops_portal.kept import changes
+from revops_portal.kept.store import kept
 
 from . import (
     metric_reviews,
@@ -22,7 +26,6 @@ from . import (
 )
 from .diffing import diff_lines
 from .forms import OwnerForm, PageForm, RevisionForm
-from .kept_fragments import fragment_version
 from .markdown import render_markdown
 from .review_views import back
 from .search import SEARCH_MAX_QUERY, search_sections
@@ -51,14 +54,42 @@ def _revision_form(section, *args, **kwargs):
 def index(request):
     rows = selectors.table_of_contents(user=request.user)
     recent = selectors.recent_revisions()
-    context = {
-        "rows": rows,
-        "recent": recent,
-        # The template keeps its rendering under a digest of exactly these rows (with the
-        # reader's edit rights and reading) and changes, in this language and time zone.
-        "toc_version": fragment_version(rows, recent),
-    }
-    return render(request, "playbook/index.html", context)
+    context = {"rows": rows, "recent": recent}
+    # Kept under exactly what it shows: these rows (with the reader's edit rights and reading)
+    # and changes, every loaded value of them (revops_portal.kept.store).
+    contents = kept(
+        "playbook:contents",
+        (rows, recent),
+        lambda: render_to_string("playbook/_contents.html", context),
+    )
+    return render(request, "playbook/index.html", {"contents": contents})
+
+
+def _section_parts(section, *, with_broken_links: bool) -> dict:
+    """A section's pages, open flags, metric links and (for editors) broken links: the same
+    for every reader, kept under the change counter that every write of sections, revisions,
+    flags, metric links and user names moves (one query instead of three or four)."""
+
+    def read():
+        return {
+            "pages": [] if section.is_page else selectors.pages_of(section=section),
+            "open_flags": selectors.open_flags(section=section),
+            "metric_links": [  # as text in the active language (kept in it)
+                (str(metric_reviews.metric_name(link)), str(metric_reviews.threshold_text(link)))
+                for link in selectors.metric_links(section=section)
+            ],
+        }
+
+    version = changes.version()
+    parts = dict(kept("playbook:section-parts", (version, section.pk), read))
+    parts["broken_links"] = []
+    if with_broken_links:  # one query, none without links: read by editors only
+        parts["broken_links"] = kept(
+            "playbook:broken-links",
+            (version, section.pk),
+            lambda: page_links.broken_links([section])[section.pk],
+        )
+    return parts
 
 
 @require_GET
@@ -67,12 +98,13 @@ def section(request, slug):
     section, reader = selectors.section_for_reader(slug=slug, user=user)
     rights = permissions.rights_on(user, section)
     watching.record_visit(section=section, user=user, last_read=reader.last_read)
+    parts = _section_parts(section, with_broken_links=rights.edit)
     context = {
         "section": section,
-        "pages": [] if section.is_page else selectors.pages_of(section=section),
+        "pages": parts["pages"],
         "can_manage_pages": rights.maintain and not section.is_page,  # can_manage_pages
-        # Links that lead nowhere, for whoever can fix them (one query, none without links).
-        "broken_links": page_links.broken_links([section])[section.pk] if rights.edit else [],
+        # Links that lead nowhere, for whoever can fix them.
+        "broken_links": parts["broken_links"] if rights.edit else [],
         "revision": section.current_revision,
         "status": selectors.review_status(section),
         "due_at": selectors.review_due_at(section),
@@ -80,13 +112,10 @@ def section(request, slug):
         "can_edit": rights.edit,
         "can_mark_reviewed": rights.maintain,  # the owner, champions, superusers
         "can_assign_owner": rights.assign_owner,
-        "open_flags": selectors.open_flags(section=section),
+        "open_flags": parts["open_flags"],
         "reader": reader,  # their last visit, watch and "I have read this"
         "review_requested": selectors.review_requested(section),
-        "metric_links": [
-            (metric_reviews.metric_name(link), metric_reviews.threshold_text(link))
-            for link in selectors.metric_links(section=section)
-        ],
+        "metric_links": parts["metric_links"],
         "can_flag": rights.flag,
         "can_resolve_flags": rights.maintain,  # permissions.can_resolve_flag: the same people
     }

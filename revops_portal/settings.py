@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "metrics",
     "revops_portal.notifications",
     "revops_portal.profiles",
+    "revops_portal.kept",
 ]
 
 MIDDLEWARE = [
@@ -415,6 +416,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
     },
 }
+
+# --- Cache -----------------------------------------------------------------
+# Kept HTML and reads (revops_portal/kept/) live here. CACHE_URL set (redis:// or rediss://,
+# e.g. the broker's Redis on another database number: a cache is cleared with FLUSHDB):
+# Redis, shared by every gunicorn worker and Celery process, so a fragment is rendered once
+# for all of them. Not set: each process keeps its own in memory (the embedded mode).
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL is None:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif urlsplit(CACHE_URL).scheme not in ("redis", "rediss"):
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// URL.")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "revops",
+        }
+    }
 
 # --- E-mail (review reminders) -----------------------------------------------
 # Development without EMAIL_HOST: e-mails are printed to the console, or written one file each

@@ -39,6 +39,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ("METRICS_GROSS_MARGIN", "abc"),
         ("AXES_FAILURE_LIMIT", "many"),
         ("DATABASE_URL", "nonsense://"),
+        ("CACHE_URL", "memcached://127.0.0.1:11211"),
     ],
 )
 def test_a_bad_setting_fails_at_start_up_naming_the_variable(name, value):

@@ -1,0 +1,106 @@
+"""The change counter (revops_portal/kept/changes.py): every write of a watched table moves it,
+however it is written (a model's save, `QuerySet.update`, a bulk insert, a delete, raw SQL),
+and nothing else does; on PostgreSQL a reader sees it move only when the write commits."""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from metrics.freshness import record_import
+from metrics.models import DataFinding, MetricOwner, MetricTarget
+from playbook import services as playbook_services
+from playbook.models import Flag, MetricLink, Section, SectionVisit
+from revops_portal.kept import changes
+
+pytestmark = pytest.mark.django_db
+
+
+def moves(write) -> bool:
+    before = changes.version()
+    write()
+    return changes.version() > before
+
+
+def test_every_kind_of_write_to_a_watched_table_moves_it():
+    user = User.objects.create_user("ana", "ana@example.com")
+    section = Section.objects.order_by("position").first()
+    writes = {
+        "a user's name (update)": lambda: User.objects.filter(pk=user.pk).update(last_name="B"),
+        "a user's e-mail (save)": lambda: (setattr(user, "email", "b@example.com"), user.save()),
+        "an owner": lambda: MetricOwner.objects.create(key="arr", owner=user),
+        "a finding": lambda: DataFinding.objects.create(
+            code="closed_before_created", title="t", count=1, metric_keys=["win_rate"]
+        ),
+        "findings accepted (update)": lambda: DataFinding.objects.update(accepted_count=1),
+        "a target": lambda: MetricTarget.objects.create(key="arr", value=1, direction="higher"),
+        "targets deleted": lambda: MetricTarget.objects.all().delete(),
+        "an import": lambda: record_import(kind="accounts", rows_written=1, via="test"),
+        "a revision": lambda: playbook_services.save_revision(
+            section=section,
+            author=user,
+            title="T",
+            body="b",
+            change_note="",
+            base_number=section.current_number,
+        ),  # fmt: skip
+        "a section (update)": lambda: Section.objects.filter(pk=section.pk).update(title="X"),
+        "flags (bulk)": lambda: Flag.objects.bulk_create(
+            [Flag(section=section, raised_by=user, comment="outdated")]
+        ),
+        "a metric link": lambda: MetricLink.objects.create(section=section, metric_key="arr"),
+        "raw SQL": lambda: connection.cursor().execute("UPDATE playbook_section SET title = title"),
+    }
+    for what, write in writes.items():
+        assert moves(write), what
+
+
+def test_a_login_or_an_unwatched_table_does_not_move_it():
+    user = User.objects.create_user("ana")
+    assert not moves(lambda: User.objects.filter(pk=user.pk).update(last_login=timezone.now()))
+    section = Section.objects.order_by("position").first()
+    assert not moves(
+        lambda: SectionVisit.objects.create(section=section, user=user, revision_number=1)
+    )
+
+
+def _in_another_connection(work):
+    """`work()` on a thread of its own, i.e. in another database connection and transaction."""
+    result = []
+
+    def run():
+        try:
+            result.append(work())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=20)
+    assert result, "the other connection did not answer"
+    return result[0]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_others_see_it_move_when_the_write_commits_and_never_wait():
+    if connection.vendor != "postgresql":
+        pytest.fail("This is about PostgreSQL's transactions (set DATABASE_URL).")
+    user = User.objects.create_user("ana")
+    before = _in_another_connection(changes.version)
+
+    def write_an_owner_within_a_second():
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        MetricOwner.objects.create(key="arr", owner=user)
+        return True
+
+    with transaction.atomic():
+        MetricTarget.objects.create(key="arr", value=1, direction="higher")
+        assert changes.version() > before  # the writer sees its own write
+        assert _in_another_connection(changes.version) == before  # the others not yet
+        # A writer of another watched table does not wait for this transaction.
+        assert _in_another_connection(write_an_owner_within_a_second)
+    assert _in_another_connection(changes.version) >= before + 2
