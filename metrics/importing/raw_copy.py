@@ -9,7 +9,8 @@ as the Python path's. Its outcome is the Python path's outcome, or nothing:
 
 - Only what this path reads exactly as the Python path does is taken: UTF-8 (with or without
   BOM), comma-separated, quotes only where a CSV writer puts them (a field that starts and ends
-  with one, doubled inside), no blank line, opportunities (the kind millions of rows come in).
+  with one, doubled inside), no blank line; opportunities, subscriptions and leads (the kinds
+  that come by the hundred thousand; accounts, spend, forecasts and teams are small).
   A date is YYYY-MM-DD or day and month as numbers (D/M/YY, DD.MM.YYYY ...) without a time; an
   amount digits with up to two decimals; a choice in ASCII. Any other file, cell or form is
   not refused here: it goes to the Python path, which reads it (or reports it) as always.
@@ -32,7 +33,7 @@ import re
 import sys
 from collections.abc import Callable
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from .columns import Plan, plan_header
 from .dates import DMY, MDY, TWO_DIGIT_YEAR_PIVOT, DateTally, decide_tallied_orders
@@ -41,12 +42,12 @@ from .errors import ImportFileError
 from .options import ImportOptions
 from .presets import OPPORTUNITY_TYPES
 from .rows import MAX_CELL_CHARS, field_rules
-from .schema import STATUSES
+from .schema import QUALIFIED, STATUSES
 from .staging import STAGING, Staged, StagingTable
 from .values import BOOLEAN_VALUES, MONEY_WHOLE_DIGITS
 
 RAW = "metrics_import_raw"
-KINDS = ("opportunities",)
+KINDS = ("opportunities", "subscriptions", "leads")
 COPY_BLOCK = 1 << 20  # bytes sent to the server at a time
 MAX_HEADER_BYTES = 1 << 20
 MAX_PENDING_BYTES = 64 << 20  # a quoted cell longer than this: the Python path
@@ -85,7 +86,7 @@ def stage(source: Source, options: ImportOptions, on_rows: OnRows | None = None)
 def _plan(source: Source, options: ImportOptions) -> Plan:
     header = _header(source)
     plan = plan_header(options, header, ",", _no_table)
-    if plan.status_source not in ("status", "stage", "flags"):
+    if options.kind == "opportunities" and plan.status_source not in ("status", "stage", "flags"):
         raise _PythonPath
     return plan
 
@@ -273,7 +274,24 @@ class _Reading:
         self.checks: list[str] = [  # SQL over the values ("t_<field>") that every row passes
             f"char_length({_cell(plan, name)}) <= {MAX_CELL_CHARS}" for name in read
         ]
-        self._opportunity()
+        # A value written other than as read (a lead's qualified date): SQL over the values.
+        self.written: dict[str, str] = {}
+        for name in kind.fields:
+            field = kind.model._meta.get_field(name)
+            if field.is_relation:
+                self.typed["account_ref"] = f"v_{name}"
+            elif isinstance(field, models.DateField):
+                self.typed[name] = self._date(name)
+            elif isinstance(field, models.DecimalField):
+                self.typed[name] = self._money(name)
+                self.checks.append(f"(v_{name} = '' OR t_{name} IS NOT NULL)")
+            else:
+                self.typed[name] = f"v_{name}"
+        {
+            "opportunities": self._opportunity,
+            "subscriptions": self._subscription,
+            "leads": self._lead,
+        }[plan.kind]()
         rules = field_rules(plan.kind)
         for name, limit, choices, blank in rules.texts:
             self.checks.append(f"char_length(t_{name}) <= {limit}")
@@ -322,13 +340,6 @@ class _Reading:
     def _opportunity(self) -> None:
         """rows._opportunity, its status from the plan's source (rows._opportunity_status)."""
         plan, typed = self.plan, self.typed
-        for name in ("external_id", "name", "owner", "stage", "source"):
-            typed[name] = f"v_{name}"
-        typed["account_ref"] = "v_account"
-        for name in ("created_date", "close_date"):
-            typed[name] = self._date(name)
-        typed["amount"] = self._money("amount")
-        self.checks.append("(v_amount = '' OR t_amount IS NOT NULL)")
         types = self._map("types", _ascii("v_type"), OPPORTUNITY_TYPES)
         typed["type"] = f"CASE WHEN v_type = '' THEN 'new_business' ELSE {types} END"
         self.checks.append("t_type IS NOT NULL")
@@ -358,6 +369,32 @@ class _Reading:
         statuses = ", ".join(f"'{status}'" for status in STATUSES if status != "open")
         self.checks.append(f"NOT (t_status IN ({statuses}) AND t_close_date IS NULL)")
 
+    def _subscription(self) -> None:
+        """rows._subscription: an account required, the end not before the start."""
+        self.checks += [
+            "t_account_ref <> ''",
+            "(t_end_date IS NULL OR t_start_date IS NULL OR t_end_date >= t_start_date)",
+        ]
+
+    def _lead(self) -> None:
+        """rows._lead: its dates not before its creation; a lead whose status the plan's map
+        says is qualified, with no qualified date, qualified on its conversion or creation."""
+        self.checks += [
+            f"(t_{name} IS NULL OR t_created_date IS NULL OR t_{name} >= t_created_date)"
+            for name in ("qualified_date", "converted_date")
+        ]
+        statuses = self.plan.qualified_statuses
+        if not statuses:
+            return
+        # A status not in ASCII: the Python path (its casefold() is no SQL lower()).
+        self.checks.append("octet_length(t_status) = char_length(t_status)")
+        qualified = self._map("qualified", "lower(t_status)", statuses)
+        self.params["is_qualified"] = QUALIFIED
+        self.written["qualified_date"] = (
+            f"CASE WHEN v_qualified_date = '' AND {qualified} = %(is_qualified)s "
+            "THEN coalesce(t_converted_date, t_created_date) ELSE t_qualified_date END"
+        )
+
     def insert_sql(self, table: StagingTable) -> str:
         quote = connection.ops.quote_name
         cells = ", ".join(f"{cell} AS v_{name}" for name, cell in self.cells.items())
@@ -365,7 +402,10 @@ class _Reading:
         values = ", ".join(f"{sql} AS t_{name}" for name, sql in self.typed.items())
         targets = [name for name in table.columns if name != "line"]
         fields = {f.column: f.name for f in table.fields}
-        outputs = [f"t_{fields.get(name, name)}" for name in targets]
+        outputs = [
+            self.written.get(fields.get(name, ""), f"t_{fields.get(name, name)}")
+            for name in targets
+        ]
         return (
             f"INSERT INTO {STAGING} (line, {', '.join(quote(name) for name in targets)}) "
             f"SELECT row_number() OVER (), {', '.join(outputs)} FROM ("

@@ -56,10 +56,10 @@ def _copy_path(data: bytes, options: ImportOptions):
     return outcome
 
 
-def _both(text: str | bytes, **options):
+def _both(text: str | bytes, kind="opportunities", **options):
     """→ (the COPY path's outcome or None, the Python path's), checking that they agree."""
     data = text.encode() if isinstance(text, str) else text
-    chosen = ImportOptions(kind="opportunities", **options)
+    chosen = ImportOptions(kind=kind, **options)
     copied = _copy_path(data, chosen)
     try:
         python = _python_path(data, chosen)
@@ -284,3 +284,75 @@ def test_an_invalid_row_writes_nothing_and_is_reported_with_its_line():
     assert not Opportunity.objects.exists()
     [error] = outcome.errors
     assert (error.line, error.column, error.value) == (22, "created_date", "2024-02-30")
+
+
+# --- Subscriptions and leads ------------------------------------------------------------------
+
+SUBSCRIPTIONS = "external_id,account,plan,mrr,start_date,end_date\n"
+LEADS = "external_id,created_date,email,source,owner,status,qualified_date,converted_date,account\n"
+
+
+def test_subscriptions_are_staged_as_the_python_path_stages_them():
+    copied, python = _both(
+        SUBSCRIPTIONS
+        + "S1,ACC1,Pro,100,2024-01-01,\nS2,Globex, Team ,99.5,01/02/2024,03/04/2024\n",
+        kind="subscriptions",
+    )
+    assert copied is not None
+    assert [(row[0], row[1], row[2]) for row in python[0]] == [
+        ("S1", "Pro", Decimal("100.00")),
+        ("S2", "Team", Decimal("99.50")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "S9,,Pro,100,2024-01-01,",  # an account is required
+        "S9,ACC1,Pro,,2024-01-01,",  # so is the MRR
+        "S9,ACC1,Pro,100,,",  # and the start
+        "S9,ACC1,Pro,100,2024-03-01,2024-02-01",  # ends before it starts
+        "S9,ACC1,Pro,1.234,2024-03-01,",
+    ],
+)
+def test_a_subscription_the_python_path_refuses_sends_the_file_to_it(row):
+    _copy, python = _both(SUBSCRIPTIONS + "S1,ACC1,Pro,100,2024-01-01,\n" + row + "\n",
+                          kind="subscriptions")  # fmt: skip
+    assert python[1]
+
+
+def test_leads_are_staged_and_qualified_as_the_python_path_does():
+    text = LEADS + (
+        "L1,2024-01-01,a@x.com,Ads,Ann,MQL,,2024-02-01,ACC1\n"
+        "L2,2024-01-02,,Ads,Ann,mql,,,\n"
+        "L3,2024-01-03,,Ads,Ann,New,,,\n"
+        "L4,2024-01-04,,Ads,Ann,MQL,2024-01-10,,\n"
+    )
+    copied, python = _both(text, kind="leads", status_map={"mql": "qualified"})
+    assert copied is not None
+    qualified = [(row[0], row[6] and row[6].isoformat()) for row in python[0]]
+    assert qualified == [
+        ("L1", "2024-02-01"),
+        ("L2", "2024-01-02"),
+        ("L3", None),
+        ("L4", "2024-01-10"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "L9,,,Ads,Ann,New,,,",  # a creation date is required
+        "L9,2024-02-01,,Ads,Ann,New,2024-01-01,,",  # qualified before it was created
+        "L9,2024-02-01,,Ads,Ann,New,,2024-01-01,",  # converted before it was created
+        "L9,2024-02-01,,Ads,Ann,New,,,NOPE",  # an unknown account
+    ],
+)
+def test_a_lead_the_python_path_refuses_sends_the_file_to_it(row):
+    _copy, python = _both(LEADS + "L1,2024-01-01,,Ads,Ann,New,,,\n" + row + "\n", kind="leads")
+    assert python[1]
+
+
+def test_a_lead_status_not_in_ascii_is_qualified_by_the_python_path():
+    _left(LEADS + "L1,2024-01-01,,Ads,Ann,Qualifi\u00e9,,,\n", kind="leads",
+          status_map={"qualifi\u00e9": "qualified"})  # fmt: skip
