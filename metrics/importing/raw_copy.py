@@ -27,6 +27,7 @@ tests/metrics/test_import_raw_copy.py on every form this path takes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -128,12 +129,15 @@ class _CheckedFile:
         self.pending = b""  # read, not yet checked: from a line start outside quotes
         self.irregular = False
         self.done = False
+        self.first = True
 
     def read(self, size: int = COPY_BLOCK) -> bytes:
         if self.done:
             return b""
         block = self.handle.read(COPY_BLOCK)
-        self.pending += block
+        # A BOM is no cell's (decoding._without_bom): a quoted first name follows it.
+        self.pending += block.removeprefix(codecs.BOM_UTF8) if self.first else block
+        self.first = False
         if not block:
             self.done = True
             self._check(len(self.pending))

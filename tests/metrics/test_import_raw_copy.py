@@ -126,6 +126,15 @@ def test_quoted_cells_bom_and_crlf_are_read_alike():
     assert [row[1:3] for row in rows] == [('Deal, with "quotes"', "Ann"), ("two\r\nlines", "")]
 
 
+def test_an_export_quoting_every_cell_after_a_bom_is_read_alike():
+    def quoted(line: str) -> str:
+        return ",".join(f'"{cell}"' for cell in line.split(","))
+
+    text = "\ufeff" + "\r\n".join(quoted(line) for line in (HEADER, _row("O1"), _row("O2")))
+    rows = _taken(text.encode() + b"\r\n")
+    assert [row[0] for row in rows] == ["O1", "O2"]
+
+
 @pytest.mark.parametrize(
     ("cells", "order", "read"),
     [
