@@ -113,7 +113,10 @@ def _header(source: Source) -> list[str]:
         raise _PythonPath from None
     if not text.strip() or sniff_delimiter(text) != ",":
         raise _PythonPath
-    [cells] = list(csv.reader([text], strict=True))
+    try:
+        [cells] = list(csv.reader([text], strict=True))
+    except csv.Error:  # the Python path says where
+        raise _PythonPath from None
     header = [cell.strip().lstrip("\ufeff") for cell in cells]
     _check_header(header)
     return header

@@ -252,6 +252,7 @@ def test_other_amount_forms_are_read_by_the_python_path(amount):
         (HEADER + "\n" + _row(name='ab"c') + "\n").encode(),
         (HEADER + "\n" + _row(name='"ab"c') + "\n").encode(),
         (HEADER + "\n" + _row(name=' "ab"') + "\n").encode(),
+        ('"external_id"x,' + HEADER + "\n" + _row() + ",\n").encode(),  # in the header too
         # a line PostgreSQL reads as the end of the data
         (HEADER + "\n" + _row("O1") + "\n\\.\n" + _row("O2") + "\n").encode(),
         (HEADER.replace(",", ";") + "\n" + _row().replace(",", ";") + "\n").encode(),
