@@ -21,18 +21,14 @@ Hook points for later steps (e.g. the dashboards' ``{{ metric:key ... }}`` short
   it unchanged inside the sanitised HTML (braces are plain text to Markdown).
 """
 
-import hashlib
 import re
-import sys
 from collections.abc import Callable
-from functools import cache as _once
-from importlib import metadata
-from pathlib import Path
 
 import markdown as _markdown
 import nh3
-from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
+
+from revops_portal.kept.store import kept
 
 Processor = Callable[[str], str]
 
@@ -132,37 +128,20 @@ def render_markdown(text: str | None) -> SafeString:
     return _finished(_sanitised_html(text))
 
 
-@_once
-def _code_version(module_name: str) -> str:
-    return hashlib.sha256(Path(sys.modules[module_name].__file__).read_bytes()).hexdigest()
-
-
-@_once
-def _library_versions() -> str:
-    return f"markdown {_markdown.__version__}, nh3 {metadata.version('nh3')}"
-
-
-def pipeline_fingerprint() -> str:
-    """What the kept HTML depends on besides the text: the code of this module and of every
-    registered step, and the library versions. A change to any of them renders every revision
-    anew (with a shared cache, old processes and new ones keep apart)."""
-    steps = (*_preprocessors, *_postprocessors)
-    parts = [_code_version(__name__), _library_versions()]
-    parts += [f"{fn.__module__}.{fn.__qualname__}:{_code_version(fn.__module__)}" for fn in steps]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
 def sanitised_revision_html(revision) -> str:
-    """A revision's body through Markdown and nh3, before the post-processors: kept in the
-    cache by revision id (a new revision has a new id) and a digest of its text (a deleted
-    row's id may come back on SQLite), since revisions never change once saved."""
-    digest = hashlib.sha256((revision.body or "").encode()).hexdigest()[:32]
-    key = f"playbook:revision-html:{pipeline_fingerprint()}:{revision.pk}:{digest}"
-    html = cache.get(key)
-    if html is None:
-        html = _sanitised_html(revision.body)
-        cache.set(key, html, timeout=None)
-    return html
+    """A revision's body through Markdown and nh3, before the post-processors: kept by revision
+    id (a new revision has a new id) and its text (a deleted row's id may come back on SQLite),
+    since revisions never change once saved. Not by language or time zone: this half writes
+    neither, so every reader shares one render (the figures and links, which do, are added
+    after, per render)."""
+    # The steps before the sanitiser by name (their code is in the store's fingerprint).
+    steps = tuple(f"{fn.__module__}.{fn.__qualname__}" for fn in _preprocessors)
+    return kept(
+        "playbook:revision-html",
+        (revision.pk, revision.body or "", steps),
+        lambda: _sanitised_html(revision.body),
+        localised=False,
+    )
 
 
 def render_revision(revision) -> SafeString:

@@ -25,7 +25,6 @@ shown through `metrics.presentation`. The playbook depends on metrics here; metr
 nothing of the playbook.
 """
 
-import hashlib
 import re
 import shlex
 from collections.abc import Callable, Iterator
@@ -35,7 +34,6 @@ from datetime import date
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
@@ -52,8 +50,7 @@ from metrics.selectors import (
     run_cache_key,
     stored_figures,
 )
-
-from .markdown import pipeline_fingerprint
+from revops_portal.kept.store import kept
 
 SHORTCODE = re.compile(r"\{\{\s*metric:([^\n]*?)\}\}")
 TOKEN = re.compile(r"MTRCSC([0-9a-f]*)CSRTM")
@@ -77,8 +74,6 @@ RELATIVE = {
     "last_year": "year",
 }
 ARGUMENTS = ("period", *cuts.FILTER_KINDS)
-# How long an expanded text is kept: its key holds today's date, so a day at most is useful.
-KEPT_SECONDS = 24 * 60 * 60
 
 
 class ShortcodeError(ValueError):
@@ -211,20 +206,22 @@ def expand(html: str, *, today: date | None = None) -> str:
     running text allows one; in a tag's attributes, in a link's text and in code, put back the
     shortcode as it was typed (escaped; percent-encoded in a URL).
 
-    The result is kept by the text's digest and ``_live_figures`` (one query when kept): the
+    The result is kept by the text and ``_live_figures`` (one query when kept): the
     same text with the same run, day, language and time zone shows the same figures."""
     if "MTRCSC" not in html:
         return html
     version, run = _live_figures(today)
-    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
-    # The rendering pipeline's code and libraries too (this module among its steps).
-    key = f"playbook:shortcodes:{pipeline_fingerprint()}:{digest}:{version}"
-    kept = cache.get(key)
-    if kept is not None:
-        return kept
-    shown, read_from = _expanded(html, today=today)
-    if read_from is None or (run is not None and read_from.pk == run.pk):  # no newer run read
-        cache.set(key, shown, timeout=KEPT_SECONDS)
+
+    def make() -> tuple[str, int | None]:
+        shown, read_from = _expanded(html, today=today)
+        return shown, read_from.pk if read_from else None
+
+    def names_no_newer_run(made: tuple[str, int | None]) -> bool:
+        # A run that finished between the two reads: its figures are not kept under `version`.
+        return made[1] is None or (run is not None and made[1] == run.pk)
+
+    # Kept for a day at most: the key holds today's date.
+    shown, _ = kept("playbook:shortcodes", (html, version), make, keep_if=names_no_newer_run)
     return shown
 
 

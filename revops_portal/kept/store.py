@@ -5,9 +5,13 @@ shared by every gunicorn worker, when one is configured; else each process's own
 settings.CACHES). The key holds:
 
 * `name`, the fragment's own name (the page and the part);
-* the active language and time zone (the words, numbers and dates are written in them);
-* the fingerprint of the code, templates and compiled catalogues that render it, so a deploy
-  never serves HTML of the old templates from a cache the old processes filled;
+* the active language and time zone (the words, numbers and dates are written in them), unless
+  the caller says the fragment is written in neither (`localised=False`: a revision's sanitised
+  Markdown is the same bytes for every reader, so it is made once, not once per language and
+  time zone);
+* the fingerprint of the code, templates, compiled catalogues and rendering libraries (Django,
+  Markdown, nh3) that render it, so a deploy never serves HTML of the old templates from a cache
+  the old processes filled;
 * `vary`: what the fragment shows, given by the caller as plain values (a run's id and finish
   time, the change counter's `changes.version()`, the reader's rights …). Anything with a
   stable `repr`; model instances and dataclasses are reduced to their loaded values
@@ -23,6 +27,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 from functools import cache as _once
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +46,17 @@ _RENDERED_BY = (
     ("templates", "**/*.html"),
     ("locale", "**/*.mo"),
 )
+# The libraries whose output is kept: templates, Markdown, the sanitiser's allow-list.
+_RENDERING_LIBRARIES = ("django", "markdown", "nh3")
 
 
 @_once
 def rendering_fingerprint() -> str:
-    """A digest of every file that renders kept fragments (read once per process)."""
+    """A digest of every file and library version that renders kept fragments (read once per
+    process)."""
     digest = hashlib.sha256()
+    for library in _RENDERING_LIBRARIES:
+        digest.update(f"{library} {metadata.version(library)}\n".encode())
     for folder, pattern in _RENDERED_BY:
         for path in sorted((_ROOT / folder).glob(pattern)):
             if "migrations" in path.parts:
@@ -76,23 +86,33 @@ def _plain(value, seen: set[int]):
     return value
 
 
-def key(name: str, vary) -> str:
-    """The cache key of fragment `name` showing `vary` in the active language and time zone."""
-    context = (
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        rendering_fingerprint(),
-        _plain(vary, set()),
+def key(name: str, vary, *, localised: bool = True) -> str:
+    """The cache key of fragment `name` showing `vary` in the active language and time zone
+    (in none when not `localised`)."""
+    written_in = (
+        (translation.get_language(), timezone.get_current_timezone_name()) if localised else ()
     )
+    context = (*written_in, rendering_fingerprint(), _plain(vary, set()))
     digest = hashlib.sha256(repr(context).encode()).hexdigest()[:40]
     return f"kept:{name}:{digest}"
 
 
-def kept(name: str, vary, make: Callable[[], Any]) -> Any:
-    """`make()`'s result, made once for `name` and `vary` in this language and time zone."""
-    wanted = key(name, vary)
+def kept(
+    name: str,
+    vary,
+    make: Callable[[], Any],
+    *,
+    localised: bool = True,
+    keep_if: Callable[[Any], bool] | None = None,
+) -> Any:
+    """`make()`'s result, made once for `name` and `vary` in this language and time zone.
+
+    `keep_if(result)` false: the result is returned but not kept (it turned out to show
+    something newer than `vary` names, e.g. a run that finished while it was made)."""
+    wanted = key(name, vary, localised=localised)
     found = cache.get(wanted)  # (value,): a kept None is kept too
     if found is None:
         found = (make(),)
-        cache.set(wanted, found, timeout=KEPT_SECONDS)
+        if keep_if is None or keep_if(found[0]):
+            cache.set(wanted, found, timeout=KEPT_SECONDS)
     return found[0]

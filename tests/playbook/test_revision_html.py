@@ -8,6 +8,7 @@ import markdown as python_markdown
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from metrics.periods import Period
 from playbook import markdown as pipeline
@@ -141,3 +142,14 @@ def test_the_print_page_uses_the_kept_html(client, markdown_calls):
     again = client.get(url).content.decode()
     assert "<strong>once</strong>" in again
     assert len(markdown_calls) == rendered  # every section's HTML came from the cache
+
+
+@pytest.mark.django_db
+def test_one_render_serves_every_language_and_time_zone(markdown_calls):
+    # The sanitised half writes no words, numbers or dates: keyed by neither (kept/store.py).
+    revision = revision_with("Shared *text*.")
+    english = str(pipeline.render_revision(revision))
+    with translation.override("fa"), timezone.override("Asia/Tehran"):
+        persian = str(pipeline.render_revision(revision))
+    assert persian == english and "<em>text</em>" in english
+    assert len(markdown_calls) == 1
