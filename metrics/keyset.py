@@ -27,12 +27,19 @@ class KeysetPage:
 def keyset_order(queryset: QuerySet) -> tuple[str, ...]:
     order = tuple(queryset.query.order_by)
     last = order[-1] if order else ""
-    unique = last in ("pk", "id") or getattr(
-        next((f for f in queryset.model._meta.fields if f.name == last), None), "unique", False
-    )
-    if not unique or any(name.startswith("-") for name in order):
+    if not _is_unique(queryset.model._meta, last) or any(name.startswith("-") for name in order):
         raise ValueError(f"A keyset order is ascending and ends with a unique column, not {order}.")
     return order
+
+
+def _is_unique(meta, name: str) -> bool:
+    """The column is unique by itself: the key, unique=True or a one-column unique constraint."""
+    field = next((f for f in meta.fields if f.name == name), None)
+    return (
+        name in ("pk", "id")
+        or getattr(field, "unique", False)
+        or any(c.fields == (name,) for c in meta.total_unique_constraints)
+    )
 
 
 def _beyond(order: tuple[str, ...], cursor: dict, *, after: bool) -> Q:
