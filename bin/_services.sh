@@ -45,10 +45,12 @@ start_postgres() {
   PG_PORT=$1
 }
 
+# 256 databases: each parallel pytest process takes its own as its Celery broker
+# (broker_db in tests/metrics/test_worker.py), so none reads or flushes another's queue.
 start_redis() {
   local pid
   redis-server --port "$1" --bind 127.0.0.1 --unixsocket "$SERVICES_DIR/redis.sock" \
-    --save "" --appendonly no --daemonize no --logfile "$SERVICES_DIR/redis.log" \
+    --save "" --appendonly no --daemonize no --databases 256 --logfile "$SERVICES_DIR/redis.log" \
     --dir "$SERVICES_DIR" &
   pid=$!
   # Redis opens its TCP port before its unix socket and exits if the port is taken, so an

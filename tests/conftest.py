@@ -1,13 +1,35 @@
 """Shared fixtures. App-specific fixtures (personas, factories) live in tests/<app>/."""
 
 from contextlib import contextmanager
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.signals import post_migrate
 from django.utils import translation
 
 from metrics import periods
+
+
+def restore_the_rows_migrations_wrote(**_signal):
+    """The playbook's data migrations (the ten sections, their guiding questions, the champions
+    group), written again (each step is idempotent). A transactional test ends with a flush of
+    every table, and flush sends post_migrate: so the next test, whichever it is, starts from the
+    migrated database. Tests run in parallel (bin/test) in no fixed order, so a test that reads
+    the sections may follow a flush on its process."""
+    import_module("playbook.migrations.0002_seed_sections").create_sections(apps, None)
+    import_module("playbook.migrations.0008_section_guiding_questions").fill_guiding_questions(
+        apps, None
+    )
+
+
+post_migrate.connect(
+    restore_the_rows_migrations_wrote,
+    sender=apps.get_app_config("playbook"),
+    dispatch_uid="tests.restore_the_rows_migrations_wrote",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +88,16 @@ def rows_kept_for_a_group_of_tests(django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def check_the_groups_rows() -> None:
+    """Call at the end of a `rows_kept_for_a_group_of_tests` set-up. On PostgreSQL every test
+    ends by checking the deferred foreign keys (Django's TestCase: SET CONSTRAINTS ALL IMMEDIATE)
+    inside its savepoint, whose rollback makes them pending again: without this, each test
+    re-checks every row of the group's set-up (0.5 s a test after seed_demo). Checked here once,
+    outside any test, they stay checked; each test still checks the rows it writes."""
+    if connection.features.can_defer_constraint_checks:
+        connection.check_constraints()
 
 
 # Fixtures that give a test the database (pytest-django's own, and those built on them).

@@ -31,7 +31,7 @@ from metrics.models import (
     WeeklyReview,
 )
 from playbook.models import Asset, Flag, PlaybookExport, Revision, Section
-from tests.conftest import rows_kept_for_a_group_of_tests
+from tests.conftest import check_the_groups_rows, rows_kept_for_a_group_of_tests
 from tests.i18n.terms import LATIN_TERMS
 from tests.playbook.images import png_bytes
 from tests.portal.test_route_matrix import ROUTES, SAMPLE_IMAGE, url_of
@@ -126,7 +126,9 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
             *Permission.objects.filter(codename__in=["add_metricrun", "add_importjob"])
         )
         users = {persona: User.objects.get(username=name) for persona, name in DEMO_USERS.items()}
-        yield users, sample_kwargs(root / "media", users["superuser"])
+        kwargs = sample_kwargs(root / "media", users["superuser"])
+        check_the_groups_rows()
+        yield users, kwargs
 
 
 def sample_kwargs(media_root, superuser) -> dict:

@@ -33,14 +33,24 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
-BROKER_DB = 1  # this suite's Redis database number on the shared test server
+REDIS_DATABASES = 256  # bin/_services.sh starts Redis with this many
+
+
+def broker_db() -> int:
+    """This test process's Redis database number on the shared test server: 1, or 1 + n for
+    worker gw<n>, so parallel processes never read or flush each other's queue."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", ... under pytest-xdist
+    number = 1 if worker is None else 2 + int(worker.removeprefix("gw"))
+    if number >= REDIS_DATABASES:
+        pytest.fail(f"Redis has {REDIS_DATABASES} databases: run fewer pytest-xdist workers.")
+    return number
 
 
 def broker_url() -> str:
     base = os.environ.get("TEST_REDIS_URL")
     if not base:
         pytest.fail("TEST_REDIS_URL is not set: these tests need Redis (bin/test starts one).")
-    return urlunsplit(urlsplit(base)._replace(path=f"/{BROKER_DB}"))
+    return urlunsplit(urlsplit(base)._replace(path=f"/{broker_db()}"))
 
 
 def database_url() -> str:

@@ -4,13 +4,12 @@ champion, manager. Sections come from the data migration, so they exist in every
 A page has exactly a section's guarantees: tests of those take ``@over_documents`` and run
 twice, on section A and on a page under it (no owner of its own: section A's owner answers)."""
 
-from importlib import import_module
-
 import pytest
 from django.test import Client
 
 from playbook import pages, services
 from playbook.models import Section
+from tests.conftest import restore_the_rows_migrations_wrote
 
 from .factories import ChampionFactory, UserFactory
 
@@ -88,13 +87,8 @@ def client_as(personas):
 
 @pytest.fixture
 def restored_sections(transactional_db):
-    """For transactional tests: the flush between such tests empties every table, including the
-    data migration's ten sections and champions group; re-run that migration step (idempotent).
+    """For transactional tests that read the sections: the data migration's ten sections and
+    champions group, as migrated (tests/conftest.py writes them again after every flush, too).
     Used instead of ``serialized_rollback``, which clashes with content types that other tests'
     flushes re-create."""
-    from django.apps import apps
-
-    import_module("playbook.migrations.0002_seed_sections").create_sections(apps, None)
-    import_module("playbook.migrations.0008_section_guiding_questions").fill_guiding_questions(
-        apps, None
-    )
+    restore_the_rows_migrations_wrote()

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from playbook import permissions
 from playbook.models import MetricLink, MetricTrigger, Revision, Section
-from tests.conftest import rows_kept_for_a_group_of_tests
+from tests.conftest import check_the_groups_rows, rows_kept_for_a_group_of_tests
 
 OWNERS = {
     "champion": {"revops-overview", "roles-and-responsibilities", "tech-stack", "success-metrics"},
@@ -75,6 +75,7 @@ def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory) -> Seeded:
     ):
         out = StringIO()
         call_command("seed_demo", content_dir=content, stdout=out)
+        check_the_groups_rows()
         yield Seeded(content, media_root, out.getvalue())
 
 
