@@ -34,13 +34,16 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
 REDIS_DATABASES = 256  # bin/_services.sh starts Redis with this many
+FIRST_WORKERS_BROKER_DB = 100  # below: databases single tests take (tests/kept/ takes 3)
 
 
 def broker_db() -> int:
-    """This test process's Redis database number on the shared test server: 1, or 1 + n for
-    worker gw<n>, so parallel processes never read or flush each other's queue."""
+    """This test process's Redis database number on the shared test server: 1, or 100 + n for
+    pytest-xdist's worker gw<n>, so parallel processes never read or flush each other's queue."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", ... under pytest-xdist
-    number = 1 if worker is None else 2 + int(worker.removeprefix("gw"))
+    if worker is None:
+        return 1
+    number = FIRST_WORKERS_BROKER_DB + int(worker.removeprefix("gw"))
     if number >= REDIS_DATABASES:
         pytest.fail(f"Redis has {REDIS_DATABASES} databases: run fewer pytest-xdist workers.")
     return number
