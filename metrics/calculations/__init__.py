@@ -152,7 +152,10 @@ def compute_one(key: str, period: Period, cut: Cut = ALL_CUT) -> Figure:
 
 
 def _distinct(queryset: QuerySet, field: str) -> list[str]:
-    return sorted(set(queryset.exclude(**{field: ""}).values_list(field, flat=True).distinct()))
+    # order_by(): without it the model's ordering (accounts by name) joins the DISTINCT, which
+    # then reads a row per account instead of a value per segment.
+    values = queryset.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
+    return sorted(set(values))
 
 
 def segments() -> list[str]:
