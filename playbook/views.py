@@ -82,6 +82,7 @@ def _section_parts(section, *, with_broken_links: bool) -> dict:
 
     version = changes.version()
     parts = dict(kept("playbook:section-parts", (version, section.pk), read))
+    parts["version"] = version  # for what else the page keeps under the counter
     parts["broken_links"] = []
     if with_broken_links:  # one query, none without links: read by editors only
         parts["broken_links"] = kept(
@@ -124,10 +125,13 @@ def section(request, slug):
         if section.slug == "success-metrics":  # dashboards: live metric cards
             from metrics.pages import success_cards
 
-            # Rendered once per run, day, language and time zone (the template's cache
-            # block): the cards are read only when that block is not kept yet.
-            context["metric_cards"] = success_cards
-            context["metric_cards_version"] = figures_version
+            # Rendered once per run, day, language, time zone and change counter (targets
+            # show on the cards): the cards are read only when they are not kept yet.
+            context["live_metrics"] = kept(
+                "playbook:live-metrics",
+                (figures_version(), parts["version"]),
+                lambda: render_to_string("playbook/_live_metrics.html", {"rows": success_cards()}),
+            )
             context["links_to_reviews"] = True  # where the weekly meeting records its decisions
         return render(request, "playbook/section.html", context)
 

@@ -19,7 +19,7 @@ from metrics.periods import Period
 from playbook import services, shortcodes
 from playbook.markdown import render_markdown, render_revision
 from playbook.models import Section
-from tests.metrics.factories import MetricRunFactory, MetricValueFactory
+from tests.metrics.factories import MetricRunFactory, MetricTargetFactory, MetricValueFactory
 
 from .conftest import add_sample_page
 from .factories import UserFactory
@@ -149,6 +149,19 @@ def test_the_live_cards_follow_the_run_and_the_language(client):
     assert "50.0%" in second and "42.5%" not in second
     polish = cards_of(client.get(URL, HTTP_ACCEPT_LANGUAGE="pl").content.decode())
     assert "50,0" in polish and "Live metrics" not in polish
+
+
+@pytest.mark.django_db
+def test_the_live_cards_follow_a_new_target_within_the_run(client):
+    """A target shows on its card: setting one moves the change counter the cards are kept
+    under, so the next reader sees it without waiting for a new run."""
+    client.force_login(UserFactory(is_staff=True))
+    live_metric_run("0.425")
+    first = cards_of(client.get(URL).content.decode())
+    assert "target-" not in first
+    MetricTargetFactory(key="win_rate", value=Decimal("0.6"))
+    second = cards_of(client.get(URL).content.decode())
+    assert "target-red" in second and "60.0%" in second
 
 
 @pytest.mark.django_db
