@@ -4,12 +4,17 @@ champion, manager. Sections come from the data migration, so they exist in every
 A page has exactly a section's guarantees: tests of those take ``@over_documents`` and run
 twice, on section A and on a page under it (no owner of its own: section A's owner answers)."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
+from metrics.models import MetricRun
+from metrics.periods import Period
 from playbook import pages, services
 from playbook.models import Section
 from tests.conftest import restore_the_rows_migrations_wrote
+from tests.metrics.factories import MetricRunFactory, MetricValueFactory
 
 from .factories import ChampionFactory, UserFactory
 
@@ -17,6 +22,17 @@ PERSONAS = ["anonymous", "reader", "owner", "other_owner", "champion", "manager"
 DOCUMENT_KINDS = ["section", "page"]
 over_documents = pytest.mark.parametrize("section", DOCUMENT_KINDS, indirect=True)
 SAMPLE_PAGE = "icp-scoring"
+
+
+def run_with_win_rate(value: str) -> MetricRun:
+    """A run holding one figure, December 2017's win rate (a text's figure, a live card)."""
+    run = MetricRunFactory()
+    period = Period.month(2017, 12)
+    MetricValueFactory(
+        run=run, key="win_rate", period_start=period.start, period_end=period.end,
+        value=Decimal(value),
+    )  # fmt: skip
+    return run
 
 
 def add_sample_page(section: Section, *, slug: str = SAMPLE_PAGE, body: str = "") -> Section:

@@ -21,21 +21,11 @@ from playbook.markdown import render_markdown, render_revision
 from playbook.models import Section
 from tests.metrics.factories import MetricRunFactory, MetricTargetFactory, MetricValueFactory
 
-from .conftest import add_sample_page
+from .conftest import add_sample_page, run_with_win_rate
 from .factories import UserFactory
 
 WIN_RATE_TEXT = "Win rate {{ metric:win_rate period=2017-12 }}."
 URL = reverse("playbook:section", args=["success-metrics"])
-
-
-def run_with_win_rate(value: str) -> MetricRun:
-    run = MetricRunFactory()
-    period = Period.month(2017, 12)
-    MetricValueFactory(
-        run=run, key="win_rate", period_start=period.start, period_end=period.end,
-        value=Decimal(value),
-    )  # fmt: skip
-    return run
 
 
 def write(section: Section, body: str, author=None) -> None:

@@ -1,7 +1,6 @@
 """A revision's Markdown is rendered once and kept (playbook.markdown.render_revision): the same
 HTML as rendering it anew, a new revision shows at once, and shortcodes stay live."""
 
-from decimal import Decimal
 from pathlib import Path
 
 import markdown as python_markdown
@@ -10,11 +9,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from metrics.periods import Period
 from playbook import markdown as pipeline
 from playbook import services
 from playbook.models import Revision, Section
-from tests.metrics.factories import MetricRunFactory, MetricValueFactory
+from tests.playbook.conftest import run_with_win_rate
 from tests.playbook.factories import UserFactory
 
 DEMO_CONTENT = Path(pipeline.__file__).parent / "demo"
@@ -58,23 +56,13 @@ def revision_with(body: str) -> Revision:
     )
 
 
-def win_rate_run(value: str):
-    run = MetricRunFactory()
-    period = Period.month(2017, 12)
-    MetricValueFactory(
-        run=run, key="win_rate", period_start=period.start, period_end=period.end,
-        value=Decimal(value),
-    )  # fmt: skip
-    return run
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "body",
     [path.read_text() for path in sorted(DEMO_CONTENT.glob("*/*.md"))] + [SHORTCODES, "", None],
 )
 def test_kept_html_is_identical_to_rendering_anew(body):
-    win_rate_run("0.425")
+    run_with_win_rate("0.425")
     revision = revision_with(body or "")
     fresh = pipeline.render_markdown(revision.body)
     assert pipeline.render_revision(revision) == fresh  # rendered and kept
@@ -107,9 +95,9 @@ def test_a_new_revision_is_shown_at_once(client, markdown_calls):
 @pytest.mark.django_db
 def test_shortcodes_in_kept_html_show_the_latest_figures(markdown_calls):
     revision = revision_with("Win rate {{ metric:win_rate period=2017-12 }}")
-    win_rate_run("0.425")
+    run_with_win_rate("0.425")
     assert "42.5%" in pipeline.render_revision(revision)
-    win_rate_run("0.5")  # a newer run
+    run_with_win_rate("0.5")  # a newer run
     shown = pipeline.render_revision(revision)
     assert "50.0%" in shown and "42.5%" not in shown
     assert len(markdown_calls) == 1
