@@ -10,6 +10,8 @@ import sys
 
 from django.db import connection, models
 
+from metrics.models import Account
+
 from .columns import Plan
 from .dates import DMY, MDY, TWO_DIGIT_YEAR_PIVOT
 from .presets import OPPORTUNITY_TYPES
@@ -193,8 +195,9 @@ class Reading:
             "THEN coalesce(t_converted_date, t_created_date) ELSE t_qualified_date END"
         )
 
-    def insert_sql(self, raw_table: str, table: StagingTable) -> str:
-        quote = connection.ops.quote_name
+    def _typed(self, raw_table: str) -> str:
+        """FROM-clause SQL: every row's cells (v_<field>) and values (t_<field>), and whether
+        each cell fits (`fits`); `self.valid` says whether the row breaks no rule."""
         cells = ", ".join(f"{cell} AS v_{name}" for name, cell in self.cells.items())
         raw = ", ".join(self.raw)
         rows = (
@@ -202,19 +205,56 @@ class Reading:
             f"AS padded FROM {raw_table} OFFSET 0"
         )
         values = ", ".join(f"{sql} AS t_{name}" for name, sql in self.typed.items())
-        targets = [name for name in table.columns if name != "line"]
-        fields = {f.column: f.name for f in table.fields}
-        outputs = [
-            self.written.get(fields.get(name, ""), f"t_{fields.get(name, name)}")
-            for name in targets
+        # OFFSET 0: each value computed once, not once per check that reads it
+        return (
+            f"(SELECT *, {values} FROM (SELECT fits, {cells} FROM ({rows}) raw OFFSET 0) cells "
+            "OFFSET 0) typed"
+        )
+
+    @property
+    def valid(self) -> str:
+        return f"fits AND {' AND '.join(self.checks)}"
+
+    def _outputs(self, columns: list[str], fields: list[models.Field]) -> list[str]:
+        """Each column's value (SQL over t_<field>), as it is written."""
+        names = {f.column: f.name for f in fields}
+        return [
+            self.written.get(names.get(name, ""), f"t_{names.get(name, name)}") for name in columns
         ]
+
+    def insert_sql(self, raw_table: str, table: StagingTable) -> str:
+        """The rows that break no rule into the staging table."""
+        quote = connection.ops.quote_name
+        targets = [name for name in table.columns if name != "line"]
         return (
             f"INSERT INTO {STAGING} (line, {', '.join(quote(name) for name in targets)}) "
-            f"SELECT row_number() OVER (), {', '.join(outputs)} FROM ("
-            # OFFSET 0: each value computed once, not once per check that reads it
-            f"SELECT *, {values} FROM (SELECT fits, {cells} FROM ({rows}) raw OFFSET 0) cells "
-            "OFFSET 0) typed "
-            f"WHERE fits AND {' AND '.join(self.checks)}"
+            f"SELECT row_number() OVER (), {', '.join(self._outputs(targets, table.fields))} "
+            f"FROM {self._typed(raw_table)} WHERE {self.valid}"
+        )
+
+    def insert_into_model_sql(self, raw_table: str, table: StagingTable) -> str:
+        """The rows that break no rule and name no unknown account straight into the kind's
+        table (first_load.py), its account by external_id as StagingTable.upsert joins it;
+        the time of the write as %(now)s."""
+        quote = connection.ops.quote_name
+        model = table.model
+        columns = [f.column for f in table.fields]
+        outputs = self._outputs(columns, table.fields)
+        joins, named = "", "true"
+        if table.has_account:
+            columns.append(model._meta.get_field("account").column)
+            outputs.append("a.id")
+            account = quote(Account._meta.db_table)
+            joins = f" LEFT JOIN {account} a ON a.external_id = typed.t_account_ref"
+            named = "(typed.t_account_ref = '' OR a.id IS NOT NULL)"
+        columns.append("updated_at")
+        outputs.append("%(now)s")
+        # `valid` as a column, tested after the join: a filter inside would leave the planner
+        # guessing one row, and joining the accounts by a nested loop.
+        return (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+            f"SELECT {', '.join(outputs)} FROM (SELECT *, {self.valid} AS valid "
+            f"FROM {self._typed(raw_table)} OFFSET 0) typed{joins} WHERE valid AND {named}"
         )
 
 

@@ -53,7 +53,7 @@ _REGULAR_QUOTED = re.compile(rb'(?<![^,\n])"[^"]*(?:""[^"]*)*"(?![^,\r\n])')
 OnRows = Callable[[int, int], None]
 
 
-class _PythonPath(Exception):
+class PythonPath(Exception):
     """This file is the Python path's (what this path does not read, or a row in error)."""
 
 
@@ -63,26 +63,27 @@ def stage(source: Source, options: ImportOptions, on_rows: OnRows | None = None)
     if connection.vendor != "postgresql" or options.kind not in KINDS:
         return None
     try:
-        plan = _plan(source, options)
+        plan = plan_file(source, options)
         with transaction.atomic():  # a savepoint: a COPY refused or a fallback leaves nothing
             staged = _stage(source, plan)
-    except (_PythonPath, ImportFileError, DatabaseError):
+    except (PythonPath, ImportFileError, DatabaseError):
         return None
     if on_rows:
         on_rows(staged.rows_total, staged.rows_total)
     return staged
 
 
-def _plan(source: Source, options: ImportOptions) -> Plan:
+def plan_file(source: Source, options: ImportOptions) -> Plan:
+    """The file's plan, when this path can take it; raises PythonPath (or ImportFileError)."""
     header = _header(source)
     plan = plan_header(options, header, ",", _no_table)
     if options.kind == "opportunities" and plan.status_source not in ("status", "stage", "flags"):
-        raise _PythonPath
+        raise PythonPath
     return plan
 
 
 def _no_table():
-    raise _PythonPath  # a header missing columns: the Python path proposes a mapping
+    raise PythonPath  # a header missing columns: the Python path proposes a mapping
 
 
 def _header(source: Source) -> list[str]:
@@ -92,17 +93,17 @@ def _header(source: Source) -> list[str]:
     end = start.find(b"\n")
     line = start[: end if end >= 0 else len(start)]
     if start[:2] in (b"\xff\xfe", b"\xfe\xff") or end < 0 or line.count(b'"') % 2:
-        raise _PythonPath
+        raise PythonPath
     try:
         text = line.decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError:
-        raise _PythonPath from None
+        raise PythonPath from None
     if not text.strip() or sniff_delimiter(text) != ",":
-        raise _PythonPath
+        raise PythonPath
     try:
         [cells] = list(csv.reader([text], strict=True))
     except csv.Error:  # the Python path says where
-        raise _PythonPath from None
+        raise PythonPath from None
     header = [cell.strip().lstrip("\ufeff") for cell in cells]
     _check_header(header)
     return header
@@ -154,7 +155,9 @@ class _CheckedFile:
             self.irregular = True
 
 
-def _stage(source: Source, plan: Plan) -> Staged:
+def copy_file(source: Source, plan: Plan) -> int:
+    """The file COPYed into the raw table (dropped at the commit), its date orders decided
+    → its rows. Raises PythonPath for a file this path does not read as Python does."""
     columns = [f"c{index}" for index in range(len(plan.header))]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -171,10 +174,15 @@ def _stage(source: Source, plan: Plan) -> Staged:
                 COPY_BLOCK,
             )
     if checked.irregular:
-        raise _PythonPath
+        raise PythonPath
     rows = _decide_date_orders(plan)
     if not rows:
-        raise _PythonPath
+        raise PythonPath
+    return rows
+
+
+def _stage(source: Source, plan: Plan) -> Staged:
+    rows = copy_file(source, plan)
     table = StagingTable(plan)
     table.create()
     reading = Reading(plan)
@@ -182,10 +190,10 @@ def _stage(source: Source, plan: Plan) -> Staged:
         cursor.execute(reading.insert_sql(RAW, table), reading.params)
         valid = cursor.rowcount
     if valid != rows or table.has_duplicates():
-        raise _PythonPath
+        raise PythonPath
     refused, to_create = table.resolve_accounts()
     if refused:
-        raise _PythonPath
+        raise PythonPath
     return Staged(
         table=table, rows_total=rows, rows_valid=rows, errors=[], accounts_to_create=to_create
     )
@@ -232,5 +240,5 @@ def _decide_date_orders(plan: Plan) -> int:
         tallies, chosen=plan.options.date_order, preset=plan.options.preset
     )
     if any(column.mixing for column in plan.date_orders.values()):
-        raise _PythonPath
+        raise PythonPath
     return rows

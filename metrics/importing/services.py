@@ -34,7 +34,7 @@ from metrics.quality_checks import request_check
 from metrics.services import request_recompute
 from revops_portal.profiles.languages import in_language_of
 
-from . import parsing, raw_copy, staging
+from . import first_load, parsing, raw_copy, staging
 from .columns import MissingColumns
 from .decoding import Source, bytes_source, read_table
 from .errors import ErrorReport, ImportFileError, RowError
@@ -148,6 +148,28 @@ def import_records(
     """
     progress = on_progress or (lambda percent: None)
     source = source or bytes_source(data)
+    note = partial(
+        record_import,
+        kind=options.kind,
+        via=RecordImport.Via.PORTAL if job else RecordImport.Via.COMMAND,
+        imported_by=requested_by,
+        job=job,
+    )
+    if not dry_run:
+        # PostgreSQL writes a clean file into its kind's empty table as pg_restore would.
+        written = first_load.load(source, options, note=lambda rows: note(rows_written=rows))
+        if written is not None:
+            # The whole table is new: every period is recomputed (no changes noted).
+            return _requested(
+                ImportOutcome(
+                    kind=options.kind,
+                    rows_total=written,
+                    rows_valid=written,
+                    rows_written=written,
+                ),
+                requested_by,
+                changes=None,
+            )
     on_rows = lambda done, total: progress(80 * done // max(total, 1))  # noqa: E731
     # PostgreSQL reads a clean file in SQL after a COPY of it (raw_copy.py); any other file,
     # or one with an invalid row, is read here row by row (staging.py), errors reported.
@@ -171,15 +193,15 @@ def import_records(
         changes = ImportChanges(options.kind, staging.STAGING, staged.rows_valid)
         outcome.rows_written = staged.write()
         changed = changes.ranges()
-        record_import(
-            kind=options.kind,
-            rows_written=outcome.rows_written,
-            via=RecordImport.Via.PORTAL if job else RecordImport.Via.COMMAND,
-            imported_by=requested_by,
-            job=job,
-        )
+        note(rows_written=outcome.rows_written)
     staged.drop()
-    request_recompute(trigger="import", requested_by=requested_by, changes=changed)
+    return _requested(outcome, requested_by, changes=changed)
+
+
+def _requested(outcome: ImportOutcome, requested_by, *, changes) -> ImportOutcome:
+    """After a write: the metrics recomputation (of the periods `changes` can move; None:
+    every period) and a data-quality check."""
+    request_recompute(trigger="import", requested_by=requested_by, changes=changes)
     request_check(trigger=QualityCheck.Trigger.IMPORT, requested_by=requested_by)
     outcome.recompute_requested = True
     return outcome
