@@ -52,6 +52,13 @@ def can_read(user) -> bool:
     return _is_active_user(user)
 
 
+def reader_key(user) -> tuple:
+    """What of the reader a page kept for them depends on besides the rows the change counter
+    watches (their groups and object permissions are among those): who they are, and the flags
+    of their own row that decide rights (read with the request's user, at no query)."""
+    return (user.pk, user.is_active, user.is_superuser)
+
+
 def _rights_on_sections(user, sections: list[Section]) -> tuple[bool, set[int]]:
     """Whether ``user`` is a champion, and the ids among ``sections`` they may edit through an
     object permission (theirs or a group's, django-guardian's tables) on them or, for a page,

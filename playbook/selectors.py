@@ -1,5 +1,6 @@
 """Reads for playbook pages, with their joins applied: templates trigger no queries."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +57,18 @@ def review_status(section: Section, *, now: datetime | None = None) -> str:
     if now >= due_at - DUE_SOON or review_requested(section):
         return ReviewStatus.DUE
     return ReviewStatus.FRESH
+
+
+def status_fresh_until(sections: Iterable[Section], *, now: datetime) -> datetime | None:
+    """The first moment after `now` at which the review status of one of `sections` turns
+    with time alone (fresh to due, due to overdue): what shows them is right until then."""
+    turns = [
+        moment
+        for section in sections
+        for moment in (review_due_at(section) - DUE_SOON, review_due_at(section))
+        if moment > now
+    ]
+    return min(turns, default=None)
 
 
 def _sections() -> QuerySet[Section]:

@@ -1,5 +1,8 @@
 """Playbook pages. Thin: parse, ask ``permissions``, call one service or selector, render."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -7,12 +10,13 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequ
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revops_portal.kept import changes
-from revops_portal.kept.store import kept
+from revops_portal.kept.store import KeptHTML, kept, render_for_keeping, with_csrf_token
 
 from . import (
     metric_reviews,
@@ -52,17 +56,26 @@ def _revision_form(section, *args, **kwargs):
 
 @require_GET
 def index(request):
-    rows = selectors.table_of_contents(user=request.user)
-    recent = selectors.recent_revisions()
-    context = {"rows": rows, "recent": recent}
-    # Kept under exactly what it shows: these rows (with the reader's edit rights and reading)
-    # and changes, every loaded value of them (revops_portal.kept.store).
+    # Kept whole for each reader under the change counter, which every write of what it shows
+    # moves (sections, revisions, people's names, the reader's visits and rights), until a
+    # review falls due: a kept request reads one number.
     contents = kept(
         "playbook:contents",
-        (rows, recent),
-        lambda: render_to_string("playbook/_contents.html", context),
-    )
+        (changes.version(), permissions.reader_key(request.user)),
+        lambda: _contents(request.user),
+        fresh_until=lambda made: made[1],
+    )[0]
     return render(request, "playbook/index.html", {"contents": contents})
+
+
+def _contents(user) -> tuple[str, datetime | None]:
+    """The table of contents and the recent changes as `user` sees them, and the moment a
+    review status in it turns with time."""
+    now = timezone.now()
+    rows = selectors.table_of_contents(user=user, now=now)
+    recent = selectors.recent_revisions()
+    html = render_to_string("playbook/_contents.html", {"rows": rows, "recent": recent})
+    return html, selectors.status_fresh_until([row.section for row in rows], now=now)
 
 
 def _section_parts(section, *, with_broken_links: bool) -> dict:
@@ -93,12 +106,46 @@ def _section_parts(section, *, with_broken_links: bool) -> dict:
     return parts
 
 
+@dataclass(frozen=True)
+class _SectionPage:
+    """A section's or page's body as one reader sees it, kept for them (``section``)."""
+
+    body: KeptHTML
+    title: str
+    section_id: int
+    current_number: int
+    last_read: int | None  # the revision the reader had read when it was made
+    fresh_until: datetime | None  # when its review status turns with time
+
+
 @require_GET
 def section(request, slug):
     user = request.user
+    # Kept whole for each reader under the change counter, which every write of what it shows
+    # moves (the section, its pages, flags, links, figures' runs, the reader's visit, watch,
+    # reading and rights), and the day (the figures' "last month"), until its review falls due.
+    page = kept(
+        "playbook:section-page",
+        (changes.version(), slug, timezone.localdate(), permissions.reader_key(user)),
+        lambda: _section_page(user, slug),
+        fresh_until=lambda made: made.fresh_until,
+    )
+    if page.last_read != page.current_number:  # a first visit, or a new revision: remember it
+        watching.record_visit(
+            section_id=page.section_id,
+            current_number=page.current_number,
+            user=user,
+            last_read=page.last_read,
+        )
+    context = {"title": page.title, "body": with_csrf_token(page.body, request)}
+    return render(request, "playbook/section.html", context)
+
+
+def _section_page(user, slug) -> _SectionPage:
+    """What ``section`` keeps: the body rendered for `user` (no request in it)."""
+    now = timezone.now()
     section, reader = selectors.section_for_reader(slug=slug, user=user)
     rights = permissions.rights_on(user, section)
-    watching.record_visit(section=section, user=user, last_read=reader.last_read)
     parts = _section_parts(section, with_broken_links=rights.edit)
     context = {
         "section": section,
@@ -107,7 +154,7 @@ def section(request, slug):
         # Links that lead nowhere, for whoever can fix them.
         "broken_links": parts["broken_links"] if rights.edit else [],
         "revision": section.current_revision,
-        "status": selectors.review_status(section),
+        "status": selectors.review_status(section, now=now),
         "due_at": selectors.review_due_at(section),
         "status_labels": selectors.ReviewStatus.LABELS,
         "can_edit": rights.edit,
@@ -126,14 +173,22 @@ def section(request, slug):
             from metrics.pages import success_cards
 
             # Rendered once per run, day, language, time zone and change counter (targets
-            # show on the cards): the cards are read only when they are not kept yet.
+            # show on the cards), for every reader: read only when they are not kept yet.
             context["live_metrics"] = kept(
                 "playbook:live-metrics",
                 (figures_version(), parts["version"]),
                 lambda: render_to_string("playbook/_live_metrics.html", {"rows": success_cards()}),
             )
             context["links_to_reviews"] = True  # where the weekly meeting records its decisions
-        return render(request, "playbook/section.html", context)
+        body = render_for_keeping("playbook/_section_body.html", context)
+    return _SectionPage(
+        body=body,
+        title=section.title,
+        section_id=section.pk,
+        current_number=section.current_number,
+        last_read=reader.last_read,
+        fresh_until=selectors.status_fresh_until([section], now=now),
+    )
 
 
 def edit(request, slug):

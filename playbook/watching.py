@@ -63,16 +63,19 @@ def tell_watchers(*, revision: Revision) -> int:
     )
 
 
-def record_visit(*, section: Section, user, last_read: int | None) -> None:
-    """Remember that ``user`` read the current revision. ``last_read`` is the revision they
-    had read before (``selectors.ReaderState.last_read``, None on a first visit), read with
-    the section: only a first visit or a new revision writes."""
-    current = section.current_number
+def record_visit(*, section_id: int, current_number: int, user, last_read: int | None) -> None:
+    """Remember that ``user`` read revision ``current_number`` of the section. ``last_read`` is
+    the revision they had read before (``selectors.ReaderState.last_read``, None on a first
+    visit): only a first visit or a new revision writes."""
     if last_read is None:
         try:
             with transaction.atomic():
-                SectionVisit.objects.create(section=section, user=user, revision_number=current)
+                SectionVisit.objects.create(
+                    section_id=section_id, user=user, revision_number=current_number
+                )
         except IntegrityError:  # two tabs at once
             pass
-    elif last_read != current:
-        SectionVisit.objects.filter(section=section, user=user).update(revision_number=current)
+    elif last_read != current_number:
+        SectionVisit.objects.filter(section_id=section_id, user=user).update(
+            revision_number=current_number
+        )

@@ -18,14 +18,21 @@ settings.CACHES). The key holds:
   (`shown_values`).
 
 Nothing read from the request goes into a kept fragment unless it is in `vary`: what depends on
-the reader (their buttons, CSRF token, name) is rendered around the kept parts per request.
+the reader (their buttons, name) is rendered around the kept parts per request, or the reader is
+in `vary`. A fragment with forms is rendered by `render_for_keeping`, which writes a random place
+where each request's CSRF token goes (`with_csrf_token`): a token is never kept.
+
+What turns with time alone (a review falling due) is not in the key: `fresh_until` says when a
+kept result stops being right, and after that moment it is made again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import secrets
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache as _once
 from importlib import metadata
 from pathlib import Path
@@ -33,7 +40,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Model
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 # A day: a key nobody asks for any more (an old run's, an old counter's) leaves a shared cache.
 KEPT_SECONDS = 24 * 3600
@@ -104,15 +114,45 @@ def kept(
     *,
     localised: bool = True,
     keep_if: Callable[[Any], bool] | None = None,
+    fresh_until: Callable[[Any], datetime | None] | None = None,
 ) -> Any:
     """`make()`'s result, made once for `name` and `vary` in this language and time zone.
 
     `keep_if(result)` false: the result is returned but not kept (it turned out to show
-    something newer than `vary` names, e.g. a run that finished while it was made)."""
+    something newer than `vary` names, e.g. a run that finished while it was made).
+    `fresh_until(result)`: the moment the result stops being right with time alone (None:
+    never); from then on it is made again."""
     wanted = key(name, vary, localised=localised)
-    found = cache.get(wanted)  # (value,): a kept None is kept too
+    found = cache.get(wanted)  # (value,) or (value, fresh until): a kept None is kept too
+    if found is not None and len(found) == 2 and timezone.now() >= found[1]:
+        found = None  # what it shows turned with time
     if found is None:
-        found = (make(),)
-        if keep_if is None or keep_if(found[0]):
+        made = make()
+        until = fresh_until(made) if fresh_until is not None else None
+        found = (made,) if until is None else (made, until)
+        if keep_if is None or keep_if(made):
             cache.set(wanted, found, timeout=KEPT_SECONDS)
     return found[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptHTML:
+    """HTML rendered for keeping, with `token_place` where each request's CSRF token goes."""
+
+    html: str
+    token_place: str
+
+
+def render_for_keeping(template_name: str, context: dict) -> KeptHTML:
+    """`template_name` rendered without the request: every `{% csrf_token %}` writes a random
+    place (a new one each render, so no text a user wrote can hold it) for `with_csrf_token`."""
+    place = f"keptcsrf{secrets.token_hex(16)}"
+    return KeptHTML(render_to_string(template_name, {**context, "csrf_token": place}), place)
+
+
+def with_csrf_token(kept_html: KeptHTML, request) -> SafeString:
+    """The kept HTML with this request's (masked) CSRF token in each form, as `{% csrf_token %}`
+    writes it: the HTML was escaped by its templates when it was rendered, and the token is
+    letters and digits."""
+    html = kept_html.html.replace(kept_html.token_place, get_token(request))
+    return mark_safe(html)  # noqa: S308 - autoescaped by the templates; only the token was put in

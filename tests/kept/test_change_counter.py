@@ -5,14 +5,25 @@ and nothing else does; on PostgreSQL a reader sees it move only when the write c
 import threading
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from metrics.freshness import record_import
-from metrics.models import DataFinding, MetricOwner, MetricTarget
+from metrics.models import DataFinding, MetricOwner, MetricRun, MetricTarget
 from playbook import services as playbook_services
-from playbook.models import Flag, MetricLink, Section, SectionVisit
+from playbook.models import (
+    Asset,
+    AssetTag,
+    Flag,
+    MetricLink,
+    OwnershipChange,
+    Reading,
+    Section,
+    SectionVisit,
+    Watch,
+)
 from revops_portal.kept import changes
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +37,8 @@ def moves(write) -> bool:
 
 def test_every_kind_of_write_to_a_watched_table_moves_it():
     user = User.objects.create_user("ana", "ana@example.com")
-    section = Section.objects.order_by("position").first()
+    section = Section.objects.select_related("current_revision").order_by("position").first()
+    champions = Group.objects.get_or_create(name="Playbook champions")[0]
     writes = {
         "a user's name (update)": lambda: User.objects.filter(pk=user.pk).update(last_name="B"),
         "a user's e-mail (save)": lambda: (setattr(user, "email", "b@example.com"), user.save()),
@@ -52,6 +64,31 @@ def test_every_kind_of_write_to_a_watched_table_moves_it():
         ),
         "a metric link": lambda: MetricLink.objects.create(section=section, metric_key="arr"),
         "raw SQL": lambda: connection.cursor().execute("UPDATE playbook_section SET title = title"),
+        # A reader's own state and rights (the playbook's pages are kept for each reader).
+        "a visit": lambda: SectionVisit.objects.create(
+            section=section, user=user, revision_number=1
+        ),
+        "a visit of a new revision (update)": lambda: SectionVisit.objects.update(
+            revision_number=2
+        ),
+        "a watch": lambda: Watch.objects.create(section=section, user=user),
+        "I have read this": lambda: Reading.objects.create(
+            section=section, user=user, revision=section.current_revision
+        ),
+        "a group's member": lambda: user.groups.add(champions),
+        "a group renamed": lambda: Group.objects.filter(pk=champions.pk).update(name="Others"),
+        "an object permission": lambda: assign_perm("playbook.change_section", user, section),
+        "a group's object permission": lambda: assign_perm(
+            "playbook.change_section", champions, section
+        ),
+        # What texts show: asset lists and figures (which run is the latest).
+        "an asset tag": lambda: AssetTag.objects.create(kind="persona", name="CFO"),
+        "an asset": lambda: Asset.objects.create(
+            title="Guide", link="https://example.com/", kind="guide", stage="decision"
+        ),
+        "an asset's tags": lambda: Asset.objects.get().tags.add(AssetTag.objects.get()),
+        "a metric run": lambda: MetricRun.objects.create(),
+        "a run finished (update)": lambda: MetricRun.objects.update(status="succeeded"),
     }
     for what, write in writes.items():
         assert moves(write), what
@@ -62,7 +99,7 @@ def test_a_login_or_an_unwatched_table_does_not_move_it():
     assert not moves(lambda: User.objects.filter(pk=user.pk).update(last_login=timezone.now()))
     section = Section.objects.order_by("position").first()
     assert not moves(
-        lambda: SectionVisit.objects.create(section=section, user=user, revision_number=1)
+        lambda: OwnershipChange.objects.create(section=section, new_owner=user, changed_by=user)
     )
 
 

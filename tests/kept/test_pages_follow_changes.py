@@ -5,19 +5,20 @@ line, owners, findings and targets show a write at the next request, however it 
 never reaches another. These run on SQLite and, in bin/test's PostgreSQL pass, on PostgreSQL."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from metrics import trust
 from metrics.freshness import record_import
 from metrics.models import MetricTarget, RecordImport
-from playbook import flags, services
-from playbook.models import Flag, MetricLink, Section
+from playbook import flags, permissions, selectors, services
+from playbook.models import Asset, AssetTag, Flag, MetricLink, Reading, Section, Watch
 from tests.metrics.dashboard_support import stored_run
 from tests.playbook.conftest import add_sample_page
 from tests.playbook.factories import UserFactory
@@ -140,3 +141,167 @@ def test_a_kind_turns_stale_with_the_time_alone_though_nothing_was_written():
     assert "opportunities" not in trust.trust(now=imported_at).freshness.stale_kinds
     later = imported_at + timedelta(days=365)
     assert "opportunities" in trust.trust(now=later).freshness.stale_kinds
+
+
+# The playbook's table of contents and pages are kept whole for each reader (issue 10): what
+# only that reader sees (their rights, visits, watch, reading) and what turns with time alone
+# (a review falling due) show at the next request too.
+
+
+def main_of(page: str) -> str:
+    return page[page.index('<main id="content">') : page.index("</main>")]
+
+
+def badge_of(page: str, slug: str) -> str:
+    """The review badge of `slug`'s row in the table of contents."""
+    row = page[page.index(f'href="/playbook/{slug}/"') :]
+    return row[row.index('class="badge ') :].split('"')[1]
+
+
+def test_the_table_of_contents_follows_the_readers_groups_superuser_flag_and_visits(section):
+    reader, author = UserFactory(username="reader"), UserFactory(username="author")
+    client = signed_in(reader)
+    edit = reverse("playbook:edit", args=[section.slug])
+    assert edit not in text(client, TOC)
+
+    champions = Group.objects.get_or_create(name=permissions.CHAMPIONS_GROUP)[0]
+    reader.groups.add(champions)
+    assert edit in text(client, TOC)
+    reader.groups.remove(champions)
+    assert edit not in text(client, TOC)
+
+    editors = Group.objects.create(name="Editors of the audience")
+    assign_perm("playbook.change_section", editors, section)
+    reader.groups.add(editors)
+    page = text(client, TOC)
+    assert edit in page and reverse("playbook:edit", args=["products-and-services"]) not in page
+    remove_perm("playbook.change_section", editors, section)
+    assert edit not in text(client, TOC)
+
+    User.objects.filter(pk=reader.pk).update(is_superuser=True)
+    assert edit in text(client, TOC)
+    User.objects.filter(pk=reader.pk).update(is_superuser=False)
+    assert edit not in text(client, TOC)
+
+    unread = "changed since you last read it"
+    text(client, reverse("playbook:section", args=[section.slug]))  # reads this revision
+    write(section, "Changed.", author)
+    assert unread in text(client, TOC)
+    text(client, reverse("playbook:section", args=[section.slug]))  # reads the new one
+    assert unread not in text(client, TOC)
+
+
+def test_a_section_follows_the_readers_watch_reading_and_rights(section):
+    reader = UserFactory(username="reader")
+    client = signed_in(reader)
+    url = reverse("playbook:section", args=[section.slug])
+    assert 'id="pb-watch"' in text(client, url)
+    Watch.objects.create(section=section, user=reader)
+    assert 'id="pb-unwatch"' in text(client, url)
+    Watch.objects.filter(user=reader).delete()
+    assert 'id="pb-watch"' in text(client, url)
+
+    assert "You have read this revision." not in text(client, url)
+    Reading.objects.create(user=reader, section=section, revision=section.current_revision)
+    assert "You have read this revision." in text(client, url)
+
+    mark_reviewed = reverse("playbook:review", args=[section.slug])
+    assert mark_reviewed not in text(client, url)
+    reader.groups.add(Group.objects.get_or_create(name=permissions.CHAMPIONS_GROUP)[0])
+    assert mark_reviewed in text(client, url)
+    assert mark_reviewed not in text(signed_in(UserFactory(username="other")), url)
+
+
+def test_review_statuses_turn_with_the_time_alone_though_nothing_was_written(section, monkeypatch):
+    """One section turns due and another overdue an hour from now: the kept table of contents
+    and section page show it after that hour, with no write to move the change counter."""
+    now = timezone.now()
+    due_soon = now + selectors.DUE_SOON + timedelta(hours=1)  # fresh, due in an hour
+    Section.objects.filter(pk=section.pk).update(
+        last_reviewed_at=due_soon - timedelta(days=section.review_interval_days)
+    )
+    other = Section.objects.get(slug="products-and-services")
+    Section.objects.filter(pk=other.pk).update(  # due, overdue in an hour
+        last_reviewed_at=now + timedelta(hours=1) - timedelta(days=other.review_interval_days)
+    )
+    client = signed_in(UserFactory(username="reader"))
+    url = reverse("playbook:section", args=[section.slug])
+    page = text(client, TOC)
+    assert (badge_of(page, section.slug), badge_of(page, other.slug)) == (
+        "badge fresh",
+        "badge due",
+    )
+    assert 'class="badge fresh"' in text(client, url)
+    assert main_of(text(client, TOC)) == main_of(text(client, TOC))  # kept meanwhile
+
+    later = now + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    page = text(client, TOC)
+    assert (badge_of(page, section.slug), badge_of(page, other.slug)) == (
+        "badge due",
+        "badge overdue",
+    )
+    assert 'class="badge due"' in text(client, url)
+
+
+def test_a_kept_pages_forms_carry_each_requests_own_csrf_token(section):
+    """Two sessions of one reader share what is kept for them; each one's forms post with
+    its own token, and no placeholder is left in the page."""
+    reader = UserFactory(username="reader")
+    url = reverse("playbook:section", args=[section.slug])
+    tokens = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(reader)
+        page = text(client, url)
+        text(client, url)  # kept by now
+        page = text(client, url)
+        assert "keptcsrf" not in page
+        form = page[page.index('action="/playbook/target-audience/watch/"') :]
+        token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        tokens.append(token)
+        answer = client.post(
+            reverse("playbook:watch", args=[section.slug]),
+            {"watch": "1", "csrfmiddlewaretoken": token},
+        )
+        assert answer.status_code == 302
+    assert tokens[0] != tokens[1]
+    refused = Client(enforce_csrf_checks=True)
+    refused.force_login(reader)
+    text(refused, url)
+    answer = refused.post(
+        reverse("playbook:watch", args=[section.slug]),
+        {"watch": "0", "csrfmiddlewaretoken": "x" * 64},
+    )
+    assert answer.status_code == 403
+
+
+def test_a_texts_asset_list_follows_the_assets(section):
+    owner = UserFactory(username="owner")
+    write(section, "Read these:\n\n{{ assets }}\n", owner)
+    client = signed_in(UserFactory(username="reader"))
+    url = reverse("playbook:section", args=[section.slug])
+    assert "The pricing guide" not in text(client, url)
+    asset = Asset.objects.create(
+        title="The pricing guide", link="https://example.com/g", kind="guide", stage="decision"
+    )
+    assert "The pricing guide" in text(client, url)
+    asset.tags.add(AssetTag.objects.create(kind="persona", name="Chief Revenue Officer"))
+    assert "Chief Revenue Officer" in text(client, url)
+    Asset.objects.filter(pk=asset.pk).update(title="The price book")
+    page = text(client, url)
+    assert "The price book" in page and "The pricing guide" not in page
+
+
+def test_a_sections_dates_follow_the_time_zone(section, settings):
+    client = signed_in(UserFactory(username="reader"))
+    url = reverse("playbook:section", args=[section.slug])
+    saved = section.current_revision.created_at
+    in_utc = saved.astimezone(ZoneInfo("UTC")).isoformat()
+    in_tehran = saved.astimezone(ZoneInfo("Asia/Tehran")).isoformat()  # UTC+3:30
+    settings.TIME_ZONE = "UTC"
+    page = text(client, url)
+    assert in_utc in page and in_tehran not in page
+    settings.TIME_ZONE = "Asia/Tehran"
+    page = text(client, url)
+    assert in_tehran in page and in_utc not in page

@@ -3,6 +3,9 @@ section as with 200, within their budget in tests/portal/query_budgets.py (a
 NetBox-style N+1 guard)."""
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from playbook.models import Revision, Section
@@ -94,3 +97,26 @@ def test_the_page_costs_the_same_queries_with_2_or_30_pages_in_a_section(
     large = page_queries(client, url)
     assert small == large
     assert_within_budget(budget, large)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["reader", "owner", "champion", "manager"])
+@pytest.mark.parametrize("url", PAGES)
+def test_a_readers_first_request_costs_the_same_queries_with_10_or_200_revisions(
+    client_as, persona, url
+):
+    """What a page kept for its reader costs to make again (after any change, or the first
+    time): bounded as the kept request is, and more than it."""
+    client = client_as(persona)
+    counts = []
+    for revisions in (10, 200):
+        grow_history(revisions)
+        client.get(url)  # warms the per-process caches and records the visit …
+        client.get(url)
+        cache.clear()  # … but nothing is kept
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+    assert counts[1] > page_queries(client, url)  # a kept request costs less
+    assert_within_budget(f"{url} (first reader)", counts[1])

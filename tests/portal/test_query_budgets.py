@@ -22,6 +22,7 @@ from tests.sync.test_connections_pages import CONNECTION_PAGES
 def test_every_budget_is_measured_by_a_test():
     measured = {
         *PLAYBOOK_PAGES,
+        *(f"{url} (first reader)" for url in PLAYBOOK_PAGES),
         *(budget for _, budget in PAGES_OF_PAGES),
         *PAGES_BY_MONTHS,
         *PAGES_BY_ACCOUNTS,

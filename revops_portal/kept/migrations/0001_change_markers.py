@@ -23,52 +23,52 @@ BUMP = (
     'ON CONFLICT ("table") DO UPDATE SET version = kept_changemarker.version + 1'
 )
 
-def _postgres(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(
-        "CREATE OR REPLACE FUNCTION kept_bump_change_marker() RETURNS trigger AS $$ "
-        "BEGIN "
-        'INSERT INTO kept_changemarker ("table", version) VALUES (TG_TABLE_NAME, 1) '
-        'ON CONFLICT ("table") DO UPDATE SET version = kept_changemarker.version + 1; '
-        "RETURN NULL; "
-        "END; $$ LANGUAGE plpgsql"
-    )
-    for table, columns in WATCHED.items():
-        update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
-        schema_editor.execute(
-            f"CREATE TRIGGER kept_change_{table} AFTER INSERT OR {update} OR DELETE OR TRUNCATE "
-            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION kept_bump_change_marker()"
-        )
-
-
-def _sqlite(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for table, columns in WATCHED.items():
-        update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
-        for name, event in (("insert", "INSERT"), ("update", update), ("delete", "DELETE")):
-            schema_editor.execute(
-                f"CREATE TRIGGER kept_change_{table}_{name} AFTER {event} ON {table} "
-                f"BEGIN {BUMP.format(table=table)}; END"
-            )
-
-
-def _drop(apps, schema_editor):
+def create_triggers(schema_editor, watched: dict) -> None:
+    """A trigger moving the counter on every write of each table of `watched` (table: the
+    columns whose update counts, None for every column). 0002 adds tables with it."""
     vendor = schema_editor.connection.vendor
-    for table in WATCHED:
+    for table, columns in watched.items():
+        update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
+        if vendor == "postgresql":
+            schema_editor.execute(
+                f"CREATE TRIGGER kept_change_{table} AFTER INSERT OR {update} OR DELETE OR TRUNCATE "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION kept_bump_change_marker()"
+            )
+        elif vendor == "sqlite":
+            for name, event in (("insert", "INSERT"), ("update", update), ("delete", "DELETE")):
+                schema_editor.execute(
+                    f"CREATE TRIGGER kept_change_{table}_{name} AFTER {event} ON {table} "
+                    f"BEGIN {BUMP.format(table=table)}; END"
+                )
+
+
+def drop_triggers(schema_editor, watched: dict) -> None:
+    vendor = schema_editor.connection.vendor
+    for table in watched:
         if vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS kept_change_{table} ON {table}")
         elif vendor == "sqlite":
             for name in ("insert", "update", "delete"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS kept_change_{table}_{name}")
-    if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS kept_bump_change_marker()")
 
 
 def _add_triggers(apps, schema_editor):
-    _postgres(apps, schema_editor)
-    _sqlite(apps, schema_editor)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE OR REPLACE FUNCTION kept_bump_change_marker() RETURNS trigger AS $$ "
+            "BEGIN "
+            'INSERT INTO kept_changemarker ("table", version) VALUES (TG_TABLE_NAME, 1) '
+            'ON CONFLICT ("table") DO UPDATE SET version = kept_changemarker.version + 1; '
+            "RETURN NULL; "
+            "END; $$ LANGUAGE plpgsql"
+        )
+    create_triggers(schema_editor, WATCHED)
+
+
+def _drop(apps, schema_editor):
+    drop_triggers(schema_editor, WATCHED)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS kept_bump_change_marker()")
 
 
 class Migration(migrations.Migration):
