@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
@@ -46,6 +47,12 @@ def shown_reason(reason: str) -> str:
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 _SIGNIFICANT = 15
+# The contexts of canonical's rounding and of a ratio's division, made once: entering a
+# `localcontext` for each of a run's 160,000 numbers (54,054 figures at 100,000 opportunities)
+# was a second of the run's Python (docs/benchmarks.md).
+_ROUNDING = Context(prec=60, rounding=ROUND_HALF_EVEN)
+_DIVISION = Context(prec=40, rounding=ROUND_HALF_EVEN)
+_WHOLE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,11 @@ class Figure:
     undefined_reason: str = ""
 
 
+@lru_cache(maxsize=64)
+def _quantum(exponent: int) -> Decimal:
+    return Decimal((0, (1,), exponent))
+
+
 def canonical(number) -> Decimal | None:
     """A figure's one written form: at most 10 decimal places and 15 significant digits."""
     if number is None:
@@ -70,13 +82,13 @@ def canonical(number) -> Decimal | None:
     if not number:
         return ZERO
     exponent = max(-10, number.adjusted() - (_SIGNIFICANT - 1))
-    with localcontext(prec=60):
-        rounded = number.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN)
+    rounded = number.quantize(_quantum(exponent), context=_ROUNDING)
     if not rounded:
         return ZERO
-    rounded = rounded.normalize()
-    # No exponent form (7.9E+2): whole numbers are written out (790).
-    return rounded.quantize(Decimal(1)) if rounded.as_tuple().exponent > 0 else rounded
+    if rounded == rounded.to_integral_value():
+        # No exponent form (7.9E+2) nor trailing zeros: whole numbers are written out (790).
+        return rounded.quantize(_WHOLE, context=_ROUNDING)
+    return rounded.normalize(_ROUNDING)
 
 
 def figure(value, numerator=None, denominator=None, reason: str = "") -> Figure:
@@ -86,8 +98,7 @@ def figure(value, numerator=None, denominator=None, reason: str = "") -> Figure:
 def ratio(numerator: Decimal, denominator: Decimal, reason: str) -> Figure:
     if not denominator:
         return Figure(None, canonical(numerator), canonical(denominator), reason)
-    with localcontext(prec=40):
-        return figure(numerator / denominator, numerator, denominator)
+    return figure(_DIVISION.divide(numerator, denominator), numerator, denominator)
 
 
 def undefined(reason: str, numerator=None, denominator=None) -> Figure:

@@ -123,7 +123,7 @@ def _statement(kinds: set[str]) -> tuple[str, str]:
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
     """The lead counts of every period (by index) and cut: one query for every cut kind, the
-    leads summed per day and cut value first, then those days per period."""
+    leads summed per span and cut value first, then those spans per period."""
     sums = ", ".join(f"SUM(d.{name})" for name in TOTALS)
     rows = batch.grouped(
         periods,
@@ -131,11 +131,11 @@ def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cu
         _CUT_VALUE,
         _statement,
         ", ".join(f"SUM(l.{name})" for name in TOTALS),
-        "l.day",
-        per_day=(
+        batch.span_of("l.day"),
+        per_span=(
             list(TOTALS),
             f"""SELECT p.idx, d.position, d.value, {sums}
-            FROM periods p JOIN daily d ON d.day >= p.s AND d.day < p.e
+            FROM periods p JOIN spans d ON d.span >= p.s_span AND d.span < p.e_span
             GROUP BY p.idx, d.position, d.value""",
         ),
     )

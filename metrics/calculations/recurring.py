@@ -131,8 +131,8 @@ def _account_joins(kinds: set[str], account: str) -> str:
     return joins
 
 
-# The opening and closing totals: the accounts' changes summed per day and cut value, then as
-# running sums read on each period's day before and last day.
+# The opening and closing totals: the accounts' changes summed per span and cut value, then as
+# running sums read before each period's first span (opening) and before its end (closing).
 BALANCES = ("opening", "closing", "customers", "opening_customers")
 
 
@@ -142,17 +142,17 @@ def _balances_statement(kinds: set[str]) -> tuple[str, str]:
 
 _BALANCES_PER_PERIOD = """
     , running AS (
-        SELECT day, position, value, SUM(mrr) OVER days AS mrr,
-            SUM(customers) OVER days AS customers, LEAD(day) OVER days AS next_day
-        FROM daily WINDOW days AS (PARTITION BY position, value ORDER BY day)
+        SELECT span, position, value, SUM(mrr) OVER spans AS mrr,
+            SUM(customers) OVER spans AS customers, LEAD(span) OVER spans AS next_span
+        FROM spans WINDOW spans AS (PARTITION BY position, value ORDER BY span)
     )
     SELECT p.idx, r.position, r.value,
-        SUM(CASE WHEN r.day <= p.day_before THEN r.mrr ELSE 0 END),
-        SUM(CASE WHEN r.next_day IS NULL OR r.next_day > p.last_day THEN r.mrr ELSE 0 END),
-        SUM(CASE WHEN r.next_day IS NULL OR r.next_day > p.last_day THEN r.customers ELSE 0 END),
-        SUM(CASE WHEN r.day <= p.day_before THEN r.customers ELSE 0 END)
+        SUM(CASE WHEN r.span < p.s_span THEN r.mrr ELSE 0 END),
+        SUM(CASE WHEN r.next_span IS NULL OR r.next_span >= p.e_span THEN r.mrr ELSE 0 END),
+        SUM(CASE WHEN r.next_span IS NULL OR r.next_span >= p.e_span THEN r.customers ELSE 0 END),
+        SUM(CASE WHEN r.span < p.s_span THEN r.customers ELSE 0 END)
     FROM periods p
-    JOIN running r ON r.day <= p.last_day AND (r.next_day IS NULL OR r.next_day > p.day_before)
+    JOIN running r ON r.span < p.e_span AND (r.next_span IS NULL OR r.next_span >= p.s_span)
     GROUP BY p.idx, r.position, r.value"""
 
 
@@ -221,8 +221,8 @@ def _totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, C
         _CUT_VALUE,
         _balances_statement,
         "SUM(t.delta), SUM(t.customers)",
-        "t.day",
-        per_day=(["mrr", "customers"], _BALANCES_PER_PERIOD),
+        batch.span_of("t.day"),
+        per_span=(["mrr", "customers"], _BALANCES_PER_PERIOD),
     )
     movements = batch.grouped(
         periods, cuts, _CUT_VALUE, _movements_statement, _movements(), "m.idx"
