@@ -100,38 +100,46 @@ EMPTY = dict.fromkeys(TOTALS, 0)
 
 
 def _statement(kinds: set[str]) -> tuple[str, str]:
-    # Each lead counts on two days: its created_date (in that cohort's counts) and, once
-    # converted, its converted_date (the conversion time's average); only the periods' days.
+    """Each lead counts on two days: its created_date (in that cohort's counts) and, once
+    converted, its converted_date (the conversion time's average); only the periods' days.
+    Summed per span and source first (a few hundred rows for 400,000 lead days at 100,000
+    opportunities), which the grouping sets read instead of the leads once per cut kind; a
+    number a row does not change is NULL, which SUM skips."""
     days = batch.days_between("converted_date", "created_date")
     flag = "CASE WHEN {} IS NOT NULL THEN 1 ELSE 0 END"
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in TOTALS)
     return (
         "",
         f"""
         FROM (
-            SELECT created_date AS day, source, 1 AS created,
-                {flag.format("qualified_date")} AS qualified,
-                {flag.format("converted_date")} AS converted, 0 AS converted_in_p,
-                0 AS conversion_days
-            FROM {LEADS} WHERE created_date >= {batch.FIRST_DAY} AND created_date < {batch.END}
-            UNION ALL
-            SELECT converted_date, source, 0, 0, 0, 1, {days}
-            FROM {LEADS}
-            WHERE converted_date >= {batch.FIRST_DAY} AND converted_date < {batch.END}
+            SELECT {batch.span_of("day")} AS span, source, {sums} FROM (
+                SELECT created_date AS day, source, 1 AS created,
+                    {flag.format("qualified_date")} AS qualified,
+                    {flag.format("converted_date")} AS converted, NULL AS converted_in_p,
+                    NULL AS conversion_days
+                FROM {LEADS}
+                WHERE created_date >= {batch.FIRST_DAY} AND created_date < {batch.END}
+                UNION ALL
+                SELECT converted_date, source, NULL, NULL, NULL, 1, {days}
+                FROM {LEADS}
+                WHERE converted_date >= {batch.FIRST_DAY} AND converted_date < {batch.END}
+            ) lead_days
+            GROUP BY 1, 2
         ) l""",
     )
 
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
     """The lead counts of every period (by index) and cut: one query for every cut kind, the
-    leads summed per span and cut value first, then those spans per period."""
-    sums = ", ".join(f"SUM(d.{name})" for name in TOTALS)
+    leads summed per span and cut value first, then those spans per period (NULL sums: 0)."""
+    sums = ", ".join(f"COALESCE(SUM(d.{name}), 0)" for name in TOTALS)
     rows = batch.grouped(
         periods,
         cuts,
         _CUT_VALUE,
         _statement,
         ", ".join(f"SUM(l.{name})" for name in TOTALS),
-        batch.span_of("l.day"),
+        "l.span",
         per_span=(
             list(TOTALS),
             f"""SELECT p.idx, d.position, d.value, {sums}
