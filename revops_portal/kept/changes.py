@@ -17,6 +17,8 @@ watches and "I have read this"; and what decides a reader's rights on sections (
 memberships, groups' names, the sections' object permissions).
 """
 
+from collections.abc import Collection
+
 from django.db import connection
 
 # Asked by every kept page: written as SQL, as the ORM would spend more time building it than
@@ -24,8 +26,16 @@ from django.db import connection
 _TOTAL = "SELECT COALESCE(SUM(version), 0) FROM kept_changemarker"  # ChangeMarker's table
 
 
-def version() -> int:
-    """The number of writes to every watched table so far: it only grows (one query)."""
+def version(*, ignoring: Collection[str] = ()) -> int:
+    """The number of writes to every watched table so far: it only grows (one query).
+
+    `ignoring`: tables whose writes cannot change what the caller keeps (a page that shows no
+    figures ignores metric runs), so they don't make it again; every other watched table,
+    one added later included, still counts."""
     with connection.cursor() as cursor:
-        cursor.execute(_TOTAL)
+        if ignoring:
+            places = ", ".join(["%s"] * len(ignoring))
+            cursor.execute(f'{_TOTAL} WHERE "table" NOT IN ({places})', list(ignoring))
+        else:
+            cursor.execute(_TOTAL)
         return int(cursor.fetchone()[0])

@@ -103,6 +103,17 @@ def test_a_login_or_an_unwatched_table_does_not_move_it():
     )
 
 
+def test_a_caller_may_ignore_the_tables_whose_writes_it_does_not_show():
+    user = User.objects.create_user("ana")
+    section = Section.objects.order_by("position").first()
+    before, ignoring_flags = changes.version(), changes.version(ignoring=["playbook_flag"])
+    Flag.objects.create(section=section, raised_by=user, comment="outdated")
+    assert changes.version() > before
+    assert changes.version(ignoring=["playbook_flag"]) == ignoring_flags
+    MetricLink.objects.create(section=section, metric_key="arr")
+    assert changes.version(ignoring=["playbook_flag"]) > ignoring_flags
+
+
 def _in_another_connection(work):
     """`work()` on a thread of its own, i.e. in another database connection and transaction."""
     result = []

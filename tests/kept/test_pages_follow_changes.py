@@ -9,16 +9,27 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from metrics import trust
 from metrics.freshness import record_import
-from metrics.models import MetricTarget, RecordImport
+from metrics.models import MetricRun, MetricTarget, RecordImport
 from playbook import flags, permissions, selectors, services
-from playbook.models import Asset, AssetTag, Flag, MetricLink, Reading, Section, Watch
+from playbook.models import (
+    Asset,
+    AssetTag,
+    Flag,
+    MetricLink,
+    Reading,
+    Section,
+    SectionVisit,
+    Watch,
+)
 from tests.metrics.dashboard_support import stored_run
 from tests.playbook.conftest import add_sample_page
 from tests.playbook.factories import UserFactory
@@ -305,3 +316,25 @@ def test_a_sections_dates_follow_the_time_zone(section, settings):
     settings.TIME_ZONE = "Asia/Tehran"
     page = text(client, url)
     assert in_tehran in page and in_utc not in page
+
+
+def test_the_table_of_contents_is_not_made_again_by_writes_it_does_not_show(section):
+    """It ignores the counter's tables it never shows (views._NOT_IN_CONTENTS): a flag, a
+    metric run or a watch leave it kept (the floor's two queries and the counter); a visit,
+    which it shows, makes it again."""
+    reader = UserFactory(username="reader")
+    client = signed_in(reader)
+    text(client, TOC)
+
+    def queries_of_the_next_request() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            text(client, TOC)
+        return len(captured.captured_queries)
+
+    assert queries_of_the_next_request() == 3
+    flags.raise_flag(section=section, user=reader, comment="Outdated")
+    MetricRun.objects.create()
+    Watch.objects.create(section=section, user=reader)
+    assert queries_of_the_next_request() == 3
+    SectionVisit.objects.create(section=section, user=reader, revision_number=1)
+    assert queries_of_the_next_request() > 3
