@@ -172,11 +172,9 @@ class MetricValueAdmin(ReadOnlyAdmin):
         "numerator",
         "denominator",
         "undefined_reason",
-        "run",
     )
     list_filter = ("period_kind", "cut_kind", "key")
     search_fields = ("key", "cut_value")
-    list_select_related = ("run",)
     show_full_result_count = False
 
 

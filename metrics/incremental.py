@@ -3,8 +3,8 @@
 An import notes the days its records can change (`ImportChanges`, from each record's state
 before and after the write) as date ranges on the run it requests (`MetricRun.changes`). A run
 with known changes computes only the periods that overlap them (and periods the latest run did
-not have) and copies every other period's values from the latest succeeded run, so that each run
-stays a complete snapshot. Exact, because outside those ranges no figure can move:
+not have) and shows every other period's values from the latest succeeded run (the same value
+sets, metrics/run_values.py), so that each run stays a complete snapshot. Exact, because outside those ranges no figure can move:
 
 - an opportunity: its days from created to closed (onward while open): "closed in P" and
   "open at the end of P". Won, it may also change its account's first won deal: the periods of
@@ -30,7 +30,17 @@ from django.db.models import Min, Q
 from django.db.models.expressions import RawSQL
 
 from .cuts import Cut
-from .models import Account, Forecast, Lead, MetricRun, Opportunity, Spend, Subscription, Team
+from .models import (
+    Account,
+    Forecast,
+    Lead,
+    MetricRun,
+    MetricValue,
+    Opportunity,
+    Spend,
+    Subscription,
+    Team,
+)
 from .periods import Period
 
 logger = logging.getLogger(__name__)
@@ -338,10 +348,10 @@ def plan(run: MetricRun, periods: Sequence[Period], cuts: Sequence[Cut]):
         if changes is None:
             return None, list(periods), []
         ranges += from_json(changes)
-    stored = base.values.values_list("cut_kind", "cut_value").distinct()
+    stored = MetricValue.objects.of_run(base).values_list("cut_kind", "cut_value").distinct()
     if set(stored) != {(cut.kind, cut.value) for cut in cuts}:
         return None, list(periods), []
-    have = set(base.values.values_list("period_kind", "period_start", "period_end").distinct())
+    have = set(base.periods.values_list("period_kind", "period_start", "period_end"))
     ranges = merged(ranges)
     computing = [
         period

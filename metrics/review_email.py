@@ -115,9 +115,11 @@ def why_nothing_to_send(week: Period) -> tuple[MetricRun | None, str]:
     run = selectors.latest_successful_run()
     if run is None:
         return None, f"No weekly review e-mail for {week.code()}: no metric run has completed yet."
-    has_week = MetricValue.objects.filter(
-        run=run, period_start=week.start, period_end=week.end, cut_kind=ALL_CUT.kind
-    ).exists()
+    has_week = (
+        MetricValue.objects.of_run(run)
+        .filter(period_start=week.start, period_end=week.end, cut_kind=ALL_CUT.kind)
+        .exists()
+    )
     if not has_week:
         return None, (
             f"No weekly review e-mail for {week.code()}: the latest completed metric run "

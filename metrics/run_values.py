@@ -1,5 +1,6 @@
-"""A run's values in the database: each computed period's figures written in one statement, the
-periods an incremental run did not compute copied from an earlier run in another."""
+"""A run's values in the database: each computed period's figures written in one statement as a
+value set of the run's; the periods an incremental run did not compute shown from the earlier
+run's sets (a row per period, not a copy of their values); sets no kept run shows deleted."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections.abc import Sequence
 
 from django.db import connection, transaction
 
-from .models import MetricRun, MetricValue
+from .models import MetricRun, MetricRunPeriod, MetricValue, MetricValueSet
 from .periods import Period
 
 TABLE = MetricValue._meta.db_table
 
-VALUE_COLUMNS = (  # the run first
-    "run_id",
+VALUE_COLUMNS = (  # the set first
+    "value_set_id",
     "key",
     "period_kind",
     "period_start",
@@ -34,8 +35,21 @@ ROWS_PER_STATEMENT = 1000
 STAGED = "staged_values"
 
 
+def value_set(run: MetricRun, period: Period) -> MetricValueSet:
+    """The set of `run`'s values for `period`: made, and shown by the run, if it has none."""
+    link, _made = MetricRunPeriod.objects.get_or_create(
+        run=run,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        defaults={"value_set": MetricValueSet.objects.create},
+    )
+    return link.value_set
+
+
 def store(run: MetricRun, period: Period, computed: dict) -> None:
-    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one transaction.
+    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one transaction,
+    into the run's value set of that period (`value_set`).
 
     A row an overlapping attempt already wrote is the same figure: skipped (ON CONFLICT). Not
     bulk_create: building model objects and its SQL took most of a run's time; the values go in
@@ -46,9 +60,12 @@ def store(run: MetricRun, period: Period, computed: dict) -> None:
     """
     start = connection.ops.adapt_datefield_value(period.start)
     end = connection.ops.adapt_datefield_value(period.end)
+    # Before the values, in a commit of its own: a run that fails after it shows an empty or
+    # partial set, never read (only succeeded runs are), deleted by the next attempt or pruning.
+    set_id = value_set(run, period).pk
     rows = [
         (
-            run.pk,
+            set_id,
             key,
             period.kind,
             start,
@@ -101,22 +118,28 @@ def _copy(cursor, columns: str, rows: list[tuple]) -> None:
 
 
 def carry_over(run: MetricRun, source: MetricRun, skipped: Sequence[Period]) -> None:
-    """Copy every value of `source` into `run` but those of the `skipped` periods (the ones the
-    run computes, and those it no longer covers), in the database: one statement."""
-    listed = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS[1:])
-    period = "(period_kind = %s AND period_start = %s AND period_end = %s)"
-    params: list = [run.pk, source.pk]
-    for skip in skipped:
-        params += [
-            skip.kind,
-            connection.ops.adapt_datefield_value(skip.start),
-            connection.ops.adapt_datefield_value(skip.end),
-        ]
-    unless = f" AND NOT ({' OR '.join([period] * len(skipped))})" if skipped else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Column names from the model; every value is a parameter.
-            f"INSERT INTO {TABLE} (run_id, {listed}) "  # noqa: S608
-            f"SELECT %s, {listed} FROM {TABLE} WHERE run_id = %s{unless}",
-            params,
+    """Show every period of `source` in `run` but the `skipped` ones (the periods the run
+    computes, and those it no longer covers): the run shows the same value sets, one row per
+    period, and none of their values is copied or changed."""
+    skipping = {(period.kind, period.start, period.end) for period in skipped}
+    MetricRunPeriod.objects.bulk_create(
+        MetricRunPeriod(
+            run=run,
+            value_set_id=set_id,
+            period_kind=kind,
+            period_start=start,
+            period_end=end,
         )
+        for set_id, kind, start, end in source.periods.values_list(
+            "value_set_id", "period_kind", "period_start", "period_end"
+        )
+        if (kind, start, end) not in skipping
+    )
+
+
+def forget(runs) -> int:
+    """The runs (a queryset or ids) no longer show any value; the sets no other run shows are
+    deleted with their values. Returns how many values were deleted."""
+    MetricRunPeriod.objects.filter(run__in=runs).delete()
+    _deleted, per_model = MetricValueSet.objects.filter(run_periods=None).delete()
+    return per_model.get(MetricValue._meta.label, 0)

@@ -47,7 +47,7 @@ def default_period(
     found = cache.get(key)
     if found is None:
         found = period
-        stored = MetricValue.objects.filter(run=run, period_kind=kind)
+        stored = MetricValue.objects.of_run(run).filter(period_kind=kind)
         if not stored.filter(period_start=period.start).exists():
             latest = stored.aggregate(latest=Max("period_start"))["latest"]
             found = Period.containing(latest, kind) if latest else period
@@ -69,8 +69,7 @@ def stored_values(
     """Stored values of the run for these keys over consecutive periods of one kind: one query."""
     if run is None or not keys or not periods:
         return {}
-    rows = MetricValue.objects.filter(
-        run=run,
+    rows = MetricValue.objects.of_run(run).filter(
         key__in=list(keys),
         period_kind=periods[0].kind,
         period_start__gte=periods[0].start,
@@ -88,13 +87,14 @@ def values_by_cut(
     if run is None or not cut_kinds or not keys:
         return []
     return list(
-        MetricValue.objects.filter(
-            run=run,
+        MetricValue.objects.of_run(run)
+        .filter(
             key__in=list(keys),
             period_start=period.start,
             period_end=period.end,
             cut_kind__in=list(cut_kinds),
-        ).order_by("cut_kind", "cut_value")
+        )
+        .order_by("cut_kind", "cut_value")
     )
 
 
@@ -184,7 +184,7 @@ def stored_figures(wanted: Collection[FigureWanted], *, today: date | None = Non
     # expression depth ("Expression tree is too large").
     for start in range(0, len(conditions), PLACES_PER_QUERY):
         chunk = conditions[start : start + PLACES_PER_QUERY]
-        for row in MetricValue.objects.filter(reduce(operator.or_, chunk), run=found.run):
+        for row in MetricValue.objects.of_run(found.run).filter(reduce(operator.or_, chunk)):
             place = (row.key, row.period_start, row.period_end, row.cut_kind, row.cut_value)
             found.rows[place] = row
     return found
@@ -240,8 +240,7 @@ def period_report(period: Period, *, cut: Cut = ALL_CUT, run: MetricRun | None =
         report["computed_at"] = run.finished_at.isoformat() if run.finished_at else None
         rows = {
             row.key: row
-            for row in MetricValue.objects.filter(
-                run=run,
+            for row in MetricValue.objects.of_run(run).filter(
                 period_start=period.start,
                 period_end=period.end,
                 cut_kind=cut.kind,
@@ -282,7 +281,8 @@ def cut_values(run: MetricRun | None) -> dict[str, list[str]]:
     if found is None:
         found = {kind: [] for kind in FILTER_KINDS}
         pairs = (
-            MetricValue.objects.filter(run=run, cut_kind__in=FILTER_KINDS)
+            MetricValue.objects.of_run(run)
+            .filter(cut_kind__in=FILTER_KINDS)
             .values_list("cut_kind", "cut_value")
             .distinct()
             .order_by("cut_kind", "cut_value")

@@ -1,8 +1,9 @@
 """Metric runs: request a recomputation, compute a run, sweep runs the broker never got.
 
-A run writes its MetricValue rows while it is "running"; pages read only the latest
-SUCCEEDED run, so its figures become visible at once when it is marked succeeded, and a
-run that fails or is killed part-way leaves the previous run's figures in place.
+A run writes its MetricValue rows (in value sets of its own, metrics/run_values.py) while it is
+"running"; pages read only the latest SUCCEEDED run, so its figures become visible at once when
+it is marked succeeded, and a run that fails or is killed part-way leaves the previous run's
+figures in place (it never writes into a set another run shows).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from .models import (
     Forecast,
     Lead,
     MetricRun,
-    MetricValue,
     Opportunity,
     Spend,
     Subscription,
@@ -222,7 +222,7 @@ def compute_run(
     run = MetricRun.objects.get(pk=run_id)
     current = MetricRun.objects.filter(pk=run_id, attempts=attempt)
     try:
-        MetricValue.objects.filter(run_id=run_id).delete()
+        run_values.forget([run_id])  # a redelivered run's partial values
         periods = periods_to_compute(today=today, extra=extra_period or only_period)
         cuts = cuts_to_compute()
         base, computing, dropped = (
@@ -274,8 +274,8 @@ def compute_run(
 
 
 def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
-    """Delete the values of failed runs, and of succeeded runs other than the last `keep` and
-    those a weekly review froze."""
+    """Drop failed runs, and succeeded runs other than the last `keep` and those a weekly review
+    froze: their value sets that no kept run shows are deleted with their values."""
     kept = list(
         MetricRun.objects.filter(status=MetricRun.Status.SUCCEEDED)
         .order_by("-finished_at", "-pk")
@@ -289,11 +289,7 @@ def prune_old_runs(*, keep: int = KEEP_SUCCEEDED_RUNS) -> int:
         .exclude(pk__in=reviewed)
         .values("pk")
     )
-    # The values by their run_id index, from the (few) runs' ids: a join of the values with
-    # themselves, as filtering on run__status gave, took minutes on PostgreSQL right after a
-    # large run (no planner statistics yet for the new rows).
-    deleted, _per_model = MetricValue.objects.filter(run_id__in=dropped).delete()
-    return deleted
+    return run_values.forget(dropped)
 
 
 def compute_now(

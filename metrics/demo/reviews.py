@@ -110,8 +110,8 @@ def seed_demo_targets(run: MetricRun, *, today: date | None = None) -> int:
     for target in demo_targets():
         period = last_complete(target.period_kind or MONTH, today)
         value = (
-            MetricValue.objects.filter(
-                run=run,
+            MetricValue.objects.of_run(run)
+            .filter(
                 key=target.key,
                 period_start=period.start,
                 period_end=period.end,
@@ -147,9 +147,8 @@ def demo_review_weeks(run: MetricRun, *, today: date | None = None) -> list[Peri
     data_end = last_complete("month", today or timezone.localdate()).end
     weeks = sorted(
         Period(start, end, WEEK)
-        for start, end in MetricValue.objects.filter(
-            run=run, cut_kind="all", period_kind=WEEK, period_end__lte=data_end
-        )
+        for start, end in MetricValue.objects.of_run(run)
+        .filter(cut_kind="all", period_kind=WEEK, period_end__lte=data_end)
         .values_list("period_start", "period_end")
         .distinct()
     )

@@ -22,7 +22,13 @@ from .reviews import (  # noqa: F401
     ReviewSubscription,
     WeeklyReview,
 )
-from .runs import MetricRun, MetricTarget, MetricValue  # noqa: F401
+from .runs import (  # noqa: F401
+    MetricRun,
+    MetricRunPeriod,
+    MetricTarget,
+    MetricValue,
+    MetricValueSet,
+)
 from .trust import DataFinding, MetricOwner, QualityCheck, RecordImport  # noqa: F401
 
 # isort: off

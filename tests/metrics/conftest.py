@@ -102,7 +102,7 @@ def run_import(tmp_path, kind, content, *args) -> tuple[int, str, str]:
 def snapshot(run) -> set:
     """A run's stored figures, comparable between runs."""
     return set(
-        MetricValue.objects.filter(run=run).values_list(
+        MetricValue.objects.of_run(run).values_list(
             "key",
             "period_start",
             "period_end",

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
-from metrics import catalog
+from metrics import catalog, run_values
 from metrics.models import MetricValue
 from metrics.periods import Period
 from playbook import services as playbook_services
@@ -69,13 +69,14 @@ def store_figures(
     """Stored values for each key and period: by default value = the period's 1-based index,
     numerator = value, denominator = 1. Written with one bulk insert."""
     keys = keys or [m.key for m in catalog.METRICS if cut_kind in m.cuts]
+    sets = [run_values.value_set(run, period) for period in periods]
     rows = []
     for key in keys:
         for index, period in enumerate(periods):
             number = value(key, index)
             rows.append(
                 MetricValue(
-                    run=run,
+                    value_set=sets[index],
                     key=key,
                     period_kind=period.kind,
                     period_start=period.start,

@@ -7,6 +7,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from metrics import run_values
 from metrics.models import (
     Account,
     Forecast,
@@ -19,6 +20,7 @@ from metrics.models import (
     Subscription,
     Team,
 )
+from metrics.periods import Period
 
 
 class AccountFactory(factory.django.DjangoModelFactory):
@@ -119,10 +121,17 @@ class MetricRunFactory(factory.django.DjangoModelFactory):
 
 
 class MetricValueFactory(factory.django.DjangoModelFactory):
+    """A value `run` shows (in the run's value set of the value's period)."""
+
     class Meta:
         model = MetricValue
 
-    run = factory.SubFactory(MetricRunFactory)
+    class Params:
+        run = factory.SubFactory(MetricRunFactory)
+
+    value_set = factory.LazyAttribute(
+        lambda o: run_values.value_set(o.run, Period(o.period_start, o.period_end, o.period_kind))
+    )
     key = "win_rate"
     period_kind = MetricValue.PeriodKind.MONTH
     period_start = date(2017, 6, 1)

@@ -83,7 +83,7 @@ def _values(run) -> dict:
             v.denominator,
             v.undefined_reason,
         )
-        for v in MetricValue.objects.filter(run=run)
+        for v in MetricValue.objects.of_run(run)
     }
 
 
@@ -121,7 +121,7 @@ def test_compute_metrics_period_computes_only_that_period():
     assert len(captured.captured_queries) < 70
 
 
-def test_a_run_writes_and_carries_over_every_column_of_a_value():
+def test_a_run_writes_every_column_of_a_value():
     columns = {field.column for field in MetricValue._meta.concrete_fields} - {"id"}
     assert set(VALUE_COLUMNS) == columns
 

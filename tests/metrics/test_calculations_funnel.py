@@ -169,8 +169,8 @@ def test_a_run_stores_the_funnel_for_all_and_each_lead_source(leads):
 
     run = compute_now(trigger="command")
 
-    stored = MetricValue.objects.filter(
-        run=run, key="lead_conversion_rate", period_kind="month", period_start=d("2026-01-01")
+    stored = MetricValue.objects.of_run(run).filter(
+        key="lead_conversion_rate", period_kind="month", period_start=d("2026-01-01")
     )
     assert {(v.cut_kind, v.cut_value): v.value for v in stored} == {
         ("all", ""): n("0.5"),
@@ -178,6 +178,8 @@ def test_a_run_stores_the_funnel_for_all_and_each_lead_source(leads):
         ("channel", "Webinar"): n("0"),
     }
     # The runs cover the leads' dates: November 2025, when L6 was created.
-    assert MetricValue.objects.filter(
-        run=run, key="leads_created", period_kind="month", period_start=d("2025-11-01"), value=1
-    ).exists()
+    assert (
+        MetricValue.objects.of_run(run)
+        .filter(key="leads_created", period_kind="month", period_start=d("2025-11-01"), value=1)
+        .exists()
+    )

@@ -212,8 +212,8 @@ def stored_value(run, key, period, cut=None):
     from metrics.models import MetricValue
 
     cut = cut or Cut()
-    return MetricValue.objects.get(
-        run=run, key=key, period_start=period.start, period_end=period.end,
+    return MetricValue.objects.of_run(run).get(
+        key=key, period_start=period.start, period_end=period.end,
         cut_kind=cut.kind, cut_value=cut.value,
     ).value  # fmt: skip
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from metrics import catalog, pages, presentation
 from metrics.cuts import Cut
+from metrics.models import MetricValue
 from metrics.periods import Period
 from tests.metrics.dashboard_support import PERSONAS, make_persona, store_figures
 from tests.metrics.factories import MetricRunFactory, MetricTargetFactory, MetricValueFactory
@@ -127,7 +128,7 @@ def test_every_persona_reads_the_pages_on_the_computed_demo_data(client):
 
     seed_demo_crm(today=date(2026, 11, 23))
     run = compute_now(trigger="command")
-    stored = run.values.get(
+    stored = MetricValue.objects.of_run(run).get(
         key="arr", period_kind="month", period_start=date(2026, 6, 1), cut_kind="all"
     )
     urls = ["/metrics/nrr/?period=2026-Q2", "/metrics/cac/?period=2026&channel=Referral",

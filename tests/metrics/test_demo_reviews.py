@@ -54,9 +54,9 @@ def check_every_owner_but_the_revops_manager_is_on_a_team(demo):
     assert dict(Team.objects.values_list("owner", "team")) == DEMO_TEAMS
     assert set(OWNERS) - set(DEMO_TEAMS) == {"Dana Kowalski"}
     stored_teams = set(
-        MetricValue.objects.filter(run=demo["run"], cut_kind="team").values_list(
-            "cut_value", flat=True
-        )
+        MetricValue.objects.of_run(demo["run"])
+        .filter(cut_kind="team")
+        .values_list("cut_value", flat=True)
     )
     assert stored_teams == {"New Business", "Expansion"}
     month = last_complete("month", TODAY)

@@ -112,7 +112,7 @@ def test_runs_running_and_queued_when_redis_restarts_each_finish_once_with_the_r
         run.refresh_from_db()
         assert run.attempts == 1  # computed once, never started again
     figures = snapshot(running)
-    assert figures and MetricValue.objects.filter(run=running).count() == len(figures)
+    assert figures and MetricValue.objects.of_run(running).count() == len(figures)
     assert snapshot(waiting) == figures  # the same records: the same figures
 
 

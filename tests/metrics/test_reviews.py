@@ -93,7 +93,7 @@ def test_pruning_old_runs_keeps_the_values_a_review_froze(review):
     for arr in (2000, 3000, 4000, 5000):
         run_with_arr(arr)
     prune_old_runs(keep=1)
-    assert MetricValue.objects.filter(run=review.run).exists()
+    assert MetricValue.objects.of_run(review.run).exists()
     assert arr_on(reviews.review_page(review).week_card) == Decimal(1000)
 
 

@@ -37,7 +37,9 @@ def test_stored_values_read_back_exactly_whatever_the_text():
 
     stored = {
         (v.key, v.cut_kind, v.cut_value): (v.value, v.numerator, v.denominator, v.undefined_reason)
-        for v in MetricValue.objects.filter(run=run, period_start=JUNE.start, period_end=JUNE.end)
+        for v in MetricValue.objects.of_run(run).filter(
+            period_start=JUNE.start, period_end=JUNE.end
+        )
     }
     assert stored == {
         ("win_rate", "all", ""): (Decimal("0.4583333333"), Decimal(231), Decimal(504), ""),

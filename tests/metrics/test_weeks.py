@@ -58,8 +58,8 @@ def test_a_run_stores_the_hand_computed_figures_of_a_week_spanning_two_months(we
     week = parse(WEEK)
     stored = {
         row.key: row
-        for row in MetricValue.objects.filter(
-            run=week_book, period_kind="week", period_start=week.start, cut_kind="all"
+        for row in MetricValue.objects.of_run(week_book).filter(
+            period_kind="week", period_start=week.start, cut_kind="all"
         )
     }
     assert stored["win_rate"].period_end == date(2017, 3, 6)
@@ -69,9 +69,11 @@ def test_a_run_stores_the_hand_computed_figures_of_a_week_spanning_two_months(we
     assert stored["customers"].value == 3
     assert stored["won_count"].value == 2
     # The same week under a segment cut is stored too.
-    assert MetricValue.objects.filter(
-        run=week_book, period_kind="week", period_start=week.start, cut_kind="segment"
-    ).exists()
+    assert (
+        MetricValue.objects.of_run(week_book)
+        .filter(period_kind="week", period_start=week.start, cut_kind="segment")
+        .exists()
+    )
 
 
 def test_a_run_computes_only_the_last_weeks_of_the_records(db):

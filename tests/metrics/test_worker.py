@@ -193,7 +193,7 @@ def test_15_a_rolled_back_request_enqueues_nothing_and_a_committed_one_once(work
         wait_for_status(run, MetricRun.Status.SUCCEEDED)
     assert run.attempts == 1
     assert MetricRun.objects.count() == 1
-    assert MetricValue.objects.filter(run=run).exists()
+    assert MetricValue.objects.of_run(run).exists()
 
 
 def stop_redis(server: subprocess.Popen) -> None:
@@ -241,7 +241,7 @@ def test_17_the_same_job_run_twice_gives_identical_figures_and_no_duplicates(wor
     assert run.finished_at == finished_at
     assert run.attempts == 1
     assert snapshot(run) == figures
-    assert MetricValue.objects.filter(run=run).count() == len(figures)
+    assert MetricValue.objects.of_run(run).count() == len(figures)
     assert snapshot(later) == figures  # computing the same records again: identical figures
 
 
@@ -273,7 +273,7 @@ def test_18_a_worker_killed_mid_job_shows_nothing_partial_and_the_job_takes_effe
             return run.status == MetricRun.Status.RUNNING and 0 < run.progress < 60
 
         wait_until(part_way, 30, "the run to be part-way")
-        partial = MetricValue.objects.filter(run=run).count()
+        partial = MetricValue.objects.of_run(run).count()
         assert partial > 0
         # Partial values are never what pages see.
         assert latest_successful_run() == previous
@@ -287,7 +287,7 @@ def test_18_a_worker_killed_mid_job_shows_nothing_partial_and_the_job_takes_effe
     assert run.attempts == 2
     expected = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
     assert snapshot(run) == snapshot(expected)
-    assert MetricValue.objects.filter(run=run).count() == len(snapshot(expected))
+    assert MetricValue.objects.of_run(run).count() == len(snapshot(expected))
     # The new deal counts, once.
     won_now = period_report(june, run=run)["metrics"]["won_count"]["value"]
     assert int(won_now) == int(shown["metrics"]["won_count"]["value"]) + 1

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from metrics.models import MetricRun
+from metrics.models import MetricRun, MetricValue
 from metrics.periods import Period
 from playbook import services, shortcodes
 from playbook.markdown import render_markdown, render_revision
@@ -65,7 +65,7 @@ def test_the_same_run_finishing_at_another_time_is_another_run():
     # SQLite may give a rolled-back run's id to the next one: its finish time tells them apart.
     run = run_with_win_rate("0.425")
     assert "42.5%" in render_markdown(WIN_RATE_TEXT)
-    run.values.update(value=Decimal("0.61"))
+    MetricValue.objects.of_run(run).update(value=Decimal("0.61"))
     MetricRun.objects.filter(pk=run.pk).update(finished_at=run.finished_at.replace(year=2027))
     assert "61.0%" in render_markdown(WIN_RATE_TEXT)
 

@@ -163,8 +163,9 @@ def run_row(stack, run_id):
     return row
 
 
-VALUES = """SELECT key, period_start, period_end, cut_kind, cut_value, value, numerator,
-                   denominator, undefined_reason FROM metrics_metricvalue WHERE run_id = %s"""
+VALUES = """SELECT key, v.period_start, v.period_end, cut_kind, cut_value, value, numerator,
+                   denominator, undefined_reason FROM metrics_metricvalue v
+            JOIN metrics_metricrunperiod p ON p.value_set_id = v.value_set_id WHERE p.run_id = %s"""
 
 
 @pytest.mark.services

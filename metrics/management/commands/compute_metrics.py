@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from metrics import periods, services
-from metrics.models import MetricRun
+from metrics.models import MetricRun, MetricValue
 from metrics.selectors import period_report
 
 SUMMARY_KEYS = ("mrr", "arr", "customers", "new_customers", "win_rate", "won_amount", "cac", "ltv")
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             run = self._wait(run, options["timeout"])
         if run.status != MetricRun.Status.SUCCEEDED:
             raise CommandError(f"Run {run.pk} ended {run.status}: {run.error or 'no detail'}")
-        count = run.values.count()
+        count = MetricValue.objects.of_run(run).count()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Run {run.pk} succeeded: {count} figures in {time.monotonic() - started:.1f} s."
