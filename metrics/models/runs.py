@@ -95,7 +95,7 @@ class MetricValueQuerySet(models.QuerySet):
 
         `value_set IN (the run's sets)`, not a join: each set is then read by the index that
         leads with it, a plan PostgreSQL keeps even before it has statistics for the rows a run
-        just wrote (a join planned on none made an UPDATE of 35,000 values run for minutes)."""
+        just wrote (a join planned on none kept an UPDATE of a small run's values going for minutes)."""
         sets = MetricRunPeriod.objects.filter(run=run).values("value_set_id")
         return self.filter(value_set_id__in=sets)
 
