@@ -63,6 +63,8 @@ def store(run: MetricRun, period: Period, computed: dict) -> None:
     # Before the values, in a commit of its own: a run that fails after it shows an empty or
     # partial set, never read (only succeeded runs are), deleted by the next attempt or pruning.
     set_id = value_set(run, period).pk
+    if MetricRunPeriod.objects.filter(value_set_id=set_id).exclude(run=run).exists():
+        return  # an overlapping attempt carried the period over: another run's, never written
     rows = [
         (
             set_id,

@@ -3,15 +3,20 @@ the periods it did not compute instead of copying their values. Each run stays a
 snapshot: its figures equal a full run's, an older run keeps its own, a failed run changes no
 other run's, and pruning keeps every value a kept run shows."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from metrics import run_values, services
+from metrics.calculations.figures import Figure
+from metrics.cuts import Cut
 from metrics.importing.options import ImportOptions
 from metrics.importing.services import import_records
 from metrics.models import MetricRun, MetricRunPeriod, MetricValue, MetricValueSet, Opportunity
+from metrics.periods import Period
 
 from .conftest import snapshot
 from .factories import make_book
@@ -164,3 +169,16 @@ def test_the_migration_puts_each_runs_values_in_a_set_per_period():
             [("arr", 6, run.pk), ("win_rate", 6, run.pk), ("win_rate", 7, run.pk)]
         )
         assert MetricRunPeriod.objects.filter(run_id=run.pk).count() == 2
+
+
+def test_storing_a_period_the_run_shows_from_another_run_leaves_that_runs_figures(book):
+    # An overlapping attempt carried over a period this attempt computes: the base's set is
+    # never written, not even a figure it lacks.
+    before = snapshot(book)
+    run = services.request_recompute(trigger="import", changes=[])
+    run_values.carry_over(run, book, skipped=[])
+    shown = MetricRunPeriod.objects.filter(run=run).order_by("pk").first()
+    period = Period(shown.period_start, shown.period_end, shown.period_kind)
+    nowhere = Cut("segment", "Nowhere")
+    run_values.store(run, period, {nowhere: {"won_count": Figure(value=Decimal(99))}})
+    assert snapshot(book) == before
