@@ -43,8 +43,11 @@ class Reading:
     """The INSERT ... SELECT that reads every row's cells into the staging table, and keeps
     only rows that break no rule: the rules of rows.py's builders and rows.FieldRules."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, *, iso_only: bool = False):
+        """`iso_only`: dates read only in ISO form (YYYY-MM-DD), any other form a row in error;
+        the day/month orders need not be decided then (first_load.py)."""
         self.plan = plan
+        self.iso_only = iso_only
         kind = plan.record_kind
         self.params: dict[str, object] = {
             "ws": WHITESPACE,
@@ -106,9 +109,15 @@ class Reading:
         self.checks += [f"t_{name} IS NOT NULL" for name in rules.required]
 
     def _date(self, name: str) -> str:
-        """A date cell → its day, or NULL (blank, no such day, or a form not read here); the
-        plausible range is one of the checks."""
+        """A date cell → its day, or NULL (blank, or a form not read here); the plausible range
+        is one of the checks. An ISO date that is no day (2024-02-30) fails the statement, and the
+        file goes to the Python path, which reports the row."""
         value = f"v_{name}"
+        self.params.update({"earliest": self.plan.dates.earliest, "latest": self.plan.dates.latest})
+        self.checks.append(f"(v_{name} = '' OR t_{name} BETWEEN %(earliest)s AND %(latest)s)")
+        iso = f"CASE WHEN {value} ~ %(iso)s THEN {value}::date"
+        if self.iso_only:
+            return f"{iso} END"
         column = self.plan.date_orders.get(name)
         order = column.order if column and column.order else MDY
         parts = [f"split_part(translate({value}, './', '--'), '-', {i})" for i in (1, 2, 3)]
@@ -118,13 +127,7 @@ class Reading:
             f"{parts[2]}::int < {TWO_DIGIT_YEAR_PIVOT} THEN 2000 ELSE 1900 END "
             f"ELSE {parts[2]}::int END"
         )
-        iso = _day(f"substr({value}, 1, 4)", f"substr({value}, 6, 2)", f"substr({value}, 9, 2)")
-        self.params.update({"earliest": self.plan.dates.earliest, "latest": self.plan.dates.latest})
-        self.checks.append(f"(v_{name} = '' OR t_{name} BETWEEN %(earliest)s AND %(latest)s)")
-        return (
-            f"CASE WHEN {value} ~ %(iso)s THEN {iso} "
-            f"WHEN {value} ~ %(numeric)s THEN {_day(year, month, day)} END"
-        )
+        return f"{iso} WHEN {value} ~ %(numeric)s THEN {_day(year, month, day)} END"
 
     def _money(self, name: str) -> str:
         value = f"v_{name}"

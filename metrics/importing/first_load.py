@@ -61,20 +61,35 @@ def load(source: Source, options: ImportOptions, *, note: Callable[[int], None])
             if model.objects.exists():  # another import came first
                 raise _NotTaken
             rebuilt.drop()
-            reading = Reading(plan)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    reading.insert_into_model_sql(raw_copy.RAW, table),
-                    {**reading.params, "now": timezone.now()},
-                )
-                if cursor.rowcount != rows:
+            # Dates in ISO form need no day/month order: the scan that decides the orders
+            # runs only when a row is not read so (a date in another form, or an error).
+            if not _wrote(plan, table, rows, iso_only=True):
+                raw_copy.decide_date_orders(plan)
+                if not _wrote(plan, table, rows, iso_only=False):
                     raise _NotTaken
+            with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE {raw_copy.RAW}")
             rebuilt.create()
             note(rows)
     except (_NotTaken, raw_copy.PythonPath, ImportFileError, DatabaseError):
         return None
     return rows
+
+
+def _wrote(plan, table: StagingTable, rows: int, *, iso_only: bool) -> bool:
+    """Every row of the raw table read, checked and written, or none (a savepoint)."""
+    reading = Reading(plan, iso_only=iso_only)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                reading.insert_into_model_sql(raw_copy.RAW, table),
+                {**reading.params, "now": timezone.now()},
+            )
+            if cursor.rowcount != rows:
+                raise _NotTaken
+    except _NotTaken:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

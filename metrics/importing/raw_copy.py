@@ -156,8 +156,8 @@ class _CheckedFile:
 
 
 def copy_file(source: Source, plan: Plan) -> int:
-    """The file COPYed into the raw table (dropped at the commit), its date orders decided
-    → its rows. Raises PythonPath for a file this path does not read as Python does."""
+    """The file COPYed as it is into the raw table (dropped at the commit) → its rows. Raises
+    PythonPath for a file this path does not read as Python does."""
     columns = [f"c{index}" for index in range(len(plan.header))]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -173,16 +173,15 @@ def copy_file(source: Source, plan: Plan) -> int:
                 checked,
                 COPY_BLOCK,
             )
-    if checked.irregular:
-        raise PythonPath
-    rows = _decide_date_orders(plan)
-    if not rows:
+        rows = cursor.rowcount
+    if checked.irregular or rows <= 0:
         raise PythonPath
     return rows
 
 
 def _stage(source: Source, plan: Plan) -> Staged:
     rows = copy_file(source, plan)
+    decide_date_orders(plan)
     table = StagingTable(plan)
     table.create()
     reading = Reading(plan)
@@ -199,32 +198,34 @@ def _stage(source: Source, plan: Plan) -> Staged:
     )
 
 
-def _decide_date_orders(plan: Plan) -> int:
+def decide_date_orders(plan: Plan) -> None:
     """Each date column's day/month order, decided as the Python path decides it
-    (dates.decide_tallied_orders) from what SQL counts in all its cells (dates.DateTally.add:
-    a cell D/M/Y with the first number over 12 says day first, ...). A column mixing the
-    orders has row errors: the Python path's. → the file's rows (counted in the same scan)."""
+    (dates.decide_tallied_orders) from what SQL counts in all its cells of the raw table
+    (dates.DateTally.add: a cell D/M/Y with the first number over 12 says day first, ...). A
+    column mixing the orders has row errors: raises PythonPath."""
     dated = [name for name in plan.record_kind.date_fields if name in plan.columns]
-    counts = ["count(*)"]
-    for name in dated:
-        match = f"regexp_match(btrim({cell(plan, name)}, %(ws)s), %(numeric)s)"
-        # ISO cells, most of a large file, skip the regular expression (its match is NULL).
-        counts.append(f"CASE WHEN {cell(plan, name)} !~ %(iso)s THEN {match} END")
-    sums = [
-        f"coalesce(bool_or(m{i} IS NOT NULL), false), coalesce(bool_or(m{i}[2] = '.'), false), "
-        f"coalesce(bool_or(m{i}[1]::int > 12 AND m{i}[3]::int <= 12), false), "
-        f"coalesce(bool_or(m{i}[3]::int > 12 AND m{i}[1]::int <= 12), false)"
-        for i in range(1, len(counts))
-    ]
-    cells = ", ".join(f"{sql} AS m{i}" for i, sql in enumerate(counts) if i)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(['count(*)', *sums])} "
-            # OFFSET 0: each cell matched once, not once per aggregate that reads it
-            f"FROM (SELECT {cells or 'NULL'} FROM {RAW} OFFSET 0) cells",
-            {"ws": WHITESPACE, "numeric": NUMERIC_DAY, "iso": ISO_DAY},
-        )
-        rows, *found = cursor.fetchone()
+    found = []
+    if dated:
+        matches = []
+        for name in dated:
+            match = f"regexp_match(btrim({cell(plan, name)}, %(ws)s), %(numeric)s)"
+            # ISO cells, most of a large file, skip the regular expression (its match is NULL).
+            matches.append(f"CASE WHEN {cell(plan, name)} !~ %(iso)s THEN {match} END")
+        sums = [
+            f"coalesce(bool_or(m{i} IS NOT NULL), false), coalesce(bool_or(m{i}[2] = '.'), "
+            f"false), coalesce(bool_or(m{i}[1]::int > 12 AND m{i}[3]::int <= 12), false), "
+            f"coalesce(bool_or(m{i}[3]::int > 12 AND m{i}[1]::int <= 12), false)"
+            for i in range(len(matches))
+        ]
+        cells = ", ".join(f"{sql} AS m{i}" for i, sql in enumerate(matches))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(sums)} "
+                # OFFSET 0: each cell matched once, not once per aggregate that reads it
+                f"FROM (SELECT {cells} FROM {RAW} OFFSET 0) cells",
+                {"ws": WHITESPACE, "numeric": NUMERIC_DAY, "iso": ISO_DAY},
+            )
+            found = cursor.fetchone()
     tallies = {}
     for i, name in enumerate(dated):
         day_month, dotted, day_first, month_first = found[4 * i : 4 * i + 4]
@@ -241,4 +242,3 @@ def _decide_date_orders(plan: Plan) -> int:
     )
     if any(column.mixing for column in plan.date_orders.values()):
         raise PythonPath
-    return rows
