@@ -43,10 +43,12 @@ class Reading:
     """The INSERT ... SELECT that reads every row's cells into the staging table, and keeps
     only rows that break no rule: the rules of rows.py's builders and rows.FieldRules."""
 
-    def __init__(self, plan: Plan, *, iso_only: bool = False):
-        """`iso_only`: dates read only in ISO form (YYYY-MM-DD), any other form a row in error;
-        the day/month orders need not be decided then (first_load.py)."""
+    def __init__(self, plan: Plan, *, padded: bool = True, iso_only: bool = False):
+        """`padded`: whether a cell may start or end with a space (raw_copy._padded): if not,
+        no cell is stripped. `iso_only`: dates read only in ISO form (YYYY-MM-DD), any other
+        form a row in error; the day/month orders need not be decided then (first_load.py)."""
         self.plan = plan
+        self.padded = padded
         self.iso_only = iso_only
         kind = plan.record_kind
         self.params: dict[str, object] = {
@@ -63,13 +65,17 @@ class Reading:
         present = [name for name in (*kind.fields, *kind.helper_fields) if name in plan.columns]
         self.raw = [cell(plan, name) for name in present]
         self.fits = " AND ".join(  # (every kind reads its external_id: never empty)
-            f"char_length({cell(plan, name)}) <= {MAX_CELL_CHARS}" for name in read
+            _at_most(cell(plan, name), MAX_CELL_CHARS) for name in read
         )
         # (the cell, stripped as _Row.raw strips it), per field; "" when no column. btrim with
         # Unicode's spaces costs ten times a plain one: only rows with a padded cell pay it.
         self.cells = {
-            name: f"CASE WHEN padded THEN btrim({cell(plan, name)}, %(ws)s) "
-            f"ELSE {cell(plan, name)} END"
+            name: (
+                f"CASE WHEN padded THEN btrim({cell(plan, name)}, %(ws)s) "
+                f"ELSE {cell(plan, name)} END"
+                if padded
+                else cell(plan, name)
+            )
             if name in plan.columns
             else "''"
             for name in (*kind.fields, *kind.helper_fields)
@@ -97,7 +103,7 @@ class Reading:
         }[plan.kind]()
         rules = field_rules(plan.kind)
         for name, limit, choices, blank in rules.texts:
-            self.checks.append(f"char_length(t_{name}) <= {limit}")
+            self.checks.append(_at_most(f"t_{name}", limit))
             if not blank:
                 self.checks.append(f"t_{name} <> ''")
             if choices is not None:
@@ -203,10 +209,8 @@ class Reading:
         each cell fits (`fits`); `self.valid` says whether the row breaks no rule."""
         cells = ", ".join(f"{cell} AS v_{name}" for name, cell in self.cells.items())
         raw = ", ".join(self.raw)
-        rows = (
-            f"SELECT {raw}, {self.fits} AS fits, concat_ws(E'\\x01', {raw}) ~ %(padded)s "
-            f"AS padded FROM {raw_table} OFFSET 0"
-        )
+        padded = f"concat_ws(E'\\x01', {raw}) ~ %(padded)s" if self.padded else "false"
+        rows = f"SELECT {raw}, {self.fits} AS fits, {padded} AS padded FROM {raw_table} OFFSET 0"
         values = ", ".join(f"{sql} AS t_{name}" for name, sql in self.typed.items())
         # OFFSET 0: each value computed once, not once per check that reads it
         return (
@@ -259,6 +263,13 @@ class Reading:
             f"SELECT {', '.join(outputs)} FROM (SELECT *, {self.valid} AS valid "
             f"FROM {self._typed(raw_table)} OFFSET 0) typed{joins} WHERE valid AND {named}"
         )
+
+
+def _at_most(value: str, limit: int) -> str:
+    """SQL: whether a text has at most `limit` characters. Its length in bytes, which
+    PostgreSQL keeps, answers for most cells (a character is one byte or more); char_length
+    counts the characters of the others only."""
+    return f"(octet_length({value}) <= {limit} OR char_length({value}) <= {limit})"
 
 
 def _day(year: str, month: str, day: str) -> str:

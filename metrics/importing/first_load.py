@@ -54,7 +54,7 @@ def load(source: Source, options: ImportOptions, *, note: Callable[[int], None])
     try:
         plan = raw_copy.plan_file(source, options)
         with transaction.atomic():
-            rows = raw_copy.copy_file(source, plan)
+            rows, padded = raw_copy.copy_file(source, plan)
             table = StagingTable(plan)
             rebuilt = _Rebuilt.of(table.model._meta.db_table)
             rebuilt.lock()
@@ -63,9 +63,9 @@ def load(source: Source, options: ImportOptions, *, note: Callable[[int], None])
             rebuilt.drop()
             # Dates in ISO form need no day/month order: the scan that decides the orders
             # runs only when a row is not read so (a date in another form, or an error).
-            if not _wrote(plan, table, rows, iso_only=True):
+            if not _wrote(Reading(plan, padded=padded, iso_only=True), table, rows):
                 raw_copy.decide_date_orders(plan)
-                if not _wrote(plan, table, rows, iso_only=False):
+                if not _wrote(Reading(plan, padded=padded), table, rows):
                     raise _NotTaken
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE {raw_copy.RAW}")
@@ -76,9 +76,8 @@ def load(source: Source, options: ImportOptions, *, note: Callable[[int], None])
     return rows
 
 
-def _wrote(plan, table: StagingTable, rows: int, *, iso_only: bool) -> bool:
+def _wrote(reading: Reading, table: StagingTable, rows: int) -> bool:
     """Every row of the raw table read, checked and written, or none (a savepoint)."""
-    reading = Reading(plan, iso_only=iso_only)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(

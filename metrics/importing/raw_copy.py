@@ -31,6 +31,7 @@ import codecs
 import csv
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.db import DatabaseError, connection, transaction
 
@@ -51,6 +52,30 @@ MAX_PENDING_BYTES = 64 << 20  # a quoted cell longer than this: the Python path
 # module and PostgreSQL read such fields alike; they differ on a quote anywhere else.
 _REGULAR_QUOTED = re.compile(rb'(?<![^,\n])"[^"]*(?:""[^"]*)*"(?![^,\r\n])')
 OnRows = Callable[[int, int], None]
+
+
+# What str.strip() strips in ASCII but line ends, as spaces, and cells' bounds (delimiters,
+# quotes, line ends) as commas: `,"` is `,,`.
+_SPACES = bytes(code for code in range(128) if chr(code) in WHITESPACE and code not in b"\r\n")
+_BOUNDS = bytes.maketrans(b',"\r\n' + _SPACES, b",,,," + b" " * len(_SPACES))
+_LINE_ENDS = bytes.maketrans(b"\r", b"\n")
+
+
+def _padded(lines: bytes) -> bool:
+    """Whether a cell of these whole lines may start or end with a character str.strip()
+    strips: never False when one does (True also for some that do not, such as "Acme, Inc",
+    and for any text not in ASCII). A file with none is read without stripping
+    (cell_sql.Reading)."""
+    if not lines.isascii() or lines.count(b"\r") != lines.count(b"\r\n"):
+        return True  # (a carriage return alone: a line end, or a cell's)
+    if b'"' in lines:  # a quoted cell starting or ending with a line end
+        ends = lines.translate(_LINE_ENDS)
+        if b',"\n' in ends or b'\n"\n' in ends or b'\n",' in ends or ends.startswith(b'"\n'):
+            return True
+        if ends.endswith(b'\n"'):
+            return True
+    bounded = lines.translate(_BOUNDS)
+    return b", " in bounded or b" ," in bounded or bounded[:1] == b" " or bounded[-1:] == b" "
 
 
 class PythonPath(Exception):
@@ -112,7 +137,8 @@ def _header(source: Source) -> list[str]:
 class _CheckedFile:
     """The file's bytes for COPY, untouched, checked on the way for what PostgreSQL's CSV reader
     reads otherwise than Python's: a quote out of place, an end-of-data line (backslash, dot).
-    On the first such thing the stream ends early and `irregular` says so."""
+    On the first such thing the stream ends early and `irregular` says so. `padded`: whether a
+    cell may start or end with a space (_padded)."""
 
     def __init__(self, handle):
         self.handle = handle
@@ -120,6 +146,7 @@ class _CheckedFile:
         self.irregular = False
         self.done = False
         self.first = True
+        self.padded = False
 
     def read(self, size: int = COPY_BLOCK) -> bytes:
         if self.done:
@@ -153,11 +180,17 @@ class _CheckedFile:
             self.irregular = True
         elif b'"' in checked and b'"' in _REGULAR_QUOTED.sub(b"", checked):
             self.irregular = True
+        self.padded = self.padded or _padded(checked)
 
 
-def copy_file(source: Source, plan: Plan) -> int:
-    """The file COPYed as it is into the raw table (dropped at the commit) → its rows. Raises
-    PythonPath for a file this path does not read as Python does."""
+class Copied(NamedTuple):
+    rows: int
+    padded: bool  # a cell may start or end with a space: rows are stripped (cell_sql.Reading)
+
+
+def copy_file(source: Source, plan: Plan) -> Copied:
+    """The file COPYed as it is into the raw table (dropped at the commit). Raises PythonPath
+    for a file this path does not read as Python does."""
     columns = [f"c{index}" for index in range(len(plan.header))]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -176,15 +209,15 @@ def copy_file(source: Source, plan: Plan) -> int:
         rows = cursor.rowcount
     if checked.irregular or rows <= 0:
         raise PythonPath
-    return rows
+    return Copied(rows, checked.padded)
 
 
 def _stage(source: Source, plan: Plan) -> Staged:
-    rows = copy_file(source, plan)
+    rows, padded = copy_file(source, plan)
     decide_date_orders(plan)
     table = StagingTable(plan)
     table.create()
-    reading = Reading(plan)
+    reading = Reading(plan, padded=padded)
     with connection.cursor() as cursor:
         cursor.execute(reading.insert_sql(RAW, table), reading.params)
         valid = cursor.rowcount

@@ -126,6 +126,44 @@ def test_quoted_cells_bom_and_crlf_are_read_alike():
     assert [row[1:3] for row in rows] == [('Deal, with "quotes"', "Ann"), ("two\r\nlines", "")]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        " Deal",
+        "Deal\t",
+        '" Deal, quoted"',
+        '"\nDeal"',
+        '"Deal\r\n"',
+        "Deal\x1f",
+        "\u00a0Deal",  # not ASCII: every row is looked at
+        "De\u2003al",  # a space inside: not stripped
+    ],
+)
+def test_a_cell_starting_or_ending_with_a_space_is_stripped_alike(name):
+    rows = _taken(_rows(_row("O1"), _row("O2", name=name)))
+    assert rows[1][1] == name.strip('"').strip()
+
+
+@pytest.mark.parametrize(
+    ("lines", "padded"),
+    [
+        (b"a,b\nc,d\n", False),
+        (b'"a","b"\r\n"c",""\r\n', False),
+        (b"a, b\n", True),
+        (b"a,b \r\n", True),
+        (b" a,b\n", True),
+        (b'a,"b "\n', True),
+        (b'a,"\nb"\n', True),
+        (b'a,"b\r\n",c\n', True),
+        (b"a,b\rc\n", True),
+        (b'"Acme, Inc",b\n', True),  # a space after a comma inside quotes: looked at, kept
+        (b"a,\xc3\xa9\n", True),  # not ASCII
+    ],
+)
+def test_which_files_have_their_rows_looked_at_for_spaces(lines, padded):
+    assert raw_copy._padded(lines) is padded
+
+
 def test_an_export_quoting_every_cell_after_a_bom_is_read_alike():
     def quoted(line: str) -> str:
         return ",".join(f'"{cell}"' for cell in line.split(","))
