@@ -74,11 +74,14 @@ MOVEMENT_OF_KEY = {
     "monthly_churn_rate": "churn",
 }
 _MONEY = DecimalField(max_digits=18, decimal_places=2)
+# Every table's name: a page's cursors are read by them (params.record_cursors) before its
+# tables are built.
+TABLE_NAMES = ("opportunities", "forecasts", "won", "customers", "spend", "leads", "accounts")
 
 
 @dataclass
 class RecordTable:
-    name: str  # also the CSV's `table=` value
+    name: str  # a drill-down's: one of TABLE_NAMES; also the CSV's `table=` value
     title: str
     columns: list[tuple[str, str]]  # (attribute, heading)
     queryset: QuerySet

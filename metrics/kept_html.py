@@ -1,6 +1,6 @@
-"""The parts of the scorecard and of a metric's page that show a run's figures, rendered once
-and kept (issue 10: a scorecard request spent most of its time building and rendering the same
-cards, charts and tables for every reader).
+"""The parts of the scorecard and of a metric's page that show a run's figures, and a
+drill-down page's records, rendered once and kept (issue 10: a scorecard request spent most of
+its time building and rendering the same cards, charts and tables for every reader).
 
 A succeeded run's values never change, so that HTML stays right until something else it shows
 changes. It is kept with `revops_portal.kept.store.kept` (language, time zone, the code and

@@ -99,3 +99,12 @@ def record_id(params: Mapping[str, str], name: str) -> int | None:
     if not raw.isdigit() or len(raw) > 18:
         raise BadRequest(_("%(name)s must be a record id.") % {"name": _shown(name)})
     return int(raw)
+
+
+def record_cursors(params: Mapping[str, str], tables) -> dict[str, int]:
+    """The keyset cursors in the query, by name: `after` / `before` (a drill-down's first
+    table) and `<table>_after` / `<table>_before` of each of `tables`; only those present."""
+    names = ["after", "before"]
+    names += [f"{table}_{side}" for table in tables for side in ("after", "before")]
+    found = {name: record_id(params, name) for name in names}
+    return {name: cursor for name, cursor in found.items() if cursor is not None}

@@ -19,6 +19,9 @@ from django.core.cache import cache
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from revops_portal.kept import changes
+from revops_portal.kept.models import ChangeMarker
+
 from . import calculations, catalog
 from .cuts import ALL_CUT, FILTER_KINDS, Cut
 from .models import MetricRun, MetricTarget, MetricValue
@@ -31,6 +34,22 @@ def latest_successful_run() -> MetricRun | None:
         .order_by("-finished_at", "-pk")
         .first()
     )
+
+
+def latest_run_and_changes() -> tuple[MetricRun | None, int]:
+    """The latest successful run and the change counter (revops_portal/kept/changes.py) in one
+    query: what a dashboard page's kept HTML is keyed by (two queries when no run exists).
+    Written as SQL (`latest_successful_run`'s order, the counter as a subquery): every
+    dashboard request asks, and the ORM took longer to build it than the database to answer."""
+    runs, markers = MetricRun._meta.db_table, ChangeMarker._meta.db_table
+    sql = (
+        f"SELECT r.*, (SELECT COALESCE(SUM(m.version), 0) FROM {markers} m) AS change_counter "  # noqa: S608
+        f"FROM {runs} r WHERE r.status = %s ORDER BY r.finished_at DESC, r.id DESC"
+    )
+    found = list(MetricRun.objects.raw(f"{sql} LIMIT 1", [MetricRun.Status.SUCCEEDED]))
+    if not found:
+        return None, changes.version()
+    return found[0], int(found[0].change_counter)
 
 
 def default_period(

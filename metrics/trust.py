@@ -57,9 +57,11 @@ def _read() -> tuple[dict[str, MetricOwner], dict, list[DataFinding]]:
     return owners, latest_imports(), quality_checks.findings()
 
 
-def trust(*, now: datetime | None = None) -> Trust:
-    """One query when kept (the change counter), four when not."""
-    version = changes.version()
+def trust(*, now: datetime | None = None, version: int | None = None) -> Trust:
+    """One query when kept (the change counter; none when the caller read it: `version`), four
+    when not."""
+    if version is None:
+        version = changes.version()
     owners, latest, findings = kept("metrics:trust", version, _read)
     return Trust(
         freshness=freshness(now=now, latest=latest),

@@ -80,47 +80,64 @@ def _page_place(request, period, cut, switches, shown) -> tuple:
     return (request.path, period.code(), cut.kind, cut.value, switches["period_in_progress"], shown)
 
 
-def _trust_context(run, keys) -> dict:
+def _trust_context(summary: trust.Trust, run, keys) -> dict:
     """The as-of line and, per metric, its owner, stale kinds and open findings (issue 11)."""
-    summary = trust.trust()
     return {"trust": summary, "trust_run": run, "card_trust": summary.by_key(keys)}
+
+
+def _rights(user, version) -> dict[str, bool]:
+    """What the reader may do on a dashboard page, as metrics/permissions decides, kept under
+    the change counter (every write of users' groups and permissions and of groups'
+    permissions moves it) and the flags of the user's row, read with the session's user: no
+    query when kept (Django reads the permissions, one query, for each request)."""
+    return kept(
+        "metrics:rights",
+        (user.pk, user.is_active, user.is_superuser, user.is_staff, version),
+        lambda: {
+            "recompute": can_recompute(user),
+            "import": can_import(user),
+            "set_metric_owner": can_set_metric_owner(user),
+        },
+        localised=False,
+    )
 
 
 @require_GET
 @answers_bad_request()
 def scorecard(request):
-    run = selectors.latest_successful_run()
+    run, version = selectors.latest_run_and_changes()
     period, cut = params.period_and_cut(request.GET, run)
     run_id = params.followed_run_id(request.GET)
     switches = _switches(request, period, cut)
-    trust_context = _trust_context(run, pages.SCORECARD_KEYS)
-    card_trust = trust_context["card_trust"]
+    # The as-of line's reads, kept under the change counter (a card's stale kinds are the
+    # data line's that its metric uses: worked out in the render).
+    summary = trust.trust(version=version)
 
     def render_figures():
         card = pages.scorecard(run=run, period=period, cut=cut)
         context = {
+            "run": run,
             "card": card,
             "team_view": pages.team_view(run=run, period=period) if cut.is_all else None,
-            "card_trust": card_trust,
             "cut_choices": selectors.cut_values(run),
             "period": period,
             "cut": cut,
             **switches,
+            **_trust_context(summary, run, pages.SCORECARD_KEYS),
         }
         return {
+            "head": render_to_string("metrics/_scorecard_head.html", context),
             "nav": render_to_string("metrics/_period_nav.html", context),
             "figures": render_to_string("metrics/_scorecard_figures.html", context),
             "has_values": card.has_values,
         }
 
-    # The cards show the targets and each metric's owner, stale flag and findings: the kept
-    # HTML is keyed by the change counter their writes move (the trust line read it) and by
-    # the stale kinds (which change with the time alone), so a new target, owner or finding
-    # shows at once.
-    shown = (
-        trust_context["trust"].version,
-        [card_trust[key].stale_kinds for key in pages.SCORECARD_KEYS],
-    )
+    # The cards show the targets and each metric's owner, stale flag and findings, the head
+    # the last import and the open findings: the kept HTML is keyed by the change counter
+    # their writes move and by the stale kinds (which change with the time alone), so a new
+    # target, owner, import or finding shows at once.
+    shown = (version, summary.freshness.stale_kinds)
+    rights = _rights(request.user, version)
     context = {
         "run": run,
         "period": period,
@@ -131,10 +148,9 @@ def scorecard(request):
             vary=_page_place(request, period, cut, switches, shown),
             render=render_figures,
         ),
-        "can_recompute": can_recompute(request.user),
-        "can_import": can_import(request.user),
+        "can_recompute": rights["recompute"],
+        "can_import": rights["import"],
         "active_run": MetricRun.objects.filter(pk=run_id).first() if run_id else None,
-        **trust_context,
     }
     return render(request, "metrics/scorecard.html", context)
 
@@ -173,17 +189,19 @@ def _metric_page(request, key):
 @answers_bad_request()
 def metric(request, key: str):
     definition = _definition(key)
-    run = selectors.latest_successful_run()
+    run, version = selectors.latest_run_and_changes()
     period, cut = params.period_and_cut(request.GET, run)
     available = cut.allows(definition)
     switches = _switches(request, period, cut)
-    trust_context = _trust_context(run, [key])
+    summary = trust.trust(version=version)  # kept under the change counter
 
     def render_figures():
         page = pages.metric_page(run=run, definition=definition, period=period, cut=cut)
         context = {
+            "run": run,
             "page": page,
             "definition": definition,
+            "target": page.target,  # who set it is shown beside the owner
             # Only the cuts this metric has are offered (owners and teams: pipeline metrics only).
             "cut_choices": {
                 kind: values
@@ -193,42 +211,37 @@ def metric(request, key: str):
             "period": period,
             "cut": cut,
             **switches,
+            **_trust_context(summary, run, [key]),
         }
         return {
+            "head": render_to_string("metrics/_metric_head.html", context),
             "top": render_to_string("metrics/_metric_figures_top.html", context),
+            "trust": render_to_string("metrics/_metric_trust.html", context),
             "bottom": render_to_string("metrics/_metric_figures_bottom.html", context),
             "has_values": page.has_values,
         }
 
-    # The headline and the chart show the target: the kept HTML is keyed by the change
-    # counter its writes move (read with the trust line), and so is the target itself (who
-    # set it is shown beside the owner).
-    shown = trust_context["trust"].version
-    target = None
-    if available:
-        target = kept(
-            "metrics:target",
-            (shown, key, cut.kind, cut.value, period.kind),
-            lambda: selectors.targets([key], cut, period.kind).get(key),
-        )
+    # The head, the headline and the chart show the target, the owner, the last import and
+    # the findings: the kept HTML is keyed by the change counter their writes move, and by
+    # the stale kinds (which change with the time alone).
+    shown = (version, summary.freshness.stale_kinds)
+    rights = _rights(request.user, version)
     context = {
         "definition": definition,
-        "run": run,
         "period": period,
         "cut": cut,
+        "run": run,
         "available": available,
-        "target": target,
         "parts": kept_html.kept_parts(
             run,
             page=f"metric:{key}",
             vary=_page_place(request, period, cut, switches, shown),
             render=render_figures,
         ),
-        "can_import": can_import(request.user),
-        **trust_context,
+        "can_import": rights["import"],
     }
-    if can_set_metric_owner(request.user):
-        owner = context["card_trust"][key].owner
+    if rights["set_metric_owner"]:
+        owner = summary.owners.get(key)
         context["owner_form"] = MetricOwnerForm(
             initial={"owner": owner.owner_id if owner else None}
         )
@@ -268,28 +281,49 @@ def _drilldown(request, key):
 @require_GET
 @answers_bad_request()
 def records(request, key: str):
-    definition, period, cut, tables = _drilldown(request, key)
-    pages_shown = []
-    for table in tables:
-        # Keyset pages (metrics/keyset.py): ?after=<id> / ?before=<id> of the first table,
-        # ?<table>_after= / ?<table>_before= of the others.
-        prefix = "" if table is tables[0] else f"{table.name}_"
-        page = keyset_page(
-            table.queryset,
-            after=params.record_id(request.GET, f"{prefix}after"),
-            before=params.record_id(request.GET, f"{prefix}before"),
-            size=RECORDS_PER_PAGE,
-        )
-        pages_shown.append(
-            {"table": table, "page": page, "rows": table.html_rows(page.objects), "prefix": prefix}
-        )
-    context = {
-        "definition": definition,
-        "period": period,
-        "cut": cut,
-        "pages": pages_shown,
-        **_switches(request, period, cut),
-    }
+    if not can_read_records(request.user):
+        raise PermissionDenied
+    definition = _definition(key)
+    run, version = selectors.latest_run_and_changes()
+    period, cut = params.period_and_cut(request.GET, run)
+    # Keyset pages (metrics/keyset.py): ?after=<id> / ?before=<id> of the first table,
+    # ?<table>_after= / ?<table>_before= of the others.
+    cursors = params.record_cursors(request.GET, drilldown.TABLE_NAMES)
+    switches = _switches(request, period, cut)
+
+    def render_content():
+        tables = drilldown.drilldown(definition, period, cut, run=run)
+        pages_shown = []
+        for table in tables:
+            prefix = "" if table is tables[0] else f"{table.name}_"
+            page = keyset_page(
+                table.queryset,
+                after=cursors.get(f"{prefix}after"),
+                before=cursors.get(f"{prefix}before"),
+                size=RECORDS_PER_PAGE,
+            )
+            rows = table.html_rows(page.objects)
+            pages_shown.append({"table": table, "page": page, "rows": rows, "prefix": prefix})
+        context = {
+            "definition": definition,
+            "period": period,
+            "cut": cut,
+            "pages": pages_shown,
+            **switches,
+        }
+        return {"content": render_to_string("metrics/_records.html", context)}
+
+    # The records are listed as they are (or, for accounts and new customers, as kept for the
+    # run): every write of them moves the change counter (revops_portal/kept/), so the page is
+    # kept under the run, the counter, its place and its cursors. A cursor no longer listed is
+    # a 400 from the render, which is then not kept.
+    kept_page = kept_html.kept_parts(
+        run,
+        page=f"records:{key}",
+        vary=(_page_place(request, period, cut, switches, version), sorted(cursors.items())),
+        render=render_content,
+    )
+    context = {"definition": definition, "period": period, "content": kept_page["content"]}
     return render(request, "metrics/records.html", context)
 
 

@@ -9,12 +9,14 @@ keeps new rows under an old number, which only costs a render), and writers of d
 never wait for each other. It is the same for every gunicorn worker and Celery process, as it
 lives in the database. Reading it is one query over a table of a dozen rows.
 
-The tables watched (migrations/0001_change_markers.py and 0002_readers_rights_assets_runs.py,
-`WATCHED`; a new one needs a migration): users (their names and e-mail only, not each login's
-`last_login`), metric owners, findings, targets, record imports, metric runs, sections and
-pages, revisions, flags, metric links, content assets and their tags; each reader's visits,
-watches and "I have read this"; and what decides a reader's rights on sections (group
-memberships, groups' names, the sections' object permissions).
+The tables watched (migrations/0001_change_markers.py, 0002_readers_rights_assets_runs.py and
+0003_records_and_permissions.py, `WATCHED`; a new one needs a migration): users (their names and
+e-mail only, not each login's `last_login`), metric owners, findings, targets, record imports,
+metric runs, sections and pages, revisions, flags, metric links, content assets and their tags;
+each reader's visits, watches and "I have read this"; what decides a reader's rights on
+sections (group memberships, groups' names, the sections' object permissions) and Django's
+model permissions (users' and groups' permissions, the permissions); the CRM records the
+drill-downs list as they are (accounts, opportunities, leads, spend, forecasts, teams).
 """
 
 from collections.abc import Collection

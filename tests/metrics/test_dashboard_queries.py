@@ -126,3 +126,29 @@ def test_the_first_reader_of_a_run_issues_the_same_queries_at_1_and_at_36_months
     assert counts[0] == counts[1]
     assert counts[1] > page_queries(client, url)  # the others' requests cost less
     assert_within_budget(f"{url} (first reader)", counts[1])
+
+
+# A drill-down is kept under the run and the change counter (metrics/views.py `records`); what
+# its first reader renders (its keyset page and, for accounts and new customers, the run's
+# listing made by an earlier reader) costs the same at 10 as at 1,000 accounts too.
+FIRST_READER_DRILLDOWNS = [url for url in PAGES_BY_ACCOUNTS if "/records/" in url]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", FIRST_READER_DRILLDOWNS)
+def test_the_first_reader_of_a_drilldown_issues_the_same_queries_at_10_and_1000_accounts(
+    client, url
+):
+    stored_run(months=12)
+    client.force_login(make_persona("reader"))
+    counts = []
+    for count in (10, 1000):
+        accounts_with_records(count)
+        client.get(url)  # makes the run's listing (accounts, new customers) once
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+    assert counts[1] > page_queries(client, url)  # the others' requests cost less
+    assert_within_budget(f"{url} (first reader)", counts[1])

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -94,11 +95,16 @@ def test_next_pages_list_every_record_once_in_order_and_previous_pages_too(clien
     assert walk(client, key, period, backwards_from=last_of_third_page.pk) == expected
 
 
-def page_cost(client, query: str) -> tuple[int, int]:
+def page_cost(client, query: str) -> tuple[int, int, int]:
+    """Queries of rendering the page (its listing made: the kept page forgotten), queries of
+    the page kept (metrics/views.py `records`), rows."""
     client.get(query)
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         html = client.get(query).content.decode()
-    return len(captured.captured_queries), len(ROW_ID.findall(html))
+    with CaptureQueriesContext(connection) as kept:
+        assert ROW_ID.findall(client.get(query).content.decode()) == ROW_ID.findall(html)
+    return len(captured.captured_queries), len(kept.captured_queries), len(ROW_ID.findall(html))
 
 
 @pytest.mark.django_db
@@ -119,7 +125,8 @@ def test_a_deep_page_of_many_records_costs_what_a_page_of_few_does(client, key):
     (small_first, small_later), (large_first, large_later) = sizes
     assert small_first == large_first and small_later == large_later
     assert small_later[0] == small_first[0] + 1  # the cursor record's place in the order
-    assert small_first[1] == small_later[1] == 50  # full pages of rows, at both sizes
+    assert small_first[1] == small_later[1] == 3  # kept: the session, the user, run and counter
+    assert small_first[2] == small_later[2] == 50  # full pages of rows, at both sizes
 
 
 @pytest.mark.django_db
@@ -164,3 +171,11 @@ def test_the_rows_built_in_python_are_what_the_template_loop_rendered(key):
     shown = accounts.html_rows(list(accounts.queryset))
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in shown
     assert "<script>" not in shown
+
+
+@pytest.mark.django_db
+def test_every_drilldown_table_is_named_in_table_names_so_its_cursors_are_read():
+    run = stored_run(months=12)
+    for definition in catalog.METRICS:
+        for table in drilldown.drilldown(definition, JUNE, Cut(), run=run):
+            assert table.name in drilldown.TABLE_NAMES, (definition.key, table.name)

@@ -6,12 +6,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from metrics import catalog, cuts, services
 from metrics.cuts import Cut
 from metrics.models import MetricRun
 from metrics.periods import Period, parse
-from metrics.selectors import cut_values, latest_successful_run, number_text, period_report
+from metrics.selectors import (
+    cut_values,
+    latest_run_and_changes,
+    latest_successful_run,
+    number_text,
+    period_report,
+)
+from revops_portal.kept import changes
 
 from .factories import AccountFactory, MetricRunFactory, MetricValueFactory, OpportunityFactory
 
@@ -171,3 +179,16 @@ def test_without_any_run_every_figure_says_so():
 )
 def test_numbers_are_written_without_noise(number, text):
     assert number_text(number) == text
+
+
+def test_the_latest_run_and_the_change_counter_are_read_together_as_apart():
+    assert latest_run_and_changes() == (None, changes.version())
+    at = timezone.now() - timedelta(days=1)
+    older = MetricRunFactory(finished_at=at - timedelta(hours=1))
+    tied = [MetricRunFactory(finished_at=at) for _ in range(2)]  # the higher id wins a tie
+    MetricRunFactory(status=MetricRun.Status.FAILED, finished_at=at + timedelta(hours=1))
+    MetricRunFactory(status=MetricRun.Status.RUNNING, finished_at=None)
+    run, version = latest_run_and_changes()
+    assert run == latest_successful_run() == tied[-1] != older
+    assert run.finished_at == tied[-1].finished_at and run.status == MetricRun.Status.SUCCEEDED
+    assert version == changes.version()

@@ -2,6 +2,7 @@
 
 from tests.metrics.test_dashboard_funnel import FUNNEL_PAGES
 from tests.metrics.test_dashboard_queries import (
+    FIRST_READER_DRILLDOWNS,
     FIRST_READER_PAGES,
     PAGES_BY_ACCOUNTS,
     PAGES_BY_MONTHS,
@@ -27,6 +28,7 @@ def test_every_budget_is_measured_by_a_test():
         *PAGES_BY_MONTHS,
         *PAGES_BY_ACCOUNTS,
         *(f"{url} (first reader)" for url in FIRST_READER_PAGES),
+        *(f"{url} (first reader)" for url in FIRST_READER_DRILLDOWNS),
         *FUNNEL_PAGES,
         REVIEW_PAGE,
         SETTINGS_PAGE,
