@@ -59,6 +59,8 @@ _NOT_IN_CONTENTS = (
     "metrics_metricowner", "metrics_datafinding", "metrics_metrictarget", "metrics_recordimport",
     "metrics_metricrun", "playbook_flag", "playbook_metriclink", "playbook_watch",
     "playbook_reading", "playbook_asset", "playbook_assettag", "playbook_asset_tags",
+    "metrics_account", "metrics_opportunity", "metrics_lead", "metrics_spend", "metrics_forecast",
+    "metrics_team",
 )  # fmt: skip
 
 

@@ -424,7 +424,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 # for all of them. Not set: each process keeps its own in memory (the embedded mode).
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL is None:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Pages are kept per reader and per drill-down cursor: more room than Django's 300 entries.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
 elif urlsplit(CACHE_URL).scheme not in ("redis", "rediss"):
     raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// URL.")
 else:

@@ -31,6 +31,7 @@ from playbook.models import (
     Watch,
 )
 from tests.metrics.dashboard_support import stored_run
+from tests.metrics.factories import OpportunityFactory
 from tests.playbook.conftest import add_sample_page
 from tests.playbook.factories import UserFactory
 
@@ -320,7 +321,7 @@ def test_a_sections_dates_follow_the_time_zone(section, settings):
 
 def test_the_table_of_contents_is_not_made_again_by_writes_it_does_not_show(section):
     """It ignores the counter's tables it never shows (views._NOT_IN_CONTENTS): a flag, a
-    metric run or a watch leave it kept (the floor's two queries and the counter); a visit,
+    metric run, a watch or CRM records leave it kept (the floor's two queries and the counter); a visit,
     which it shows, makes it again."""
     reader = UserFactory(username="reader")
     client = signed_in(reader)
@@ -335,6 +336,7 @@ def test_the_table_of_contents_is_not_made_again_by_writes_it_does_not_show(sect
     flags.raise_flag(section=section, user=reader, comment="Outdated")
     MetricRun.objects.create()
     Watch.objects.create(section=section, user=reader)
+    OpportunityFactory()  # and its account
     assert queries_of_the_next_request() == 3
     SectionVisit.objects.create(section=section, user=reader, revision_number=1)
     assert queries_of_the_next_request() > 3
