@@ -57,10 +57,12 @@ def test_the_pages_read_a_stored_finding_in_their_language(settings, tmp_path):
 
     with translation.override("ru"):
         shown = {f.code: f for f in quality_checks.findings()}["opportunities_without_source"]
-        title, impact = str(shown.title), shown.impact
+        title, impact = shown.title, shown.impact
     stored = DataFinding.objects.get(code="opportunities_without_source")
 
-    assert title == "Сделки без источника"
+    # Plain strings in that language, not lazy ones (kept findings are unpickled per request).
+    assert type(title) is str and title == "Сделки без источника"
+    assert type(shown.explanation) is str
     # The quarter, stored as its code, is named the reader's way too.
     assert impact == "25 % новых клиентов в 3-й кв. 2026\u202fг. (1 из 4) вне каналов."
     assert (stored.title, stored.impact) == (
