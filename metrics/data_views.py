@@ -16,12 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import catalog, owners, params, quality, quality_checks, selectors
 from .csv_export import csv_response
-from .drilldown import RecordTable
 from .forms import MetricOwnerForm
 from .freshness import freshness, stale_after
 from .keyset import keyset_page
 from .models import DataFinding, QualityCheck
 from .permissions import can_accept_findings, can_run_quality_check, can_set_metric_owner
+from .record_tables import RecordTable
 from .views import answers_bad_request
 
 FINDING_ROWS_PER_PAGE = 50

@@ -5,9 +5,7 @@ Each table's queryset is built from the calculations' own record sets and condit
 the figure it explains. Pagination and CSV rows are the view's; nothing here is evaluated.
 """
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -25,12 +23,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils.formats import date_format, localize
-from django.utils.html import conditional_escape, format_html_join
-from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from . import calculations
 from .calculations import funnel
@@ -47,6 +41,15 @@ from .models import (
 )
 from .params import BadRequest
 from .periods import Period
+from .record_tables import (
+    ACCOUNT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    FORECAST_COLUMNS,
+    LEAD_COLUMNS,
+    OPPORTUNITY_COLUMNS,
+    SPEND_COLUMNS,
+    RecordTable,
+)
 
 CLOSED_KEYS = {
     "win_rate",
@@ -77,136 +80,6 @@ _MONEY = DecimalField(max_digits=18, decimal_places=2)
 # Every table's name: a page's cursors are read by them (params.record_cursors) before its
 # tables are built.
 TABLE_NAMES = ("opportunities", "forecasts", "won", "customers", "spend", "leads", "accounts")
-
-
-@dataclass
-class RecordTable:
-    name: str  # a drill-down's: one of TABLE_NAMES; also the CSV's `table=` value
-    title: str
-    columns: list[tuple[str, str]]  # (attribute, heading)
-    queryset: QuerySet
-    money_columns: frozenset = frozenset()
-    kept: bool = False  # a listing kept for the run (kept_listing), not the records as they are
-
-    def rows(self, objects) -> list[list]:
-        cells = [self._getter(attr) for attr, _ in self.columns]
-        return [[cell(obj) for cell in cells] for obj in objects]
-
-    def _getter(self, attr: str):
-        """A column's value of a row. `get_<field>_display` reads a label dict made once per
-        call (Django's method rebuilds and translates every choice for each row: a third of
-        a page's rows before)."""
-        display = re.fullmatch(r"get_(\w+)_display", attr)
-        if display:
-            field = self.queryset.model._meta.get_field(display[1])
-            labels = {value: str(label) for value, label in field.flatchoices}
-            name = field.attname
-            return lambda obj: labels.get(getattr(obj, name), getattr(obj, name))
-        path = attr.split(".")
-        return lambda obj: _cell(obj, path)
-
-    def html_rows(self, objects) -> SafeString:
-        """The page's `<tr>` rows, each cell shown as the template's `{{ cell }}` would show it
-        (localized, escaped, None as empty): built here in one pass, since a template loop over
-        fifty rows of eleven cells was half of a drill-down's time. One format_html a row (one
-        a cell cost as much as the cells); dates and numbers are formatted once per language
-        and process (`_shown`), text is escaped by format_html."""
-        language = get_language()
-
-        def cell(value):
-            if value is None:
-                return ""
-            if type(value) is str:
-                return value
-            return _shown(language, value)
-
-        row = "<tr>" + "<td>{}</td>" * len(self.columns) + "</tr>"
-        return format_html_join(
-            "", row, ([cell(v) for v in values] for values in self.rows(objects))
-        )
-
-
-# Dates and numbers as shown, by language and text (not value: Decimal("0") == Decimal("0.00")
-# but they show differently). A month of close dates repeats on every page; bounded.
-_SHOWN: dict = {}
-_SHOWN_MOST = 20_000
-
-
-def _shown(language: str, value) -> str:
-    if isinstance(value, datetime):  # shown in the reader's time zone: not kept
-        return conditional_escape(localize(template_localtime(value)))
-    key = (language, type(value), str(value))
-    found = _SHOWN.get(key)
-    if found is None:
-        if len(_SHOWN) >= _SHOWN_MOST:
-            _SHOWN.clear()
-        found = _SHOWN[key] = conditional_escape(localize(value))
-    return found
-
-
-def _cell(obj, path: list[str]):
-    value = obj
-    for part in path:
-        value = getattr(value, part, None) if value is not None else None
-    if callable(value):
-        value = value()
-    return value
-
-
-# Headings shown on the records pages and in their CSVs, in the reader's language.
-_OPP_COLUMNS = [
-    ("external_id", _("ID")),
-    ("name", _("Name")),
-    ("account.name", _("Account")),
-    ("account.segment", _("Segment")),
-    ("get_status_display", _("Status")),
-    ("get_type_display", _("Type")),
-    ("amount", _("Amount")),
-    ("created_date", _("Created")),
-    ("close_date", _("Closed")),
-    ("source", _("Source")),
-    ("owner", _("Owner")),
-]
-_FORECAST_COLUMNS = [
-    ("period_start", _("Period start")),
-    ("period_end", _("Period end")),
-    ("amount", _("Amount")),
-    ("recorded_on", _("Recorded on")),
-]
-_SPEND_COLUMNS = [
-    ("month", _("Month")),
-    ("channel", _("Channel")),
-    ("get_category_display", _("Category")),
-    ("amount", _("Amount")),
-]
-_CUSTOMER_COLUMNS = [  # of a NewCustomer: its first won deal, with the account
-    ("deal.account.external_id", _("ID")),
-    ("deal.account.name", _("Account")),
-    ("deal.account.segment", _("Segment")),
-    ("deal.source", _("Channel")),
-    ("deal.external_id", _("First won deal")),
-    ("deal.close_date", _("Closed")),
-    ("deal.amount", _("Amount")),
-]
-_LEAD_COLUMNS = [
-    ("external_id", _("ID")),
-    ("created_date", _("Created")),
-    ("source", _("Source")),
-    ("owner", _("Owner")),
-    ("status", _("Status")),
-    ("qualified_date", _("Qualified")),
-    ("converted_date", _("Converted")),
-    ("account.name", _("Account")),
-]
-_ACCOUNT_COLUMNS = [  # of an AccountMovement
-    ("account.external_id", _("ID")),
-    ("account.name", _("Account")),
-    ("account.segment", _("Segment")),
-    ("opening_mrr", _("Opening MRR")),
-    ("closing_mrr", _("Closing MRR")),
-    ("get_movement_display", _("Movement")),
-    ("change", _("Change")),
-]
 
 
 def closed_opportunities(period: Period, cut: Cut = ALL_CUT, *, renewal=False) -> QuerySet:
@@ -383,15 +256,21 @@ def drilldown(
     if key in CLOSED_KEYS:
         title = gettext("Won and lost opportunities closed in %(period)s") % label
         return [
-            RecordTable("opportunities", title, _OPP_COLUMNS, closed_opportunities(period, cut))
+            RecordTable(
+                "opportunities", title, OPPORTUNITY_COLUMNS, closed_opportunities(period, cut)
+            )
         ]
     if key in OPEN_KEYS:
         title = gettext("Opportunities open at the end of %(period)s") % label
-        return [RecordTable("opportunities", title, _OPP_COLUMNS, open_opportunities(period, cut))]
+        return [
+            RecordTable(
+                "opportunities", title, OPPORTUNITY_COLUMNS, open_opportunities(period, cut)
+            )
+        ]
     if key in RENEWAL_KEYS:
         title = gettext("Renewal opportunities closed in %(period)s") % label
         renewals = closed_opportunities(period, cut, renewal=True)
-        return [RecordTable("opportunities", title, _OPP_COLUMNS, renewals)]
+        return [RecordTable("opportunities", title, OPPORTUNITY_COLUMNS, renewals)]
     if key in FORECAST_KEYS:
         forecasts = calculations.forecasts_for(period).order_by("recorded_on", "pk")
         won = closed_opportunities(period).filter(status=Opportunity.Status.WON)
@@ -399,13 +278,13 @@ def drilldown(
             RecordTable(
                 "forecasts",
                 gettext("Forecasts recorded for %(period)s") % label,
-                _FORECAST_COLUMNS,
+                FORECAST_COLUMNS,
                 forecasts,
             ),
             RecordTable(
                 "won",
                 gettext("Won opportunities closed in %(period)s (the actual)") % label,
-                _OPP_COLUMNS,
+                OPPORTUNITY_COLUMNS,
                 won,
             ),
         ]
@@ -413,7 +292,7 @@ def drilldown(
         customers = RecordTable(
             "customers",
             gettext("New customers in %(period)s") % label,
-            _CUSTOMER_COLUMNS,
+            CUSTOMER_COLUMNS,
             kept_listing(run, "customers", period, cut),
             kept=True,
         )
@@ -421,7 +300,7 @@ def drilldown(
             return [customers]
         spend = calculations.spend_in(period, cut).order_by("month", "channel", "category", "pk")
         title = gettext("Spend in %(period)s") % label
-        return [RecordTable("spend", title, _SPEND_COLUMNS, spend), customers]
+        return [RecordTable("spend", title, SPEND_COLUMNS, spend), customers]
     if key in funnel.FUNNEL_KEYS:
         return _funnel_tables(key, period, cut)
     # The recurring revenue metrics.
@@ -434,7 +313,7 @@ def drilldown(
         "closing_day": date_format(period.last_day),
     }
     movements = kept_listing(run, "accounts", period, cut, first=MOVEMENT_OF_KEY.get(key))
-    return [RecordTable("accounts", title, _ACCOUNT_COLUMNS, movements, kept=True)]
+    return [RecordTable("accounts", title, ACCOUNT_COLUMNS, movements, kept=True)]
 
 
 def _funnel_tables(key: str, period: Period, cut: Cut) -> list[RecordTable]:
@@ -444,9 +323,9 @@ def _funnel_tables(key: str, period: Period, cut: Cut) -> list[RecordTable]:
         "converted_leads": gettext("Leads created in %(period)s that have converted"),
         "lead_conversion_days": gettext("Leads converted in %(period)s"),
     }.get(key, gettext("Leads created in %(period)s")) % label
-    leads = RecordTable("leads", title, _LEAD_COLUMNS, funnel.cohort(period, cut, key))
+    leads = RecordTable("leads", title, LEAD_COLUMNS, funnel.cohort(period, cut, key))
     if key != "cost_per_lead":
         return [leads]
     spend = funnel.marketing_spend_in(period, cut).order_by("month", "channel", "pk")
     title = gettext("Marketing spend in %(period)s") % label
-    return [RecordTable("spend", title, _SPEND_COLUMNS, spend), leads]
+    return [RecordTable("spend", title, SPEND_COLUMNS, spend), leads]

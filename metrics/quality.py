@@ -23,12 +23,12 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import drilldown
 from . import quality_impacts as impacts
+from . import record_tables
 from .importing.reasons import Reason
 from .models import Account, Lead, Opportunity, Subscription
 
-Columns = list[tuple[str, str]]  # (attribute, heading), as in drilldown.RecordTable
+Columns = list[tuple[str, str]]  # (attribute, heading), as in record_tables.RecordTable
 
 _ACCOUNT_COLUMNS: Columns = [
     ("external_id", _("ID")),
@@ -39,7 +39,7 @@ _ACCOUNT_COLUMNS: Columns = [
     ("website_domain", _("Domain")),
 ]
 # The opportunity columns of the metric drill-downs: the same records, read the same way.
-_OPP_COLUMNS: Columns = drilldown._OPP_COLUMNS
+_OPP_COLUMNS: Columns = record_tables.OPPORTUNITY_COLUMNS
 _SUBSCRIPTION_COLUMNS: Columns = [
     ("external_id", "ID"),
     ("account.external_id", _("Account ID")),
