@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import calculations, catalog, incremental, queueing, run_values, signals
-from .calculations.batch import run_settings
 from .cuts import Cut
 from .models import (
     Forecast,
@@ -240,8 +239,7 @@ def compute_run(
             f" (the others from run {base.pk})" if base is not None else "",
         )
         # Every period and cut at once: six queries, however many periods and cut values.
-        with run_settings():
-            computed = calculations.compute_many(computing, cuts)
+        computed = calculations.compute_many(computing, cuts)
         for index, period in enumerate(computing, start=1):
             run_values.store(run, period, {cut: computed[period, cut] for cut in cuts})
             if not current.update(progress=min(99, index * 100 // len(computing))):

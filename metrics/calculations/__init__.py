@@ -85,6 +85,13 @@ def compute_many(
     periods, cuts = list(periods), list(cuts)
     if not periods or not cuts:
         return {}
+    with batch.engine_settings():
+        return _compute_many(periods, cuts)
+
+
+def _compute_many(
+    periods: list[Period], cuts: list[Cut]
+) -> dict[tuple[Period, Cut], dict[str, Figure]]:
     pipeline_totals = pipeline.totals(periods, cuts)
     forecasts = pipeline.latest_forecasts(periods) if ALL_CUT in cuts else {}
     mrr_totals, new_customers = {}, {}

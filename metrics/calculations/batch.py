@@ -163,24 +163,30 @@ def sum_when(condition: str, then: str = "1") -> str:
     return f"SUM(CASE WHEN {condition} THEN {then} ELSE 0 END)"
 
 
-# PostgreSQL settings for a run's statements (docs/benchmarks.md, "Metric runs: one statement
-# per family"):
-# JIT compiling the families' wide aggregates cost more than it saved (about a sixth of the
-# recurring statement over every period), and the per-account aggregate of a full run spilled to
-# disk at the default 4 MB (65 batches). A hash table may take this much, per run only.
-RUN_WORK_MEM = "64MB"
-# Hash tables (not sorts) may take this many times RUN_WORK_MEM: the planner guesses a family's
-# groups per span and cut value as the product of each column's distinct values (at 100,000
-# opportunities 218,155 groups for 16,889), expected a hash table that big to spill, and sorted
-# the 260,000 pipeline rows by five text columns instead: 1.0 s instead of 0.57 s.
-RUN_HASH_MEM_MULTIPLIER = "4"
+# PostgreSQL settings for the engine's statements, whoever calls it (docs/benchmarks.md, "Metric
+# runs: one statement per family" and "Metric runs: one period at 1m"):
+# JIT off: compiling the families' wide aggregates costs more than it saves. Above
+# jit_optimize_above_cost (500,000, the pipeline statement for one month at 1,000,000
+# opportunities) the server also inlines and optimises: 1.3-1.4 s of a 4 s computation at 1m,
+# none at 100k, where that statement's cost is under jit_above_cost.
+# A hash table may take ENGINE_WORK_MEM: the per-account aggregate of a full run spilled to disk
+# at the default 4 MB (65 batches), one month's pipeline rows at 1m sorted on disk.
+ENGINE_WORK_MEM = "64MB"
+# Hash tables (not sorts) may take this many times ENGINE_WORK_MEM: the planner guesses a
+# family's groups per span and cut value as the product of each column's distinct values (at
+# 100,000 opportunities 218,155 groups for 16,889), expected a hash table that big to spill, and
+# sorted the 260,000 pipeline rows by five text columns instead: 1.0 s instead of 0.57 s.
+ENGINE_HASH_MEM_MULTIPLIER = "4"
 
 
 @contextmanager
-def run_settings() -> Iterator[None]:
-    """A metric run's statements (services.compute_run) inside one transaction with
-    `RUN_WORK_MEM`, `RUN_HASH_MEM_MULTIPLIER` and JIT off on PostgreSQL (set_config(..., true) is SET LOCAL: it ends with
-    the transaction, so the connection's other work keeps the server's settings)."""
+def engine_settings() -> Iterator[None]:
+    """The engine's statements (compute_many: runs, the API's custom periods, the benchmarks)
+    with JIT off, `ENGINE_WORK_MEM` and `ENGINE_HASH_MEM_MULTIPLIER` on PostgreSQL, in a
+    savepoint rolled back at the end. set_config(..., true) is SET LOCAL: releasing a savepoint
+    would keep the settings for the rest of the caller's transaction, rolling it back undoes
+    them; the engine writes nothing that should outlive it (its temporary tables are dropped
+    anyway)."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -188,9 +194,10 @@ def run_settings() -> Iterator[None]:
         fetch(
             "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true), "
             "set_config('hash_mem_multiplier', %s, true)",
-            [RUN_WORK_MEM, RUN_HASH_MEM_MULTIPLIER],
+            [ENGINE_WORK_MEM, ENGINE_HASH_MEM_MULTIPLIER],
         )
         yield
+        transaction.set_rollback(True)
 
 
 def fetch(sql: str, params: list) -> list[tuple]:

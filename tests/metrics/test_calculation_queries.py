@@ -65,6 +65,15 @@ def queries_for(cut: Cut) -> int:
     return len(captured.captured_queries)
 
 
+def statements_for(cut: Cut) -> list[str]:
+    """The statements computing the cut's figures, without the savepoints and the engine's
+    settings (PostgreSQL) around them."""
+    with CaptureQueriesContext(connection) as captured:
+        compute_all(JUNE, cut)
+    statements = [query["sql"].lstrip() for query in captured.captured_queries]
+    return [sql for sql in statements if "SAVEPOINT" not in sql[:25] and "set_config" not in sql]
+
+
 @pytest.mark.parametrize(
     "cut",
     [
@@ -93,12 +102,10 @@ def test_an_owner_or_team_cut_costs_one_query_the_pipeline_aggregate():
     """Owner and team cuts have the pipeline metrics only: one aggregate (the team's members
     are a subquery in it, not a query of their own), and no temporary table."""
     make_accounts(50)
-    assert queries_for(Cut("owner", "Alex")) == 1
-    assert queries_for(Cut("team", "Enterprise")) == 1
+    assert len(statements_for(Cut("owner", "Alex"))) == 1
+    assert len(statements_for(Cut("team", "Enterprise"))) == 1
     # Industry: the pipeline, recurring revenue (balances, movements) and new-customers
     # aggregates, besides the two temporary tables they share.
-    with CaptureQueriesContext(connection) as captured:
-        compute_all(JUNE, Cut("industry", "Retail"))
-    statements = [query["sql"].lstrip() for query in captured.captured_queries]
+    statements = statements_for(Cut("industry", "Retail"))
     assert len([sql for sql in statements if sql.startswith(("WITH", "SELECT"))]) == 4
     assert len([sql for sql in statements if sql.startswith("CREATE TEMPORARY")]) == 2

@@ -58,8 +58,13 @@ def test_the_query_count_grows_with_neither_periods_nor_cut_values():
     # One statement per family, every cut kind in it: pipeline, forecast, recurring revenue (the
     # balances and the movements), new customers, spend (with marketing's), leads; besides them
     # only the two temporary tables the families share (created, analysed, dropped, in a
-    # savepoint): each account's first won deal and its MRR timeline.
-    computing = [sql for sql in many if sql.lstrip().startswith(("WITH", "SELECT"))]
+    # savepoint): each account's first won deal and its MRR timeline; and on PostgreSQL the
+    # engine's settings (batch.engine_settings).
+    computing = [
+        sql
+        for sql in many
+        if sql.lstrip().startswith(("WITH", "SELECT")) and "set_config" not in sql
+    ]
     assert len(computing) == 7
     created = [sql for sql in many if sql.startswith("CREATE TEMPORARY TABLE")]
     assert [sql.split()[3] for sql in created] == [batch.FIRST_WON, "account_timeline"]
@@ -116,9 +121,10 @@ def test_compute_metrics_period_computes_only_that_period():
     # Q2 was carried over, not recomputed: it still has the old count.
     q2 = date(2017, 4, 1), date(2017, 7, 1)
     assert after["won_count", *q2, "all", ""] == before["won_count", *q2, "all", ""]
-    # One period: the figures' dozen queries (and their two temporary tables) and a handful of
-    # writes (on PostgreSQL through a staging table), not a run's worth (hundreds).
-    assert len(captured.captured_queries) < 70
+    # One period: the figures' dozen queries (their two temporary tables, on PostgreSQL the
+    # engine's settings in a savepoint) and a handful of writes (on PostgreSQL through a
+    # staging table), not a run's worth (hundreds).
+    assert len(captured.captured_queries) < 75
 
 
 def test_a_run_writes_every_column_of_a_value():
@@ -145,3 +151,36 @@ def test_postgresql_expects_about_one_first_won_deal_per_account():
     plan = json.loads(plan) if isinstance(plan, str) else plan
     assert accounts > 100
     assert accounts / 2 <= plan[0]["Plan"]["Plan Rows"] <= accounts * 2
+
+
+@pytest.mark.services
+def test_the_engine_settings_hold_for_its_statements_and_end_with_it():
+    """Every caller of compute_many gets JIT off and the engine's memory (at 1m the server JIT
+    compiled one month's pipeline statement for 1.3 s), and the caller's transaction goes on
+    with its own settings afterwards (SET LOCAL, undone with the engine's savepoint)."""
+    if connection.vendor != "postgresql":
+        pytest.fail("The settings are PostgreSQL's (set DATABASE_URL).")
+    make_book(5)
+
+    def settings() -> tuple:
+        return batch.fetch(
+            "SELECT current_setting('jit'), current_setting('work_mem'), "
+            "current_setting('hash_mem_multiplier')",
+            [],
+        )[0]
+
+    before = settings()
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("WITH"):  # a family's statement: read the settings it ran with
+            seen.append(settings())
+        return result
+
+    cuts = cuts_to_compute()
+    with connection.execute_wrapper(watch):
+        compute_many(MONTHS[:1], cuts)
+    assert before != ("off", batch.ENGINE_WORK_MEM, batch.ENGINE_HASH_MEM_MULTIPLIER)
+    assert seen and set(seen) == {("off", batch.ENGINE_WORK_MEM, batch.ENGINE_HASH_MEM_MULTIPLIER)}
+    assert settings() == before
