@@ -94,12 +94,18 @@ def _events() -> str:
 
     Only the deals that can count are read: closed on the periods' days; for the open
     pipeline, created before the last period's end and not closed before the first one's
-    (such a deal is open at no period's end: its +1 and -1 both come before every end); the
-    open pipeline's days before the first period are span 0, before every end either way."""
+    (such a deal is open at no period's end: its +1 and -1 both come before every end), and
+    its -1 only when it comes before the last period's end (from then on it is in no period's
+    sums: for one period, no -1 at all, where every deal still open at the end was read a
+    second time, 43,000 at 1,000,000 opportunities); the open pipeline's days before the first
+    period are span 0, before every end either way."""
     won, lost = f"status = '{batch.WON}'", f"status = '{batch.LOST}'"
     renewal = f"type = '{batch.RENEWAL}'"
     cycle = batch.days_between("close_date", "created_date")
     can_be_open = f"created_date < {batch.END} AND (status = '{batch.OPEN}' OR close_date >= {batch.FIRST_END})"
+    # A closed deal's -1 is on the later of its created and close dates, before the last
+    # period's end when its close date is (its created date is, to be read at all).
+    closes_open = f"created_date < {batch.END} AND close_date >= {batch.FIRST_END} AND close_date < {batch.END}"
 
     def when(condition: str, then: str = "1") -> str:
         return f"CASE WHEN {condition} THEN {then} END"
@@ -121,7 +127,7 @@ def _events() -> str:
             UNION ALL
             SELECT {batch.later_of("created_date", "close_date")}, account_id, owner,
                 NULL, NULL, NULL, NULL, -1, -{_CENTS}, NULL, NULL, NULL, NULL
-            FROM {batch.OPPORTUNITIES} WHERE {_CLOSED} AND {can_be_open}
+            FROM {batch.OPPORTUNITIES} WHERE {_CLOSED} AND {closes_open}
         ) o"""
 
 
