@@ -20,7 +20,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from revops_portal.kept import changes
-from revops_portal.kept.models import ChangeMarker
 
 from . import calculations, catalog
 from .cuts import ALL_CUT, FILTER_KINDS, Cut
@@ -36,20 +35,25 @@ def latest_successful_run() -> MetricRun | None:
     )
 
 
-def latest_run_and_changes() -> tuple[MetricRun | None, int]:
-    """The latest successful run and the change counter (revops_portal/kept/changes.py) in one
-    query: what a dashboard page's kept HTML is keyed by (two queries when no run exists).
-    Written as SQL (`latest_successful_run`'s order, the counter as a subquery): every
-    dashboard request asks, and the ORM took longer to build it than the database to answer."""
-    runs, markers = MetricRun._meta.db_table, ChangeMarker._meta.db_table
+def latest_run_and_changes(
+    reads: changes.Reads, *, reader=None
+) -> tuple[MetricRun | None, changes.Version]:
+    """The latest successful run and the change counter of `reads` (revops_portal/kept/
+    changes.py; `reader`'s, when it counts their own rows) in one query: what a kept page
+    showing figures is keyed by. Written as SQL
+    (`latest_successful_run`'s order, the counter as subqueries): every kept request asks, and
+    the ORM took longer to build it than the database to answer."""
+    counter, params = changes.counter_sql(reads, reader.pk if reader is not None else None)
+    runs = MetricRun._meta.db_table
+    # The counter's one row, joined to the latest run if there is one (its columns NULL if not).
     sql = (
-        f"SELECT r.*, (SELECT COALESCE(SUM(m.version), 0) FROM {markers} m) AS change_counter "  # noqa: S608
-        f"FROM {runs} r WHERE r.status = %s ORDER BY r.finished_at DESC, r.id DESC"
+        f"SELECT r.*, c.kept_shared, c.kept_own FROM (SELECT {counter}) c LEFT JOIN ("  # noqa: S608
+        f"SELECT * FROM {runs} WHERE status = %s ORDER BY finished_at DESC, id DESC LIMIT 1"
+        ") r ON 1 = 1"
     )
-    found = list(MetricRun.objects.raw(f"{sql} LIMIT 1", [MetricRun.Status.SUCCEEDED]))
-    if not found:
-        return None, changes.version()
-    return found[0], int(found[0].change_counter)
+    found = next(iter(MetricRun.objects.raw(sql, [*params, MetricRun.Status.SUCCEEDED])))
+    version = changes.Version(reads.name, int(found.kept_shared), int(found.kept_own))
+    return (found if found.pk is not None else None), version
 
 
 def default_period(

@@ -1,9 +1,9 @@
 """What a page says about the data behind its figures: the as-of line (last import, stale kinds,
 open findings), and per metric its owner, stale kinds and open findings.
 
-Its three reads (owners, the last import of each kind, the findings) are kept under the change
-counter (revops_portal/kept/changes.py: every write of owners, imports, findings and user names
-moves it), so a request reads one number instead; whether a kind is stale is worked out at
+Its three reads (owners, the last import of each kind, the findings) are kept under the
+dashboards' change counter (revops_portal/kept/changes.py `DASHBOARDS`: every write of owners,
+imports, findings and user names moves it), so a request reads one number instead; whether a kind is stale is worked out at
 each request from the kept last imports, as it changes with the time alone."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Trust:
     owners: dict[str, MetricOwner]
     # The change counter it was kept under: what it shows, and the targets, are the same while
     # it is (a page's kept parts that show them can be keyed by it).
-    version: int = 0
+    version: changes.Version | None = None
 
     @property
     def open_findings(self) -> list[DataFinding]:
@@ -57,11 +57,11 @@ def _read() -> tuple[dict[str, MetricOwner], dict, list[DataFinding]]:
     return owners, latest_imports(), quality_checks.findings()
 
 
-def trust(*, now: datetime | None = None, version: int | None = None) -> Trust:
-    """One query when kept (the change counter; none when the caller read it: `version`), four
-    when not."""
+def trust(*, now: datetime | None = None, version: changes.Version | None = None) -> Trust:
+    """One query when kept (the change counter; none when the caller read it: `version`, of
+    `changes.DASHBOARDS` or of reads that hold its tables), four when not."""
     if version is None:
-        version = changes.version()
+        version = changes.version(changes.DASHBOARDS)
     owners, latest, findings = kept("metrics:trust", version, _read)
     return Trust(
         freshness=freshness(now=now, latest=latest),

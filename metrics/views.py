@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from revops_portal.kept import changes
 from revops_portal.kept.store import kept
 
 from . import catalog, drilldown, kept_html, pages, params, selectors, trust
@@ -87,8 +88,8 @@ def _trust_context(summary: trust.Trust, run, keys) -> dict:
 
 def _rights(user, version) -> dict[str, bool]:
     """What the reader may do on a dashboard page, as metrics/permissions decides, kept under
-    the change counter (every write of users' groups and permissions and of groups'
-    permissions moves it) and the flags of the user's row, read with the session's user: no
+    the dashboards' change counter (every write of users' groups and permissions and of
+    groups' permissions moves it: changes.RIGHTS) and the flags of the user's row, read with the session's user: no
     query when kept (Django reads the permissions, one query, for each request)."""
     return kept(
         "metrics:rights",
@@ -105,7 +106,7 @@ def _rights(user, version) -> dict[str, bool]:
 @require_GET
 @answers_bad_request()
 def scorecard(request):
-    run, version = selectors.latest_run_and_changes()
+    run, version = selectors.latest_run_and_changes(changes.DASHBOARDS)
     period, cut = params.period_and_cut(request.GET, run)
     run_id = params.followed_run_id(request.GET)
     switches = _switches(request, period, cut)
@@ -189,7 +190,7 @@ def _metric_page(request, key):
 @answers_bad_request()
 def metric(request, key: str):
     definition = _definition(key)
-    run, version = selectors.latest_run_and_changes()
+    run, version = selectors.latest_run_and_changes(changes.DASHBOARDS)
     period, cut = params.period_and_cut(request.GET, run)
     available = cut.allows(definition)
     switches = _switches(request, period, cut)
@@ -284,7 +285,7 @@ def records(request, key: str):
     if not can_read_records(request.user):
         raise PermissionDenied
     definition = _definition(key)
-    run, version = selectors.latest_run_and_changes()
+    run, version = selectors.latest_run_and_changes(changes.DRILLDOWNS)
     period, cut = params.period_and_cut(request.GET, run)
     # Keyset pages (metrics/keyset.py): ?after=<id> / ?before=<id> of the first table,
     # ?<table>_after= / ?<table>_before= of the others.
@@ -314,8 +315,9 @@ def records(request, key: str):
         return {"content": render_to_string("metrics/_records.html", context)}
 
     # The records are listed as they are (or, for accounts and new customers, as kept for the
-    # run): every write of them moves the change counter (revops_portal/kept/), so the page is
-    # kept under the run, the counter, its place and its cursors. A cursor no longer listed is
+    # run): every write of them moves the drill-downs' change counter (revops_portal/kept/
+    # changes.py `DRILLDOWNS`: the CRM records only), so the page is kept under the run, that
+    # counter, its place and its cursors. A cursor no longer listed is
     # a 400 from the render, which is then not kept.
     kept_page = kept_html.kept_parts(
         run,

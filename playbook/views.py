@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from metrics.selectors import latest_run_and_changes, run_cache_key
 from revops_portal.kept import changes
 from revops_portal.kept.store import KeptHTML, kept, render_for_keeping, with_csrf_token
 
@@ -54,24 +55,17 @@ def _revision_form(section, *args, **kwargs):
     )
 
 
-# Watched tables whose writes the table of contents never shows: its own version ignores them.
-_NOT_IN_CONTENTS = (
-    "metrics_metricowner", "metrics_datafinding", "metrics_metrictarget", "metrics_recordimport",
-    "metrics_metricrun", "playbook_flag", "playbook_metriclink", "playbook_watch",
-    "playbook_reading", "playbook_asset", "playbook_assettag", "playbook_asset_tags",
-    "metrics_account", "metrics_opportunity", "metrics_lead", "metrics_spend", "metrics_forecast",
-    "metrics_team",
-)  # fmt: skip
-
-
 @require_GET
 def index(request):
-    # Kept whole for each reader under the change counter, which every write of what it shows
-    # moves (sections, revisions, people's names, the reader's visits and rights), until a
-    # review falls due: a kept request reads one number.
+    # Kept whole for each reader under the change counter of what it shows (changes.CONTENTS:
+    # sections, revisions, people's names, the reader's rights and own visits), until a review
+    # falls due: a kept request reads one number.
     contents = kept(
         "playbook:contents",
-        (changes.version(ignoring=_NOT_IN_CONTENTS), permissions.reader_key(request.user)),
+        (
+            changes.version(changes.CONTENTS, reader=request.user),
+            permissions.reader_key(request.user),
+        ),
         lambda: _contents(request.user),
         fresh_until=lambda made: made[1],
     )[0]
@@ -88,10 +82,11 @@ def _contents(user) -> tuple[str, datetime | None]:
     return html, selectors.status_fresh_until([row.section for row in rows], now=now)
 
 
-def _section_parts(section, *, with_broken_links: bool) -> dict:
+def _section_parts(section, version: changes.Version, *, with_broken_links: bool) -> dict:
     """A section's pages, open flags, metric links and (for editors) broken links: the same
-    for every reader, kept under the change counter that every write of sections, revisions,
-    flags, metric links and user names moves (one query instead of three or four)."""
+    for every reader, kept under the section page's change counter without the reader's own
+    rows (`version.for_everyone`: every write of sections, revisions, flags, metric links and
+    user names moves it): none instead of three or four queries."""
 
     def read():
         return {
@@ -103,14 +98,12 @@ def _section_parts(section, *, with_broken_links: bool) -> dict:
             ],
         }
 
-    version = changes.version()
-    parts = dict(kept("playbook:section-parts", (version, section.pk), read))
-    parts["version"] = version  # for what else the page keeps under the counter
+    parts = dict(kept("playbook:section-parts", (version.for_everyone, section.pk), read))
     parts["broken_links"] = []
     if with_broken_links:  # one query, none without links: read by editors only
         parts["broken_links"] = kept(
             "playbook:broken-links",
-            (version, section.pk),
+            (version.for_everyone, section.pk),
             lambda: page_links.broken_links([section])[section.pk],
         )
     return parts
@@ -131,13 +124,17 @@ class _SectionPage:
 @require_GET
 def section(request, slug):
     user = request.user
-    # Kept whole for each reader under the change counter, which every write of what it shows
-    # moves (the section, its pages, flags, links, figures' runs, the reader's visit, watch,
-    # reading and rights), and the day (the figures' "last month"), until its review falls due.
+    # Kept whole for each reader under the change counter of what it shows (changes.SECTION_PAGE:
+    # the section, its pages, flags, links, assets, the reader's rights and own visit, watch
+    # and reading), the latest succeeded run (its figures; read in the same query, so a run's
+    # progress never makes it again) and the day (the figures' "last month"), until its
+    # review falls due.
+    run, version = latest_run_and_changes(changes.SECTION_PAGE, reader=user)
+    figures_of = run_cache_key(run) if run is not None else None
     page = kept(
         "playbook:section-page",
-        (changes.version(), slug, timezone.localdate(), permissions.reader_key(user)),
-        lambda: _section_page(user, slug),
+        (version, figures_of, slug, timezone.localdate(), permissions.reader_key(user)),
+        lambda: _section_page(user, slug, version),
         fresh_until=lambda made: made.fresh_until,
     )
     if page.last_read != page.current_number:  # a first visit, or a new revision: remember it
@@ -151,12 +148,12 @@ def section(request, slug):
     return render(request, "playbook/section.html", context)
 
 
-def _section_page(user, slug) -> _SectionPage:
+def _section_page(user, slug, version: changes.Version) -> _SectionPage:
     """What ``section`` keeps: the body rendered for `user` (no request in it)."""
     now = timezone.now()
     section, reader = selectors.section_for_reader(slug=slug, user=user)
     rights = permissions.rights_on(user, section)
-    parts = _section_parts(section, with_broken_links=rights.edit)
+    parts = _section_parts(section, version, with_broken_links=rights.edit)
     context = {
         "section": section,
         "pages": parts["pages"],
@@ -186,7 +183,7 @@ def _section_page(user, slug) -> _SectionPage:
             # show on the cards), for every reader: read only when they are not kept yet.
             context["live_metrics"] = kept(
                 "playbook:live-metrics",
-                (figures_version(), parts["version"]),
+                (figures_version(), version.for_everyone),
                 lambda: render_to_string("playbook/_live_metrics.html", {"rows": success_cards()}),
             )
             context["links_to_reviews"] = True  # where the weekly meeting records its decisions

@@ -13,7 +13,7 @@ settings.CACHES). The key holds:
   Markdown, nh3) that render it, so a deploy never serves HTML of the old templates from a cache
   the old processes filled;
 * `vary`: what the fragment shows, given by the caller as plain values (a run's id and finish
-  time, the change counter's `changes.version()`, the reader's rights …). Anything with a
+  time, the change counter of what it shows, `changes.version(reads)`, the reader's rights …). Anything with a
   stable `repr`; model instances and dataclasses are reduced to their loaded values
   (`shown_values`).
 

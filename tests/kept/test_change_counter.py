@@ -103,15 +103,28 @@ def test_a_login_or_an_unwatched_table_does_not_move_it():
     )
 
 
-def test_a_caller_may_ignore_the_tables_whose_writes_it_does_not_show():
-    user = User.objects.create_user("ana")
+def test_a_pages_counter_moves_with_its_own_tables_and_its_readers_own_rows_only():
+    ana, bob = User.objects.create_user("ana"), User.objects.create_user("bob")
     section = Section.objects.order_by("position").first()
-    before, ignoring_flags = changes.version(), changes.version(ignoring=["playbook_flag"])
-    Flag.objects.create(section=section, raised_by=user, comment="outdated")
-    assert changes.version() > before
-    assert changes.version(ignoring=["playbook_flag"]) == ignoring_flags
-    MetricLink.objects.create(section=section, metric_key="arr")
-    assert changes.version(ignoring=["playbook_flag"]) > ignoring_flags
+    reads = changes.Reads("test", ("playbook_metriclink",), readers_own=("playbook_watch",))
+
+    def moves_for(reader, write) -> bool:
+        before = changes.version(reads, reader=reader)
+        write()
+        return changes.version(reads, reader=reader) != before
+
+    assert not moves_for(ana, lambda: Flag.objects.create(section=section, raised_by=ana))
+    assert moves_for(ana, lambda: MetricLink.objects.create(section=section, metric_key="arr"))
+    assert moves_for(ana, lambda: Watch.objects.create(section=section, user=ana))
+    assert not moves_for(ana, lambda: Watch.objects.create(section=section, user=bob))
+    assert not moves_for(ana, lambda: Watch.objects.filter(user=bob).delete())
+    assert moves_for(ana, lambda: Watch.objects.filter(user=ana).delete())
+    # A row moved to another reader moves both readers' counters.
+    Watch.objects.create(section=section, user=bob)
+    assert moves_for(ana, lambda: Watch.objects.update(user=ana))
+    assert moves_for(bob, lambda: Watch.objects.update(user=bob))
+    with pytest.raises(ValueError):
+        changes.version(reads)  # a reader's counter needs the reader
 
 
 def _in_another_connection(work):
@@ -151,4 +164,31 @@ def test_on_postgresql_others_see_it_move_when_the_write_commits_and_never_wait(
         assert _in_another_connection(changes.version) == before  # the others not yet
         # A writer of another watched table does not wait for this transaction.
         assert _in_another_connection(write_an_owner_within_a_second)
-    assert _in_another_connection(changes.version) >= before + 2
+    assert _in_another_connection(changes.version).shared >= before.shared + 2
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_readers_visits_move_their_own_markers_and_never_wait_for_each_other():
+    if connection.vendor != "postgresql":
+        pytest.fail("This is about PostgreSQL's row triggers and locks (set DATABASE_URL).")
+    ana, bob = User.objects.create_user("ana"), User.objects.create_user("bob")
+    section = Section.objects.order_by("position").first()
+    reads = changes.Reads("test", (), readers_own=("playbook_sectionvisit",))
+    bobs = changes.version(reads, reader=bob)
+
+    def bob_visits_within_a_second():
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        SectionVisit.objects.create(section=section, user=bob, revision_number=1)
+        return changes.version(reads, reader=bob)
+
+    with transaction.atomic():
+        SectionVisit.objects.create(section=section, user=ana, revision_number=1)
+        assert _in_another_connection(bob_visits_within_a_second).own == bobs.own + 1
+    assert changes.version(reads, reader=bob) == _in_another_connection(
+        lambda: changes.version(reads, reader=bob)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE playbook_sectionvisit")  # names no row: every reader's counter
+    assert changes.version(reads, reader=ana).shared > bobs.shared

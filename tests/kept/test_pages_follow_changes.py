@@ -320,9 +320,9 @@ def test_a_sections_dates_follow_the_time_zone(section, settings):
 
 
 def test_the_table_of_contents_is_not_made_again_by_writes_it_does_not_show(section):
-    """It ignores the counter's tables it never shows (views._NOT_IN_CONTENTS): a flag, a
-    metric run, a watch or CRM records leave it kept (the floor's two queries and the counter); a visit,
-    which it shows, makes it again."""
+    """It reads only the counter's tables it shows (revops_portal/kept/changes.py CONTENTS): a
+    flag, a metric run, a watch or CRM records leave it kept (the floor's two queries and the
+    counter); a visit, which it shows, makes it again."""
     reader = UserFactory(username="reader")
     client = signed_in(reader)
     text(client, TOC)

@@ -23,9 +23,9 @@ QUERY_BUDGETS = {
     # reader's rights (champion and object permissions in one query), the recent changes.
     "/playbook/ (first reader)": 6,
     # A section: + it with the reader's last visit, watch and "I have read this" (one query),
-    # their rights (one), the counter again and its pages, open flags and metric links (kept
-    # under it for every reader); the titles of its [[page links]] one more when it has links.
-    "/playbook/target-audience/ (first reader)": 9,
+    # their rights (one), its pages, open flags and metric links (kept for every reader under
+    # the counter the request read); the titles of its [[page links]] one more when it has links.
+    "/playbook/target-audience/ (first reader)": 8,
     # The champion's review queue and an owner's own, at 2 or 40 open flags.
     "/playbook/reviews/": 7,
     "/playbook/mine/": 7,  # 6, + the pages its sections' and pages' links name (issue 13)
@@ -35,7 +35,8 @@ QUERY_BUDGETS = {
     # The content-asset library, at 3 or 40 assets.
     "/playbook/assets/": 7,
     # A playbook page with metric shortcodes, at 1 or 36 months of stored figures: a section's
-    # (kept for each reader under the change counter, which a run moves too: issue 10).
+    # (kept for each reader under the counter of what it shows and the latest succeeded run,
+    # read in one query: issue 10).
     "/playbook/success-metrics/": 3,
     # The whole playbook on one page: ten sections, the figures of their shortcodes (which run
     # is the latest read once for all; kept per run, day, language and time zone: issue 10).
