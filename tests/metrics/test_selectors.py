@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from metrics.selectors import (
     number_text,
     period_report,
 )
+from playbook.models import Section, Watch
 from revops_portal.kept import changes
 
 from .factories import AccountFactory, MetricRunFactory, MetricValueFactory, OpportunityFactory
@@ -182,13 +184,23 @@ def test_numbers_are_written_without_noise(number, text):
 
 
 def test_the_latest_run_and_the_change_counter_are_read_together_as_apart():
-    assert latest_run_and_changes() == (None, changes.version())
+    reader = User.objects.create_user("reader")
+    for reads in (changes.DASHBOARDS, changes.EVERYTHING):
+        assert latest_run_and_changes(reads) == (None, changes.version(reads))
+    assert latest_run_and_changes(changes.SECTION_PAGE, reader=reader) == (
+        None,
+        changes.version(changes.SECTION_PAGE, reader=reader),
+    )
     at = timezone.now() - timedelta(days=1)
     older = MetricRunFactory(finished_at=at - timedelta(hours=1))
     tied = [MetricRunFactory(finished_at=at) for _ in range(2)]  # the higher id wins a tie
     MetricRunFactory(status=MetricRun.Status.FAILED, finished_at=at + timedelta(hours=1))
     MetricRunFactory(status=MetricRun.Status.RUNNING, finished_at=None)
-    run, version = latest_run_and_changes()
+    run, version = latest_run_and_changes(changes.DASHBOARDS)
     assert run == latest_successful_run() == tied[-1] != older
     assert run.finished_at == tied[-1].finished_at and run.status == MetricRun.Status.SUCCEEDED
-    assert version == changes.version()
+    assert version == changes.version(changes.DASHBOARDS)
+    Watch.objects.create(section=Section.objects.first(), user=reader)  # the reader's own
+    run, version = latest_run_and_changes(changes.SECTION_PAGE, reader=reader)
+    assert run == tied[-1] and version == changes.version(changes.SECTION_PAGE, reader=reader)
+    assert version.own > 0
