@@ -16,8 +16,9 @@ write it cannot show leaves it kept. A reader's own rows (visits, watches, "I ha
 move a marker of their own (`playbook_watch:42`, migrations/0004_readers_own_markers.py): a
 page that shows only its reader's state of them is not made again by another reader's visit.
 
-The tables watched (migrations/0001_change_markers.py to 0004; a new one needs a migration):
-users (their names and e-mail only, not each login's `last_login`), metric owners, findings,
+The tables watched (migrations/0001_change_markers.py to 0005; a new one needs a migration):
+users (their names and e-mail changed, or a user deleted: not each login's `last_login`, nor a
+new user, whom no page shows before a row it shows names them), metric owners, findings,
 targets, record imports, metric runs, sections and pages, revisions, flags, metric links,
 content assets and their tags; each reader's visits, watches and "I have read this"; what
 decides a reader's rights on sections (group memberships, groups' names, the sections' object

@@ -94,9 +94,12 @@ def test_every_kind_of_write_to_a_watched_table_moves_it():
         assert moves(write), what
 
 
-def test_a_login_or_an_unwatched_table_does_not_move_it():
+def test_a_login_a_new_user_or_an_unwatched_table_does_not_move_it():
     user = User.objects.create_user("ana")
     assert not moves(lambda: User.objects.filter(pk=user.pk).update(last_login=timezone.now()))
+    # No page shows a user until a row it shows names them (kept.0005).
+    assert not moves(lambda: User.objects.create_user("bob", first_name="Bob"))
+    assert moves(lambda: User.objects.filter(username="bob").delete())
     section = Section.objects.order_by("position").first()
     assert not moves(
         lambda: OwnershipChange.objects.create(section=section, new_owner=user, changed_by=user)

@@ -150,13 +150,13 @@ def test_every_watched_table_is_read_by_a_page_or_said_to_be_read_by_none():
 
 
 def test_another_readers_visits_and_a_runs_progress_leave_pages_kept(company):
-    """What a busy portal writes all day leaves every kept page kept: another reader's first
-    visits, watch and "I have read this" through the pages, and a metric run's progress."""
-    reader, other = company
+    """What a busy portal writes all day leaves every kept page kept: a new user's first login,
+    another reader's first visits and watch through the pages, and a metric run's progress."""
+    reader, _other = company
     mine, theirs = Client(), Client()
     mine.force_login(reader)
-    theirs.force_login(other)
     _all_kept(mine)
+    theirs.force_login(User.objects.create_user("newcomer", first_name="Nora"))
     run = MetricRunFactory(status=MetricRun.Status.RUNNING)
     for slug in ("products-and-services", "success-metrics", "target-audience"):
         assert theirs.get(f"/playbook/{slug}/").status_code == 200
