@@ -83,8 +83,8 @@ def spend_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[i
     marketing's (the funnel's cost per lead)."""
     marketing = f"sp.category = '{Spend.Category.MARKETING.value}'"
 
-    numbers = f"""SUM(ROUND(sp.amount * 100)),
-        SUM(CASE WHEN {marketing} THEN ROUND(sp.amount * 100) END)"""
+    cents = batch.cents("sp.amount")
+    numbers = f"""SUM({cents}), SUM(CASE WHEN {marketing} THEN {cents} END)"""
 
     def statement(kinds: set[str]) -> tuple[str, str]:
         return "", f"FROM periods p JOIN {batch.SPEND} sp ON sp.month >= p.s AND sp.month < p.e"

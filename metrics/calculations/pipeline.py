@@ -81,7 +81,6 @@ TOTALS = (
 )
 EMPTY = dict.fromkeys(TOTALS, 0)
 _CLOSED = f"status IN ('{batch.WON}', '{batch.LOST}')"
-_CENTS = "ROUND(amount * 100)"
 
 
 def _events() -> str:
@@ -102,6 +101,7 @@ def _events() -> str:
     won, lost = f"status = '{batch.WON}'", f"status = '{batch.LOST}'"
     renewal = f"type = '{batch.RENEWAL}'"
     cycle = batch.days_between("close_date", "created_date")
+    cents = batch.cents("amount")
     can_be_open = f"created_date < {batch.END} AND (status = '{batch.OPEN}' OR close_date >= {batch.FIRST_END})"
     # A closed deal's -1 is on the later of its created and close dates, before the last
     # period's end when its close date is (its created date is, to be read at all).
@@ -112,21 +112,21 @@ def _events() -> str:
 
     return f"""(
             SELECT close_date AS day, account_id, owner, {when(won)} AS won_count,
-                {when(lost)} AS lost_count, {when(won, _CENTS)} AS won_cents,
+                {when(lost)} AS lost_count, {when(won, cents)} AS won_cents,
                 {when(won, cycle)} AS cycle_days, NULL AS open_count, NULL AS open_cents,
                 {when(f"{won} AND {renewal}")} AS renewal_won,
                 {when(f"{lost} AND {renewal}")} AS renewal_lost,
-                {when(f"{won} AND {renewal}", _CENTS)} AS renewal_won_cents,
-                {when(f"{lost} AND {renewal}", _CENTS)} AS renewal_lost_cents
+                {when(f"{won} AND {renewal}", cents)} AS renewal_won_cents,
+                {when(f"{lost} AND {renewal}", cents)} AS renewal_lost_cents
             FROM {batch.OPPORTUNITIES}
             WHERE {_CLOSED} AND close_date >= {batch.FIRST_DAY} AND close_date < {batch.END}
             UNION ALL
             SELECT created_date, account_id, owner,
-                NULL, NULL, NULL, NULL, 1, {_CENTS}, NULL, NULL, NULL, NULL
+                NULL, NULL, NULL, NULL, 1, {cents}, NULL, NULL, NULL, NULL
             FROM {batch.OPPORTUNITIES} WHERE {can_be_open}
             UNION ALL
             SELECT {batch.later_of("created_date", "close_date")}, account_id, owner,
-                NULL, NULL, NULL, NULL, -1, -{_CENTS}, NULL, NULL, NULL, NULL
+                NULL, NULL, NULL, NULL, -1, -{cents}, NULL, NULL, NULL, NULL
             FROM {batch.OPPORTUNITIES} WHERE {_CLOSED} AND {closes_open}
         ) o"""
 

@@ -96,7 +96,7 @@ TIMELINE = "account_timeline"
 
 
 def _timeline() -> str:
-    cents = "ROUND(mrr * 100)"
+    cents = batch.cents("mrr")
     positive = "CASE WHEN {} > 0 THEN 1 ELSE 0 END"
     day = batch.later_of("day", "(SELECT MIN(day_before) FROM periods)")
     return f"""
