@@ -37,6 +37,9 @@ from .errors import ImportFileError
 from .options import ImportOptions
 from .staging import StagingTable
 
+BUILD_MEMORY_KB = 256 * 1024  # maintenance_work_mem for the index builds, at least
+BUILD_WORKERS = 2  # max_parallel_maintenance_workers for them, at least
+
 
 class _NotTaken(Exception):
     """This file is the staged path's after all (the transaction is rolled back)."""
@@ -151,6 +154,17 @@ class _Rebuilt:
     def create(self) -> None:
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
+            # PostgreSQL sorts an index's rows in parallel workers only with 32 MB of
+            # maintenance_work_mem for each process: the default 64 MB allows one worker (at 1m
+            # rows the builds took 7.1 s so, 6.0 s with two). For these builds only (SET LOCAL).
+            cursor.execute(
+                "SELECT set_config('maintenance_work_mem', "
+                "greatest(setting::bigint, %s)::text || 'kB', true), "
+                "set_config('max_parallel_maintenance_workers', "
+                "greatest(current_setting('max_parallel_maintenance_workers')::int, %s)::text, "
+                "true) FROM pg_settings WHERE name = 'maintenance_work_mem'",
+                [BUILD_MEMORY_KB, BUILD_WORKERS],
+            )
             for _, definition in self.indexes:
                 cursor.execute(definition)
             for name, definition in self.constraints:

@@ -109,8 +109,9 @@ class Opportunity(models.Model):
     class Meta:
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")
+        # No (status, close_date): at 1m the queries that used it planned as fast or faster
+        # without it (close_date's index, or one scan); every import wrote it (migration 0024).
         indexes = [
-            models.Index(fields=["status", "close_date"]),
             models.Index(fields=["account", "status", "close_date"]),
             # The drill-downs' keyset orders (metrics/keyset.py): a page is an index range.
             models.Index(fields=["close_date", "external_id"]),

@@ -145,8 +145,20 @@ def test_subscriptions_and_leads_are_stored_alike(accounts):
         HEADER + "O1,Acme,,,10,,won,2024-01-02,2024-02-03,,\n",  # an account by its name
         HEADER + "O1,NOPE,,,10,,won,2024-01-02,2024-02-03,,\n",
         "external_id;account;status;created_date;close_date\nO1;ACC1;won;2024-01-02;2024-02-03\n",
+        # A day PostgreSQL reads (2005-06-01), the Python path does not: a row error.
+        HEADER + "O1,ACC1,,,10,,won,2024-01-02,2024-02-03,,\nO2,ACC1,,,10,,open,June-01-05,,,\n",
+        # A day the Python path reads (2024-01-05), not in ISO form: stored the staged way.
+        HEADER + "O1,ACC1,,,10,,won,2024-1-05,2024-02-03,,\n",
     ],
-    ids=["invalid date", "duplicate", "account by name", "unknown account", "semicolons"],
+    ids=[
+        "invalid date",
+        "duplicate",
+        "account by name",
+        "unknown account",
+        "semicolons",
+        "a day PostgreSQL reads, not ISO",
+        "a day Python reads, not ISO",
+    ],
 )
 def test_a_file_it_does_not_take_leaves_nothing_and_goes_the_staged_way(accounts, text):
     schema = _schema("metrics_opportunity")
@@ -156,7 +168,8 @@ def test_a_file_it_does_not_take_leaves_nothing_and_goes_the_staged_way(accounts
 
     outcome = import_records(data=text.encode(), options=ImportOptions(kind="opportunities"))
     if outcome.rows_written:  # the Python path reads it; an account by its name is resolved
-        assert Opportunity.objects.get().account.name == "Acme"
+        stored = Opportunity.objects.get()
+        assert stored.account.name == "Acme" and stored.created_date.isoformat() < "2024-02"
     else:
         assert outcome.errors and not Opportunity.objects.exists()
 
