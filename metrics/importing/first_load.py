@@ -2,10 +2,10 @@
 
 A clean file (raw_copy.py: COPYed as it is, read and checked in SQL) whose kind's table is empty
 is written by one INSERT ... SELECT straight from the raw table into the kind's table, with the
-table's secondary indexes, unique constraints and foreign keys dropped meanwhile and rebuilt
-after: each index built once from sorted rows instead of updated row by row (the write took
-three to four times longer), each foreign key checked by one join instead of a lookup per row
-at the commit. No staging table, no ON CONFLICT: the table is empty, and stays so for others
+table's indexes (its primary key's too), unique constraints and foreign keys, and the foreign
+keys of other tables pointing to it, dropped meanwhile and rebuilt after: each index built once
+from sorted rows instead of updated row by row (the write took three to four times longer),
+each foreign key checked by one join instead of a lookup per row at the commit. No staging table, no ON CONFLICT: the table is empty, and stays so for others
 until the commit, by the locks below.
 
 Its outcome is the other paths' outcome, or nothing (the transaction rolled back, the file left
@@ -18,8 +18,11 @@ Locks, until the commit: the tables the foreign keys point to (the accounts) in 
 EXCLUSIVE mode, so no account is written meanwhile, then the kind's table in ACCESS EXCLUSIVE
 mode (dropping an index takes it): a concurrent import of the same kind waits, then finds the
 table not empty and upserts; readers of the table wait too (an empty table: nothing to read
-until then). Taken in that order, the order every other writer takes them (accounts, then their
-records), so an import that creates accounts cannot deadlock with this one.
+until then); then the tables whose foreign keys point to it (the new customers' listings) in
+ACCESS EXCLUSIVE mode. Taken in that order, the order every other writer takes them (accounts,
+then their records, then what points to the records), so an import that creates accounts cannot
+deadlock with this one. (A writer that held a listing's table before reading the records would
+deadlock with it; PostgreSQL ends one of the two: this one's file then goes the staged way.)
 """
 
 from __future__ import annotations
@@ -96,44 +99,46 @@ def _wrote(reading: Reading, table: StagingTable, rows: int) -> bool:
 
 @dataclass(frozen=True)
 class _Rebuilt:
-    """A table's secondary indexes, unique constraints and foreign keys, as the catalog
+    """A table's indexes and constraints (its primary key too: an INSERT updates it row by row,
+    a build sorts once), and the foreign keys of other tables that point to it, as the catalog
     defines them: dropped before the load and created again after it, identical."""
 
     table: str
-    indexes: list[tuple[str, str]]  # (name, CREATE INDEX ...)
-    constraints: list[tuple[str, str]]  # (name, definition), unique ones before foreign keys
-    referenced: list[str]  # the tables the foreign keys point to
+    indexes: list[tuple[str, str]]  # (name, CREATE INDEX ...): those of no constraint
+    constraints: list[tuple[str, str]]  # (name, definition): primary, unique, then foreign keys
+    referenced: list[str]  # the tables its foreign keys point to
+    referencing: list[tuple[str, str, str]]  # (table, name, definition): keys pointing to it
 
     @classmethod
     def of(cls, table: str) -> _Rebuilt:
         with connection.cursor() as cursor:
-            # Every index but the primary key's, and none a foreign key of another table
-            # relies on; an index that is a constraint's is the constraint's to drop.
+            # An index that is a constraint's is the constraint's to drop and create.
             cursor.execute(
                 "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, "
                 "pg_get_constraintdef(c.oid) FROM pg_index i LEFT JOIN pg_constraint c "
                 "ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
-                "AND c.contype IN ('u', 'x') "
-                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT EXISTS "
-                "(SELECT FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid) "
-                "ORDER BY 1",
+                "AND c.contype IN ('p', 'u', 'x') WHERE i.indrelid = %s::regclass "
+                "ORDER BY i.indisprimary DESC, 1",
                 [table],
             )
             found = cursor.fetchall()
             cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid), confrelid::regclass::text "
-                "FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY 1",
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), "
+                "confrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
+                "AND %s::regclass IN (conrelid, confrelid) ORDER BY 1, 2",
                 [table],
             )
-            foreign = cursor.fetchall()
+            keys = cursor.fetchall()
+        own = [key for key in keys if key[0] == table]
         return cls(
             table=table,
             indexes=[
                 (name, definition) for name, definition, constraint, _ in found if not constraint
             ],
             constraints=[(name, definition) for _, _, name, definition in found if name]
-            + [(name, definition) for name, definition, _ in foreign],
-            referenced=sorted({referenced for _, _, referenced in foreign} - {table}),
+            + [(name, definition) for _, name, definition, _ in own],
+            referenced=sorted({referenced for *_, referenced in own} - {table}),
+            referencing=[key[:3] for key in keys if key[0] != table],
         )
 
     def lock(self) -> None:
@@ -142,10 +147,16 @@ class _Rebuilt:
             for referenced in self.referenced:
                 cursor.execute(f"LOCK TABLE {referenced} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute(f"LOCK TABLE {quote(self.table)} IN ACCESS EXCLUSIVE MODE")
+            # The tables pointing to it hold no row that does (it is empty): their keys are
+            # dropped and added again, each checked by one join.
+            for referencing in sorted({table for table, _, _ in self.referencing}):
+                cursor.execute(f"LOCK TABLE {referencing} IN ACCESS EXCLUSIVE MODE")
 
     def drop(self) -> None:
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
+            for table, name, _ in self.referencing:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
             for name, _ in self.constraints:
                 cursor.execute(f"ALTER TABLE {quote(self.table)} DROP CONSTRAINT {quote(name)}")
             for name, _ in self.indexes:
@@ -171,3 +182,5 @@ class _Rebuilt:
                 cursor.execute(
                     f"ALTER TABLE {quote(self.table)} ADD CONSTRAINT {quote(name)} {definition}"
                 )
+            for table, name, definition in self.referencing:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")

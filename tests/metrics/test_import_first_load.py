@@ -43,12 +43,13 @@ def _stored(model) -> list[dict]:
 
 
 def _schema(table: str) -> list[tuple]:
-    """The table's indexes and constraints, as the catalog defines them."""
+    """The table's indexes and constraints, and the foreign keys pointing to it (the new
+    customers' listings'), as the catalog defines them."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
             "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass ORDER BY 1, 2",
+            "WHERE %s::regclass IN (conrelid, confrelid) ORDER BY 1, 2",
             [table, table],
         )
         return cursor.fetchall()
@@ -95,6 +96,15 @@ def test_a_clean_file_is_stored_as_the_staged_path_stores_it(accounts):
         ("O3", Decimal("0.99"), "lost", "renewal"),
     ]
     assert rows[1]["owner"] == "Bob" and rows[2]["account_id"] is None
+
+
+def test_the_primary_key_and_the_keys_pointing_to_it_are_built_again(accounts):
+    definitions = [definition for _, definition in _schema("metrics_opportunity")]
+    assert "PRIMARY KEY (id)" in definitions
+    assert any("REFERENCES metrics_opportunity(id)" in d for d in definitions)  # new customers
+    # _both_ways: the first load takes the file; the catalog's definitions are the same after.
+    _both_ways(HEADER + "O1,ACC1,Deal 1,Ann,10,Won,won,2024-01-02,2024-02-03,Ads,\n")
+    assert Opportunity.objects.filter(pk__gt=0).count() == 1
 
 
 def test_day_first_dates_and_a_stage_map_are_stored_alike(accounts):
