@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .models import MetricRun, MetricRunPeriod, MetricValue, MetricValueSet
 from .periods import Period
@@ -37,34 +37,70 @@ STAGED = "staged_values"
 
 def value_set(run: MetricRun, period: Period) -> MetricValueSet:
     """The set of `run`'s values for `period`: made, and shown by the run, if it has none."""
-    link, _made = MetricRunPeriod.objects.get_or_create(
-        run=run,
-        period_kind=period.kind,
-        period_start=period.start,
-        period_end=period.end,
-        defaults={"value_set": MetricValueSet.objects.create},
-    )
-    return link.value_set
+    return MetricValueSet(pk=value_sets(run, [period])[period])
 
 
-def store(run: MetricRun, period: Period, computed: dict) -> None:
-    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one transaction,
-    into the run's value set of that period (`value_set`).
+def value_sets(run: MetricRun, periods: Sequence[Period]) -> dict[Period, int]:
+    """The id of `run`'s value set for each of `periods`, the missing ones made and shown by
+    the run: a few statements for a run's 77 periods, not a get_or_create each.
 
-    A row an overlapping attempt already wrote is the same figure: skipped (ON CONFLICT). Not
-    bulk_create: building model objects and its SQL took most of a run's time; the values go in
-    as the model would write them (decimals as Decimal, dates as the backend adapts them).
-    PostgreSQL: COPY into a temporary table and one INSERT … SELECT from it (a full run at 100k
-    opportunities writes 54,054 values: one INSERT a row took 42 s, 1,000 rows a statement 3.2 s,
-    most of it building and parsing the statements). SQLite: 1,000 rows a statement.
+    In a commit of its own, before any value: a run that fails after it shows empty or partial
+    sets, never read (only succeeded runs are), deleted by the next attempt or pruning. Where
+    an overlapping attempt showed a set for the period first, that one is the run's (the
+    constraint keeps one per period; the set made here in vain is pruned with the others no
+    run shows).
     """
+
+    def shown() -> dict[tuple, int]:
+        return {
+            (kind, start, end): set_id
+            for set_id, kind, start, end in run.periods.values_list(
+                "value_set_id", "period_kind", "period_start", "period_end"
+            )
+        }
+
+    sets = shown()
+    missing = [period for period in periods if _key(period) not in sets]
+    if missing:
+        with transaction.atomic():
+            made = MetricValueSet.objects.bulk_create([MetricValueSet() for _ in missing])
+            MetricRunPeriod.objects.bulk_create(
+                [
+                    MetricRunPeriod(
+                        run=run,
+                        value_set=value_set,
+                        period_kind=period.kind,
+                        period_start=period.start,
+                        period_end=period.end,
+                    )
+                    for period, value_set in zip(missing, made, strict=True)
+                ],
+                ignore_conflicts=True,
+            )
+        sets = shown()
+    return {period: sets[_key(period)] for period in periods}
+
+
+def _key(period: Period) -> tuple:
+    return (period.kind, period.start, period.end)
+
+
+def store(run: MetricRun, period: Period, computed: dict, *, set_id: int | None = None) -> None:
+    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one transaction,
+    into the run's value set of that period (`set_id`, from `value_sets`; else looked up).
+
+    Not bulk_create: building model objects and its SQL took most of a run's time; the values go in
+    as the model would write them (decimals as Decimal, dates as the backend adapts them).
+    PostgreSQL: COPY straight into the values table (a full run at 100k opportunities writes
+    54,054 values: one INSERT a row took 42 s, 1,000 rows a statement 3.2 s, COPY through a
+    staging table and an INSERT … SELECT 1.0 s); a row an overlapping attempt already wrote is
+    the same figure, so should the COPY meet one, the period goes in through the staging table,
+    skipping them (ON CONFLICT DO NOTHING). SQLite: 1,000 rows a statement, skipping them too.
+    """
+    if set_id is None:
+        set_id = value_sets(run, [period])[period]
     start = connection.ops.adapt_datefield_value(period.start)
     end = connection.ops.adapt_datefield_value(period.end)
-    # Before the values, in a commit of its own: a run that fails after it shows an empty or
-    # partial set, never read (only succeeded runs are), deleted by the next attempt or pruning.
-    set_id = value_set(run, period).pk
-    if MetricRunPeriod.objects.filter(value_set_id=set_id).exclude(run=run).exists():
-        return  # an overlapping attempt carried the period over: another run's, never written
     rows = [
         (
             set_id,
@@ -85,6 +121,12 @@ def store(run: MetricRun, period: Period, computed: dict) -> None:
     columns = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS)
     # One transaction: outside one, each statement would be a commit of its own.
     with transaction.atomic(), connection.cursor() as cursor:
+        # Locked until the commit, so that a newer attempt's `forget` waits for these values.
+        shown_by = MetricRunPeriod.objects.select_for_update().filter(value_set_id=set_id)
+        if list(shown_by.values_list("run_id", flat=True)) != [run.pk]:
+            # Another run's (an overlapping attempt carried the period over), or no longer the
+            # run's (a newer attempt dropped the sets of this one): never written.
+            return
         if connection.vendor == "postgresql":
             _copy(cursor, columns, rows)
             return
@@ -103,9 +145,21 @@ def store(run: MetricRun, period: Period, computed: dict) -> None:
 
 def _copy(cursor, columns: str, rows: list[tuple]) -> None:
     """The rows COPYed (CSV: None unquoted, so NULL; every other value quoted, so an empty cut
-    value stays '') into a temporary table of the values' columns, then inserted from it."""
+    value stays '') into the values table; if one is there already (an overlapping attempt's),
+    into a temporary table of the values' columns instead, then inserted from it skipping
+    those."""
     text = io.StringIO()
     csv.writer(text, quoting=csv.QUOTE_NOTNULL).writerows(rows)
+    try:
+        with transaction.atomic():  # a savepoint: the failed COPY is undone, not the transaction
+            text.seek(0)
+            with connection.wrap_database_errors:  # psycopg's own errors as Django's
+                cursor.cursor.copy_expert(
+                    f"COPY {TABLE} ({columns}) FROM STDIN WITH (FORMAT csv)", text
+                )
+        return
+    except IntegrityError:
+        pass
     text.seek(0)
     # The model's table and column names, no values.
     cursor.execute(

@@ -240,8 +240,11 @@ def compute_run(
         )
         # Every period and cut at once: six queries, however many periods and cut values.
         computed = calculations.compute_many(computing, cuts)
+        sets = run_values.value_sets(run, computing)
         for index, period in enumerate(computing, start=1):
-            run_values.store(run, period, {cut: computed[period, cut] for cut in cuts})
+            run_values.store(
+                run, period, {cut: computed[period, cut] for cut in cuts}, set_id=sets[period]
+            )
             if not current.update(progress=min(99, index * 100 // len(computing))):
                 raise Superseded
             _pause_between_periods()

@@ -1,5 +1,6 @@
 """A run's values written as they were computed (metrics/run_values.py): on PostgreSQL by COPY
-through a staging table, on SQLite by multi-row INSERTs; both give back every column exactly."""
+(through a staging table when an overlapping attempt wrote the rows first), on SQLite by
+multi-row INSERTs; both give back every column exactly."""
 
 from decimal import Decimal
 
