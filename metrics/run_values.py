@@ -195,7 +195,11 @@ def carry_over(run: MetricRun, source: MetricRun, skipped: Sequence[Period]) -> 
 
 def forget(runs) -> int:
     """The runs (a queryset or ids) no longer show any value; the sets no other run shows are
-    deleted with their values. Returns how many values were deleted."""
+    deleted with their values. Returns how many values were deleted.
+
+    The links first: deleting one waits for a `store` that holds it locked to commit, so the
+    values it wrote are seen and deleted with their set (the values have no foreign-key
+    constraint to do it); a `store` after it finds no link and writes nothing."""
     MetricRunPeriod.objects.filter(run__in=runs).delete()
     _deleted, per_model = MetricValueSet.objects.filter(run_periods=None).delete()
     return per_model.get(MetricValue._meta.label, 0)

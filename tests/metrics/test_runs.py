@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics import services
-from metrics.models import MetricRun, MetricValue
+from metrics.models import MetricRun, MetricValue, MetricValueSet
 from metrics.periods import parse
 from metrics.selectors import latest_successful_run, period_report
 
@@ -134,6 +134,8 @@ def test_a_delivery_overlapping_a_live_attempt_takes_over_and_the_older_one_stop
     assert (run.status, run.attempts, run.error) == (MetricRun.Status.SUCCEEDED, 2, "")
     assert snapshot(run) == snapshot(reference)
     assert MetricValue.objects.of_run(run).count() == len(snapshot(reference))
+    # Attempt 1 wrote nothing into the sets attempt 2 dropped: every value has its set.
+    assert not MetricValue.objects.exclude(value_set__in=MetricValueSet.objects.all()).exists()
 
 
 def test_a_run_that_fails_part_way_leaves_the_previous_figures_visible(small_book, monkeypatch):
