@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0023_metric_value_sets"),
+        ("metrics", "0024_opportunity_no_status_index"),
     ]
 
     operations = [
