@@ -151,7 +151,7 @@ def generate(opportunities: int, data_dir: Path) -> dict:
             out.write(
                 (n + 1, f"L{n}", created, source, owner, status, qualified, converted,
                  None if account is None else account + 1, now),
-                (f"L{n}", created.isoformat(), source, owner, status,
+                (f"L{n}", created.isoformat(), "", source, owner, status,
                  qualified.isoformat() if qualified else None,
                  converted.isoformat() if converted else None,
                  None if account is None else f"A{account}"),
