@@ -5,8 +5,9 @@ is written by one INSERT ... SELECT straight from the raw table into the kind's 
 table's indexes (its primary key's too), unique constraints and foreign keys, and the foreign
 keys of other tables pointing to it, dropped meanwhile and rebuilt after: each index built once
 from sorted rows instead of updated row by row (the write took three to four times longer),
-each foreign key checked by one join instead of a lookup per row at the commit. No staging table, no ON CONFLICT: the table is empty, and stays so for others
-until the commit, by the locks below.
+each foreign key checked by one join instead of a lookup per row at the commit. No staging
+table, no ON CONFLICT: the table is empty, and stays so for others until the commit, by the
+locks below.
 
 Its outcome is the other paths' outcome, or nothing (the transaction rolled back, the file left
 to raw_copy.stage and then the Python path, which report as always): a row SQL finds invalid,

@@ -131,8 +131,8 @@ def marker_of(table: str, reader_id: int) -> str:
 
 def counter_sql(reads: Reads, reader_id: int | None = None) -> tuple[str, list]:
     """The counter of `reads` as two SQL expressions, `kept_shared` and `kept_own`, over
-    ChangeMarker's table, and their parameters: written as SQL, as every kept page asks and the ORM would spend more
-    time building it than the database answering it."""
+    ChangeMarker's table, and their parameters: written as SQL, as every kept page asks and the
+    ORM would spend more time building it than the database answering it."""
     table, column = "kept_changemarker", '"table"'  # ChangeMarker's
     if reads is EVERYTHING:
         return f"(SELECT COALESCE(SUM(version), 0) FROM {table}) AS kept_shared, 0 AS kept_own", []  # noqa: S608
