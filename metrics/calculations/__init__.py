@@ -27,7 +27,7 @@ from .. import catalog
 from ..cuts import ALL_CUT, Cut
 from ..models import Account, Opportunity, Spend, Team
 from ..periods import Period
-from . import acquisition, batch, funnel, pipeline, recurring
+from . import acquisition, batch, funnel, kept, pipeline, recurring
 from .acquisition import new_customers_in, spend_in
 from .figures import NOT_AVAILABLE, Figure, canonical
 from .funnel import FUNNEL_KEYS, lead_sources
@@ -74,6 +74,10 @@ def not_available_reason(cut: Cut) -> str:
     return NOT_AVAILABLE % {"cut": cut.kind}
 
 
+# Every kept table the families read (kept.py), made current before a computation.
+KEPT = (kept.FIRST_WON,)
+
+
 def available_keys(cut: Cut) -> set[str]:
     return {m.key for m in catalog.METRICS if cut.kind in m.cuts}
 
@@ -85,6 +89,7 @@ def compute_many(
     periods, cuts = list(periods), list(cuts)
     if not periods or not cuts:
         return {}
+    kept.ensure(*KEPT)
     with batch.engine_settings():
         return _compute_many(periods, cuts)
 
@@ -96,10 +101,8 @@ def _compute_many(
     forecasts = pipeline.latest_forecasts(periods) if ALL_CUT in cuts else {}
     mrr_totals, new_customers = {}, {}
     if batch.by_kind(cuts, batch.ACCOUNT_CUT_VALUE):
-        # Each account's first won deal, once for the two families that read it.
-        with batch.temporary_table(batch.FIRST_WON, batch.first_won_select()):
-            mrr_totals = recurring.totals(periods, cuts)
-            new_customers = acquisition.new_customer_totals(periods, cuts)
+        mrr_totals = recurring.totals(periods, cuts)
+        new_customers = acquisition.new_customer_totals(periods, cuts)
     spend = acquisition.spend_totals(periods, cuts)
     leads = funnel.totals(periods, cuts)
     result = {}
@@ -189,4 +192,4 @@ def channels() -> list[str]:
     """Every channel: the acquisition channels of accounts (the source of their first won deal)
     and the spend rows' channels."""
     spend_channels = Spend.objects.values_list("channel", flat=True).distinct()
-    return sorted((set(batch.first_won_channels()) | set(spend_channels)) - {""})
+    return sorted((set(kept.first_won_channels()) | set(spend_channels)) - {""})

@@ -55,8 +55,8 @@ _SPEND_CUT = {catalog.ALL: "''", catalog.CHANNEL: "sp.channel"}
 
 
 def new_customer_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict:
-    """New customers per period (by index) and cut: accounts whose first won deal (in
-    `first_won`: see compute_many) closes in it."""
+    """New customers per period (by index) and cut: accounts whose first won deal (the
+    kept table, kept.FIRST_WON) closes in it."""
 
     def statement(kinds: set[str]) -> tuple[str, str]:
         account = f"LEFT JOIN {batch.ACCOUNTS} a ON a.id = w.account_id"

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 
 from .. import catalog
 from ..cuts import Cut
-from ..models import Account, Opportunity, Spend, Subscription, Team
+from ..models import Account, KeptFirstWon, Opportunity, Spend, Subscription, Team
 from ..periods import Period
 
 OPPORTUNITIES = Opportunity._meta.db_table
@@ -105,11 +105,12 @@ END = "(SELECT MAX(e) FROM periods)"
 
 
 # Each account's first won opportunity (earliest close date, then created date, then external
-# id, which is unique), computed once for every account: its close date makes the account a
-# new customer in that period, its source is the account's acquisition channel.
+# id, which is unique), kept for every account (kept.FIRST_WON, read as `FIRST_WON`): its close
+# date makes the account a new customer in that period, its source is the account's acquisition
+# channel.
 _FIRST_WON_ORDER = "account_id, close_date, created_date, external_id"
 _FIRST_WON_WHERE = f"status = '{WON}' AND account_id IS NOT NULL"
-FIRST_WON = "first_won"
+FIRST_WON = KeptFirstWon._meta.db_table
 
 
 def first_won_select() -> str:
@@ -129,11 +130,6 @@ def first_won_select() -> str:
         ) AS position
         FROM {OPPORTUNITIES} WHERE {_FIRST_WON_WHERE}
     ) ranked WHERE position = 1"""
-
-
-def first_won_cte() -> str:
-    """`first_won (account_id, close_date, channel)` as a CTE, for a statement on its own."""
-    return f"first_won (account_id, close_date, channel) AS ({first_won_select()})"
 
 
 @contextmanager
@@ -190,25 +186,35 @@ ENGINE_WORK_MEM = "64MB"
 ENGINE_HASH_MEM_MULTIPLIER = "4"
 
 
+# Every one of them, by name (for set_config).
+ENGINE_SETTINGS = {
+    "jit": "off",
+    "work_mem": ENGINE_WORK_MEM,
+    "hash_mem_multiplier": ENGINE_HASH_MEM_MULTIPLIER,
+}
+
+
 @contextmanager
 def engine_settings() -> Iterator[None]:
     """The engine's statements (compute_many: runs, the API's custom periods, the benchmarks)
-    with JIT off, `ENGINE_WORK_MEM` and `ENGINE_HASH_MEM_MULTIPLIER` on PostgreSQL, in a
-    savepoint rolled back at the end. set_config(..., true) is SET LOCAL: releasing a savepoint
-    would keep the settings for the rest of the caller's transaction, rolling it back undoes
-    them; the engine writes nothing that should outlive it (its temporary tables are dropped
-    anyway)."""
+    with `ENGINE_SETTINGS` on PostgreSQL, in a savepoint rolled back at the end.
+    set_config(..., true) is SET LOCAL: releasing a savepoint would keep the settings for the
+    rest of the caller's transaction, rolling it back undoes them; the engine writes nothing
+    that should outlive it here (its temporary tables are dropped anyway; the kept totals are
+    filled before, kept.ensure)."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic():
-        fetch(
-            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true), "
-            "set_config('hash_mem_multiplier', %s, true)",
-            [ENGINE_WORK_MEM, ENGINE_HASH_MEM_MULTIPLIER],
-        )
+        set_configs(ENGINE_SETTINGS)
         yield
         transaction.set_rollback(True)
+
+
+def set_configs(settings: dict[str, str]) -> None:
+    """SET LOCAL each of `settings` (PostgreSQL), in one query."""
+    pairs = ", ".join(["set_config(%s, %s, true)"] * len(settings))
+    fetch(f"SELECT {pairs}", [value for pair in settings.items() for value in pair])
 
 
 def fetch(sql: str, params: list) -> list[tuple]:
@@ -320,9 +326,3 @@ def by_kind(cuts: Iterable[Cut], kinds: Iterable[str]) -> dict[str, list[str]]:
         if cut.kind in kinds:
             wanted.setdefault(cut.kind, []).append(cut.value)
     return wanted
-
-
-def first_won_channels() -> list[str]:
-    """Every acquisition channel some account has (the source of its first won deal)."""
-    rows = fetch(f"WITH {first_won_cte()} SELECT DISTINCT channel FROM first_won", [])
-    return [channel for (channel,) in rows if channel]

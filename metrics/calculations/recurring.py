@@ -206,7 +206,7 @@ def _movements() -> str:
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
     """The MRR totals of every period (by index) and cut: two queries for every cut kind, the
     opening and closing balances and the movements, over the accounts' MRR timeline (and
-    `first_won`, each account's first won deal, for the channel cuts: see compute_many)."""
+    the kept first won deals, kept.FIRST_WON, for the channel cuts)."""
     if not batch.by_kind(cuts, _CUT_VALUE):
         return {}
     cte, params = batch.periods_cte(periods)

@@ -16,7 +16,7 @@ write it cannot show leaves it kept. A reader's own rows (visits, watches, "I ha
 move a marker of their own (`playbook_watch:42`, migrations/0004_readers_own_markers.py): a
 page that shows only its reader's state of them is not made again by another reader's visit.
 
-The tables watched (migrations/0001_change_markers.py to 0005; a new one needs a migration):
+The tables watched (migrations/0001_change_markers.py to 0006; a new one needs a migration):
 users (their names and e-mail changed, or a user deleted: not each login's `last_login`, nor a
 new user, whom no page shows before a row it shows names them), metric owners, findings,
 targets, record imports, metric runs, sections and pages, revisions, flags, metric links,
@@ -24,9 +24,9 @@ content assets and their tags; each reader's visits, watches and "I have read th
 decides a reader's rights on sections (group memberships, groups' names, the sections' object
 permissions) and Django's model permissions (users' and groups' permissions, the permissions);
 the CRM records the drill-downs list as they are (accounts, opportunities, leads, spend,
-forecasts, teams). Metric runs are watched but read by no page: the pages that show figures
-read which succeeded run is the latest in the same query as their counter (a run's progress
-writes never make them again).
+forecasts, teams); subscriptions, for the metrics engine's kept totals. Metric runs are watched
+but read by no page: the pages that show figures read which succeeded run is the latest in the
+same query as their counter (a run's progress writes never make them again).
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ READERS_OWN = {
     "playbook_watch": "user_id",
     "playbook_reading": "user_id",
 }
-# Watched, and shown by no kept page (figures are read by run: see above).
-READ_BY_NO_PAGE = ("metrics_metricrun",)
+# Watched, and shown by no kept page (figures are read by run: see above; subscriptions only
+# for the metrics engine's kept totals, metrics/calculations/kept.py).
+READ_BY_NO_PAGE = ("metrics_metricrun", "metrics_subscription")
 
 
 @dataclass(frozen=True)

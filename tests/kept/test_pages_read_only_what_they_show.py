@@ -41,6 +41,7 @@ WATCHED = [
         "0001_change_markers",
         "0002_readers_rights_assets_runs",
         "0003_records_and_permissions",
+        "0006_subscriptions",
     )  # fmt: skip
     for table in importlib.import_module(f"revops_portal.kept.migrations.{number}").WATCHED
 ]

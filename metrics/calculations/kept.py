@@ -1,0 +1,111 @@
+"""Totals kept between computations: small tables derived from the CRM records, made again only
+when a record they derive from was written.
+
+Every family re-read whole record tables for any period asked: one month at 1,000,000
+opportunities read them all, about twenty times one aggregate scan (docs/benchmarks.md). What a
+family sums (each account's first won deal, the pipeline's events per day and cut value...) is
+kept instead, in a table of its own (a model in metrics/models/kept.py), and a computation reads
+that. A kept table is stamped with the change counter of its sources (revops_portal/kept: the
+database's triggers move it on every write of a watched table, whoever writes: an import, a CRM
+sync, the admin, raw SQL), and `ensure` fills it again when the counter moved past its stamp.
+
+The stamp is the counter read before the fill, under a lock on the stamp's row: a write that
+commits during the fill is either in the rows or makes the next `ensure` fill again; two
+computations never fill one table at once (the second waits, then finds it current).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from revops_portal.kept.models import ChangeMarker
+
+from ..models import KeptFirstWon, KeptStamp
+from . import batch
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A kept table: its model's table, the watched tables its rows derive from, the columns a
+    fill writes (in order) and the SQL of its rows (the engine's own, no parameters; called at
+    fill time, as it may differ by database)."""
+
+    table: str
+    sources: tuple[str, ...]
+    columns: tuple[str, ...]
+    select: Callable[[], str]
+
+
+FIRST_WON = Kept(
+    KeptFirstWon._meta.db_table,
+    ("metrics_opportunity",),
+    ("account_id", "close_date", "channel"),
+    batch.first_won_select,
+)
+
+
+def _counters(kept: tuple[Kept, ...]) -> dict[str, int]:
+    """Each kept table's counter: the sum of its sources' change markers (a table never written
+    has none: 0)."""
+    sources = {source for k in kept for source in k.sources}
+    markers = dict(ChangeMarker.objects.filter(table__in=sources).values_list("table", "version"))
+    return {k.table: sum(markers.get(source, 0) for source in k.sources) for k in kept}
+
+
+def ensure(*kept: Kept) -> None:
+    """Each of `kept` current for the records as they are: two queries when they all are; the
+    stale ones are emptied and filled again, together, in one transaction."""
+    counters = _counters(kept)
+    stamps = dict(
+        KeptStamp.objects.filter(name__in=[k.table for k in kept]).values_list("name", "version")
+    )
+    # In one order for every filler: two never wait for each other's rows.
+    stale = sorted((k for k in kept if stamps.get(k.table) != counters[k.table]), key=str)
+    if stale:
+        with transaction.atomic(), _fill_settings():
+            for k in stale:
+                _fill(k)
+
+
+def _fill(kept: Kept) -> None:
+    # The stamp's row locked (made first if it is new): a second filler waits here.
+    KeptStamp.objects.bulk_create([KeptStamp(name=kept.table, version=-1)], ignore_conflicts=True)
+    stamp = KeptStamp.objects.select_for_update().get(name=kept.table)
+    counter = _counters((kept,))[kept.table]
+    if stamp.version == counter:  # filled meanwhile by the computation we waited for
+        return
+    with connection.cursor() as cursor:
+        # The engine's own names and SQL, no values.
+        cursor.execute(f"DELETE FROM {kept.table}")  # noqa: S608
+        cursor.execute(f"INSERT INTO {kept.table} ({', '.join(kept.columns)}) {kept.select()}")  # noqa: S608
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {kept.table}")
+    stamp.version = counter
+    stamp.save(update_fields=["version"])
+
+
+@contextmanager
+def _fill_settings() -> Iterator[None]:
+    """The engine's settings (batch.ENGINE_SETTINGS) for a fill, then set back as they were.
+    Not batch.engine_settings, whose savepoint is rolled back with what it wrote."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = list(batch.ENGINE_SETTINGS)
+    before = batch.fetch(f"SELECT {', '.join(['current_setting(%s)'] * len(names))}", names)
+    batch.set_configs(batch.ENGINE_SETTINGS)
+    try:
+        yield
+    finally:
+        batch.set_configs(dict(zip(names, before[0], strict=True)))
+
+
+def first_won_channels() -> list[str]:
+    """Every acquisition channel some account has (the source of its first won deal)."""
+    ensure(FIRST_WON)
+    channels = KeptFirstWon.objects.exclude(channel="").values_list("channel", flat=True)
+    return sorted(set(channels.order_by().distinct()))
