@@ -75,7 +75,7 @@ def not_available_reason(cut: Cut) -> str:
 
 
 # Every kept table the families read (kept.py), made current before a computation.
-KEPT = (kept.FIRST_WON,)
+KEPT = (kept.FIRST_WON, acquisition.NEW_CUSTOMER_DAYS, funnel.LEAD_DAYS)
 
 
 def available_keys(cut: Cut) -> set[str]:

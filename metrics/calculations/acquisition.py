@@ -2,8 +2,9 @@
 CAC payback.
 
 `new_customers_in` and `spend_in` are the definitions as the drill-downs list them; the
-`*_totals` functions compute every period and cut value in one query each, each account's first
-won deal found once for all periods.
+`*_totals` functions compute every period and cut value in one query each: the new customers
+from their sums per day kept between computations (`NEW_CUSTOMER_DAYS`), the spend from its
+rows.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import Cut
-from ..models import Spend
+from ..models import KeptNewCustomerDay, Spend
 from ..periods import Period
-from . import batch
+from . import batch, kept
 from .figures import (
     CAC_UNDEFINED,
     LTV_UNDEFINED,
@@ -50,29 +51,47 @@ def spend_in(period: Period, cut: Cut) -> QuerySet:
 
 # --- Many periods and cut values at once --------------------------------------------------
 
-_CUSTOMER_CUT = batch.ACCOUNT_CUT_VALUE  # the account is w.account_id
 _SPEND_CUT = {catalog.ALL: "''", catalog.CHANNEL: "sp.channel"}
+_CUSTOMER_KINDS = (catalog.ALL, catalog.SEGMENT, catalog.INDUSTRY, catalog.CHANNEL)
+KEPT_NEW_CUSTOMER_DAYS = KeptNewCustomerDay._meta.db_table
+
+
+def new_customer_days_select() -> str:
+    """`SELECT kind, value, day, customers`: the accounts whose first won deal closed that day
+    (the kept first won deals, kept.FIRST_WON), for "all" and each segment, industry and
+    acquisition channel (an account without one is in "all" only).
+
+    Reads metrics_keptfirstwon, which derives from the opportunities as this table does: both
+    are stale after a write to them, and `kept.ensure` fills the stale ones in the order of
+    their tables' names, metrics_keptfirstwon first (compute_many ensures both together)."""
+    value = (
+        f"CASE k.kind WHEN '{catalog.SEGMENT}' THEN a.segment "
+        f"WHEN '{catalog.INDUSTRY}' THEN a.industry WHEN '{catalog.CHANNEL}' THEN w.channel "
+        "ELSE '' END"
+    )
+    kinds = " UNION ALL ".join(f"SELECT '{kind}'" for kind in _CUSTOMER_KINDS[1:])
+    return f"""SELECT k.kind, {value}, w.close_date, COUNT(*)
+    FROM {batch.FIRST_WON} w LEFT JOIN {batch.ACCOUNTS} a ON a.id = w.account_id
+    CROSS JOIN (SELECT '{catalog.ALL}' AS kind UNION ALL {kinds}) k
+    WHERE k.kind = '{catalog.ALL}' OR {value} <> ''
+    GROUP BY 1, 2, 3"""
+
+
+# New customers per day and cut value, kept between computations (kept.py): made again when an
+# opportunity (the first won deals) or an account (its segment and industry) was written.
+NEW_CUSTOMER_DAYS = kept.Kept(
+    KEPT_NEW_CUSTOMER_DAYS,
+    (batch.OPPORTUNITIES, batch.ACCOUNTS),
+    ("kind", "value", "day", "customers"),
+    new_customer_days_select,
+)
 
 
 def new_customer_totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict:
-    """New customers per period (by index) and cut: accounts whose first won deal (the
-    kept table, kept.FIRST_WON) closes in it."""
-
-    def statement(kinds: set[str]) -> tuple[str, str]:
-        account = f"LEFT JOIN {batch.ACCOUNTS} a ON a.id = w.account_id"
-        return (
-            "",
-            f"""
-            FROM periods p JOIN {batch.FIRST_WON} w ON w.close_date >= p.s AND w.close_date < p.e
-            {account if kinds & {catalog.SEGMENT, catalog.INDUSTRY} else ""}""",
-        )
-
-    return {
-        place: numbers[0]
-        for place, numbers in batch.grouped(
-            periods, cuts, _CUSTOMER_CUT, statement, "COUNT(*)"
-        ).items()
-    }
+    """New customers per period (by index) and cut: the kept new customers per day
+    (NEW_CUSTOMER_DAYS, made current by the caller: compute_many) summed over its days."""
+    rows = batch.day_sums(KEPT_NEW_CUSTOMER_DAYS, ("customers",), periods, cuts, _CUSTOMER_KINDS)
+    return {place: numbers[0] for place, numbers in rows.items()}
 
 
 SPEND_TOTALS = ("spend", "marketing")

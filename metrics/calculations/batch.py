@@ -319,6 +319,40 @@ def _grouping_sets(
     )
 
 
+def day_sums(
+    table: str,
+    columns: Sequence[str],
+    periods: Sequence[Period],
+    cuts: Iterable[Cut],
+    kinds: Iterable[str],
+) -> dict[tuple[int, Cut], list]:
+    """The sums of `columns` of a kept table of rows per (kind, value, day) over each period's
+    days, for the cuts asked (of `kinds`): one query, keyed by (period index, cut). A period or
+    cut without a row is absent (the caller's zeros). The table's day index finds each
+    period's rows: a month at 1,000,000 opportunities reads a few hundred."""
+    wanted = by_kind(cuts, kinds)
+    if not wanted:
+        return {}
+    cte, params = periods_cte(periods)
+    # The kinds are the catalogue's names (by_kind keeps only `kinds`), not values.
+    asked_kinds = ", ".join(f"'{kind}'" for kind in wanted)
+    sums = ", ".join(f"SUM(k.{column})" for column in columns)
+    rows = fetch(
+        f"""WITH {cte}
+        SELECT p.idx, k.kind, k.value, {sums}
+        FROM periods p JOIN {table} k ON k.day >= p.s AND k.day < p.e
+        WHERE k.kind IN ({asked_kinds})
+        GROUP BY p.idx, k.kind, k.value""",
+        params,
+    )
+    asked = {(kind, value) for kind, values in wanted.items() for value in values}
+    return {
+        (idx, Cut(kind, value)): numbers
+        for idx, kind, value, *numbers in rows
+        if (kind, value) in asked
+    }
+
+
 def by_kind(cuts: Iterable[Cut], kinds: Iterable[str]) -> dict[str, list[str]]:
     """The cut values asked for, per kind (only the kinds a family has)."""
     wanted: dict[str, list[str]] = {}

@@ -2,7 +2,7 @@
 
 from .imports import ImportJob, ImportPreset  # noqa: F401
 from .jobs import RUN_STATUSES, CutKind, JobStatus, PeriodKind, QueuedJob  # noqa: F401
-from .kept import KeptFirstWon, KeptStamp  # noqa: F401
+from .kept import KeptFirstWon, KeptLeadDay, KeptNewCustomerDay, KeptStamp  # noqa: F401
 from .listings import AccountMovement, DrilldownListing, NewCustomer  # noqa: F401
 from .records import (  # noqa: F401
     MONEY,

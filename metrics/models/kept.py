@@ -31,3 +31,42 @@ class KeptFirstWon(models.Model):
 
     def __str__(self):
         return f"{self.account_id}: {self.close_date} ({self.channel})"
+
+
+class KeptLeadDay(models.Model):
+    """The leads summed per day and funnel cut (metrics/calculations/funnel.py, LEAD_DAYS): for
+    "all" and each source (the channel cut), the leads created that day and how many of them
+    have qualified and converted so far, and the leads converted that day with their days from
+    created to converted. A period's lead counts are the sums of its days."""
+
+    kind = models.CharField(max_length=16)  # "all" or "channel"
+    value = models.CharField(max_length=100)  # "" for "all", else the source
+    day = models.DateField()
+    created = models.BigIntegerField()
+    qualified = models.BigIntegerField()
+    converted = models.BigIntegerField()
+    conversions = models.BigIntegerField()
+    conversion_days = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="metrics_keptleadday_day")]
+
+    def __str__(self):
+        return f"{self.kind} {self.value} {self.day}"
+
+
+class KeptNewCustomerDay(models.Model):
+    """The accounts whose first won deal closed on a day, per new-customers cut
+    (metrics/calculations/acquisition.py, NEW_CUSTOMER_DAYS): for "all" and each segment,
+    industry and acquisition channel. A period's new customers are the sums of its days."""
+
+    kind = models.CharField(max_length=16)  # "all", "segment", "industry" or "channel"
+    value = models.CharField(max_length=100)  # "" for "all"
+    day = models.DateField()
+    customers = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="metrics_keptnewcustomerday_day")]
+
+    def __str__(self):
+        return f"{self.kind} {self.value} {self.day}: {self.customers}"

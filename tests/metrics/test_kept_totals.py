@@ -43,7 +43,7 @@ def _kept_rows() -> list[tuple]:
 def test_filled_on_first_use_then_left_alone_until_a_source_is_written():
     make_book(20)
     assert not KeptStamp.objects.exists()
-    assert _fills(lambda: kept.ensure(kept.FIRST_WON)) != []
+    assert _fills(lambda: kept.ensure(*KEPT)) != []
     assert _kept_rows() == _first_won_rows() and _kept_rows()
 
     with CaptureQueriesContext(connection) as captured:
