@@ -8,8 +8,9 @@ cents, canonical numbers, ratios), `batch` the SQL.
 
 `compute_many` computes many periods and cut values together, with one query per family (seven:
 recurring revenue has two; every cut kind grouped in each), however many periods, cut values,
-accounts or records there are, and what several of them read (each account's first won deal, its
-MRR timeline) in temporary tables made once; `compute_all` is the same for one period and cut.
+accounts or records there are, and what they read again and again (each account's first won
+deal, its MRR timeline...) kept between computations (`kept`, filled again when a record it
+derives from was written); `compute_all` is the same for one period and cut.
 
 Exactness: money is summed as whole cents, so SQLite, which keeps decimals as floats, gives
 the same figures as PostgreSQL. Every figure is then brought to its canonical form
@@ -75,7 +76,12 @@ def not_available_reason(cut: Cut) -> str:
 
 
 # Every kept table the families read (kept.py), made current before a computation.
-KEPT = (kept.FIRST_WON, acquisition.NEW_CUSTOMER_DAYS, funnel.LEAD_DAYS)
+KEPT = (
+    kept.FIRST_WON,
+    acquisition.NEW_CUSTOMER_DAYS,
+    funnel.LEAD_DAYS,
+    *recurring.KEPT,
+)
 
 
 def available_keys(cut: Cut) -> set[str]:

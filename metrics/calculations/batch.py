@@ -132,23 +132,6 @@ def first_won_select() -> str:
     ) ranked WHERE position = 1"""
 
 
-@contextmanager
-def temporary_table(name: str, select: str, params: Sequence = ()) -> Iterator[None]:
-    """`name`, a temporary table of `select`'s rows, for the statements inside the block: what
-    several statements of a computation read (each account's first won deal, its MRR timeline)
-    is computed once instead of once in each. On PostgreSQL it is analysed, so the planner
-    knows its rows (a CTE's row count is a guess, and guessing the per-account rows at a tenth
-    of their number led it to nested loops). Inside a savepoint: an error drops it with the
-    rest; the block's end drops it."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The engine's own names and SQL, no values.
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", params)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {name}")
-        yield
-        cursor.execute(f"DROP TABLE {name}")
-
-
 # The cut value of an account (its row `a`, its first won deal `w`) in the recurring and
 # new-customers queries.
 ACCOUNT_CUT_VALUE = {
@@ -200,8 +183,7 @@ def engine_settings() -> Iterator[None]:
     with `ENGINE_SETTINGS` on PostgreSQL, in a savepoint rolled back at the end.
     set_config(..., true) is SET LOCAL: releasing a savepoint would keep the settings for the
     rest of the caller's transaction, rolling it back undoes them; the engine writes nothing
-    that should outlive it here (its temporary tables are dropped anyway; the kept totals are
-    filled before, kept.ensure)."""
+    that should outlive it here (the kept totals are filled before, kept.ensure)."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -238,7 +220,7 @@ def grouped(
     `statement(kinds)` gives, for the cut kinds asked (the kinds `cut_value` knows), the SQL
     after the periods CTE: more CTEs (each starting with a comma, or ""), and the FROM clause
     joining what those kinds' cut values (`cut_value`) read. `numbers` is the SELECT list of
-    the sums. Rows are grouped by period and by each kind's cut value (see `_grouping_sets`);
+    the sums. Rows are grouped by period and by each kind's cut value (see `grouping_sets`);
     the cut values not asked for are dropped here. Returns each row's numbers keyed by
     (period index, cut).
 
@@ -256,7 +238,7 @@ def grouped(
     kinds = [kind for kind in wanted if kind != catalog.ALL]
     ctes, source = statement(set(wanted))
     cte, params = periods_cte(periods)
-    select = _grouping_sets(
+    select = grouping_sets(
         period_index, [cut_value[kind] for kind in kinds], catalog.ALL in wanted, numbers, source
     )
     if per_span is not None:
@@ -273,7 +255,7 @@ def grouped(
     return found
 
 
-def _grouping_sets(
+def grouping_sets(
     period_index: str, cut_values: list[str], with_all: bool, numbers: str, source: str
 ) -> str:
     """SELECT period index, cut kind position (0: "all", i: the i-th of `cut_values`), cut

@@ -3,8 +3,9 @@ ARPA, LTV, quick ratio.
 
 `covering`, `accounts_for` and `subscriptions_for` are the definitions as the drill-downs list
 them; `totals` computes every period and cut value in two queries (every cut kind in each) from
-each account's MRR timeline (its days of change): the opening and closing totals as running sums
-of those days, and the movements of the accounts with a change in the period.
+each account's MRR timeline (its days of change) and those days' sums per cut value, both kept
+(`KEPT`): the opening and closing totals as running sums of the days' sums, and the movements of
+the accounts with a change in the period.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import Cut
-from ..models import Account, Opportunity, Subscription
+from ..models import Account, KeptAccountMrr, KeptMrrBalance, Opportunity, Subscription
 from ..periods import Period
 from . import batch
 from .figures import ZERO, figure, gross_margin, money, ratio, undefined
+from .kept import Kept
 
 
 def covering(day) -> Q:
@@ -80,49 +82,84 @@ TOTALS = (
 EMPTY = dict.fromkeys(TOTALS, 0)
 
 
-# Each account's MRR as a timeline (the temporary table `account_timeline`, computed once for
-# both statements): a row on each day one of its subscriptions starts (+ its MRR) or ends (−
-# it), with the account's MRR from that day on (`mrr`, a running sum), the day's change
-# (`delta`), its change of customers (+1 when its MRR becomes positive, −1 when it stops
-# being), its number among the account's days (`n`) and its first subscription's start. An
-# account's MRR changes only on those days, so a period needs no comparison of an account with
-# no such day in it (its opening and closing MRR are equal: no movement), and the opening and
-# closing totals are running sums of the days' changes. Before, every (period, subscription)
-# pair was grouped per account: 1.3 million rows into 640,912 at 100,000 opportunities, a sort
-# spilling to disk (docs/benchmarks.md). Only the days the periods need: the days before the
-# first period's day before count on that day (every total and comparison reads them together),
-# those from the last period's end on not at all.
-TIMELINE = "account_timeline"
-
-
-def _timeline() -> str:
+# Each account's MRR as a timeline, kept (KeptAccountMrr, filled again when a subscription is
+# written): a row on each day one of its subscriptions starts (+ its MRR) or ends (− it), with
+# the account's MRR from that day on (`mrr`, a running sum), the day's change (`delta`), its
+# change of customers (+1 when its MRR becomes positive, −1 when it stops being), the account's
+# days of change before and after it and its first subscription's start. An account's MRR
+# changes only on those days, so a period needs no comparison of an account with no such day in
+# it (its opening and closing MRR are equal: no movement), and the opening and closing totals
+# are running sums of the days' changes. Before it was kept, every computation made it again
+# from every subscription (a temporary table): most of one month's recurring revenue at
+# 1,000,000 opportunities (docs/benchmarks.md, "Metric runs: recurring revenue kept"). Written
+# in day order: a period's days are then a few pages of the table, not a row on every page.
+def _timeline_select() -> str:
     cents = batch.cents("mrr")
     positive = "CASE WHEN {} > 0 THEN 1 ELSE 0 END"
-    day = batch.later_of("day", "(SELECT MIN(day_before) FROM periods)")
     return f"""
-        , account_days (account_id, day, delta, first_day) AS (
-            SELECT account_id, {day}, SUM(delta), MIN(day) FROM (
+        WITH account_days (account_id, day, delta) AS (
+            SELECT account_id, day, SUM(delta) FROM (
                 SELECT account_id, start_date AS day, {cents} AS delta
                 FROM {batch.SUBSCRIPTIONS} WHERE account_id IS NOT NULL
                 UNION ALL
                 SELECT account_id, end_date, -{cents}
                 FROM {batch.SUBSCRIPTIONS} WHERE end_date IS NOT NULL AND account_id IS NOT NULL
             ) changes
-            WHERE day < {batch.END}
-            GROUP BY account_id, {day}
+            GROUP BY account_id, day
         )
-        SELECT account_id, day, n, mrr, delta,
-            {positive.format("mrr")} - {positive.format("mrr - delta")} AS customers, first_day
+        SELECT account_id, day, mrr, delta,
+            {positive.format("mrr")} - {positive.format("mrr - delta")},
+            first_day, prev_day, next_day
         FROM (
-            SELECT account_id, day, delta, ROW_NUMBER() OVER account AS n,
-                SUM(delta) OVER account AS mrr,
-                MIN(first_day) OVER (PARTITION BY account_id) AS first_day
+            SELECT account_id, day, delta, SUM(delta) OVER account AS mrr,
+                MIN(day) OVER (PARTITION BY account_id) AS first_day,
+                LAG(day) OVER account AS prev_day, LEAD(day) OVER account AS next_day
             FROM account_days WINDOW account AS (PARTITION BY account_id ORDER BY day)
-        ) running"""
+        ) running
+        ORDER BY day"""
+
+
+TIMELINE = Kept(
+    KeptAccountMrr._meta.db_table,
+    (batch.SUBSCRIPTIONS,),
+    ("account_id", "day", "mrr", "delta", "customers", "first_day", "prev_day", "next_day"),
+    _timeline_select,
+)
+
+
+# The accounts' changes of MRR and customers summed per day and cut value, kept
+# (KeptMrrBalance): the opening and closing totals of any period are running sums of this small
+# table (at 1,000,000 opportunities 16,440 rows for the timeline's 432,689), read in a few
+# milliseconds instead of summing every account's days before the period's end. Its rows move
+# with the cut values of the accounts (segment, industry) and of their first won deals
+# (channel), so those are its sources too. Filled from the two kept tables it reads, which
+# kept.ensure fills before it (in the order of the tables' names: KeptAccountMrr and
+# KeptFirstWon before KeptMrrBalance).
+BALANCE_KINDS = (catalog.SEGMENT, catalog.INDUSTRY, catalog.CHANNEL)
+
+
+def _balances_select() -> str:
+    per_day = batch.grouping_sets(
+        "t.day",
+        [_CUT_VALUE[kind] for kind in BALANCE_KINDS],
+        True,
+        "SUM(t.delta), SUM(t.customers)",
+        f"FROM {TIMELINE.table} t {_account_joins(set(BALANCE_KINDS), 't.account_id')}",
+    )
+    kind = " ".join(
+        f"WHEN {position} THEN '{kind}'"
+        for position, kind in enumerate((catalog.ALL, *BALANCE_KINDS))
+    )
+    # A NULL value (an account never won has no channel) is in "all" only.
+    return f"""
+        WITH per_day (day, position, value, mrr, customers) AS ({per_day})
+        SELECT CASE position {kind} END, COALESCE(value, ''), day, mrr, customers
+        FROM per_day WHERE position = 0 OR value IS NOT NULL
+        ORDER BY day"""
 
 
 def _account_joins(kinds: set[str], account: str) -> str:
-    """The joins that give `account`'s cut values (its first won deal from `first_won`)."""
+    """The joins that give `account`'s cut values (its first won deal from the kept table)."""
     joins = ""
     if kinds & {catalog.SEGMENT, catalog.INDUSTRY}:
         joins += f" LEFT JOIN {batch.ACCOUNTS} a ON a.id = {account}"
@@ -131,14 +168,18 @@ def _account_joins(kinds: set[str], account: str) -> str:
     return joins
 
 
-# The opening and closing totals: the accounts' changes summed per span and cut value, then as
-# running sums read before each period's first span (opening) and before its end (closing).
+DAILY_BALANCES = Kept(
+    KeptMrrBalance._meta.db_table,
+    (batch.SUBSCRIPTIONS, batch.ACCOUNTS, batch.OPPORTUNITIES),
+    ("kind", "value", "day", "mrr", "customers"),
+    _balances_select,
+)
+KEPT = (TIMELINE, DAILY_BALANCES)
+
+
+# The opening and closing totals: the kept days summed per span and cut value, then as running
+# sums read before each period's first span (opening) and before its end (closing).
 BALANCES = ("opening", "closing", "customers", "opening_customers")
-
-
-def _balances_statement(kinds: set[str]) -> tuple[str, str]:
-    return "", f"FROM {TIMELINE} t {_account_joins(kinds, 't.account_id')}"
-
 
 _BALANCES_PER_PERIOD = """
     , running AS (
@@ -156,33 +197,45 @@ _BALANCES_PER_PERIOD = """
     GROUP BY p.idx, r.position, r.value"""
 
 
-# The movements: each (period, account) with a day of change in the period, its opening MRR
-# (its MRR before its first such day: the same on every row of the window) and closing MRR
-# (that plus the period's changes). A window rather than joining the timeline again: the
-# planner, which guesses the per-day groups at a tenth of their number, rescanned the timeline
-# once per account (55 million comparisons for one month at 100,000 opportunities).
+def _balances(periods: Sequence[Period], wanted: dict[str, list[str]]) -> dict:
+    """The balances of every period (by index) and cut asked for (`wanted`, per kind)."""
+    cte, params = batch.periods_cte(periods)
+    span = batch.span_of("b.day")
+    kinds = list(wanted)
+    rows = batch.fetch(
+        f"""WITH {cte}, spans (span, position, value, mrr, customers) AS (
+            SELECT {span}, b.kind, b.value, SUM(b.mrr), SUM(b.customers)
+            FROM {DAILY_BALANCES.table} b
+            WHERE b.day < {batch.END} AND b.kind IN ({", ".join(["%s"] * len(kinds))})
+            GROUP BY {span}, b.kind, b.value
+        ) {_BALANCES_PER_PERIOD}""",
+        [*params, *kinds],
+    )
+    asked = {(kind, value) for kind, values in wanted.items() for value in values}
+    return {
+        (idx, Cut(kind, value)): sums for idx, kind, value, *sums in rows if (kind, value) in asked
+    }
+
+
+# The movements: each (period, account) with a day of change in the period (its kept days of
+# that period, found by the day index), its opening MRR (its MRR before its first such day, the
+# one whose previous day of change is before the period) and closing MRR (its MRR from its last
+# such day, the one whose next day of change is from the period's end on). MAX picks that one
+# row's number; a hash aggregate, where the window function over each account's days needed a
+# sort of them: a full run's movements at 100,000 opportunities 0.66-0.73 s → 0.49-0.56 s, the
+# same 1,236 rows (docs/benchmarks.md, "Metric runs: recurring revenue kept").
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn", "churned_customers")
 
 
 def _movements_statement(kinds: set[str]) -> tuple[str, str]:
+    first = "t.prev_day IS NULL OR t.prev_day < p.s"
+    last = "t.next_day IS NULL OR t.next_day >= p.e"
     ctes = f""",
-        period_days (idx, day) AS (
-            SELECT p.idx, d.day
-            FROM periods p
-            JOIN (
-                SELECT DISTINCT day FROM {TIMELINE}
-                WHERE day >= {batch.FIRST_DAY} AND day < {batch.END}
-            ) d ON d.day >= p.s AND d.day < p.e
-        ),
-        changed (idx, account_id, o, delta, first_day) AS (
-            SELECT pd.idx, t.account_id,
-                FIRST_VALUE(t.mrr - t.delta) OVER (PARTITION BY pd.idx, t.account_id ORDER BY t.n),
-                t.delta, t.first_day
-            FROM period_days pd JOIN {TIMELINE} t ON t.day = pd.day
-        ),
         moved (idx, account_id, o, c, first_day) AS (
-            SELECT idx, account_id, MIN(o), MIN(o) + SUM(delta), MIN(first_day)
-            FROM changed GROUP BY idx, account_id
+            SELECT p.idx, t.account_id, MAX(CASE WHEN {first} THEN t.mrr - t.delta END),
+                MAX(CASE WHEN {last} THEN t.mrr END), MIN(t.first_day)
+            FROM periods p JOIN {TIMELINE.table} t ON t.day >= p.s AND t.day < p.e
+            GROUP BY p.idx, t.account_id
         )"""
     return (
         ctes,
@@ -205,25 +258,13 @@ def _movements() -> str:
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
     """The MRR totals of every period (by index) and cut: two queries for every cut kind, the
-    opening and closing balances and the movements, over the accounts' MRR timeline (and
-    the kept first won deals, kept.FIRST_WON, for the channel cuts)."""
-    if not batch.by_kind(cuts, _CUT_VALUE):
+    opening and closing balances (KeptMrrBalance) and the movements (KeptAccountMrr, and the
+    kept first won deals, kept.FIRST_WON, for the channel cuts); the kept tables current
+    (kept.ensure: compute_many makes them so)."""
+    wanted = batch.by_kind(cuts, _CUT_VALUE)
+    if not wanted:
         return {}
-    cte, params = batch.periods_cte(periods)
-    with batch.temporary_table(TIMELINE, f"WITH {cte}{_timeline()}", params):
-        return _totals(periods, cuts)
-
-
-def _totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
-    balances = batch.grouped(
-        periods,
-        cuts,
-        _CUT_VALUE,
-        _balances_statement,
-        "SUM(t.delta), SUM(t.customers)",
-        batch.span_of("t.day"),
-        per_span=(["mrr", "customers"], _BALANCES_PER_PERIOD),
-    )
+    balances = _balances(periods, wanted)
     movements = batch.grouped(
         periods, cuts, _CUT_VALUE, _movements_statement, _movements(), "m.idx"
     )

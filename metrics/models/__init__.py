@@ -2,7 +2,14 @@
 
 from .imports import ImportJob, ImportPreset  # noqa: F401
 from .jobs import RUN_STATUSES, CutKind, JobStatus, PeriodKind, QueuedJob  # noqa: F401
-from .kept import KeptFirstWon, KeptLeadDay, KeptNewCustomerDay, KeptStamp  # noqa: F401
+from .kept import (  # noqa: F401
+    KeptAccountMrr,
+    KeptFirstWon,
+    KeptLeadDay,
+    KeptMrrBalance,
+    KeptNewCustomerDay,
+    KeptStamp,
+)
 from .listings import AccountMovement, DrilldownListing, NewCustomer  # noqa: F401
 from .records import (  # noqa: F401
     MONEY,

@@ -70,3 +70,46 @@ class KeptNewCustomerDay(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.value} {self.day}: {self.customers}"
+
+
+class KeptAccountMrr(models.Model):
+    """Each account's MRR timeline (metrics/calculations/recurring.py): a row on each day one
+    of its subscriptions starts or ends, in whole cents. `mrr` is the account's MRR from that
+    day on, `delta` the day's change, `customers` its change of customers (+1 when its MRR
+    becomes positive, −1 when it stops being), `prev_day` and `next_day` the account's days of
+    change before and after it (none: NULL), `first_day` its first subscription's start. Its
+    days of change from every subscription, not collapsed to the periods a computation asks: a
+    period reads its own days (`day`)."""
+
+    account_id = models.BigIntegerField()
+    day = models.DateField()
+    mrr = models.BigIntegerField()
+    delta = models.BigIntegerField()
+    customers = models.SmallIntegerField()
+    first_day = models.DateField()
+    prev_day = models.DateField(null=True)
+    next_day = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="metrics_keptaccountmrr_day")]
+
+    def __str__(self):
+        return f"{self.account_id} on {self.day}: {self.mrr} ({self.delta:+})"
+
+
+class KeptMrrBalance(models.Model):
+    """The accounts' MRR and customer changes (KeptAccountMrr) summed per day and cut value
+    (kind all, segment, industry or channel; an account with no such value is in "all" only):
+    an MRR or customer balance on a day is the running sum of the days before it."""
+
+    kind = models.CharField(max_length=20)
+    value = models.CharField(max_length=100)
+    day = models.DateField()
+    mrr = models.BigIntegerField()
+    customers = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="metrics_keptmrrbalance_day")]
+
+    def __str__(self):
+        return f"{self.kind} {self.value!r} on {self.day}: {self.mrr} ({self.customers:+})"

@@ -97,12 +97,11 @@ QUERY_BUDGETS = {
     # A user's notification settings, at 1 or 40 notifications sent to them.
     "/notifications/": 4,
     # metrics.calculations.compute_all for one period and one cut, at 10 or 200 accounts, its
-    # kept totals current: their stamps and change markers (2), the 7 family statements (the
-    # funnel: the leads and the marketing spend; recurring revenue: balances and movements) and
-    # the temporary MRR timeline, created, analysed (PostgreSQL) and dropped in a savepoint (13
-    # on SQLite); on PostgreSQL the engine's settings in a savepoint rolled back at the end (4
-    # more: 18).
-    "compute_all": 18,
+    # kept totals current: their stamps and change markers (2) and the 7 family statements (the
+    # funnel: the leads and the marketing spend; recurring revenue: balances and movements): 9
+    # on SQLite; on PostgreSQL the engine's settings in a savepoint rolled back at the end (4
+    # more: 13).
+    "compute_all": 13,
 }
 
 
