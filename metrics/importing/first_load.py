@@ -68,9 +68,10 @@ def load(source: Source, options: ImportOptions, *, note: Callable[[int], None])
             if model.objects.exists():  # another import came first
                 raise _NotTaken
             rebuilt.drop()
-            # Dates in ISO form need no day/month order: the scan that decides the orders
-            # runs only when a row is not read so (a date in another form, or an error).
-            if not _wrote(Reading(plan, padded=padded, iso_only=True), table, rows):
+            # Dates in ISO form need no day/month order, amounts as PostgreSQL writes them no
+            # regular expression: the scan that decides the orders, and the reading of every
+            # form, run only when a row is not read so (another form, or an error).
+            if not _wrote(Reading(plan, padded=padded, canonical=True), table, rows):
                 raw_copy.decide_date_orders(plan)
                 if not _wrote(Reading(plan, padded=padded), table, rows):
                     raise _NotTaken

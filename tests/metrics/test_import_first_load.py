@@ -184,6 +184,36 @@ def test_a_file_it_does_not_take_leaves_nothing_and_goes_the_staged_way(accounts
         assert outcome.errors and not Opportunity.objects.exists()
 
 
+def test_amounts_in_any_form_the_sql_reads_are_stored_alike(accounts):
+    # 0007.25 is not as PostgreSQL writes 7.25: the canonical reading leaves the row, the
+    # reading of every form takes it (the same transaction).
+    rows = _both_ways(
+        HEADER
+        + "O1,ACC1,,,0007.25,,won,2024-01-02,2024-02-03,,\n"
+        + "O2,ACC1,,,12.30,,won,2024-01-02,2024-02-03,,\n"
+        + "O3,ACC1,,,0,,won,2024-01-02,2024-02-03,,\n"
+        + "O4,ACC1,,,9999999999999999.99,,won,2024-01-02,2024-02-03,,\n"
+    )
+    assert [row["amount"] for row in rows] == [
+        Decimal("7.25"),
+        Decimal("12.30"),
+        Decimal("0"),
+        Decimal("9999999999999999.99"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["-5", "+5", "1e3", ".5", "5.", "NaN", "Infinity", "1.234", "10000000000000000", "1_000"],
+)
+def test_an_amount_the_sql_does_not_read_is_left_to_the_staged_way(accounts, amount):
+    # PostgreSQL casts most of these to a number; none is a form the SQL reads (the regular
+    # expression's): the Python path reads or reports them.
+    text = HEADER + f"O1,ACC1,,,{amount},,won,2024-01-02,2024-02-03,,\n"
+    assert _first_load(text, ImportOptions(kind="opportunities")) is None
+    assert not Opportunity.objects.exists()
+
+
 def test_a_table_with_records_is_left_to_the_upsert(accounts):
     OpportunityFactory(external_id="O9")
     text = HEADER + "O1,ACC1,,,10,,won,2024-01-02,2024-02-03,,\n"
