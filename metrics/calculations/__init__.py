@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 
 from .. import catalog
 from ..cuts import ALL_CUT, Cut
-from ..models import Account, Opportunity, Spend, Team
+from ..models import Account, KeptPipeline, Spend, Team
 from ..periods import Period
 from . import acquisition, batch, funnel, kept, pipeline, recurring
 from .acquisition import new_customers_in, spend_in
@@ -81,6 +81,7 @@ KEPT = (
     acquisition.NEW_CUSTOMER_DAYS,
     funnel.LEAD_DAYS,
     *recurring.KEPT,
+    pipeline.KEPT,
 )
 
 
@@ -185,8 +186,10 @@ def industries() -> list[str]:
 
 
 def owners() -> list[str]:
-    """Every opportunity owner (an opportunity without one belongs to 'all' only)."""
-    return _distinct(Opportunity.objects.all(), "owner")
+    """Every opportunity owner (an opportunity without one belongs to 'all' only): the owners'
+    rows of the pipeline's kept events (every opportunity has one, its created day's)."""
+    kept.ensure(pipeline.KEPT)
+    return _distinct(KeptPipeline.objects.filter(kind=catalog.OWNER), "value")
 
 
 def teams() -> list[str]:

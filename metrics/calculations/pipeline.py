@@ -3,7 +3,8 @@ renewal rates and the forecast.
 
 The record sets and conditions below (`opportunities_for`, `closed_in`, `open_at_end`,
 `forecasts_for`) are the figures' definitions as the drill-downs list them; `totals` computes
-the same for many periods and cut values in one query for every cut kind.
+the same for many periods and cut values in one query for every cut kind, from the pipeline's
+events summed per cut value and day and kept between computations (`KEPT`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal, localcontext
 
+from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, Subquery, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import Cut
-from ..models import Forecast, Opportunity, Team
+from ..models import Forecast, KeptPipeline, Opportunity, Team
 from ..periods import Period
-from . import batch
+from . import batch, kept
 from .figures import figure, money, ratio, undefined
 
 OPEN = Opportunity.Status.OPEN
@@ -59,14 +61,6 @@ def forecasts_for(period: Period) -> QuerySet:
 
 # --- Many periods and cut values at once --------------------------------------------------
 
-# The cut value of the opportunities summed in a row `o` of `_statement`.
-_CUT_VALUE = {
-    catalog.ALL: "''",
-    catalog.SEGMENT: "o.segment",
-    catalog.INDUSTRY: "o.industry",
-    catalog.OWNER: "o.owner",
-    catalog.TEAM: "o.team",
-}
 TOTALS = (
     "won_count",
     "lost_count",
@@ -81,82 +75,135 @@ TOTALS = (
 )
 EMPTY = dict.fromkeys(TOTALS, 0)
 _CLOSED = f"status IN ('{batch.WON}', '{batch.LOST}')"
+# The closed deals' numbers, and the open pipeline's.
+_CLOSED_TOTALS = tuple(name for name in TOTALS if not name.startswith("open_"))
+_OPEN_TOTALS = ("open_count", "open_cents")
+# The kinds kept (the team cut is read from the owners' rows); each kind's cut value in the
+# events' rows `o` joined to their account `a`.
+_KEPT_VALUE = {
+    catalog.SEGMENT: "a.segment",
+    catalog.INDUSTRY: "a.industry",
+    catalog.OWNER: "o.owner",
+}
+_KINDS = (catalog.ALL, *_KEPT_VALUE, catalog.TEAM)
 
 
-def _events() -> str:
-    """Each opportunity as the days it changes a total on: closed (won or lost) on its
-    close_date; open from its created_date (+1) until the later of its created and close dates
-    if it is closed (-1). So "open at the end of P" (created by P's last day and not closed by
-    then) is the sum of the +1 and -1 before P's end, and "closed in P" the sum of the closed
-    rows on P's days. A number an event does not change is NULL, which SUM skips (as it skips
-    the NULL amounts of unvalued deals).
-
-    Only the deals that can count are read: closed on the periods' days; for the open
-    pipeline, created before the last period's end and not closed before the first one's
-    (such a deal is open at no period's end: its +1 and -1 both come before every end), and
-    its -1 only when it comes before the last period's end (from then on it is in no period's
-    sums: for one period, no -1 at all, where every deal still open at the end was read a
-    second time, 43,000 at 1,000,000 opportunities); the open pipeline's days before the first
-    period are span 0, before every end either way."""
+def _closed_events() -> str:
+    """Each closed (won or lost) opportunity on its close_date, its numbers where it counts
+    (NULL, which SUM skips, where it does not, as it skips the NULL amounts of unvalued deals)."""
     won, lost = f"status = '{batch.WON}'", f"status = '{batch.LOST}'"
     renewal = f"type = '{batch.RENEWAL}'"
-    cycle = batch.days_between("close_date", "created_date")
-    cents = batch.cents("amount")
-    can_be_open = f"created_date < {batch.END} AND (status = '{batch.OPEN}' OR close_date >= {batch.FIRST_END})"
-    # A closed deal's -1 is on the later of its created and close dates, before the last
-    # period's end when its close date is (its created date is, to be read at all).
-    closes_open = f"created_date < {batch.END} AND close_date >= {batch.FIRST_END} AND close_date < {batch.END}"
+    cents = batch.cents("o.amount")
 
     def when(condition: str, then: str = "1") -> str:
         return f"CASE WHEN {condition} THEN {then} END"
 
-    return f"""(
-            SELECT close_date AS day, account_id, owner, {when(won)} AS won_count,
-                {when(lost)} AS lost_count, {when(won, cents)} AS won_cents,
-                {when(won, cycle)} AS cycle_days, NULL AS open_count, NULL AS open_cents,
-                {when(f"{won} AND {renewal}")} AS renewal_won,
-                {when(f"{lost} AND {renewal}")} AS renewal_lost,
-                {when(f"{won} AND {renewal}", cents)} AS renewal_won_cents,
-                {when(f"{lost} AND {renewal}", cents)} AS renewal_lost_cents
-            FROM {batch.OPPORTUNITIES}
-            WHERE {_CLOSED} AND close_date >= {batch.FIRST_DAY} AND close_date < {batch.END}
-            UNION ALL
-            SELECT created_date, account_id, owner,
-                NULL, NULL, NULL, NULL, 1, {cents}, NULL, NULL, NULL, NULL
-            FROM {batch.OPPORTUNITIES} WHERE {can_be_open}
-            UNION ALL
-            SELECT {batch.later_of("created_date", "close_date")}, account_id, owner,
-                NULL, NULL, NULL, NULL, -1, -{cents}, NULL, NULL, NULL, NULL
-            FROM {batch.OPPORTUNITIES} WHERE {_CLOSED} AND {closes_open}
-        ) o"""
+    numbers = {
+        "won_count": when(won),
+        "lost_count": when(lost),
+        "won_cents": when(won, cents),
+        "cycle_days": when(won, batch.days_between("o.close_date", "o.created_date")),
+        "renewal_won": when(f"{won} AND {renewal}"),
+        "renewal_lost": when(f"{lost} AND {renewal}"),
+        "renewal_won_cents": when(f"{won} AND {renewal}", cents),
+        "renewal_lost_cents": when(f"{lost} AND {renewal}", cents),
+    }
+    selected = ", ".join(f"{sql} AS {name}" for name, sql in numbers.items())
+    return f"""(SELECT o.close_date AS day, o.account_id, o.owner, {selected}
+        FROM {batch.OPPORTUNITIES} o WHERE o.{_CLOSED}) o"""
 
 
-# The columns of each cut kind's value, and the SQL that gives them.
-_CUT_COLUMN = {
-    catalog.SEGMENT: ("segment", "a.segment"),
-    catalog.INDUSTRY: ("industry", "a.industry"),
-    catalog.OWNER: ("owner", "o.owner"),
-    catalog.TEAM: ("team", "t.team"),
-}
+def _open_events() -> str:
+    """Each opportunity as the days it changes the open pipeline on: open from its created_date
+    (+1), until the later of its created and close dates if it is closed (-1). "Open at the end
+    of P" (created by P's last day and not closed by then) is the sum of the +1 and -1 before
+    P's end."""
+    cents = batch.cents("amount")
+    return f"""(SELECT created_date AS day, account_id, owner, 1 AS open_count,
+            {cents} AS open_cents
+        FROM {batch.OPPORTUNITIES}
+        UNION ALL
+        SELECT {batch.later_of("created_date", "close_date")}, account_id, owner, -1, -{cents}
+        FROM {batch.OPPORTUNITIES} WHERE {_CLOSED}) o"""
 
 
-def _statement(kinds: set[str]) -> tuple[str, str]:
-    """The events summed per span and every cut value asked at once (a row per span and
-    combination of segment, industry, owner and team: at 100,000 opportunities 16,889 rows for
-    260,000 events), which the grouping sets then read instead of the events, once per kind."""
-    joins = ""
-    if kinds & {catalog.SEGMENT, catalog.INDUSTRY}:
-        joins += f" LEFT JOIN {batch.ACCOUNTS} a ON a.id = o.account_id"
-    if catalog.TEAM in kinds:
-        # One teams row per owner (unique), so the join never repeats a deal in the other cuts.
-        joins += f" LEFT JOIN {batch.TEAMS} t ON t.owner = o.owner"
-    columns = [_CUT_COLUMN[kind] for kind in sorted(kinds & _CUT_COLUMN.keys())]
-    keys = ", ".join(str(position) for position in range(1, len(columns) + 2))
-    selected = ", ".join(
-        [f"{batch.span_of('o.day')} AS span", *(f"{sql} AS {name}" for name, sql in columns)]
+def _per_day_and_cut(events: str, names: Sequence[str]) -> str:
+    """SELECT day, kind, value and the sums of `names` over `events` (`o`, joined to its
+    account `a`) per day and each kept kind's cut value (value NULL for "all", and where the
+    deal has no account). PostgreSQL: one GROUPING SETS pass; SQLite: a GROUP BY per kind."""
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in names)
+    source = f"FROM {events} LEFT JOIN {batch.ACCOUNTS} a ON a.id = o.account_id"
+    if connection.vendor != "postgresql":
+        return " UNION ALL ".join(
+            [f"SELECT o.day AS day, '{catalog.ALL}' AS kind, NULL AS value, {sums} {source} "
+             "GROUP BY o.day"]
+            + [f"SELECT o.day, '{kind}', {value}, {sums} {source} GROUP BY o.day, {value}"
+               for kind, value in _KEPT_VALUE.items()]
+        )  # fmt: skip
+    grouped = {kind: f"GROUPING({value}) = 0" for kind, value in _KEPT_VALUE.items()}
+    kind = " ".join(f"WHEN {condition} THEN '{k}'" for k, condition in grouped.items())
+    value = " ".join(
+        f"WHEN {grouped[k]} THEN {expression}" for k, expression in _KEPT_VALUE.items()
     )
-    sums = ", ".join(f"SUM(o.{name}) AS {name}" for name in TOTALS)
-    return "", f"FROM (SELECT {selected}, {sums} FROM {_events()} {joins} GROUP BY {keys}) o"
+    sets = ", ".join(
+        ["(o.day)", *(f"(o.day, {expression})" for expression in _KEPT_VALUE.values())]
+    )
+    return f"""SELECT o.day AS day, CASE {kind} ELSE '{catalog.ALL}' END AS kind,
+        CASE {value} END AS value, {sums} {source} GROUP BY GROUPING SETS ({sets})"""
+
+
+def _kept_select() -> str:
+    """The kept rows (`KEPT`): every opportunity's events summed per cut kind, value and day,
+    whatever the periods. The closed deals' eight sums and the open pipeline's two are grouped
+    apart (a grouping pass costs per row and per sum: fewer sums for the 1.8 million open
+    events at 1,000,000 opportunities), then merged. A NULL cut value (no account) is in "all"
+    only, as the definitions say; a day without a number is 0."""
+    closed = _per_day_and_cut(_closed_events(), _CLOSED_TOTALS)
+    opened = _per_day_and_cut(_open_events(), _OPEN_TOTALS)
+    closed_columns = ", ".join(
+        name if name in _CLOSED_TOTALS else f"NULL AS {name}" for name in TOTALS
+    )
+    open_columns = ", ".join(name if name in _OPEN_TOTALS else f"NULL AS {name}" for name in TOTALS)
+    sums = ", ".join(f"COALESCE(SUM({name}), 0)" for name in TOTALS)
+    return f"""SELECT kind, COALESCE(value, ''), day, {sums} FROM (
+            SELECT kind, value, day, {closed_columns} FROM ({closed}) c
+            UNION ALL
+            SELECT kind, value, day, {open_columns} FROM ({opened}) d
+        ) k WHERE kind = '{catalog.ALL}' OR value IS NOT NULL
+        GROUP BY kind, value, day"""
+
+
+# The pipeline's events per cut kind, value and day, kept between computations (kept.py):
+# from the opportunities and their accounts' segment and industry, not the teams (joined to the
+# owners' rows when read).
+KEPT = kept.Kept(
+    KeptPipeline._meta.db_table,
+    (batch.OPPORTUNITIES, batch.ACCOUNTS),
+    ("kind", "value", "day", *TOTALS),
+    _kept_select,
+)
+
+
+def _spans(kinds: set[str]) -> str:
+    """The kept rows of the kinds asked summed per span, kind and value (the team cut: each
+    team's owners' rows, one teams row per owner), up to the last period's end."""
+    sums = ", ".join(f"SUM(k.{name})" for name in TOTALS)
+    before_end = f"k.day < {batch.END}"
+    span = batch.span_of("k.day")
+    arms = []
+    if kept_kinds := sorted(kinds - {catalog.TEAM}):
+        listed = ", ".join(f"'{kind}'" for kind in kept_kinds)
+        arms.append(
+            f"SELECT {span}, k.kind, k.value, {sums} FROM {KEPT.table} k "
+            f"WHERE k.kind IN ({listed}) AND {before_end} GROUP BY 1, 2, 3"
+        )
+    if catalog.TEAM in kinds:
+        arms.append(
+            f"SELECT {span}, '{catalog.TEAM}', t.team, {sums} FROM {KEPT.table} k "
+            f"JOIN {batch.TEAMS} t ON t.owner = k.value "
+            f"WHERE k.kind = '{catalog.OWNER}' AND {before_end} GROUP BY 1, 2, 3"
+        )
+    return " UNION ALL ".join(arms)
 
 
 def _per_period() -> str:
@@ -166,42 +213,47 @@ def _per_period() -> str:
     opportunities, docs/benchmarks.md). NULL (no event) sums are 0."""
     return f"""
         , running AS (
-            SELECT span, position, value, SUM(open_count) OVER spans AS open_count,
+            SELECT span, kind, value, SUM(open_count) OVER spans AS open_count,
                 SUM(open_cents) OVER spans AS open_cents, LEAD(span) OVER spans AS next_span
-            FROM spans WINDOW spans AS (PARTITION BY position, value ORDER BY span)
+            FROM spans WINDOW spans AS (PARTITION BY kind, value ORDER BY span)
         )
-        SELECT idx, position, value,
+        SELECT idx, kind, value,
             {", ".join(f"COALESCE(SUM({name}), 0)" for name in TOTALS)} FROM (
-            SELECT p.idx, d.position, d.value, SUM(d.won_count) AS won_count,
+            SELECT p.idx, d.kind, d.value, SUM(d.won_count) AS won_count,
                 SUM(d.lost_count) AS lost_count, SUM(d.won_cents) AS won_cents,
                 SUM(d.cycle_days) AS cycle_days, NULL AS open_count, NULL AS open_cents,
                 SUM(d.renewal_won) AS renewal_won, SUM(d.renewal_lost) AS renewal_lost,
                 SUM(d.renewal_won_cents) AS renewal_won_cents,
                 SUM(d.renewal_lost_cents) AS renewal_lost_cents
             FROM periods p JOIN spans d ON d.span >= p.s_span AND d.span < p.e_span
-            GROUP BY p.idx, d.position, d.value
+            GROUP BY p.idx, d.kind, d.value
             UNION ALL
-            SELECT p.idx, r.position, r.value, NULL, NULL, NULL, NULL, r.open_count,
+            SELECT p.idx, r.kind, r.value, NULL, NULL, NULL, NULL, r.open_count,
                 r.open_cents, NULL, NULL, NULL, NULL
             FROM periods p
             JOIN running r ON r.span < p.e_span AND (r.next_span IS NULL OR r.next_span >= p.e_span)
         ) totals
-        GROUP BY idx, position, value"""
+        GROUP BY idx, kind, value"""
 
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
-    """The pipeline totals of every period (by index) and cut: one query for every cut kind,
-    the opportunities summed per span and cut value first, then those spans per period."""
-    rows = batch.grouped(
-        periods,
-        cuts,
-        _CUT_VALUE,
-        _statement,
-        ", ".join(f"SUM(o.{name})" for name in TOTALS),
-        "o.span",
-        per_span=(list(TOTALS), _per_period()),
+    """The pipeline totals of every period (by index) and cut, from the kept rows (current:
+    `kept.ensure(KEPT)` first), in one query: summed per span and cut value, then those spans
+    per period."""
+    wanted = batch.by_kind(cuts, _KINDS)
+    if not wanted:
+        return {}
+    cte, params = batch.periods_cte(periods)
+    names = ", ".join(TOTALS)
+    sql = (
+        f"WITH {cte}, spans (span, kind, value, {names}) AS ({_spans(set(wanted))}) {_per_period()}"
     )
-    return {place: dict(zip(TOTALS, numbers, strict=True)) for place, numbers in rows.items()}
+    asked = {(kind, value) for kind, values in wanted.items() for value in values}
+    return {
+        (idx, Cut(kind, value)): dict(zip(TOTALS, numbers, strict=True))
+        for idx, kind, value, *numbers in batch.fetch(sql, params)
+        if (kind, value) in asked
+    }
 
 
 def latest_forecasts(periods: Sequence[Period]) -> dict[Period, Decimal]:
@@ -291,8 +343,9 @@ def figures(t: dict, forecast: Decimal | None = None, *, with_forecast: bool = T
 
 
 def pipeline_figures(period: Period, cut: Cut | None = None, *, with_forecast: bool = True) -> dict:
-    """One period and cut's pipeline figures (two queries)."""
+    """One period and cut's pipeline figures (two queries, with the kept rows current)."""
     cut = cut or Cut()
+    kept.ensure(KEPT)
     t = totals([period], [cut]).get((0, cut), EMPTY)
     forecast = latest_forecasts([period]).get(period) if with_forecast else None
     return figures(t, forecast, with_forecast=with_forecast)

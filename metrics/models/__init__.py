@@ -8,6 +8,7 @@ from .kept import (  # noqa: F401
     KeptLeadDay,
     KeptMrrBalance,
     KeptNewCustomerDay,
+    KeptPipeline,
     KeptStamp,
 )
 from .listings import AccountMovement, DrilldownListing, NewCustomer  # noqa: F401

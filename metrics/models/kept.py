@@ -113,3 +113,36 @@ class KeptMrrBalance(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.value!r} on {self.day}: {self.mrr} ({self.customers:+})"
+
+
+class KeptPipeline(models.Model):
+    """The pipeline's events (calculations/pipeline.py, `KEPT`) summed per cut kind
+    ("all", segment, industry, owner: the team cut is its owners' rows, joined to the teams at
+    read time), cut value and day: a period's closed deals are its days' rows, its open pipeline
+    the running sum of the open count and amount before its end. About days × cut values rows
+    (1,095 × 26 at 1,000,000 opportunities)."""
+
+    kind = models.CharField(max_length=8)
+    value = models.CharField(max_length=255)  # "" for "all"
+    day = models.DateField()
+    won_count = models.BigIntegerField()
+    lost_count = models.BigIntegerField()
+    won_cents = models.BigIntegerField()
+    cycle_days = models.BigIntegerField()
+    open_count = models.BigIntegerField()
+    open_cents = models.BigIntegerField()
+    renewal_won = models.BigIntegerField()
+    renewal_lost = models.BigIntegerField()
+    renewal_won_cents = models.BigIntegerField()
+    renewal_lost_cents = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value", "day"], name="metrics_keptpipeline_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="metrics_keptpipeline_day")]
+
+    def __str__(self):
+        return f"{self.kind}={self.value} {self.day}"
