@@ -227,9 +227,11 @@ class Reading:
             "THEN coalesce(t_converted_date, t_created_date) ELSE t_qualified_date END"
         )
 
-    def _typed(self, raw_table: str) -> str:
+    def _typed(self, raw_table: str, accounts: str = "") -> str:
         """FROM-clause SQL: every row's cells (v_<field>) and values (t_<field>), and whether
-        each cell fits (`fits`); `self.valid` says whether the row breaks no rule."""
+        each cell fits (`fits`); `self.valid` says whether the row breaks no rule. `accounts`:
+        the accounts' table, whose id for the row's account reference is `account_id` (NULL
+        when none has it as its external_id)."""
         named = ", ".join(f"{cell} AS v_{name}" for name, cell in self.cells.items())
         raw = ", ".join(self.raw)
         if self.padded:  # the cells are stripped in rows that have a padded one
@@ -241,8 +243,12 @@ class Reading:
         else:  # the cells as they are: one level less to pass each row through
             cells = f"SELECT {self.fits} AS fits, {named} FROM {raw_table} OFFSET 0"
         values = ", ".join(f"{sql} AS t_{name}" for name, sql in self.typed.items())
+        joined = ""
+        if accounts:
+            values += ", a.id AS account_id"
+            joined = f" LEFT JOIN {accounts} a ON a.external_id = {self.typed['account_ref']}"
         # OFFSET 0: each value computed once, not once per check that reads it
-        return f"(SELECT *, {values} FROM ({cells}) cells OFFSET 0) typed"
+        return f"(SELECT cells.*, {values} FROM ({cells}) cells{joined} OFFSET 0) typed"
 
     @property
     def valid(self) -> str:
@@ -273,21 +279,20 @@ class Reading:
         model = table.model
         columns = [f.column for f in table.fields]
         outputs = self._outputs(columns, table.fields)
-        joins, named = "", "true"
+        accounts, named = "", ""
         if table.has_account:
             columns.append(model._meta.get_field("account").column)
-            outputs.append("a.id")
-            account = quote(Account._meta.db_table)
-            joins = f" LEFT JOIN {account} a ON a.external_id = typed.t_account_ref"
-            named = "(typed.t_account_ref = '' OR a.id IS NOT NULL)"
+            outputs.append("account_id")
+            accounts = quote(Account._meta.db_table)
+            named = " AND (t_account_ref = '' OR account_id IS NOT NULL)"
         columns.append("updated_at")
         outputs.append("%(now)s")
-        # `valid` as a column, tested after the join: a filter inside would leave the planner
-        # guessing one row, and joining the accounts by a nested loop.
+        # The accounts joined inside, the rules tested above: a filter under the join would
+        # leave the planner guessing one row, and joining the accounts by a nested loop.
         return (
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
-            f"SELECT {', '.join(outputs)} FROM (SELECT *, {self.valid} AS valid "
-            f"FROM {self._typed(raw_table)} OFFSET 0) typed{joins} WHERE valid AND {named}"
+            f"SELECT {', '.join(outputs)} FROM {self._typed(raw_table, accounts)} "
+            f"WHERE {self.valid}{named}"
         )
 
 
