@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import Min, Q
 from django.db.models.expressions import RawSQL
 
+from .calculations.kept import Touched
 from .cuts import Cut
 from .models import (
     Account,
@@ -117,8 +118,17 @@ class ImportChanges:
     def ranges(self) -> list[list[str | None]] | None:
         if self.kind is None:
             return None
-        found = self.kind.changed(self.before, self.kind.state(self._staged, self.before))
-        return to_json(merged(r for r in found if r is not None))
+        self.after = self.kind.state(self._staged, self.before)
+        self.days = merged(r for r in self.kind.changed(self.before, self.after) if r is not None)
+        return to_json(self.days)
+
+    def touched(self) -> Touched | None:
+        """After `ranges()`: the accounts and days the records touched, for the engine's kept
+        totals (metrics/calculations/kept.py `through`); None when `ranges()` is."""
+        if self.kind is None:
+            return None
+        accounts = getattr(self.kind, "accounts", lambda before, after: set())
+        return Touched(frozenset(accounts(self.before, self.after)), tuple(self.days))
 
     def _staged(self, column: str) -> RawSQL:
         """The staged records' values of a column, as a subquery."""
@@ -154,6 +164,11 @@ class _Opportunities:
         )
         accounts = (accounts | set(named)) - {None}
         return rows, accounts, _first_won(accounts), _first_records(accounts)
+
+    @staticmethod
+    def accounts(before, after):
+        """Their accounts, old and new."""
+        return after[1]
 
     @staticmethod
     def changed(before, after):
@@ -244,6 +259,12 @@ class _Subscriptions:
             "external_id", "start_date", "end_date", "mrr", "account_id"
         )
         return {row[0]: row[1:] for row in found}
+
+    @staticmethod
+    def accounts(before, after):
+        """The accounts of the subscriptions that changed, old and new."""
+        pairs = _changed_rows(before, after)
+        return {state[3] for pair in pairs for state in pair if state is not None} - {None}
 
     @staticmethod
     def changed(before, after):

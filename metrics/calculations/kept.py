@@ -16,9 +16,10 @@ computations never fill one table at once (the second waits, then finds it curre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import connection, transaction
 
@@ -32,19 +33,31 @@ from . import batch
 class Kept:
     """A kept table: its model's table, the watched tables its rows derive from, the columns a
     fill writes (in order) and the SQL of its rows (the engine's own, no parameters; called at
-    fill time, as it may differ by database)."""
+    fill time, as it may differ by database).
+
+    `key` and `select_among`, for a write that knows what it touched (an import: `through`): the
+    column its rows are keyed by, ACCOUNT (ids) or DAY, and the SQL of the rows of some keys
+    only, given a function that makes the SQL condition "this column's value is one of them"
+    (applied to whichever columns the rows' keys come from). Without them such a write leaves
+    the table stale, to be filled whole by the next computation."""
 
     table: str
     sources: tuple[str, ...]
     columns: tuple[str, ...]
     select: Callable[[], str]
+    key: str | None = None
+    select_among: Callable[[Callable[[str], str]], str] | None = None
 
+
+ACCOUNT, DAY = "account_id", "day"
 
 FIRST_WON = Kept(
     KeptFirstWon._meta.db_table,
     ("metrics_opportunity",),
     ("account_id", "close_date", "channel"),
     batch.first_won_select,
+    key=ACCOUNT,
+    select_among=lambda among: batch.first_won_select(among("account_id")),
 )
 
 
@@ -109,3 +122,77 @@ def first_won_channels() -> list[str]:
     ensure(FIRST_WON)
     channels = KeptFirstWon.objects.exclude(channel="").values_list("channel", flat=True)
     return sorted(set(channels.order_by().distinct()))
+
+
+# --- Kept current by a write that knows what it touched -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What a write's records touched, in their old state and their new: the accounts, and the
+    day ranges ([first day, day after), None: onward) their figures can move on
+    (metrics/incremental.py)."""
+
+    accounts: frozenset[int]
+    days: tuple[tuple[date, date | None], ...]
+
+    def among(self, key: str) -> Callable[[str], str]:
+        """The SQL condition "`column` is one of the touched keys" (of the kind `key`): our own
+        integers and ISO dates written out, no parameters (the kept tables' SQL has none)."""
+        if key == ACCOUNT:
+            ids = ", ".join(str(int(account)) for account in sorted(self.accounts)) or "NULL"
+            return lambda column: f"{column} IN ({ids})"
+        cast = "::date" if connection.vendor == "postgresql" else ""
+
+        def within(column: str) -> str:
+            ranges = [
+                f"({column} >= '{start.isoformat()}'{cast}"
+                + (f" AND {column} < '{end.isoformat()}'{cast})" if end else ")")
+                for start, end in self.days
+            ]
+            return f"({' OR '.join(ranges)})" if ranges else "1 = 0"
+
+        return within
+
+
+@contextmanager
+def through(kept: Sequence[Kept], written: Sequence[str], touched: Callable[[], Touched | None]):
+    """Around a write of the tables `written`, inside its transaction: each of `kept` deriving
+    from them that is current before the write stays current after it, its rows of the keys
+    `touched()` gives (called after the write) filled again instead of the whole table by the
+    next computation. A day's import then costs the next run no fill at all.
+
+    The sources' change markers are locked before the write (made first when new) and stay
+    locked to the transaction's end: no other write of them comes between the stamp read
+    before and the one written after, which therefore differ by this write's own moves only.
+    (The triggers lock them at a write anyway; a writer waits for this one.) `touched()` None,
+    or a table without keys: it is left stale."""
+    affected = [k for k in kept if set(k.sources) & set(written)]
+    sources = sorted({source for k in affected for source in k.sources})
+    if sources:
+        ChangeMarker.objects.bulk_create(
+            [ChangeMarker(table=source, version=0) for source in sources], ignore_conflicts=True
+        )
+        list(ChangeMarker.objects.select_for_update().filter(table__in=sources).order_by("table"))
+        counters = _counters(tuple(affected))
+        stamps = dict(
+            KeptStamp.objects.filter(name__in=[k.table for k in affected]).values_list(
+                "name", "version"
+            )
+        )
+        affected = [k for k in affected if k.key and stamps.get(k.table) == counters[k.table]]
+    yield
+    keys = touched() if affected else None
+    if keys is None:
+        return
+    counters = _counters(tuple(affected))
+    with _fill_settings(), connection.cursor() as cursor:
+        for k in affected:
+            among = keys.among(k.key)
+            # The engine's own names and SQL, our own keys written out, no values.
+            cursor.execute(f"DELETE FROM {k.table} WHERE {among(k.key)}")  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {k.table} ({', '.join(k.columns)}) {k.select_among(among)}"  # noqa: S608
+            )
+    for k in affected:
+        KeptStamp.objects.filter(name=k.table).update(version=counters[k.table])

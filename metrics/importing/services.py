@@ -25,10 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from metrics import queueing
+from metrics import calculations, queueing
+from metrics.calculations import kept
 from metrics.freshness import record_import
 from metrics.incremental import ImportChanges
-from metrics.models import ImportJob, QualityCheck, RecordImport
+from metrics.models import Account, ImportJob, QualityCheck, RecordImport
 from metrics.permissions import can_import, can_open_import_job
 from metrics.quality_checks import request_check
 from metrics.services import request_recompute
@@ -189,10 +190,13 @@ def import_records(
         staged.drop()
         return outcome
     with transaction.atomic():  # the records, the accounts they name and the note, or nothing
-        # Their stored state before and after the write: the periods the next run recomputes.
+        # Their stored state before and after the write: the periods the next run recomputes,
+        # and the keys of the engine's kept totals filled again here (not whole by that run).
         changes = ImportChanges(options.kind, staging.STAGING, staged.rows_valid)
-        outcome.rows_written = staged.write()
-        changed = changes.ranges()
+        written = (options.record_kind.model._meta.db_table, Account._meta.db_table)
+        with kept.through(calculations.KEPT, written, changes.touched):
+            outcome.rows_written = staged.write()
+            changed = changes.ranges()
         note(rows_written=outcome.rows_written)
     staged.drop()
     return _requested(outcome, requested_by, changes=changed)

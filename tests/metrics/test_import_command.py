@@ -468,8 +468,9 @@ def test_fifty_and_five_hundred_rows_issue_the_same_number_of_queries():
     # the import (freshness); four queue the recomputation, two the quality check; seven read
     # the records' state before and after the write (metrics/incremental.py: the periods the
     # recomputation has to compute); on PostgreSQL one more sees the table is not empty
-    # (first_load.py).
-    assert five_hundred <= 29
+    # (first_load.py); four lock the change markers of the kept totals' sources and read their
+    # stamps (metrics/calculations/kept.py `through`: stale here, so nothing more).
+    assert five_hundred <= 33
 
 
 def test_a_first_import_into_an_empty_table_issues_as_many_queries_for_any_size():

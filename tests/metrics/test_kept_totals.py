@@ -8,8 +8,11 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from metrics import incremental
 from metrics.calculations import KEPT, batch, compute_many, kept
 from metrics.cuts import Cut
+from metrics.importing.options import ImportOptions
+from metrics.importing.services import import_records
 from metrics.models import KeptFirstWon, KeptStamp, Opportunity
 from metrics.periods import Period
 
@@ -123,3 +126,70 @@ def test_a_second_filler_waits_for_the_first_and_finds_it_current():
     waiting.join(timeout=30)
     assert second["fills"] == []
     assert _kept_rows() == _first_won_rows()
+
+
+# --- Kept current by an import ------------------------------------------------------------------
+
+
+def _stored_and_fresh(k: kept.Kept) -> tuple[list, list]:
+    columns = ", ".join(k.columns)
+    stored = batch.fetch(f"SELECT {columns} FROM {k.table}", [])  # noqa: S608
+    return sorted(stored), sorted(batch.fetch(k.select(), []))
+
+
+IMPORTS = {
+    "a deal won": (
+        "opportunities",
+        "external_id,account,name,status,created_date,close_date,amount,source\n"
+        "B3-O0,B3,x,won,2017-01-02,2017-01-03,500,Webinar\n"
+        "NEW-1,B5,x,won,2017-02-02,2017-03-03,700,Events\n",
+    ),
+    "a deal lost": (
+        "opportunities",
+        "external_id,account,name,status,created_date,close_date,amount\n"
+        "B1-O1,B1,x,lost,2017-03-01,2017-12-01,10\n",
+    ),
+    "a subscription": (
+        "subscriptions",
+        "external_id,account,mrr,start_date,end_date\nB2-S9,B2,1234.5,2017-05-01,\n",
+    ),
+    "a lead": (
+        "leads",
+        "external_id,created_date,source,qualified_date,converted_date\n"
+        "NEW-LEAD,2017-10-03,Events,2017-10-05,2017-11-20\n",
+    ),
+    "an account's segment": ("accounts", "external_id,name,segment\nB3,B3,Enterprise\n"),
+    "a team": ("teams", "owner,team\nAna,West\n"),
+}
+
+
+@pytest.mark.parametrize("kind, csv", IMPORTS.values(), ids=IMPORTS.keys())
+def test_an_import_keeps_the_kept_totals_current_by_the_keys_it_touched(kind, csv):
+    make_book(12)
+    kept.ensure(*KEPT)
+    outcome = import_records(data=csv.encode(), options=ImportOptions(kind=kind))
+    assert outcome.rows_written and not outcome.errors
+    for k in KEPT:
+        if k.key:  # filled again by its keys: current, the rows a whole fill gives
+            assert _fills(lambda k=k: kept.ensure(k)) == [], k.table
+        stored, fresh = _stored_and_fresh(k)
+        assert stored == fresh, k.table
+
+
+def test_an_import_leaves_stale_what_was_stale_before_it():
+    make_book(12)
+    kept.ensure(*KEPT)
+    Opportunity.objects.filter(status="won").update(source="Partners")  # not through an import
+    kind, csv = IMPORTS["a deal won"]
+    import_records(data=csv.encode(), options=ImportOptions(kind=kind))
+    assert _fills(lambda: kept.ensure(kept.FIRST_WON)) != []
+    assert _stored_and_fresh(kept.FIRST_WON)[0] == _first_won_rows()
+
+
+def test_an_import_too_big_to_track_leaves_them_stale(monkeypatch):
+    make_book(12)
+    kept.ensure(*KEPT)
+    monkeypatch.setattr(incremental, "MAX_TRACKED", 1)
+    kind, csv = IMPORTS["a deal won"]  # two rows
+    import_records(data=csv.encode(), options=ImportOptions(kind=kind))
+    assert _fills(lambda: kept.ensure(kept.FIRST_WON)) != []
