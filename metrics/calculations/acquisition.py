@@ -9,7 +9,7 @@ rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, localcontext
 
 from django.db.models import QuerySet
@@ -56,14 +56,12 @@ _CUSTOMER_KINDS = (catalog.ALL, catalog.SEGMENT, catalog.INDUSTRY, catalog.CHANN
 KEPT_NEW_CUSTOMER_DAYS = KeptNewCustomerDay._meta.db_table
 
 
-def new_customer_days_select() -> str:
+def new_customer_days_select(among: Callable[[str], str] | None = None) -> str:
     """`SELECT kind, value, day, customers`: the accounts whose first won deal closed that day
     (the kept first won deals, kept.FIRST_WON), for "all" and each segment, industry and
     acquisition channel (an account without one is in "all" only).
 
-    Reads metrics_keptfirstwon, which derives from the opportunities as this table does: both
-    are stale after a write to them, and `kept.ensure` fills the stale ones in the order of
-    their tables' names, metrics_keptfirstwon first (compute_many ensures both together)."""
+    Reads metrics_keptfirstwon (`needs`: made current first). `among` (kept.Touched.among): only the rows of some days."""
     value = (
         f"CASE k.kind WHEN '{catalog.SEGMENT}' THEN a.segment "
         f"WHEN '{catalog.INDUSTRY}' THEN a.industry WHEN '{catalog.CHANNEL}' THEN w.channel "
@@ -73,7 +71,7 @@ def new_customer_days_select() -> str:
     return f"""SELECT k.kind, {value}, w.close_date, COUNT(*)
     FROM {batch.FIRST_WON} w LEFT JOIN {batch.ACCOUNTS} a ON a.id = w.account_id
     CROSS JOIN (SELECT '{catalog.ALL}' AS kind UNION ALL {kinds}) k
-    WHERE k.kind = '{catalog.ALL}' OR {value} <> ''
+    WHERE (k.kind = '{catalog.ALL}' OR {value} <> '') {f"AND {among('w.close_date')}" if among else ""}
     GROUP BY 1, 2, 3"""
 
 
@@ -84,6 +82,9 @@ NEW_CUSTOMER_DAYS = kept.Kept(
     (batch.OPPORTUNITIES, batch.ACCOUNTS),
     ("kind", "value", "day", "customers"),
     new_customer_days_select,
+    key=kept.DAY,
+    select_among=new_customer_days_select,
+    needs=(kept.FIRST_WON,),
 )
 
 

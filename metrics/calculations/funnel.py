@@ -11,7 +11,7 @@ acquisition family's spend query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
@@ -102,7 +102,7 @@ _KEPT_SUMS = ("created", "qualified", "converted", "conversions", "conversion_da
 EMPTY = dict.fromkeys(TOTALS, 0)
 
 
-def lead_days_select() -> str:
+def lead_days_select(among: Callable[[str], str] | None = None) -> str:
     """`SELECT kind, value, day, created, qualified, converted, conversions, conversion_days`:
     the leads summed per day for "all" and for each source (the channel cut; a lead without a
     source is in "all" only).
@@ -112,18 +112,21 @@ def lead_days_select() -> str:
     converted_date (conversions, and their days from created to converted: the conversion
     time's average). One pass over the leads for each, summed per source and day (about 11,000
     rows at 3,000,000 leads), which a two-row table of the kinds then doubles into "all" and
-    the sources."""
+    the sources. `among` (kept.Touched.among): only the rows of some days."""
     days = batch.days_between("converted_date", "created_date")
+    created_on = f"WHERE {among('created_date')}" if among else ""
+    converted_on = f"AND {among('converted_date')}" if among else ""
     sums = ", ".join(f"SUM(d.{column})" for column in _KEPT_SUMS)
     return f"""SELECT k.kind, CASE WHEN k.kind = '{catalog.CHANNEL}' THEN d.source ELSE '' END,
         d.day, {sums}
     FROM (
         SELECT source, created_date AS day, COUNT(*) AS created, COUNT(qualified_date) AS qualified,
             COUNT(converted_date) AS converted, 0 AS conversions, 0 AS conversion_days
-        FROM {LEADS} GROUP BY source, created_date
+        FROM {LEADS} {created_on} GROUP BY source, created_date
         UNION ALL
         SELECT source, converted_date, 0, 0, 0, COUNT(*), SUM({days})
-        FROM {LEADS} WHERE converted_date IS NOT NULL GROUP BY source, converted_date
+        FROM {LEADS} WHERE converted_date IS NOT NULL {converted_on}
+        GROUP BY source, converted_date
     ) d JOIN (SELECT '{catalog.ALL}' AS kind UNION ALL SELECT '{catalog.CHANNEL}') k
         ON k.kind = '{catalog.ALL}' OR d.source <> ''
     GROUP BY k.kind, 2, d.day"""
@@ -132,7 +135,12 @@ def lead_days_select() -> str:
 # The leads per day and cut value, kept between computations (kept.py): made again only when a
 # lead was written.
 LEAD_DAYS = kept.Kept(
-    KEPT_LEAD_DAYS, (LEADS,), ("kind", "value", "day", *_KEPT_SUMS), lead_days_select
+    KEPT_LEAD_DAYS,
+    (LEADS,),
+    ("kind", "value", "day", *_KEPT_SUMS),
+    lead_days_select,
+    key=kept.DAY,
+    select_among=lead_days_select,
 )
 
 

@@ -35,6 +35,9 @@ class Kept:
     fill writes (in order) and the SQL of its rows (the engine's own, no parameters; called at
     fill time, as it may differ by database).
 
+    `needs`: the kept tables its SQL reads, made current before it (and kept through a write
+    before it).
+
     `key` and `select_among`, for a write that knows what it touched (an import: `through`): the
     column its rows are keyed by, ACCOUNT (ids) or DAY, and the SQL of the rows of some keys
     only, given a function that makes the SQL condition "this column's value is one of them"
@@ -47,6 +50,18 @@ class Kept:
     select: Callable[[], str]
     key: str | None = None
     select_among: Callable[[Callable[[str], str]], str] | None = None
+    needs: tuple[Kept, ...] = ()
+
+
+def _with_needs(kept: Sequence[Kept]) -> list[Kept]:
+    """`kept` and what they need, each after what it needs: the one order of every fill (two
+    fillers never wait for each other's stamps)."""
+    ordered: list[Kept] = []
+    for k in kept:
+        for needed in (*_with_needs(k.needs), k):
+            if needed not in ordered:
+                ordered.append(needed)
+    return ordered
 
 
 ACCOUNT, DAY = "account_id", "day"
@@ -70,14 +85,15 @@ def _counters(kept: tuple[Kept, ...]) -> dict[str, int]:
 
 
 def ensure(*kept: Kept) -> None:
-    """Each of `kept` current for the records as they are: two queries when they all are; the
-    stale ones are emptied and filled again, together, in one transaction."""
+    """Each of `kept` (and what they need) current for the records as they are: two queries
+    when they all are; the stale ones are emptied and filled again, together, in one
+    transaction, each after what it needs."""
+    kept = tuple(_with_needs(kept))
     counters = _counters(kept)
     stamps = dict(
         KeptStamp.objects.filter(name__in=[k.table for k in kept]).values_list("name", "version")
     )
-    # In one order for every filler: two never wait for each other's rows.
-    stale = sorted((k for k in kept if stamps.get(k.table) != counters[k.table]), key=str)
+    stale = [k for k in kept if stamps.get(k.table) != counters[k.table]]
     if stale:
         with transaction.atomic(), _fill_settings():
             for k in stale:
@@ -111,10 +127,9 @@ def _fill_settings() -> Iterator[None]:
     names = list(batch.ENGINE_SETTINGS)
     before = batch.fetch(f"SELECT {', '.join(['current_setting(%s)'] * len(names))}", names)
     batch.set_configs(batch.ENGINE_SETTINGS)
-    try:
-        yield
-    finally:
-        batch.set_configs(dict(zip(names, before[0], strict=True)))
+    yield
+    # Not after an error: the transaction is failed, and rolling it back undoes them anyway.
+    batch.set_configs(dict(zip(names, before[0], strict=True)))
 
 
 def first_won_channels() -> list[str]:
@@ -167,7 +182,7 @@ def through(kept: Sequence[Kept], written: Sequence[str], touched: Callable[[], 
     before and the one written after, which therefore differ by this write's own moves only.
     (The triggers lock them at a write anyway; a writer waits for this one.) `touched()` None,
     or a table without keys: it is left stale."""
-    affected = [k for k in kept if set(k.sources) & set(written)]
+    affected = [k for k in _with_needs(kept) if set(k.sources) & set(written)]
     sources = sorted({source for k in affected for source in k.sources})
     if sources:
         ChangeMarker.objects.bulk_create(
@@ -180,7 +195,9 @@ def through(kept: Sequence[Kept], written: Sequence[str], touched: Callable[[], 
                 "name", "version"
             )
         )
-        affected = [k for k in affected if k.key and stamps.get(k.table) == counters[k.table]]
+        current = [k for k in affected if k.key and stamps.get(k.table) == counters[k.table]]
+        # What a table needs, if the write touches it, must be kept through it too.
+        affected = [k for k in current if all(n in current or n not in affected for n in k.needs)]
     yield
     keys = touched() if affected else None
     if keys is None:
