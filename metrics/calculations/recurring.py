@@ -10,7 +10,7 @@ the accounts with a change in the period.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, localcontext
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -20,7 +20,7 @@ from .. import catalog
 from ..cuts import Cut
 from ..models import Account, KeptAccountMrr, KeptMrrBalance, Opportunity, Subscription
 from ..periods import Period
-from . import batch
+from . import batch, kept
 from .figures import ZERO, figure, gross_margin, money, ratio, undefined
 from .kept import Kept
 
@@ -93,17 +93,20 @@ EMPTY = dict.fromkeys(TOTALS, 0)
 # from every subscription (a temporary table): most of one month's recurring revenue at
 # 1,000,000 opportunities (docs/benchmarks.md, "Metric runs: recurring revenue kept"). Written
 # in day order: a period's days are then a few pages of the table, not a row on every page.
-def _timeline_select() -> str:
+def _timeline_select(among: Callable[[str], str] | None = None) -> str:
+    """`among` (kept.Touched.among): only some accounts' rows."""
     cents = batch.cents("mrr")
+    accounts = f"AND {among('account_id')}" if among else ""
     positive = "CASE WHEN {} > 0 THEN 1 ELSE 0 END"
     return f"""
         WITH account_days (account_id, day, delta) AS (
             SELECT account_id, day, SUM(delta) FROM (
                 SELECT account_id, start_date AS day, {cents} AS delta
-                FROM {batch.SUBSCRIPTIONS} WHERE account_id IS NOT NULL
+                FROM {batch.SUBSCRIPTIONS} WHERE account_id IS NOT NULL {accounts}
                 UNION ALL
                 SELECT account_id, end_date, -{cents}
-                FROM {batch.SUBSCRIPTIONS} WHERE end_date IS NOT NULL AND account_id IS NOT NULL
+                FROM {batch.SUBSCRIPTIONS}
+                WHERE end_date IS NOT NULL AND account_id IS NOT NULL {accounts}
             ) changes
             GROUP BY account_id, day
         )
@@ -124,6 +127,8 @@ TIMELINE = Kept(
     (batch.SUBSCRIPTIONS,),
     ("account_id", "day", "mrr", "delta", "customers", "first_day", "prev_day", "next_day"),
     _timeline_select,
+    key=kept.ACCOUNT,
+    select_among=_timeline_select,
 )
 
 
@@ -132,19 +137,19 @@ TIMELINE = Kept(
 # table (at 1,000,000 opportunities 16,440 rows for the timeline's 432,689), read in a few
 # milliseconds instead of summing every account's days before the period's end. Its rows move
 # with the cut values of the accounts (segment, industry) and of their first won deals
-# (channel), so those are its sources too. Filled from the two kept tables it reads, which
-# kept.ensure fills before it (in the order of the tables' names: KeptAccountMrr and
-# KeptFirstWon before KeptMrrBalance).
+# (channel), so those are its sources too. Filled from the two kept tables it reads (`needs`).
 BALANCE_KINDS = (catalog.SEGMENT, catalog.INDUSTRY, catalog.CHANNEL)
 
 
-def _balances_select() -> str:
+def _balances_select(among: Callable[[str], str] | None = None) -> str:
+    """`among` (kept.Touched.among): only some days' rows."""
+    days = f"WHERE {among('t.day')}" if among else ""
     per_day = batch.grouping_sets(
         "t.day",
         [_CUT_VALUE[kind] for kind in BALANCE_KINDS],
         True,
         "SUM(t.delta), SUM(t.customers)",
-        f"FROM {TIMELINE.table} t {_account_joins(set(BALANCE_KINDS), 't.account_id')}",
+        f"FROM {TIMELINE.table} t {_account_joins(set(BALANCE_KINDS), 't.account_id')} {days}",
     )
     kind = " ".join(
         f"WHEN {position} THEN '{kind}'"
@@ -173,6 +178,9 @@ DAILY_BALANCES = Kept(
     (batch.SUBSCRIPTIONS, batch.ACCOUNTS, batch.OPPORTUNITIES),
     ("kind", "value", "day", "mrr", "customers"),
     _balances_select,
+    key=kept.DAY,
+    select_among=_balances_select,
+    needs=(TIMELINE, kept.FIRST_WON),
 )
 KEPT = (TIMELINE, DAILY_BALANCES)
 
