@@ -9,7 +9,7 @@ events summed per cut value and day and kept between computations (`KEPT`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, localcontext
 
 from django.db import connection
@@ -88,9 +88,10 @@ _KEPT_VALUE = {
 _KINDS = (catalog.ALL, *_KEPT_VALUE, catalog.TEAM)
 
 
-def _closed_events() -> str:
+def _closed_events(among: Callable[[str], str] | None = None) -> str:
     """Each closed (won or lost) opportunity on its close_date, its numbers where it counts
-    (NULL, which SUM skips, where it does not, as it skips the NULL amounts of unvalued deals)."""
+    (NULL, which SUM skips, where it does not, as it skips the NULL amounts of unvalued deals).
+    `among` (kept.Touched.among): only some days'."""
     won, lost = f"status = '{batch.WON}'", f"status = '{batch.LOST}'"
     renewal = f"type = '{batch.RENEWAL}'"
     cents = batch.cents("o.amount")
@@ -110,21 +111,28 @@ def _closed_events() -> str:
     }
     selected = ", ".join(f"{sql} AS {name}" for name, sql in numbers.items())
     return f"""(SELECT o.close_date AS day, o.account_id, o.owner, {selected}
-        FROM {batch.OPPORTUNITIES} o WHERE o.{_CLOSED}) o"""
+        FROM {batch.OPPORTUNITIES} o
+        WHERE o.{_CLOSED} {f"AND {among('o.close_date')}" if among else ""}) o"""
 
 
-def _open_events() -> str:
+def _open_events(among: Callable[[str], str] | None = None) -> str:
     """Each opportunity as the days it changes the open pipeline on: open from its created_date
     (+1), until the later of its created and close dates if it is closed (-1). "Open at the end
     of P" (created by P's last day and not closed by then) is the sum of the +1 and -1 before
-    P's end."""
+    P's end. `among` (kept.Touched.among): only some days' (the -1's day is one of its two
+    dates, which the indexes find)."""
     cents = batch.cents("amount")
+    later = batch.later_of("created_date", "close_date")
+    opened, closed = "", ""
+    if among:
+        opened = f"WHERE {among('created_date')}"
+        closed = f"AND ({among('created_date')} OR {among('close_date')}) AND {among(later)}"
     return f"""(SELECT created_date AS day, account_id, owner, 1 AS open_count,
             {cents} AS open_cents
-        FROM {batch.OPPORTUNITIES}
+        FROM {batch.OPPORTUNITIES} {opened}
         UNION ALL
-        SELECT {batch.later_of("created_date", "close_date")}, account_id, owner, -1, -{cents}
-        FROM {batch.OPPORTUNITIES} WHERE {_CLOSED}) o"""
+        SELECT {later}, account_id, owner, -1, -{cents}
+        FROM {batch.OPPORTUNITIES} WHERE {_CLOSED} {closed}) o"""
 
 
 def _per_day_and_cut(events: str, names: Sequence[str]) -> str:
@@ -152,14 +160,14 @@ def _per_day_and_cut(events: str, names: Sequence[str]) -> str:
         CASE {value} END AS value, {sums} {source} GROUP BY GROUPING SETS ({sets})"""
 
 
-def _kept_select() -> str:
+def _kept_select(among: Callable[[str], str] | None = None) -> str:
     """The kept rows (`KEPT`): every opportunity's events summed per cut kind, value and day,
     whatever the periods. The closed deals' eight sums and the open pipeline's two are grouped
     apart (a grouping pass costs per row and per sum: fewer sums for the 1.8 million open
     events at 1,000,000 opportunities), then merged. A NULL cut value (no account) is in "all"
-    only, as the definitions say; a day without a number is 0."""
-    closed = _per_day_and_cut(_closed_events(), _CLOSED_TOTALS)
-    opened = _per_day_and_cut(_open_events(), _OPEN_TOTALS)
+    only, as the definitions say; a day without a number is 0. `among`: only some days'."""
+    closed = _per_day_and_cut(_closed_events(among), _CLOSED_TOTALS)
+    opened = _per_day_and_cut(_open_events(among), _OPEN_TOTALS)
     closed_columns = ", ".join(
         name if name in _CLOSED_TOTALS else f"NULL AS {name}" for name in TOTALS
     )
@@ -181,6 +189,8 @@ KEPT = kept.Kept(
     (batch.OPPORTUNITIES, batch.ACCOUNTS),
     ("kind", "value", "day", *TOTALS),
     _kept_select,
+    key=kept.DAY,
+    select_among=_kept_select,
 )
 
 

@@ -10,6 +10,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A stamp left from tables of these names made before (a migration undone and done
+        # again) would call the new empty tables current: they are filled on first use.
+        migrations.RunSQL(
+            "DELETE FROM metrics_keptstamp WHERE name IN ('metrics_keptleadday', 'metrics_keptnewcustomerday')",
+            migrations.RunSQL.noop,
+        ),
         migrations.CreateModel(
             name='KeptLeadDay',
             fields=[
