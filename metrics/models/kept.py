@@ -33,43 +33,41 @@ class KeptFirstWon(models.Model):
         return f"{self.account_id}: {self.close_date} ({self.channel})"
 
 
-class KeptLeadDay(models.Model):
+class KeptDay(models.Model):
+    """A kept table's sums for one cut kind, cut value and day (a period sums its days): "all"
+    (value "") or the kind's value; found by the day."""
+
+    kind = models.CharField(max_length=20)
+    value = models.CharField(max_length=255)  # "" for "all"
+    day = models.DateField()
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["day"], name="%(app_label)s_%(class)s_day")]
+
+    def __str__(self):
+        return f"{self.kind} {self.value!r} on {self.day}"
+
+
+class KeptLeadDay(KeptDay):
     """The leads summed per day and funnel cut (metrics/calculations/funnel.py, LEAD_DAYS): for
     "all" and each source (the channel cut), the leads created that day and how many of them
     have qualified and converted so far, and the leads converted that day with their days from
     created to converted. A period's lead counts are the sums of its days."""
 
-    kind = models.CharField(max_length=16)  # "all" or "channel"
-    value = models.CharField(max_length=100)  # "" for "all", else the source
-    day = models.DateField()
     created = models.BigIntegerField()
     qualified = models.BigIntegerField()
     converted = models.BigIntegerField()
     conversions = models.BigIntegerField()
     conversion_days = models.BigIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="metrics_keptleadday_day")]
 
-    def __str__(self):
-        return f"{self.kind} {self.value} {self.day}"
-
-
-class KeptNewCustomerDay(models.Model):
+class KeptNewCustomerDay(KeptDay):
     """The accounts whose first won deal closed on a day, per new-customers cut
     (metrics/calculations/acquisition.py, NEW_CUSTOMER_DAYS): for "all" and each segment,
     industry and acquisition channel. A period's new customers are the sums of its days."""
 
-    kind = models.CharField(max_length=16)  # "all", "segment", "industry" or "channel"
-    value = models.CharField(max_length=100)  # "" for "all"
-    day = models.DateField()
     customers = models.BigIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="metrics_keptnewcustomerday_day")]
-
-    def __str__(self):
-        return f"{self.kind} {self.value} {self.day}: {self.customers}"
 
 
 class KeptAccountMrr(models.Model):
@@ -97,34 +95,22 @@ class KeptAccountMrr(models.Model):
         return f"{self.account_id} on {self.day}: {self.mrr} ({self.delta:+})"
 
 
-class KeptMrrBalance(models.Model):
+class KeptMrrBalance(KeptDay):
     """The accounts' MRR and customer changes (KeptAccountMrr) summed per day and cut value
     (kind all, segment, industry or channel; an account with no such value is in "all" only):
     an MRR or customer balance on a day is the running sum of the days before it."""
 
-    kind = models.CharField(max_length=20)
-    value = models.CharField(max_length=100)
-    day = models.DateField()
     mrr = models.BigIntegerField()
     customers = models.IntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="metrics_keptmrrbalance_day")]
 
-    def __str__(self):
-        return f"{self.kind} {self.value!r} on {self.day}: {self.mrr} ({self.customers:+})"
-
-
-class KeptPipeline(models.Model):
+class KeptPipeline(KeptDay):
     """The pipeline's events (calculations/pipeline.py, `KEPT`) summed per cut kind
     ("all", segment, industry, owner: the team cut is its owners' rows, joined to the teams at
     read time), cut value and day: a period's closed deals are its days' rows, its open pipeline
     the running sum of the open count and amount before its end. About days × cut values rows
     (1,095 × 26 at 1,000,000 opportunities)."""
 
-    kind = models.CharField(max_length=8)
-    value = models.CharField(max_length=255)  # "" for "all"
-    day = models.DateField()
     won_count = models.BigIntegerField()
     lost_count = models.BigIntegerField()
     won_cents = models.BigIntegerField()
@@ -136,13 +122,9 @@ class KeptPipeline(models.Model):
     renewal_won_cents = models.BigIntegerField()
     renewal_lost_cents = models.BigIntegerField()
 
-    class Meta:
+    class Meta(KeptDay.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "value", "day"], name="metrics_keptpipeline_unique"
             )
         ]
-        indexes = [models.Index(fields=["day"], name="metrics_keptpipeline_day")]
-
-    def __str__(self):
-        return f"{self.kind}={self.value} {self.day}"
