@@ -149,6 +149,28 @@ def test_the_drill_down_orders_are_keyset_orders():
 
 
 @pytest.mark.django_db
+def test_opportunities_are_ordered_by_the_bytes_of_their_external_ids():
+    """Byte order on both databases (migration 0031), whatever PostgreSQL's locale: a locale
+    would put "a_1" before "a1" and "b" before "B"; and PostgreSQL compares them as "C" does."""
+    ids = ["b", "B", "a-2", "a_1", "a1", "Z", "é", "e", "10", "9", "a 1"]
+    Opportunity.objects.bulk_create(
+        Opportunity(external_id=external_id, status="won", created_date=date(2017, 5, 1),
+                    close_date=date(2017, 6, 1))
+        for external_id in ids
+    )  # fmt: skip
+    ordered = Opportunity.objects.order_by("close_date", "external_id")
+    assert list(ordered.values_list("external_id", flat=True)) == sorted(ids, key=str.encode)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.collcollate FROM pg_attribute a JOIN pg_collation c "
+                "ON c.oid = a.attcollation WHERE a.attrelid = 'metrics_opportunity'::regclass "
+                "AND a.attname = 'external_id'"
+            )
+            assert cursor.fetchone() == ("C",)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("key", ["win_rate", "nrr", "cac", "forecast_accuracy"])
 def test_the_rows_built_in_python_are_what_the_template_loop_rendered(key):
     from django.template import Context, Template
