@@ -316,6 +316,11 @@ class _Accounts:
         return {row[0]: row[1:] for row in found}
 
     @staticmethod
+    def accounts(before, after):
+        """The accounts whose segment or industry changed (a new one has no records yet)."""
+        return {pk for pk in before if before[pk] != after.get(pk)}
+
+    @staticmethod
     def changed(before, after):
         # A new account has no records yet; a new segment or industry is a new cut value.
         moved = [pk for pk in before if before[pk] != after.get(pk)]
