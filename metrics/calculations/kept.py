@@ -45,7 +45,7 @@ class Kept:
     the table stale, to be filled whole by the next computation.
 
     `adds`, for a table of sums of the rows of the one it needs first (`needs[0]`, keyed as it
-    is): the SQL that adds `sign` × those rows' sums, of some keys only, into it (an upsert).
+    is): the SQL statements that add `sign` × those rows' sums, of some keys only, into it.
     A write then takes the touched keys' old rows' sums out and their new rows' in, instead of
     summing every row again."""
 
@@ -56,7 +56,7 @@ class Kept:
     key: str | None = None
     select_among: Callable[[Callable[[str], str]], str] | None = None
     needs: tuple[Kept, ...] = ()
-    adds: Callable[[Callable[[str], str], int], str] | None = None
+    adds: Callable[[Callable[[str], str], int], list[str]] | None = None
 
 
 def _with_needs(kept: Sequence[Kept]) -> list[Kept]:
@@ -216,13 +216,13 @@ def through(kept: Sequence[Kept], written: Sequence[str], touched: Callable[[], 
             among = keys.among(k.key)
             sums = [s for s in affected if s.adds and s.needs[0] is k]
             # The engine's own names and SQL, our own keys written out, no values.
-            for s in sums:
-                cursor.execute(s.adds(among, -1))
+            for sql in (sql for s in sums for sql in s.adds(among, -1)):
+                cursor.execute(sql)
             cursor.execute(f"DELETE FROM {k.table} WHERE {among(k.key)}")  # noqa: S608
             cursor.execute(
                 f"INSERT INTO {k.table} ({', '.join(k.columns)}) {k.select_among(among)}"  # noqa: S608
             )
-            for s in sums:
-                cursor.execute(s.adds(among, 1))
+            for sql in (sql for s in sums for sql in s.adds(among, 1)):
+                cursor.execute(sql)
     for k in affected:
         KeptStamp.objects.filter(name=k.table).update(version=counters[k.table])

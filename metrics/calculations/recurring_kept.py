@@ -204,7 +204,7 @@ def _moves_select(among: Callable[[str], str] | None = None) -> str:
         )
         SELECT m.account_id, m.period_kind, m.s, {cases}, a.segment, a.industry, w.channel
         FROM moved m {joins}
-        WHERE m.o <> m.c"""
+        WHERE m.o <> m.c AND m.o >= 0 AND m.c >= 0"""
 
 
 MOVES = Kept(
@@ -244,13 +244,18 @@ def _sums_select(among: Callable[[str], str] | None = None, sign: int = 1) -> st
         FROM per_period WHERE position = 0 OR value IS NOT NULL"""
 
 
-def _add_sums(among: Callable[[str], str], sign: int) -> str:
+def _add_sums(among: Callable[[str], str], sign: int) -> list[str]:
     """Add `sign` × the sums of the moves of some accounts into the kept sums (a row made for a
-    period and cut value they are the first in). The SELECT ends with a WHERE: SQLite's upsert
-    needs one after an INSERT … SELECT."""
+    period and cut value they are the first in), then drop the rows left at zero: the rows a
+    whole fill gives. (The SELECT ends with a WHERE: SQLite's upsert needs one after an
+    INSERT … SELECT.)"""
     added = ", ".join(f"{name} = {_SUMS_TABLE}.{name} + excluded.{name}" for name in MOVEMENTS)
-    return f"""INSERT INTO {_SUMS_TABLE} ({", ".join(_SUMS_COLUMNS)}) {_sums_select(among, sign)}
-        ON CONFLICT (period_kind, period_start, kind, value) DO UPDATE SET {added}"""
+    nothing = " AND ".join(f"{name} = 0" for name in MOVEMENTS)
+    return [
+        f"""INSERT INTO {_SUMS_TABLE} ({", ".join(_SUMS_COLUMNS)}) {_sums_select(among, sign)}
+        ON CONFLICT (period_kind, period_start, kind, value) DO UPDATE SET {added}""",
+        f"DELETE FROM {_SUMS_TABLE} WHERE {nothing}",
+    ]
 
 
 MOVEMENT_SUMS = Kept(
