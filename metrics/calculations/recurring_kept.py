@@ -186,7 +186,7 @@ def _moves_select(among: Callable[[str], str] | None = None) -> str:
     """`among` (kept.Touched.among): only some accounts' rows."""
     accounts = f"WHERE {among('account_id')}" if among else ""
     per_kind = " UNION ALL ".join(
-        f"""SELECT '{kind}' AS period_kind, s, {_period_end(kind, "s")} AS e, d.*
+        f"""SELECT '{kind}' AS period_kind, {_period_end(kind, "d.s")} AS e, d.*
         FROM (SELECT {_period_start(kind, "day")} AS s, account_id, day, mrr, delta, first_day,
             prev_day, next_day FROM {TIMELINE.table} {accounts}) d"""
         for kind in STANDARD_KINDS
