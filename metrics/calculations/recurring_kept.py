@@ -186,17 +186,22 @@ def _moves_select(among: Callable[[str], str] | None = None) -> str:
     """`among` (kept.Touched.among): only some accounts' rows."""
     accounts = f"WHERE {among('account_id')}" if among else ""
     per_kind = " UNION ALL ".join(
-        f"""SELECT '{kind}' AS period_kind, {_period_end(kind, "d.s")} AS e, d.*
-        FROM (SELECT {_period_start(kind, "day")} AS s, account_id, day, mrr, delta, first_day,
-            prev_day, next_day FROM {TIMELINE.table} {accounts}) d"""
+        f"""SELECT '{kind}' AS period_kind, {_period_start(kind, "d.day")} AS s,
+            {_period_end(kind, _period_start(kind, "d.day"))} AS e, d.* FROM d"""
         for kind in STANDARD_KINDS
     )
     cases = ", ".join(
         f"CASE WHEN {when} THEN {then} ELSE 0 END" for when, then in movement_cases("m.s")
     )
     joins = account_joins(set(BALANCE_KINDS), "m.account_id")
+    # The timeline read once for the four kinds. Written in account order: an import's accounts'
+    # rows are then on fewer pages (3,000 accounts at 1m: 21,771 pages when not).
     return f"""
-        WITH moved (account_id, period_kind, s, o, c, first_day) AS (
+        WITH d AS (
+            SELECT account_id, day, mrr, delta, first_day, prev_day, next_day
+            FROM {TIMELINE.table} {accounts}
+        ),
+        moved (account_id, period_kind, s, o, c, first_day) AS (
             SELECT t.account_id, t.period_kind, t.s, {opening_and_closing("t.s", "t.e")},
                 MIN(t.first_day)
             FROM ({per_kind}) t
@@ -204,7 +209,8 @@ def _moves_select(among: Callable[[str], str] | None = None) -> str:
         )
         SELECT m.account_id, m.period_kind, m.s, {cases}, a.segment, a.industry, w.channel
         FROM moved m {joins}
-        WHERE m.o <> m.c AND m.o >= 0 AND m.c >= 0"""
+        WHERE m.o <> m.c AND m.o >= 0 AND m.c >= 0
+        ORDER BY m.account_id"""
 
 
 MOVES = Kept(
