@@ -42,7 +42,12 @@ class Kept:
     column its rows are keyed by, ACCOUNT (ids) or DAY, and the SQL of the rows of some keys
     only, given a function that makes the SQL condition "this column's value is one of them"
     (applied to whichever columns the rows' keys come from). Without them such a write leaves
-    the table stale, to be filled whole by the next computation."""
+    the table stale, to be filled whole by the next computation.
+
+    `adds`, for a table of sums of the rows of the one it needs first (`needs[0]`, keyed as it
+    is): the SQL statements that add `sign` × those rows' sums, of some keys only, into it.
+    A write then takes the touched keys' old rows' sums out and their new rows' in, instead of
+    summing every row again."""
 
     table: str
     sources: tuple[str, ...]
@@ -51,6 +56,7 @@ class Kept:
     key: str | None = None
     select_among: Callable[[Callable[[str], str]], str] | None = None
     needs: tuple[Kept, ...] = ()
+    adds: Callable[[Callable[[str], str], int], list[str]] | None = None
 
 
 def _with_needs(kept: Sequence[Kept]) -> list[Kept]:
@@ -205,11 +211,18 @@ def through(kept: Sequence[Kept], written: Sequence[str], touched: Callable[[], 
     counters = _counters(tuple(affected))
     with _fill_settings(), connection.cursor() as cursor:
         for k in affected:
+            if k.adds:
+                continue  # kept with the table it sums, below
             among = keys.among(k.key)
+            sums = [s for s in affected if s.adds and s.needs[0] is k]
             # The engine's own names and SQL, our own keys written out, no values.
+            for sql in (sql for s in sums for sql in s.adds(among, -1)):
+                cursor.execute(sql)
             cursor.execute(f"DELETE FROM {k.table} WHERE {among(k.key)}")  # noqa: S608
             cursor.execute(
                 f"INSERT INTO {k.table} ({', '.join(k.columns)}) {k.select_among(among)}"  # noqa: S608
             )
+            for sql in (sql for s in sums for sql in s.adds(among, 1)):
+                cursor.execute(sql)
     for k in affected:
         KeptStamp.objects.filter(name=k.table).update(version=counters[k.table])

@@ -2,15 +2,16 @@
 ARPA, LTV, quick ratio.
 
 `covering`, `accounts_for` and `subscriptions_for` are the definitions as the drill-downs list
-them; `totals` computes every period and cut value in two queries (every cut kind in each) from
-each account's MRR timeline (its days of change) and those days' sums per cut value, both kept
-(`KEPT`): the opening and closing totals as running sums of the days' sums, and the movements of
-the accounts with a change in the period.
+them; `totals` computes every period and cut value in a few queries (every cut kind in each)
+from the kept tables (`KEPT`, recurring_kept.py): the opening and closing totals as running sums
+of the accounts' changes summed per day and cut value, the movements of a calendar period as its
+kept sums, those of a custom one from the accounts with a change in it (their MRR timelines).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal, localcontext
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -18,11 +19,19 @@ from django.utils.translation import gettext_noop
 
 from .. import catalog
 from ..cuts import Cut
-from ..models import Account, KeptAccountMrr, KeptMrrBalance, Opportunity, Subscription
-from ..periods import Period
-from . import batch, kept
+from ..models import Account, KeptMrrMovement, Opportunity, Subscription
+from ..periods import STANDARD_KINDS, Period
+from . import batch
 from .figures import ZERO, figure, gross_margin, money, ratio, undefined
-from .kept import Kept
+from .recurring_kept import (  # KEPT: the engine's list of them
+    DAILY_BALANCES,
+    KEPT,  # noqa: F401
+    MOVEMENTS,
+    TIMELINE,
+    account_joins,
+    movement_cases,
+    opening_and_closing,
+)
 
 
 def covering(day) -> Q:
@@ -82,109 +91,6 @@ TOTALS = (
 EMPTY = dict.fromkeys(TOTALS, 0)
 
 
-# Each account's MRR as a timeline, kept (KeptAccountMrr, filled again when a subscription is
-# written): a row on each day one of its subscriptions starts (+ its MRR) or ends (− it), with
-# the account's MRR from that day on (`mrr`, a running sum), the day's change (`delta`), its
-# change of customers (+1 when its MRR becomes positive, −1 when it stops being), the account's
-# days of change before and after it and its first subscription's start. An account's MRR
-# changes only on those days, so a period needs no comparison of an account with no such day in
-# it (its opening and closing MRR are equal: no movement), and the opening and closing totals
-# are running sums of the days' changes. Before it was kept, every computation made it again
-# from every subscription (a temporary table): most of one month's recurring revenue at
-# 1,000,000 opportunities (docs/benchmarks.md, "Metric runs: recurring revenue kept"). Written
-# in day order: a period's days are then a few pages of the table, not a row on every page.
-def _timeline_select(among: Callable[[str], str] | None = None) -> str:
-    """`among` (kept.Touched.among): only some accounts' rows."""
-    cents = batch.cents("mrr")
-    accounts = f"AND {among('account_id')}" if among else ""
-    positive = "CASE WHEN {} > 0 THEN 1 ELSE 0 END"
-    return f"""
-        WITH account_days (account_id, day, delta) AS (
-            SELECT account_id, day, SUM(delta) FROM (
-                SELECT account_id, start_date AS day, {cents} AS delta
-                FROM {batch.SUBSCRIPTIONS} WHERE account_id IS NOT NULL {accounts}
-                UNION ALL
-                SELECT account_id, end_date, -{cents}
-                FROM {batch.SUBSCRIPTIONS}
-                WHERE end_date IS NOT NULL AND account_id IS NOT NULL {accounts}
-            ) changes
-            GROUP BY account_id, day
-        )
-        SELECT account_id, day, mrr, delta,
-            {positive.format("mrr")} - {positive.format("mrr - delta")},
-            first_day, prev_day, next_day
-        FROM (
-            SELECT account_id, day, delta, SUM(delta) OVER account AS mrr,
-                MIN(day) OVER (PARTITION BY account_id) AS first_day,
-                LAG(day) OVER account AS prev_day, LEAD(day) OVER account AS next_day
-            FROM account_days WINDOW account AS (PARTITION BY account_id ORDER BY day)
-        ) running
-        ORDER BY day"""
-
-
-TIMELINE = Kept(
-    KeptAccountMrr._meta.db_table,
-    (batch.SUBSCRIPTIONS,),
-    ("account_id", "day", "mrr", "delta", "customers", "first_day", "prev_day", "next_day"),
-    _timeline_select,
-    key=kept.ACCOUNT,
-    select_among=_timeline_select,
-)
-
-
-# The accounts' changes of MRR and customers summed per day and cut value, kept
-# (KeptMrrBalance): the opening and closing totals of any period are running sums of this small
-# table (at 1,000,000 opportunities 16,440 rows for the timeline's 432,689), read in a few
-# milliseconds instead of summing every account's days before the period's end. Its rows move
-# with the cut values of the accounts (segment, industry) and of their first won deals
-# (channel), so those are its sources too. Filled from the two kept tables it reads (`needs`).
-BALANCE_KINDS = (catalog.SEGMENT, catalog.INDUSTRY, catalog.CHANNEL)
-
-
-def _balances_select(among: Callable[[str], str] | None = None) -> str:
-    """`among` (kept.Touched.among): only some days' rows."""
-    days = f"WHERE {among('t.day')}" if among else ""
-    per_day = batch.grouping_sets(
-        "t.day",
-        [_CUT_VALUE[kind] for kind in BALANCE_KINDS],
-        True,
-        "SUM(t.delta), SUM(t.customers)",
-        f"FROM {TIMELINE.table} t {_account_joins(set(BALANCE_KINDS), 't.account_id')} {days}",
-    )
-    kind = " ".join(
-        f"WHEN {position} THEN '{kind}'"
-        for position, kind in enumerate((catalog.ALL, *BALANCE_KINDS))
-    )
-    # A NULL value (an account never won has no channel) is in "all" only.
-    return f"""
-        WITH per_day (day, position, value, mrr, customers) AS ({per_day})
-        SELECT CASE position {kind} END, COALESCE(value, ''), day, mrr, customers
-        FROM per_day WHERE position = 0 OR value IS NOT NULL
-        ORDER BY day"""
-
-
-def _account_joins(kinds: set[str], account: str) -> str:
-    """The joins that give `account`'s cut values (its first won deal from the kept table)."""
-    joins = ""
-    if kinds & {catalog.SEGMENT, catalog.INDUSTRY}:
-        joins += f" LEFT JOIN {batch.ACCOUNTS} a ON a.id = {account}"
-    if catalog.CHANNEL in kinds:
-        joins += f" LEFT JOIN {batch.FIRST_WON} w ON w.account_id = {account}"
-    return joins
-
-
-DAILY_BALANCES = Kept(
-    KeptMrrBalance._meta.db_table,
-    (batch.SUBSCRIPTIONS, batch.ACCOUNTS, batch.OPPORTUNITIES),
-    ("kind", "value", "day", "mrr", "customers"),
-    _balances_select,
-    key=kept.DAY,
-    select_among=_balances_select,
-    needs=(TIMELINE, kept.FIRST_WON),
-)
-KEPT = (TIMELINE, DAILY_BALANCES)
-
-
 # The opening and closing totals: the kept days summed per span and cut value, then as running
 # sums read before each period's first span (opening) and before its end (closing).
 BALANCES = ("opening", "closing", "customers", "opening_customers")
@@ -225,57 +131,75 @@ def _balances(periods: Sequence[Period], wanted: dict[str, list[str]]) -> dict:
     }
 
 
-# The movements: each (period, account) with a day of change in the period (its kept days of
-# that period, found by the day index), its opening MRR (its MRR before its first such day, the
-# one whose previous day of change is before the period) and closing MRR (its MRR from its last
-# such day, the one whose next day of change is from the period's end on). MAX picks that one
-# row's number; a hash aggregate, where the window function over each account's days needed a
-# sort of them: a full run's movements at 100,000 opportunities 0.66-0.73 s → 0.49-0.56 s, the
-# same 1,236 rows (docs/benchmarks.md, "Metric runs: recurring revenue kept").
-MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn", "churned_customers")
+# The movements of a standard (calendar) period: its kept sums (KeptMrrMovement), a row per cut
+# value. Of any other (a custom range): each (period, account) with a day of change in the
+# period (its kept days of that period, found by the day index), its opening and closing MRR
+# compared (`opening_and_closing`); a hash aggregate, where the window function over each
+# account's days needed a sort of them: a full run's movements at 100,000 opportunities
+# 0.66-0.73 s → 0.49-0.56 s, the same 1,236 rows (docs/benchmarks.md, "Metric runs: recurring
+# revenue kept").
+def _is_calendar(period: Period) -> bool:
+    return period.kind in STANDARD_KINDS and Period.containing(period.start, period.kind) == period
+
+
+def _kept_movements(periods: Sequence[Period], wanted: dict[str, list[str]]) -> dict:
+    """The movements of the calendar periods among `periods` (by index) and cuts asked for."""
+    places: dict[tuple[str, date], list[int]] = {}
+    for idx, period in enumerate(periods):
+        if _is_calendar(period):
+            places.setdefault((period.kind, period.start), []).append(idx)
+    if not places:
+        return {}
+    starts = [start for _, start in places]
+    rows = KeptMrrMovement.objects.filter(
+        kind__in=list(wanted), period_start__range=(min(starts), max(starts))
+    ).values_list("period_kind", "period_start", "kind", "value", *MOVEMENTS)
+    asked = {(kind, value) for kind, values in wanted.items() for value in values}
+    found = {}
+    for period_kind, start, kind, value, *sums in rows:
+        if (kind, value) in asked:
+            for idx in places.get((period_kind, start), ()):
+                found[idx, Cut(kind, value)] = sums
+    return found
 
 
 def _movements_statement(kinds: set[str]) -> tuple[str, str]:
-    first = "t.prev_day IS NULL OR t.prev_day < p.s"
-    last = "t.next_day IS NULL OR t.next_day >= p.e"
     ctes = f""",
         moved (idx, account_id, o, c, first_day) AS (
-            SELECT p.idx, t.account_id, MAX(CASE WHEN {first} THEN t.mrr - t.delta END),
-                MAX(CASE WHEN {last} THEN t.mrr END), MIN(t.first_day)
+            SELECT p.idx, t.account_id, {opening_and_closing("p.s", "p.e")}, MIN(t.first_day)
             FROM periods p JOIN {TIMELINE.table} t ON t.day >= p.s AND t.day < p.e
             GROUP BY p.idx, t.account_id
         )"""
     return (
         ctes,
-        f"FROM moved m JOIN periods p ON p.idx = m.idx {_account_joins(kinds, 'm.account_id')}",
+        f"FROM moved m JOIN periods p ON p.idx = m.idx {account_joins(kinds, 'm.account_id')}",
     )
 
 
-def _movements() -> str:
-    when = batch.sum_when
-    # An account is new in P when it had no subscription starting before P's first day.
-    new_or_back = "m.o = 0 AND m.c > 0"
-    return f"""
-            {when(f"{new_or_back} AND m.first_day >= p.s", "m.c")},
-            {when(f"{new_or_back} AND m.first_day < p.s", "m.c")},
-            {when("m.o > 0 AND m.c > m.o", "m.c - m.o")},
-            {when("m.c > 0 AND m.c < m.o", "m.o - m.c")},
-            {when("m.o > 0 AND m.c = 0", "m.o")},
-            {when("m.o > 0 AND m.c = 0")}"""
+def _timeline_movements(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict:
+    """The movements of the periods among `periods` that are not calendar ones (by index)."""
+    custom = [idx for idx, period in enumerate(periods) if not _is_calendar(period)]
+    if not custom:
+        return {}
+    sums = ", ".join(batch.sum_when(when, then) for when, then in movement_cases("p.s"))
+    found = batch.grouped(
+        [periods[idx] for idx in custom], cuts, _CUT_VALUE, _movements_statement, sums, "m.idx"
+    )
+    return {(custom[idx], cut): numbers for (idx, cut), numbers in found.items()}
 
 
 def totals(periods: Sequence[Period], cuts: Sequence[Cut]) -> dict[tuple[int, Cut], dict]:
-    """The MRR totals of every period (by index) and cut: two queries for every cut kind, the
-    opening and closing balances (KeptMrrBalance) and the movements (KeptAccountMrr, and the
-    kept first won deals, kept.FIRST_WON, for the channel cuts); the kept tables current
-    (kept.ensure: compute_many makes them so)."""
+    """The MRR totals of every period (by index) and cut: a query for every cut kind, the
+    opening and closing balances (KeptMrrBalance), and for the movements one more (their kept
+    sums, KeptMrrMovement) and, when there are custom periods, one (KeptAccountMrr, and the kept
+    first won deals, kept.FIRST_WON, for the channel cuts); the kept tables current
+    (kept.ensure: compute_many makes them so). A period or cut without a row is absent (the
+    caller's zeros: EMPTY)."""
     wanted = batch.by_kind(cuts, _CUT_VALUE)
     if not wanted:
         return {}
     balances = _balances(periods, wanted)
-    movements = batch.grouped(
-        periods, cuts, _CUT_VALUE, _movements_statement, _movements(), "m.idx"
-    )
+    movements = {**_kept_movements(periods, wanted), **_timeline_movements(periods, cuts)}
     found = {}
     for place in balances.keys() | movements.keys():
         found[place] = {

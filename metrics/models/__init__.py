@@ -7,6 +7,8 @@ from .kept import (  # noqa: F401
     KeptFirstWon,
     KeptLeadDay,
     KeptMrrBalance,
+    KeptMrrMove,
+    KeptMrrMovement,
     KeptNewCustomerDay,
     KeptPipeline,
     KeptStamp,

@@ -128,3 +128,57 @@ class KeptPipeline(KeptDay):
                 fields=["kind", "value", "day"], name="metrics_keptpipeline_unique"
             )
         ]
+
+
+class KeptMrrMove(models.Model):
+    """An account's MRR movement in one calendar period (week, month, quarter, year) in which it
+    has a day of change and its MRR moved (KeptAccountMrr: closing ≠ opening), classified as
+    recurring.py's movements are, in whole cents, with its cut values when it was filled (what
+    it added to KeptMrrMovement's sums, to take out again when the account is filled again)."""
+
+    account_id = models.BigIntegerField()
+    period_kind = models.CharField(max_length=10)
+    period_start = models.DateField()
+    new = models.BigIntegerField()
+    reactivation = models.BigIntegerField()
+    expansion = models.BigIntegerField()
+    contraction = models.BigIntegerField()
+    churn = models.BigIntegerField()
+    churned_customers = models.IntegerField()
+    segment = models.CharField(max_length=100, null=True)  # noqa: DJ001 (none: NULL, as joined)
+    industry = models.CharField(max_length=100, null=True)  # noqa: DJ001 (none: NULL, as joined)
+    channel = models.CharField(max_length=100, null=True)  # noqa: DJ001 (none: NULL, as joined)
+
+    class Meta:
+        indexes = [models.Index(fields=["account_id"], name="metrics_keptmrrmove_account")]
+
+    def __str__(self):
+        return f"{self.account_id} in {self.period_kind} {self.period_start}"
+
+
+class KeptMrrMovement(models.Model):
+    """The accounts' MRR movements (KeptMrrMove) summed per calendar period and cut value (kind
+    all, segment, industry or channel; an account with no such value is in "all" only): a
+    standard period's movements are its row. A row may hold zeros (its accounts taken out)."""
+
+    period_kind = models.CharField(max_length=10)
+    period_start = models.DateField()
+    kind = models.CharField(max_length=20)
+    value = models.CharField(max_length=255)  # "" for "all"
+    new = models.BigIntegerField()
+    reactivation = models.BigIntegerField()
+    expansion = models.BigIntegerField()
+    contraction = models.BigIntegerField()
+    churn = models.BigIntegerField()
+    churned_customers = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_kind", "period_start", "kind", "value"],
+                name="metrics_keptmrrmovement_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.value!r} in {self.period_kind} {self.period_start}"
