@@ -244,7 +244,7 @@ def compute_run(
         # Every period and cut at once: six queries, however many periods and cut values.
         computed = calculations.compute_many(computing, cuts)
         sets = run_values.value_sets(run, computing)
-        step = -(-len(computing) // STORES_PER_RUN)  # periods a store, rounded up
+        step = max(1, -(-len(computing) // STORES_PER_RUN))  # periods a store, rounded up
         for first in range(0, len(computing), step):
             storing = computing[first : first + step]
             run_values.store(
