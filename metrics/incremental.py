@@ -380,8 +380,7 @@ def plan(run: MetricRun, periods: Sequence[Period], cuts: Sequence[Cut]):
         if changes is None:
             return None, list(periods), []
         ranges += from_json(changes)
-    stored = MetricValue.objects.of_run(base).values_list("cut_kind", "cut_value").distinct()
-    if set(stored) != {(cut.kind, cut.value) for cut in cuts}:
+    if _cut_values(base) != {(cut.kind, cut.value) for cut in cuts}:
         return None, list(periods), []
     have = set(base.periods.values_list("period_kind", "period_start", "period_end"))
     ranges = merged(ranges)
@@ -391,6 +390,15 @@ def plan(run: MetricRun, periods: Sequence[Period], cuts: Sequence[Cut]):
         if (period.kind, period.start, period.end) not in have or overlaps(period, ranges)
     ]
     return base, computing, _not_covered(have, periods)
+
+
+def _cut_values(run: MetricRun) -> set[tuple[str, str]]:
+    """The (kind, value) of every cut the run was computed for, read from one of its value sets:
+    each set holds every cut (a run shows another's set only when their cuts are the same), and
+    one set's ~750 values read in 1 ms where the DISTINCT over a run's 54,054 took 65 ms at 1m."""
+    one_set = run.periods.order_by("value_set_id").values_list("value_set_id", flat=True)[:1]
+    values = MetricValue.objects.filter(value_set_id__in=one_set)
+    return set(values.values_list("cut_kind", "cut_value").distinct())
 
 
 def _not_covered(have: set, periods: Sequence[Period]) -> list[Period]:

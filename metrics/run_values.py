@@ -1,6 +1,7 @@
-"""A run's values in the database: each computed period's figures written in one statement as a
-value set of the run's; the periods an incremental run did not compute shown from the earlier
-run's sets (a row per period, not a copy of their values); sets no kept run shows deleted."""
+"""A run's values in the database: each computed period's figures written as a value set of the
+run's, several periods in one statement; the periods an incremental run did not compute shown
+from the earlier run's sets (a row per period, not a copy of their values); sets no kept run
+shows deleted."""
 
 from __future__ import annotations
 
@@ -85,47 +86,41 @@ def _key(period: Period) -> tuple:
     return (period.kind, period.start, period.end)
 
 
-def store(run: MetricRun, period: Period, computed: dict, *, set_id: int | None = None) -> None:
-    """Write one period's figures of every cut (`computed[cut]`: {key: figure}) in one transaction,
-    into the run's value set of that period (`set_id`, from `value_sets`; else looked up).
+def store(run: MetricRun, computed: dict, *, sets: dict[Period, int] | None = None) -> None:
+    """Write the figures of several periods (`computed[period][cut]`: {key: figure}) in one
+    transaction, each period into the run's value set of it (`sets`, from `value_sets`; else
+    looked up).
 
     Not bulk_create: building model objects and its SQL took most of a run's time; the values go in
     as the model would write them (decimals as Decimal, dates as the backend adapts them).
     PostgreSQL: COPY straight into the values table (a full run at 100k opportunities writes
     54,054 values: one INSERT a row took 42 s, 1,000 rows a statement 3.2 s, COPY through a
     staging table and an INSERT … SELECT 1.0 s); a row an overlapping attempt already wrote is
-    the same figure, so should the COPY meet one, the period goes in through the staging table,
+    the same figure, so should the COPY meet one, the periods go in through the staging table,
     skipping them (ON CONFLICT DO NOTHING). SQLite: 1,000 rows a statement, skipping them too.
     """
-    if set_id is None:
-        set_id = value_sets(run, [period])[period]
-    start = connection.ops.adapt_datefield_value(period.start)
-    end = connection.ops.adapt_datefield_value(period.end)
-    rows = [
-        (
-            set_id,
-            key,
-            period.kind,
-            start,
-            end,
-            cut.kind,
-            cut.value,
-            figure.value,
-            figure.numerator,
-            figure.denominator,
-            figure.undefined_reason,
-        )
-        for cut, figures in computed.items()
-        for key, figure in figures.items()
-    ]
+    if sets is None:
+        sets = value_sets(run, list(computed))
     columns = ", ".join(connection.ops.quote_name(column) for column in VALUE_COLUMNS)
     # One transaction: outside one, each statement would be a commit of its own.
     with transaction.atomic(), connection.cursor() as cursor:
-        # Locked until the commit, so that a newer attempt's `forget` waits for these values.
-        shown_by = MetricRunPeriod.objects.select_for_update().filter(value_set_id=set_id)
-        if list(shown_by.values_list("run_id", flat=True)) != [run.pk]:
-            # Another run's (an overlapping attempt carried the period over), or no longer the
-            # run's (a newer attempt dropped the sets of this one): never written.
+        # Locked until the commit, so that a newer attempt's `forget` waits for these values;
+        # in one order, so that two overlapping attempts never wait for each other's.
+        shown_by: dict[int, list[int]] = {sets[period]: [] for period in computed}
+        links = MetricRunPeriod.objects.select_for_update().filter(value_set_id__in=shown_by)
+        for set_id, run_id in links.order_by("pk").values_list("value_set_id", "run_id"):
+            shown_by[set_id].append(run_id)
+        # A set shown by another run (an overlapping attempt carried the period over), or no
+        # longer by this one (a newer attempt dropped the sets of this one), is never written.
+        rows = _rows(
+            {
+                period: cuts
+                for period, cuts in computed.items()
+                if shown_by[sets[period]] == [run.pk]
+            },
+            sets,
+        )
+        if not rows:
             return
         if connection.vendor == "postgresql":
             _copy(cursor, columns, rows)
@@ -141,6 +136,30 @@ def store(run: MetricRun, period: Period, computed: dict, *, set_id: int | None 
                 + " ON CONFLICT DO NOTHING",
                 [value for row in chunk for value in row],
             )
+
+
+def _rows(computed: dict, sets: dict[Period, int]) -> list[tuple]:
+    """The values' rows, in VALUE_COLUMNS' order."""
+    adapt = connection.ops.adapt_datefield_value
+    return [
+        (
+            sets[period],
+            key,
+            period.kind,
+            start,
+            end,
+            cut.kind,
+            cut.value,
+            figure.value,
+            figure.numerator,
+            figure.denominator,
+            figure.undefined_reason,
+        )
+        for period, cuts in computed.items()
+        for start, end in [(adapt(period.start), adapt(period.end))]
+        for cut, figures in cuts.items()
+        for key, figure in figures.items()
+    ]
 
 
 def _copy(cursor, columns: str, rows: list[tuple]) -> None:

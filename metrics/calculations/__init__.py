@@ -176,8 +176,9 @@ def _distinct(queryset: QuerySet, field: str) -> list[str]:
 
 
 def segments() -> list[str]:
-    """Every account segment in the records (an empty segment belongs to 'all' only)."""
-    return _distinct(Account.objects.all(), "segment")
+    """Every account segment in the records (an empty segment belongs to 'all' only), from
+    the segment's index."""
+    return batch.distinct_values(batch.ACCOUNTS, "segment")
 
 
 def industries() -> list[str]:
@@ -187,9 +188,11 @@ def industries() -> list[str]:
 
 def owners() -> list[str]:
     """Every opportunity owner (an opportunity without one belongs to 'all' only): the owners'
-    rows of the pipeline's kept events (every opportunity has one, its created day's)."""
+    rows of the pipeline's kept events (every opportunity has one, its created day's), from
+    their (kind, value, day) index."""
     kept.ensure(pipeline.KEPT)
-    return _distinct(KeptPipeline.objects.filter(kind=catalog.OWNER), "value")
+    table = KeptPipeline._meta.db_table
+    return batch.distinct_values(table, "value", where="kind = %s", params=[catalog.OWNER])
 
 
 def teams() -> list[str]:

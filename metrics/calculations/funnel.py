@@ -75,22 +75,10 @@ def cohort(period: Period, cut: Cut, key: str) -> QuerySet:
 
 
 def lead_sources() -> list[str]:
-    """Every lead source: the funnel's channel cuts (a lead without one is in "all" only).
-
-    Read from the (source, created_date) index one source at a time, each the smallest after
-    the previous one (a loose index scan), instead of a DISTINCT over every lead: a run asks
-    for them first, and the leads are three times the opportunities."""
-    rows = batch.fetch(
-        f"""WITH RECURSIVE found (source) AS (
-            SELECT MIN(source) FROM {LEADS} WHERE source > ''
-            UNION ALL
-            SELECT (SELECT MIN(source) FROM {LEADS} WHERE source > found.source)
-            FROM found WHERE found.source IS NOT NULL
-        )
-        SELECT source FROM found WHERE source IS NOT NULL""",
-        [],
-    )
-    return sorted(source for (source,) in rows)
+    """Every lead source: the funnel's channel cuts (a lead without one is in "all" only). From
+    the (source, created_date) index: a run asks for them first, and the leads are three times
+    the opportunities."""
+    return batch.distinct_values(LEADS, "source")
 
 
 # --- Many periods and cut values at once --------------------------------------------------

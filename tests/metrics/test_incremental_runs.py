@@ -137,6 +137,13 @@ def test_a_segment_and_a_team_change_move_records_between_cuts(book):
     _check(base, "teams", "owner,team\nAna,West\n", None)
 
 
+def test_a_new_channel_is_a_new_cut_so_every_period_is_computed(book):
+    # Spend changes its month only, but a channel no run has had yet is a cut in every period.
+    csv = "month,channel,category,amount\n2017-05,Podcasts,marketing,5000\n"
+    every_period = {(p.kind, p.start, p.end) for p in services.periods_to_compute()}
+    _check(book, "spend", csv, every_period)
+
+
 def test_importing_the_same_records_again_computes_nothing(book):
     csv = "month,channel,category,amount\n2017-05,Events,marketing,1234.56\n"  # as stored
     _mark(book)

@@ -33,8 +33,8 @@ def test_stored_values_read_back_exactly_whatever_the_text():
         awkward: {"win_rate": Figure(None, Decimal(0), Decimal(0), "no closed opportunities")},
     }
 
-    run_values.store(run, JUNE, computed)
-    run_values.store(run, JUNE, computed)  # an overlapping attempt: the same rows, skipped
+    run_values.store(run, {JUNE: computed})
+    run_values.store(run, {JUNE: computed})  # an overlapping attempt: the same rows, skipped
 
     stored = {
         (v.key, v.cut_kind, v.cut_value): (v.value, v.numerator, v.denominator, v.undefined_reason)

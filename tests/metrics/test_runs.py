@@ -127,7 +127,7 @@ def test_a_delivery_overlapping_a_live_attempt_takes_over_and_the_older_one_stop
             deliveries.append(None)
             deliveries[0] = services.compute_run(run_id=run.pk)
 
-    monkeypatch.setattr(services, "_pause_between_periods", second_delivery_mid_run)
+    monkeypatch.setattr(services, "_pause_between_stores", second_delivery_mid_run)
     assert services.compute_run(run_id=run.pk) is False  # attempt 1: superseded, stops quietly
     assert deliveries == [True]  # attempt 2 completed the run
     run.refresh_from_db()
@@ -149,7 +149,7 @@ def test_a_run_that_fails_part_way_leaves_the_previous_figures_visible(small_boo
         if len(calls) == 2:
             raise RuntimeError("worker crashed")
 
-    monkeypatch.setattr(services, "_pause_between_periods", crash_after_two_periods)
+    monkeypatch.setattr(services, "_pause_between_stores", crash_after_two_periods)
     failing = services.request_recompute(trigger=MetricRun.Trigger.MANUAL)
     with pytest.raises(RuntimeError):
         services.compute_run(run_id=failing.pk)

@@ -173,12 +173,16 @@ def test_the_migration_puts_each_runs_values_in_a_set_per_period():
 
 def test_storing_a_period_the_run_shows_from_another_run_leaves_that_runs_figures(book):
     # An overlapping attempt carried over a period this attempt computes: the base's set is
-    # never written, not even a figure it lacks.
+    # never written, not even a figure it lacks; a period stored with it, in the run's own
+    # set, is.
     before = snapshot(book)
     run = services.request_recompute(trigger="import", changes=[])
     run_values.carry_over(run, book, skipped=[])
     shown = MetricRunPeriod.objects.filter(run=run).order_by("pk").first()
     period = Period(shown.period_start, shown.period_end, shown.period_kind)
-    nowhere = Cut("segment", "Nowhere")
-    run_values.store(run, period, {nowhere: {"won_count": Figure(value=Decimal(99))}})
+    own = Period.month(2031, 1)  # a period the base run lacks
+    figures = {Cut("segment", "Nowhere"): {"won_count": Figure(value=Decimal(99))}}
+    run_values.store(run, {period: figures, own: figures})
     assert snapshot(book) == before
+    written = MetricValue.objects.of_run(run).filter(cut_value="Nowhere")
+    assert list(written.values_list("period_start", "value")) == [(own.start, 99)]
