@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0030_kept_days_one_shape"),
+        ("metrics", "0031_opportunity_external_id_bytes"),
     ]
 
     operations = [
