@@ -22,11 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import QuerySet
-
 from .. import catalog
 from ..cuts import ALL_CUT, Cut
-from ..models import Account, KeptPipeline, Spend, Team
+from ..models import KeptPipeline, Spend, Team
 from ..periods import Period
 from . import acquisition, batch, funnel, kept, pipeline, recurring
 from .acquisition import new_customers_in, spend_in
@@ -168,13 +166,6 @@ def compute_one(key: str, period: Period, cut: Cut = ALL_CUT) -> Figure:
 # --- The cut values a run computes ----------------------------------------------------------
 
 
-def _distinct(queryset: QuerySet, field: str) -> list[str]:
-    # order_by(): without it the model's ordering (accounts by name) joins the DISTINCT, which
-    # then reads a row per account instead of a value per segment.
-    values = queryset.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
-    return sorted(set(values))
-
-
 def segments() -> list[str]:
     """Every account segment in the records (an empty segment belongs to 'all' only), from
     the segment's index."""
@@ -182,8 +173,9 @@ def segments() -> list[str]:
 
 
 def industries() -> list[str]:
-    """Every account industry (an empty industry belongs to 'all' only)."""
-    return _distinct(Account.objects.all(), "industry")
+    """Every account industry (an empty industry belongs to 'all' only), from the industry's
+    index."""
+    return batch.distinct_values(batch.ACCOUNTS, "industry")
 
 
 def owners() -> list[str]:
@@ -197,7 +189,7 @@ def owners() -> list[str]:
 
 def teams() -> list[str]:
     """Every team of the teams records."""
-    return _distinct(Team.objects.all(), "team")
+    return sorted(set(Team.objects.exclude(team="").values_list("team", flat=True)))
 
 
 def channels() -> list[str]:
