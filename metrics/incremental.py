@@ -26,8 +26,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 
 from .calculations.kept import Touched
 from .cuts import Cut
@@ -158,12 +159,12 @@ class _Opportunities:
         accounts = {row[0] for row in rows.values()}
         if before is not None:  # after the write: the same accounts as before, and new ones
             accounts = (accounts | before[1]) - {None}
-            return rows, accounts, _first_won(accounts), before[3]
+            return rows, accounts, _first_won(accounts)
         named = Account.objects.filter(external_id__in=staged("account_ref")).values_list(
             "pk", flat=True
         )
         accounts = (accounts | set(named)) - {None}
-        return rows, accounts, _first_won(accounts), _first_records(accounts)
+        return rows, accounts, _first_won(accounts)
 
     @staticmethod
     def accounts(before, after):
@@ -171,17 +172,14 @@ class _Opportunities:
         all that an account's kept rows read of its opportunities (a day's import of 10,000
         amounts at 1,000,000 opportunities: none, where every account of the records made the
         kept MRR movements 7-13 s of the import)."""
-        first_before, (_, accounts, first_after, _) = before[2], after
+        first_before, (_, accounts, first_after) = before[2], after
         return {
             account for account in accounts if first_before.get(account) != first_after.get(account)
         }
 
     @staticmethod
     def changed(before, after):
-        (rows_before, _, first_before, starts), (rows_after, accounts, first_after, _) = (
-            before,
-            after,
-        )
+        (rows_before, _, first_before), (rows_after, accounts, first_after) = before, after
         found = []
         for external_id in rows_before.keys() | rows_after.keys():
             old, new = rows_before.get(external_id), rows_after.get(external_id)
@@ -196,28 +194,48 @@ class _Opportunities:
                         found.append((created, None))
                     else:
                         found.append((min(created, closed), max(created, closed) + _DAY))
+        rechannelled = set()
         for account in accounts:
             old, new = first_before.get(account), first_after.get(account)
             if old == new:
                 continue
             found += [_day(old[0] if old else None), _day(new[0] if new else None)]
             if (old[1] if old else None) != (new[1] if new else None):
-                # A new account (no records before) has its first records in `found` already.
-                found.append(_onward(starts.get(account)))
+                rechannelled.add(account)
+        if rechannelled:
+            found += [_onward(day) for day in _first_days(rechannelled, rows_before).values()]
         return found
 
 
 def _first_won(accounts: set) -> dict:
-    """{account id: (close date, source) of its first won deal} for these accounts (one query)."""
-    first: dict = {}
+    """{account id: (close date, source) of its first won deal} for these accounts (one query:
+    the first deal of each picked in the database, not every won deal sent to Python: 83,000
+    rows for a day's 10,000 opportunities at 1m)."""
     won = (
         Opportunity.objects.filter(account_id__in=list(accounts), status=Opportunity.Status.WON)
-        .order_by("account_id", "close_date", "created_date", "external_id")
+        .annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("account_id")],
+                order_by=[F("close_date"), F("created_date"), F("external_id")],
+            )
+        )
+        .filter(position=1)
         .values_list("account_id", "close_date", "source")
     )
-    for account, closed, source in won:
-        first.setdefault(account, (closed, source))
-    return first
+    return {account: (closed, source) for account, closed, source in won}
+
+
+def _first_days(accounts: set, rows_before: dict) -> dict:
+    """{account id: a day on or before its first record, before the write and after}: its
+    records' first day now, or an imported opportunity's day before the write if earlier. Read
+    after the write for the few accounts whose channel changed, not before it for every account
+    of the file (half a second for a day's 10,000 opportunities at 1m)."""
+    starts = _first_records(accounts)
+    for account, created, *_ in rows_before.values():
+        if account in accounts:
+            starts[account] = min(created, starts.get(account, created))
+    return starts
 
 
 def _first_records(accounts: set) -> dict:

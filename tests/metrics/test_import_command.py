@@ -457,6 +457,8 @@ def test_fifty_and_five_hundred_rows_issue_the_same_number_of_queries():
     OpportunityFactory(external_id="EARLIER")  # a table with records: the upsert's way
 
     fifty = _queries_for(50)
+    # The same change again, bigger: each account gains its first won deal (so its channel).
+    Opportunity.objects.exclude(external_id="EARLIER").delete()
     five_hundred = _queries_for(500)
 
     assert fifty == five_hundred
@@ -465,9 +467,10 @@ def test_fifty_and_five_hundred_rows_issue_the_same_number_of_queries():
     # on PostgreSQL fourteen (raw_copy.py: create the table of the raw file, COPY it, count its
     # rows and date forms, create the staging table, read every row into it, look for
     # duplicates, resolve the accounts, in a transaction; then upsert and drop it); one notes
-    # the import (freshness); four queue the recomputation, two the quality check; seven read
-    # the records' state before and after the write (metrics/incremental.py: the periods the
-    # recomputation has to compute); on PostgreSQL one more sees the table is not empty
+    # the import (freshness); four queue the recomputation, two the quality check; five read
+    # the records' state before and after the write, two the first records of the accounts whose
+    # acquisition channel changed (metrics/incremental.py: the periods the recomputation has to
+    # compute); on PostgreSQL one more sees the table is not empty
     # (first_load.py); four lock the change markers of the kept totals' sources and read their
     # stamps (metrics/calculations/kept.py `through`: stale here, so nothing more).
     assert five_hundred <= 33

@@ -131,6 +131,23 @@ def test_a_first_won_deal_moves_new_customers_and_the_acquisition_channel(book):
     _check(book, "opportunities", csv, None)
 
 
+def test_a_first_won_deal_moved_later_to_another_channel_moves_its_account_from_before(book):
+    # The account's first won deal, created later now and from another (known) channel: the
+    # account's first records are read after the write (metrics/incremental.py `_first_days`),
+    # and the run still equals a full one.
+    first = (
+        Opportunity.objects.filter(status="won", account__isnull=False)
+        .order_by("account_id", "close_date", "created_date", "external_id")
+        .select_related("account")
+        .first()
+    )
+    channel = "Events" if first.source != "Events" else "Referral"
+    csv = "external_id,account,name,status,created_date,close_date,amount,source\n"
+    csv += f"{first.external_id},{first.account.external_id},x,won,{first.close_date},"
+    csv += f"{first.close_date},{first.amount},{channel}\n"
+    _check(book, "opportunities", csv, None)
+
+
 def test_a_segment_and_a_team_change_move_records_between_cuts(book):
     _check(book, "accounts", "external_id,name,segment\nB3,B3,Enterprise\n", None)
     base = MetricRun.objects.filter(status="succeeded").order_by("-started_at").first()
