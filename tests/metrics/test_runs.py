@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import services
+from metrics import incremental, services
 from metrics.models import MetricRun, MetricValue, MetricValueSet
 from metrics.periods import parse
 from metrics.selectors import latest_successful_run, period_report
@@ -53,6 +53,25 @@ def test_computing_twice_gives_identical_values(small_book):
     assert first.status == second.status == MetricRun.Status.SUCCEEDED
     assert snapshot(first) == snapshot(second)
     assert len(snapshot(first)) == MetricValue.objects.of_run(first).count() > 0
+
+
+def test_a_full_run_stores_in_ten_transactions_and_a_few_periods_in_one(small_book, monkeypatch):
+    stores = []
+    monkeypatch.setattr(services, "_pause_between_stores", lambda: stores.append(1))
+    full = services.compute_now(trigger=MetricRun.Trigger.COMMAND)
+    periods = full.periods.count()
+    per_store = -(-periods // services.STORES_PER_RUN)
+    assert periods > services.ONE_STORE_UP_TO
+    assert len(stores) == -(-periods // per_store)
+    stores.clear()
+    # A change on one day: its week, month, quarter and year, stored at once.
+    day = incremental.to_json([(date(2017, 3, 6), date(2017, 3, 7))])
+    run = services.request_recompute(trigger=MetricRun.Trigger.MANUAL, changes=day)
+    assert services.compute_run(run_id=run.pk)
+    computed = run.periods.exclude(value_set__in=full.periods.values("value_set")).count()
+    assert 1 < computed <= services.ONE_STORE_UP_TO
+    assert stores == [1]
+    assert snapshot(run) == snapshot(full)
 
 
 def test_a_run_covers_every_week_month_quarter_and_year_and_every_cut(small_book):
