@@ -193,7 +193,11 @@ def import_records(
         # Their stored state before and after the write: the periods the next run recomputes,
         # and the keys of the engine's kept totals filled again here (not whole by that run).
         changes = ImportChanges(options.kind, staging.STAGING, staged.rows_valid)
-        written = (options.record_kind.model._meta.db_table, Account._meta.db_table)
+        # The accounts only when it creates some: a kept table deriving from them (the
+        # pipeline's) is otherwise not filled again by days a subscription import touched.
+        written = (options.record_kind.model._meta.db_table,) + (
+            (Account._meta.db_table,) if staged.accounts_to_create else ()
+        )
         with kept.through(calculations.KEPT, written, changes.touched):
             outcome.rows_written = staged.write()
             changed = changes.ranges()

@@ -10,7 +10,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from metrics import incremental
-from metrics.calculations import KEPT, batch, compute_many, kept
+from metrics.calculations import KEPT, batch, compute_many, kept, pipeline, recurring_kept
 from metrics.cuts import Cut
 from metrics.importing.options import ImportOptions
 from metrics.importing.services import import_records
@@ -181,6 +181,19 @@ def test_an_import_keeps_the_kept_totals_current_by_the_keys_it_touched(kind, cs
             assert _fills(lambda k=k: kept.ensure(k)) == [], k.table
         stored, fresh = _stored_and_fresh(k)
         assert stored == fresh, k.table
+
+
+def test_an_import_fills_again_only_what_derives_from_the_tables_it_writes():
+    make_book(12)
+    kept.ensure(*KEPT)
+    kind, csv = IMPORTS["a subscription"]  # an account that exists: no account written
+    with CaptureQueriesContext(connection) as queries:
+        import_records(data=csv.encode(), options=ImportOptions(kind=kind))
+    written = " ".join(q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT"))
+    assert f"INSERT INTO {pipeline.KEPT.table} " not in written  # opportunities and accounts
+    assert f"INSERT INTO {recurring_kept.TIMELINE.table} " in written  # the subscriptions'
+    for k in KEPT:
+        assert _fills(lambda k=k: kept.ensure(k)) == [], k.table
 
 
 def test_an_import_leaves_stale_what_was_stale_before_it():
